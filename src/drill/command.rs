@@ -1,0 +1,85 @@
+//! Intents: what a person (or an engine) asks the drill to do. Validated by
+//! [`crate::drill::Drill::decide`] into events, or rejected with a reason.
+
+use serde::{Deserialize, Serialize};
+
+use crate::runbook::{Evidence, Handle, StepId};
+
+/// Who did something. Engines (copy, recon, health) act as `System`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    Person(Handle),
+    System,
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Person(h) => f.write_str(h),
+            Actor::System => f.write_str("system"),
+        }
+    }
+}
+
+/// What a life-cycle command acts on: a forward step, or the rollback task of a step
+/// (rollback tasks exist only once a rollback has been called).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    Step(StepId),
+    Rollback(StepId),
+}
+
+impl Target {
+    pub fn step_id(&self) -> &str {
+        match self {
+            Target::Step(id) | Target::Rollback(id) => id,
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Step(id) => f.write_str(id),
+            Target::Rollback(id) => write!(f, "rollback of {id}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Command {
+    pub by: Actor,
+    pub kind: CommandKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "command")]
+pub enum CommandKind {
+    /// DRI (or coordinator) starts a ready step; its timer begins.
+    Start { target: Target },
+    /// DRI says the work is done; the step awaits its reviewer.
+    Done { target: Target },
+    /// Reviewer (or coordinator, recorded as an override) signs the step off.
+    SignOff { target: Target },
+    Fail { target: Target, reason: String },
+    /// Coordinator only.
+    Skip { step: StepId, reason: String },
+    /// An approver says GO at a gate.
+    Go { step: StepId },
+    /// An approver says NO-GO at a gate: holds it.
+    NoGo { step: StepId, reason: String },
+    /// Anyone but an observer; `step: None` is a note on the drill.
+    Note { step: Option<StepId>, text: String },
+    /// Coordinator calls a rollback from a failed or current step.
+    CallRollback { from: StepId, reason: String },
+    /// An engine (or the coordinator) reports evidence for `requires`.
+    RecordEvidence {
+        evidence: Evidence,
+        holds: bool,
+        detail: String,
+    },
+    /// Coordinator ends the drill.
+    EndDrill,
+}

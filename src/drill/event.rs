@@ -1,0 +1,39 @@
+//! Facts: what happened, journaled in order. `DrillState` is a fold of these.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::command::{Actor, Target};
+use crate::runbook::{Evidence, StepId};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// 1-based, gapless, assigned by the hub in journal order.
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub by: Actor,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum EventKind {
+    DrillStarted,
+    Started { target: Target },
+    Done { target: Target },
+    /// `override_by_coordinator`: the coordinator signed instead of the reviewer.
+    SignedOff { target: Target, override_by_coordinator: bool },
+    Failed { target: Target, reason: String },
+    Skipped { step: StepId, reason: String },
+    GateGo { step: StepId },
+    GateNoGo { step: StepId, reason: String },
+    /// Every approver said GO (and evidence holds): the gate step is done.
+    GatePassed { step: StepId },
+    NoteAdded { step: Option<StepId>, text: String },
+    /// The plan lists the steps whose rollback tasks will run, in order.
+    RollbackCalled { from: StepId, reason: String, plan: Vec<StepId> },
+    /// Every rollback task is signed off (or skipped).
+    RollbackCompleted,
+    EvidenceRecorded { evidence: Evidence, holds: bool, detail: String },
+    DrillEnded,
+}

@@ -1,0 +1,1 @@
+//! The durable, append-only event log of a drill, in SQLite.

@@ -1,0 +1,6 @@
+//! The plan: runbook types, TOML parsing with line:column errors, validation.
+
+pub mod duration;
+pub mod model;
+
+pub use model::*;

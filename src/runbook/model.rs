@@ -1,0 +1,307 @@
+//! The validated plan: what the drill engine, the console and the engines work from.
+//!
+//! These types are produced only by [`crate::runbook::parse`] after validation, so every
+//! reference in them (people, step ids, connection names, job names) is known to resolve.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A person's handle as written in `[people.<handle>]`.
+pub type Handle = String;
+/// A step id as written in `[[phase.step]] id = "..."`.
+pub type StepId = String;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Runbook {
+    pub meta: Meta,
+    /// People in declaration order.
+    pub people: Vec<Person>,
+    pub connections: Vec<Connection>,
+    pub phases: Vec<Phase>,
+    /// Every step of every phase, flattened in declaration order.
+    pub steps: Vec<Step>,
+    pub copies: Vec<CopySpec>,
+    pub recons: Vec<ReconSpec>,
+    pub probes: Vec<ProbeSpec>,
+    /// The exact text the runbook was parsed from (journaled so a report can be made from
+    /// the journal alone).
+    pub source_text: String,
+    /// Hex digest of `source_text`: identifies the runbook version a journal ran with.
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunbookKind {
+    Drill,
+    Cutover,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub name: String,
+    pub kind: RunbookKind,
+    pub description: Option<String>,
+    pub coordinator: Handle,
+    pub window: Option<Window>,
+}
+
+/// The change window the cutover is booked in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    #[serde(with = "crate::runbook::duration::serde_human")]
+    pub duration: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub handle: Handle,
+    pub name: String,
+    pub role: String,
+    pub contact: Option<String>,
+}
+
+/// A named database connection. The URL is kept as written, with `${VAR}` placeholders
+/// unexpanded: expanding it (and so handling the secret) is the db layer's job, at run time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Connection {
+    pub name: String,
+    pub url_template: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Phase {
+    pub name: String,
+    /// Indexes into [`Runbook::steps`].
+    pub steps: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub id: StepId,
+    pub title: String,
+    /// Index into [`Runbook::phases`].
+    pub phase: usize,
+    pub dri: Handle,
+    pub reviewer: Handle,
+    #[serde(with = "crate::runbook::duration::serde_human")]
+    pub planned: Duration,
+    /// Steps this one waits for (resolved: defaults to the previous step).
+    pub after: Vec<StepId>,
+    pub instructions: String,
+    pub action: Option<Action>,
+    pub rollback: Option<Rollback>,
+    pub gate: bool,
+    /// Who must say GO at a gate (default: the coordinator). Empty for non-gates.
+    pub approvers: Vec<Handle>,
+    pub irreversible: bool,
+    pub requires: Vec<Evidence>,
+}
+
+/// An automated action attached to a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Run the `[[copy]]` job with this name.
+    Copy(String),
+    /// Run the `[[recon]]` job with this name.
+    Recon(String),
+    /// Evaluate a check.
+    Check(Check),
+    /// Run a shell command; only when the console was started with `--allow-shell`.
+    Shell(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// The named probe must be green.
+    Probe(String),
+    /// A SQL query on a connection; the check holds when the first column of the first row
+    /// equals `expect` (compared as text), or, with no `expect`, when the query succeeds.
+    Sql {
+        connection: String,
+        query: String,
+        expect: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rollback {
+    pub instructions: String,
+    pub action: Option<Action>,
+}
+
+/// Evidence a step needs before it can be signed off.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// The named copy job finished.
+    CopyDone(String),
+    /// The named recon job ran and found zero mismatches.
+    ReconClean(String),
+    /// The named probe is green.
+    ProbeGreen(String),
+}
+
+impl std::fmt::Display for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Evidence::CopyDone(n) => write!(f, "copy:{n}"),
+            Evidence::ReconClean(n) => write!(f, "recon:{n}"),
+            Evidence::ProbeGreen(n) => write!(f, "probe:{n}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CopyEngine {
+    /// warroom copies the rows itself.
+    Native,
+    /// Another system copies (Spark migrator, DMS, Kafka Connect); warroom follows progress.
+    External,
+}
+
+/// A `[[copy]]` job. The engine comes with the copy issue; the declaration is complete now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CopySpec {
+    pub name: String,
+    pub engine: CopyEngine,
+    pub source: String,
+    pub source_table: String,
+    pub target: String,
+    pub target_table: String,
+    /// Key columns (single or composite), in order.
+    pub key: Vec<String>,
+    /// Columns to copy (source names); `None` means every column.
+    pub columns: Option<Vec<String>>,
+    /// Source column -> target column renames.
+    pub rename: BTreeMap<String, String>,
+    /// SQL filter on the source (e.g. history older than a cutoff).
+    pub filter: Option<String>,
+    pub workers: u32,
+    pub chunk_rows: u64,
+    #[serde(with = "crate::runbook::duration::serde_human")]
+    pub chunk_target: Duration,
+    /// Rows per second ceiling; `None` = unlimited.
+    pub max_rows_per_sec: Option<u64>,
+    pub throttle: Vec<ThrottleRule>,
+    /// For `engine = "external"`: how to read progress.
+    pub progress: Option<ExternalProgress>,
+}
+
+/// When the copy must slow down or pause to protect the source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ThrottleRule {
+    /// The source's own query latency (measured by the copy) above a limit.
+    SourceLatency {
+        #[serde(with = "crate::runbook::duration::serde_human")]
+        above: Duration,
+    },
+    /// A SQL query on a connection (e.g. replication lag in seconds) above a limit.
+    Query {
+        connection: String,
+        query: String,
+        above: f64,
+    },
+    /// A probe that is not green.
+    Probe { probe: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "from")]
+pub enum ExternalProgress {
+    /// `query` returns rows done (and optionally a second column: rows total).
+    Sql { connection: String, query: String },
+    /// A Prometheus counter of rows done.
+    Prometheus { probe: String },
+}
+
+/// A `[[recon]]` job. The engine comes with the recon issue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReconSpec {
+    pub name: String,
+    pub source: String,
+    pub source_table: String,
+    pub target: String,
+    pub target_table: String,
+    pub key: Vec<String>,
+    /// `None` means every column both sides have.
+    pub columns: Option<Vec<String>>,
+    pub filter: Option<String>,
+    pub chunk_rows: u64,
+    pub concurrency: u32,
+    /// Absolute tolerance for float comparison; `None` = exact.
+    pub float_tolerance: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeKind {
+    Prometheus,
+    Sql,
+    Http,
+}
+
+/// A `[[probe]]`. The engine comes with the health issue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeSpec {
+    pub name: String,
+    pub kind: ProbeKind,
+    /// Prometheus base URL (for `prometheus`) or the URL to fetch (for `http`).
+    pub url: Option<String>,
+    /// PromQL (for `prometheus`) or SQL (for `sql`).
+    pub query: Option<String>,
+    /// Connection name (for `sql`).
+    pub connection: Option<String>,
+    /// JSON pointer into an HTTP response body (for `http`).
+    pub json_pointer: Option<String>,
+    #[serde(with = "crate::runbook::duration::serde_human")]
+    pub interval: Duration,
+    #[serde(with = "crate::runbook::duration::serde_human")]
+    pub timeout: Duration,
+    #[serde(with = "crate::runbook::duration::serde_human")]
+    pub stale_after: Duration,
+    pub unit: Option<String>,
+    pub warn: Option<Threshold>,
+    pub critical: Option<Threshold>,
+    /// Part of the rollback path's health (e.g. reverse replication lag).
+    pub rollback_path: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Threshold {
+    Above(f64),
+    Below(f64),
+    Outside { min: f64, max: f64 },
+}
+
+impl Runbook {
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    pub fn step_index(&self, id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+
+    pub fn person(&self, handle: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.handle == handle)
+    }
+
+    pub fn connection(&self, name: &str) -> Option<&Connection> {
+        self.connections.iter().find(|c| c.name == name)
+    }
+
+    /// Sum of every step's planned duration.
+    pub fn planned_total(&self) -> Duration {
+        self.steps.iter().map(|s| s.planned).sum()
+    }
+}
