@@ -3,7 +3,11 @@
 pub mod clock;
 pub mod command;
 pub mod event;
+pub mod feed;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::{Actor, Command, CommandKind, Target};
 pub use event::{Event, EventKind};
+
+
+pub use feed::{CommandReply, CommandRequest, CommandSink, SinkError, Update};

@@ -1,0 +1,65 @@
+//! What travels between the hub and its consoles (local, `join`, `observe`): updates out,
+//! command requests in. Pure data plus the channel ends; no logic.
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+use super::command::Command;
+use super::event::Event;
+
+/// One message from the hub to a console.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "update")]
+pub enum Update {
+    /// A journaled event, in sequence order: apply it to the replica.
+    Event(Event),
+    /// Every event so far: rebuild the replica from scratch (first connect, gap, reconnect).
+    Snapshot { events: Vec<Event> },
+}
+
+/// The hub's answer to a command: the events it journaled, or why it refused.
+pub type CommandReply = Result<Vec<Event>, String>;
+
+/// A command on its way to the hub, with the way back for the answer.
+#[derive(Debug)]
+pub struct CommandRequest {
+    pub command: Command,
+    pub reply: oneshot::Sender<CommandReply>,
+}
+
+/// Where a console sends commands. The local console's sink is a channel to the hub;
+/// `join`'s forwards over the network; `observe` has none (read-only is structural).
+#[derive(Debug, Clone)]
+pub struct CommandSink {
+    tx: mpsc::Sender<CommandRequest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SinkError {
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("the drill hub is gone: the console can no longer send commands")]
+    Closed,
+}
+
+impl CommandSink {
+    /// A sink and the receiving end the hub reads from.
+    pub fn channel(capacity: usize) -> (CommandSink, mpsc::Receiver<CommandRequest>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        (CommandSink { tx }, rx)
+    }
+
+    /// Sends a command and waits until the hub has journaled it (or refused it).
+    pub async fn send(&self, command: Command) -> Result<Vec<Event>, SinkError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(CommandRequest { command, reply })
+            .await
+            .map_err(|_| SinkError::Closed)?;
+        match answer.await {
+            Ok(Ok(events)) => Ok(events),
+            Ok(Err(why)) => Err(SinkError::Refused(why)),
+            Err(_) => Err(SinkError::Closed),
+        }
+    }
+}
