@@ -9,5 +9,4 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::{Actor, Command, CommandKind, Target};
 pub use event::{Event, EventKind};
 
-
 pub use feed::{CommandReply, CommandRequest, CommandSink, SinkError, Update};
