@@ -1,8 +1,12 @@
 //! warroom: a terminal console for the war room of a live database migration.
 //!
 //! Module map (see DESIGN.md): `runbook` is the plan, `drill` what happened, `journal`
-//! the durable log of it, `hub` the one owner of drill state.
+//! the durable log of it, `hub` the one owner of drill state, `line` the line-mode
+//! command syntax, `cli` the command-line edge.
 
+pub mod cli;
 pub mod drill;
+pub mod hub;
 pub mod journal;
+pub mod line;
 pub mod runbook;

@@ -1,3 +1,34 @@
+//! The binary's edge: parse arguments, set up logging, run a subcommand, turn errors into
+//! one clear message and an exit code.
+
+use clap::Parser;
+use warroom::cli::{self, Cli, Cmd};
+
 fn main() {
-    println!("warroom");
+    let cli = Cli::parse();
+    let code = match real_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            cli::EXIT_INVALID
+        }
+    };
+    std::process::exit(code);
+}
+
+fn real_main(cli: Cli) -> anyhow::Result<i32> {
+    if let Cmd::Check { files, strict } = &cli.command {
+        // check writes no log file: it is a pure validation of files.
+        return Ok(if cli::check::run(files, *strict)? { 0 } else { cli::EXIT_INVALID });
+    }
+    let _log_guard = cli::logging::init(&cli.log_file)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Cmd::Check { .. } => Ok(0),
+            Cmd::Run(args) => cli::run::run(args).await.map(|()| 0),
+            Cmd::Demo { dir, line } => cli::demo::run(dir, line).await.map(|()| 0),
+            Cmd::Events { journal, json } => cli::events::run(&journal, json).await.map(|()| 0),
+        }
+    })
 }

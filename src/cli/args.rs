@@ -1,0 +1,82 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  warroom demo                                   a live drill on temporary SQLite databases
+  warroom check runbooks/*.toml                  validate runbooks, list every mistake
+  warroom run runbooks/mysql-to-postgres-cutover.toml --as maria
+  warroom run runbooks/demo.toml --resume drills/demo-20261122T010203Z.db
+  echo 'start pre-checks' | warroom run runbooks/demo.toml --line
+  warroom events drills/demo-20261122T010203Z.db";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "warroom",
+    version,
+    about = "The war room of a live database migration, in one terminal.",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    /// Where the log file goes (the terminal belongs to the console).
+    #[arg(long, global = true, env = "WARROOM_LOG", default_value = "drills/warroom.log")]
+    pub log_file: PathBuf,
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Validate runbooks: every mistake with file:line:column, then a summary.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Run a drill or cutover from a runbook.
+    Run(RunArgs),
+    /// A live drill on temporary SQLite databases: a new user's first minute.
+    Demo {
+        /// Keep the demo's databases and journal here instead of a temporary directory.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Plain line mode instead of the full-screen console.
+        #[arg(long)]
+        line: bool,
+    },
+    /// Print the events a journal holds (one per line, or JSON lines).
+    Events {
+        journal: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The runbook (TOML).
+    pub runbook: PathBuf,
+    /// Who is at this console (a handle from [people]); default: the coordinator.
+    #[arg(long = "as", value_name = "HANDLE")]
+    pub operator: Option<String>,
+    /// Continue a drill from its journal.
+    #[arg(long, value_name = "JOURNAL", conflicts_with = "journal")]
+    pub resume: Option<PathBuf>,
+    /// Where to write the new journal (default drills/<runbook>-<UTC time>.db).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Plain line mode: read commands from standard input (for scripts).
+    #[arg(long)]
+    pub line: bool,
+    /// Screen layout: coordinator, observer, wallboard, or a file under layouts/.
+    #[arg(long, default_value = "coordinator")]
+    pub layout: String,
+    /// Allow steps whose action is a shell command to run it.
+    #[arg(long)]
+    pub allow_shell: bool,
+}

@@ -1,0 +1,87 @@
+//! Line mode: commands from standard input, one per line; answers on standard output.
+
+use std::io::Write;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use super::run::Session;
+use crate::drill::{Actor, Command, Drill};
+use crate::line::{self, LineRequest};
+
+pub async fn run(session: &Session) -> anyhow::Result<()> {
+    let sink = session.hub.sink();
+    let mut operator = session.operator.clone();
+    eprintln!(
+        "warroom: {} ({} steps) as {operator}; journal {}; type `help`",
+        session.runbook.meta.name,
+        session.runbook.steps.len(),
+        session.journal_path.display()
+    );
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Some(input) = lines.next_line().await? {
+        let request = match line::parse(&input) {
+            Ok(request) => request,
+            Err(why) => {
+                say(&format!("error: {why}"))?;
+                continue;
+            }
+        };
+        match request {
+            LineRequest::Nothing => {}
+            LineRequest::Help => say(line::HELP)?,
+            LineRequest::Quit => break,
+            LineRequest::ActAs(handle) => {
+                if session.runbook.person(&handle).is_some() {
+                    operator = Actor::Person(handle);
+                    say(&format!("acting as {operator}"))?;
+                } else {
+                    say(&format!("error: `{handle}` is not in this runbook's [people]"))?;
+                }
+            }
+            LineRequest::Status | LineRequest::Events => {
+                let subscription = session.hub.subscribe().await?;
+                if request == LineRequest::Events {
+                    for event in &subscription.events {
+                        say(&event.to_string())?;
+                    }
+                } else {
+                    let drill = Drill::replay(session.runbook.clone(), &subscription.events);
+                    say(&status_table(&drill))?;
+                }
+            }
+            LineRequest::Command(kind) => {
+                let command = Command {
+                    by: operator.clone(),
+                    kind,
+                };
+                match sink.send(command).await {
+                    Ok(events) => {
+                        for event in events {
+                            say(&format!("ok {event}"))?;
+                        }
+                    }
+                    Err(why) => say(&format!("error: {why}"))?,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn say(text: &str) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(out, "{text}")?;
+    out.flush()
+}
+
+fn status_table(drill: &Drill) -> String {
+    let runbook = drill.runbook();
+    runbook
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| format!("{:<24} {:?}", step.id, drill.state().status(i)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,15 @@
+//! The command-line edge: argument parsing and one module per subcommand. Errors here are
+//! `anyhow`, each one sentence saying what to do.
+
+pub mod args;
+pub mod check;
+pub mod demo;
+pub mod events;
+pub mod line_mode;
+pub mod logging;
+pub mod run;
+
+pub use args::{Cli, Cmd};
+
+/// The exit code for "the input was wrong" (a runbook with errors, a bad journal).
+pub const EXIT_INVALID: i32 = 1;

@@ -1,0 +1,108 @@
+//! `warroom run RUNBOOK`: load and check the plan, open (or resume) the journal, start the
+//! hub, then hand the operator a console (full screen, or line mode).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+
+use super::args::RunArgs;
+use crate::drill::{Actor, Clock, SystemClock};
+use crate::hub::{self, HubHandle};
+use crate::journal::{self, Journal};
+use crate::runbook::{self, LoadError, Runbook};
+
+/// A drill that is loaded, journaled and served by its hub.
+pub struct Session {
+    pub runbook: Arc<Runbook>,
+    pub journal_path: PathBuf,
+    pub hub: HubHandle,
+    pub operator: Actor,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let runbook = load_runbook(&args.runbook)?;
+    let session = open_session(
+        runbook,
+        args.operator.as_deref(),
+        args.resume.as_deref(),
+        args.journal.as_deref(),
+    )
+    .await?;
+    if args.line {
+        super::line_mode::run(&session).await
+    } else {
+        super::line_mode::run(&session).await
+    }
+}
+
+/// Loads a runbook, printing its warnings; errors list every problem.
+pub fn load_runbook(path: &Path) -> anyhow::Result<Runbook> {
+    match runbook::load(path) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                tracing::warn!("{warning}");
+            }
+            Ok(loaded.runbook)
+        }
+        Err(LoadError::Invalid(diagnostics)) => {
+            let text: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+            bail!(
+                "{}\n{} is not a valid runbook: fix the problems above (`warroom check {}` lists them)",
+                text.join("\n"),
+                path.display(),
+                path.display()
+            )
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Opens or resumes the journal and starts the hub.
+pub async fn open_session(
+    runbook: Runbook,
+    operator: Option<&str>,
+    resume: Option<&Path>,
+    journal_path: Option<&Path>,
+) -> anyhow::Result<Session> {
+    let operator = resolve_operator(&runbook, operator)?;
+    let runbook = Arc::new(runbook);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (journal, past, path) = match resume {
+        Some(path) => {
+            let (journal, events) = Journal::open(path, &runbook)
+                .await
+                .with_context(|| format!("cannot resume from {}", path.display()))?;
+            (journal, events, path.to_path_buf())
+        }
+        None => {
+            let path = journal_path.map(Path::to_path_buf).unwrap_or_else(|| {
+                journal::default_path(Path::new("drills"), &runbook.meta.name, clock.now())
+            });
+            let journal = Journal::create(&path, &runbook).await?;
+            (journal, Vec::new(), path)
+        }
+    };
+    tracing::info!(journal = %path.display(), events = past.len(), "drill opened");
+    let hub = hub::spawn(runbook.clone(), journal, past, clock.clone());
+    Ok(Session {
+        runbook,
+        journal_path: path,
+        hub,
+        operator,
+        clock,
+    })
+}
+
+fn resolve_operator(runbook: &Runbook, handle: Option<&str>) -> anyhow::Result<Actor> {
+    let handle = handle.unwrap_or(&runbook.meta.coordinator);
+    if runbook.person(handle).is_none() {
+        let known: Vec<&str> = runbook.people.iter().map(|p| p.handle.as_str()).collect();
+        bail!(
+            "`{handle}` is not in this runbook's [people]: pass --as with one of {}",
+            known.join(", ")
+        );
+    }
+    Ok(Actor::Person(handle.to_string()))
+}

@@ -1,0 +1,200 @@
+//! Line mode: one command per line, for scripts, pipelines and terminals without a TUI.
+//!
+//! ```text
+//! start STEP            done STEP            signoff STEP
+//! fail STEP REASON...   skip STEP REASON...  go STEP       nogo STEP REASON...
+//! note STEP TEXT...     note - TEXT...       (a note on the drill)
+//! rollback STEP REASON...                    (call a rollback from STEP)
+//! evidence copy:NAME|recon:NAME|probe:NAME ok|fail DETAIL...
+//! end                   (end the drill)
+//! as HANDLE             (act as another person from here on: scripting)
+//! status                events               help                quit
+//! ```
+//! A step written `rollback:STEP` means the rollback task of STEP (start/done/signoff/fail).
+
+use crate::drill::{CommandKind, Target};
+use crate::runbook::Evidence;
+
+/// What one input line asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LineRequest {
+    Command(CommandKind),
+    ActAs(String),
+    Status,
+    Events,
+    Help,
+    Quit,
+    Nothing,
+}
+
+pub const HELP: &str = "\
+commands:
+  start STEP | done STEP | signoff STEP | fail STEP REASON | skip STEP REASON
+  go STEP | nogo STEP REASON | note STEP|- TEXT | rollback STEP REASON
+  evidence copy:NAME|recon:NAME|probe:NAME ok|fail DETAIL | end
+  as HANDLE | status | events | help | quit
+  (write rollback:STEP to act on the rollback task of STEP)";
+
+/// Parses one line. Errors are a sentence saying what was expected.
+pub fn parse(line: &str) -> Result<LineRequest, String> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(LineRequest::Nothing);
+    }
+    let (word, rest) = split_word(line);
+    let (arg, tail) = split_word(rest);
+    let need_arg = |what: &str| -> Result<String, String> {
+        if arg.is_empty() {
+            Err(format!("`{word}` needs {what}: try `help`"))
+        } else {
+            Ok(arg.to_string())
+        }
+    };
+    let need_text = |what: &str| -> Result<String, String> {
+        if tail.is_empty() {
+            Err(format!("`{word}` needs {what} after the step: try `help`"))
+        } else {
+            Ok(tail.to_string())
+        }
+    };
+    let command = match word {
+        "start" => CommandKind::Start {
+            target: target(&need_arg("a step id")?),
+        },
+        "done" => CommandKind::Done {
+            target: target(&need_arg("a step id")?),
+        },
+        "signoff" | "sign-off" => CommandKind::SignOff {
+            target: target(&need_arg("a step id")?),
+        },
+        "fail" => CommandKind::Fail {
+            target: target(&need_arg("a step id")?),
+            reason: need_text("a reason")?,
+        },
+        "skip" => CommandKind::Skip {
+            step: need_arg("a step id")?,
+            reason: need_text("a reason")?,
+        },
+        "go" => CommandKind::Go {
+            step: need_arg("a step id")?,
+        },
+        "nogo" | "no-go" => CommandKind::NoGo {
+            step: need_arg("a step id")?,
+            reason: need_text("a reason")?,
+        },
+        "note" => {
+            let step = need_arg("a step id or `-`")?;
+            CommandKind::Note {
+                step: (step != "-").then_some(step),
+                text: need_text("the note's text")?,
+            }
+        }
+        "rollback" => CommandKind::CallRollback {
+            from: need_arg("the step to roll back from")?,
+            reason: need_text("a reason")?,
+        },
+        "evidence" => {
+            let evidence = evidence(&need_arg("copy:NAME, recon:NAME or probe:NAME")?)?;
+            let (verdict, detail) = split_word(tail);
+            let holds = match verdict {
+                "ok" | "holds" | "true" => true,
+                "fail" | "false" => false,
+                _ => return Err("`evidence` needs `ok` or `fail` after the name".to_string()),
+            };
+            CommandKind::RecordEvidence {
+                evidence,
+                holds,
+                detail: detail.to_string(),
+            }
+        }
+        "end" => CommandKind::EndDrill,
+        "as" => return Ok(LineRequest::ActAs(need_arg("a handle")?)),
+        "status" => return Ok(LineRequest::Status),
+        "events" => return Ok(LineRequest::Events),
+        "help" | "?" => return Ok(LineRequest::Help),
+        "quit" | "exit" => return Ok(LineRequest::Quit),
+        other => return Err(format!("unknown command `{other}`: try `help`")),
+    };
+    Ok(LineRequest::Command(command))
+}
+
+fn split_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.find(char::is_whitespace) {
+        Some(i) => (&s[..i], s[i..].trim()),
+        None => (s, ""),
+    }
+}
+
+fn target(arg: &str) -> Target {
+    match arg.strip_prefix("rollback:") {
+        Some(step) => Target::Rollback(step.to_string()),
+        None => Target::Step(arg.to_string()),
+    }
+}
+
+fn evidence(arg: &str) -> Result<Evidence, String> {
+    match arg.split_once(':') {
+        Some(("copy", name)) if !name.is_empty() => Ok(Evidence::CopyDone(name.to_string())),
+        Some(("recon", name)) if !name.is_empty() => Ok(Evidence::ReconClean(name.to_string())),
+        Some(("probe", name)) if !name.is_empty() => Ok(Evidence::ProbeGreen(name.to_string())),
+        _ => Err(format!(
+            "`{arg}` is not evidence: write copy:NAME, recon:NAME or probe:NAME"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_life_cycle_commands() {
+        assert_eq!(
+            parse("start schema").unwrap(),
+            LineRequest::Command(CommandKind::Start {
+                target: Target::Step("schema".into())
+            })
+        );
+        assert_eq!(
+            parse("signoff rollback:schema").unwrap(),
+            LineRequest::Command(CommandKind::SignOff {
+                target: Target::Rollback("schema".into())
+            })
+        );
+        assert_eq!(
+            parse("fail copy-history  source lag over 30s ").unwrap(),
+            LineRequest::Command(CommandKind::Fail {
+                target: Target::Step("copy-history".into()),
+                reason: "source lag over 30s".into()
+            })
+        );
+        assert_eq!(
+            parse("note - all hands on bridge").unwrap(),
+            LineRequest::Command(CommandKind::Note {
+                step: None,
+                text: "all hands on bridge".into()
+            })
+        );
+        assert_eq!(
+            parse("evidence recon:final ok 0 mismatches").unwrap(),
+            LineRequest::Command(CommandKind::RecordEvidence {
+                evidence: Evidence::ReconClean("final".into()),
+                holds: true,
+                detail: "0 mismatches".into()
+            })
+        );
+    }
+
+    #[test]
+    fn says_what_is_missing() {
+        assert_eq!(parse("start").unwrap_err(), "`start` needs a step id: try `help`");
+        assert_eq!(
+            parse("fail a").unwrap_err(),
+            "`fail` needs a reason after the step: try `help`"
+        );
+        assert!(parse("evidence bogus ok").unwrap_err().contains("copy:NAME"));
+        assert_eq!(parse("dance").unwrap_err(), "unknown command `dance`: try `help`");
+        assert_eq!(parse("  # comment").unwrap(), LineRequest::Nothing);
+    }
+}
