@@ -5,6 +5,7 @@
 //! command syntax, `cli` the command-line edge.
 
 pub mod cli;
+pub mod db;
 pub mod drill;
 pub mod hub;
 pub mod journal;
