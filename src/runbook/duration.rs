@@ -27,7 +27,9 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
         if digits == 0 {
             return Err(err("expected a number"));
         }
-        let value: u64 = rest[..digits].parse().map_err(|_| err("number too large"))?;
+        let value: u64 = rest[..digits]
+            .parse()
+            .map_err(|_| err("number too large"))?;
         rest = &rest[digits..];
         let unit_len = rest.chars().take_while(char::is_ascii_alphabetic).count();
         let unit_ms: u64 = match &rest[..unit_len] {
@@ -110,8 +112,14 @@ mod tests {
     #[test]
     fn rejects_nonsense_with_reason() {
         assert_eq!(parse("").unwrap_err().why, "it is empty");
-        assert_eq!(parse("5").unwrap_err().why, "a number needs a unit (ms, s, m, h, d)");
-        assert_eq!(parse("5x").unwrap_err().why, "unknown unit (use ms, s, m, h, d)");
+        assert_eq!(
+            parse("5").unwrap_err().why,
+            "a number needs a unit (ms, s, m, h, d)"
+        );
+        assert_eq!(
+            parse("5x").unwrap_err().why,
+            "unknown unit (use ms, s, m, h, d)"
+        );
         assert_eq!(parse("m5").unwrap_err().why, "expected a number");
         assert!(parse("99999999999999999999s").is_err());
     }
