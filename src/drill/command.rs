@@ -58,22 +58,45 @@ pub struct Command {
 #[serde(rename_all = "snake_case", tag = "command")]
 pub enum CommandKind {
     /// DRI (or coordinator) starts a ready step; its timer begins.
-    Start { target: Target },
+    Start {
+        target: Target,
+    },
     /// DRI says the work is done; the step awaits its reviewer.
-    Done { target: Target },
+    Done {
+        target: Target,
+    },
     /// Reviewer (or coordinator, recorded as an override) signs the step off.
-    SignOff { target: Target },
-    Fail { target: Target, reason: String },
+    SignOff {
+        target: Target,
+    },
+    Fail {
+        target: Target,
+        reason: String,
+    },
     /// Coordinator only.
-    Skip { step: StepId, reason: String },
+    Skip {
+        step: StepId,
+        reason: String,
+    },
     /// An approver says GO at a gate.
-    Go { step: StepId },
+    Go {
+        step: StepId,
+    },
     /// An approver says NO-GO at a gate: holds it.
-    NoGo { step: StepId, reason: String },
+    NoGo {
+        step: StepId,
+        reason: String,
+    },
     /// Anyone but an observer; `step: None` is a note on the drill.
-    Note { step: Option<StepId>, text: String },
+    Note {
+        step: Option<StepId>,
+        text: String,
+    },
     /// Coordinator calls a rollback from a failed or current step.
-    CallRollback { from: StepId, reason: String },
+    CallRollback {
+        from: StepId,
+        reason: String,
+    },
     /// An engine (or the coordinator) reports evidence for `requires`.
     RecordEvidence {
         evidence: Evidence,

@@ -19,21 +19,52 @@ pub struct Event {
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum EventKind {
     DrillStarted,
-    Started { target: Target },
-    Done { target: Target },
+    Started {
+        target: Target,
+    },
+    Done {
+        target: Target,
+    },
     /// `override_by_coordinator`: the coordinator signed instead of the reviewer.
-    SignedOff { target: Target, override_by_coordinator: bool },
-    Failed { target: Target, reason: String },
-    Skipped { step: StepId, reason: String },
-    GateGo { step: StepId },
-    GateNoGo { step: StepId, reason: String },
+    SignedOff {
+        target: Target,
+        override_by_coordinator: bool,
+    },
+    Failed {
+        target: Target,
+        reason: String,
+    },
+    Skipped {
+        step: StepId,
+        reason: String,
+    },
+    GateGo {
+        step: StepId,
+    },
+    GateNoGo {
+        step: StepId,
+        reason: String,
+    },
     /// Every approver said GO (and evidence holds): the gate step is done.
-    GatePassed { step: StepId },
-    NoteAdded { step: Option<StepId>, text: String },
+    GatePassed {
+        step: StepId,
+    },
+    NoteAdded {
+        step: Option<StepId>,
+        text: String,
+    },
     /// The plan lists the steps whose rollback tasks will run, in order.
-    RollbackCalled { from: StepId, reason: String, plan: Vec<StepId> },
+    RollbackCalled {
+        from: StepId,
+        reason: String,
+        plan: Vec<StepId>,
+    },
     /// Every rollback task is signed off (or skipped).
     RollbackCompleted,
-    EvidenceRecorded { evidence: Evidence, holds: bool, detail: String },
+    EvidenceRecorded {
+        evidence: Evidence,
+        holds: bool,
+        detail: String,
+    },
     DrillEnded,
 }
