@@ -1,0 +1,1 @@
+//! Random command sequences from random actors against random small runbooks.
