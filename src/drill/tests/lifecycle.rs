@@ -226,3 +226,32 @@ fn roles() {
     assert_eq!(role("zed"), Role::Observer);
     assert_eq!(role("system"), Role::System);
 }
+
+#[test]
+fn events_describe_themselves_for_the_log() {
+    let mut h = H::new(three());
+    h.mins(3);
+    h.ok("alice", start("freeze"));
+    let lines: Vec<String> = h
+        .drill
+        .state()
+        .log
+        .iter()
+        .map(|l| l.event.describe())
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            "02:03:00Z #1 alice: started the drill",
+            "02:03:00Z #2 alice: started `freeze`"
+        ]
+    );
+    let k = EventKind::SignedOff {
+        target: rb_target("copy"),
+        override_by_coordinator: true,
+    };
+    assert_eq!(
+        k.describe(),
+        "signed off the rollback of `copy` (coordinator override)"
+    );
+}
