@@ -27,9 +27,8 @@ impl DrillState {
         } else {
             self.fold(event)
         };
-        if outcome.is_ok() {
-            self.last_seq = event.seq;
-        }
+        // Even an ignored event takes its seq: the journal holds it, so the next one is after.
+        self.last_seq = self.last_seq.max(event.seq);
         self.log.push(LogEntry {
             event: event.clone(),
             ignored: outcome.err(),

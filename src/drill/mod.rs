@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod command;
+mod describe;
 pub mod engine;
 pub mod event;
 pub mod feed;

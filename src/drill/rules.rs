@@ -338,10 +338,12 @@ impl<'a> Ctx<'a> {
         self.not_rolling_back()?;
         match self.st.status(idx) {
             StepStatus::Running => {}
-            StepStatus::Ready => return Err(Rejection::wrong_state(format!(
+            StepStatus::Ready => {
+                return Err(Rejection::wrong_state(format!(
                 "gate `{id}` is ready but not started: its DRI `{}` starts it, then approvers vote",
                 step.dri
-            ))),
+            )))
+            }
             other => {
                 return Err(Rejection::wrong_state(format!(
                     "gate `{id}` is {other}: votes are taken only while it is running"
