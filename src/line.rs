@@ -188,13 +188,21 @@ mod tests {
 
     #[test]
     fn says_what_is_missing() {
-        assert_eq!(parse("start").unwrap_err(), "`start` needs a step id: try `help`");
+        assert_eq!(
+            parse("start").unwrap_err(),
+            "`start` needs a step id: try `help`"
+        );
         assert_eq!(
             parse("fail a").unwrap_err(),
             "`fail` needs a reason after the step: try `help`"
         );
-        assert!(parse("evidence bogus ok").unwrap_err().contains("copy:NAME"));
-        assert_eq!(parse("dance").unwrap_err(), "unknown command `dance`: try `help`");
+        assert!(parse("evidence bogus ok")
+            .unwrap_err()
+            .contains("copy:NAME"));
+        assert_eq!(
+            parse("dance").unwrap_err(),
+            "unknown command `dance`: try `help`"
+        );
         assert_eq!(parse("  # comment").unwrap(), LineRequest::Nothing);
     }
 }

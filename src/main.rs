@@ -19,7 +19,11 @@ fn main() {
 fn real_main(cli: Cli) -> anyhow::Result<i32> {
     if let Cmd::Check { files, strict } = &cli.command {
         // check writes no log file: it is a pure validation of files.
-        return Ok(if cli::check::run(files, *strict)? { 0 } else { cli::EXIT_INVALID });
+        return Ok(if cli::check::run(files, *strict)? {
+            0
+        } else {
+            cli::EXIT_INVALID
+        });
     }
     let _log_guard = cli::logging::init(&cli.log_file)?;
     let runtime = tokio::runtime::Runtime::new()?;

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Connections to the real servers, from runbook-style URL templates.
 
 mod support;
@@ -28,7 +29,9 @@ async fn connects_to_mariadb_through_a_template() {
 
 #[tokio::test]
 async fn connects_to_postgres_through_a_template() {
-    let Some(url) = servers::postgres() else { return };
+    let Some(url) = servers::postgres() else {
+        return;
+    };
     let (dialect, version) = version_of("${TEST_DB_URL}", "TEST_DB_URL", &url).await;
     assert_eq!(dialect, Dialect::Postgres);
     assert!(version.chars().next().is_some_and(|c| c.is_ascii_digit()));

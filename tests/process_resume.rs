@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! The real binary in line mode: issue commands, kill -9 it, resume from the journal, and
 //! see the same state and events.
 
@@ -16,7 +17,13 @@ struct Console {
 impl Console {
     fn start(args: &[&str], log: &Path) -> Console {
         let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
-            .args(["--log-file", log.to_str().unwrap(), "run", RUNBOOK, "--line"])
+            .args([
+                "--log-file",
+                log.to_str().unwrap(),
+                "run",
+                RUNBOOK,
+                "--line",
+            ])
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -47,11 +54,10 @@ impl Console {
 }
 
 fn strip_time(line: &str) -> String {
-    // "#3 12:00:01Z dan: started x" -> "#3 dan: started x"
-    let mut parts = line.splitn(3, ' ');
-    let seq = parts.next().unwrap_or_default();
-    let _time = parts.next();
-    format!("{seq} {}", parts.next().unwrap_or_default())
+    // "02:14:05Z #3 dan: started `x`" -> "#3 dan: started `x`"
+    line.split_once(' ')
+        .map_or(line, |(_, rest)| rest)
+        .to_string()
 }
 
 #[test]
@@ -63,14 +69,20 @@ fn kill_9_then_resume_gives_the_same_state() {
 
     assert_eq!(first.ask("as dan", 1), ["acting as dan"]);
     let started = first.ask("start pre-checks", 2);
-    assert!(started[0].ends_with("dan: drill started"), "{started:?}");
-    assert!(started[1].ends_with("dan: started pre-checks"), "{started:?}");
-    assert!(first.ask("done pre-checks", 1)[0].ends_with("done pre-checks (awaiting review)"));
+    assert!(
+        started[0].ends_with("dan: started the drill"),
+        "{started:?}"
+    );
+    assert!(
+        started[1].ends_with("dan: started `pre-checks`"),
+        "{started:?}"
+    );
+    assert!(first.ask("done pre-checks", 1)[0].ends_with("marked `pre-checks` done"));
     // The DRI may not sign off their own step: refused, nothing journaled.
     let refused = first.ask("signoff pre-checks", 1);
     assert!(refused[0].starts_with("error: refused"), "{refused:?}");
     first.ask("as rita", 1);
-    assert!(first.ask("signoff pre-checks", 1)[0].ends_with("rita: signed off pre-checks"));
+    assert!(first.ask("signoff pre-checks", 1)[0].ends_with("rita: signed off `pre-checks`"));
     first.ask("as dan", 1);
     first.ask("start schema", 1);
     first.ask("note schema applying 42 tables", 1);
@@ -92,7 +104,10 @@ fn kill_9_then_resume_gives_the_same_state() {
     // The resumed drill goes on where it stopped.
     second.ask("as dan", 1);
     let done = second.ask("done schema", 1);
-    assert!(done[0].starts_with("ok #7 "), "{done:?}");
+    assert!(
+        done[0].starts_with("ok ") && done[0].contains(" #7 dan: marked `schema` done"),
+        "{done:?}"
+    );
     second.ask("quit", 0);
     assert!(second.child.wait().unwrap().success());
 }
@@ -108,7 +123,9 @@ fn resume_with_a_different_runbook_is_refused_clearly() {
     first.child.wait().unwrap();
 
     let changed = dir.path().join("changed.toml");
-    let text = std::fs::read_to_string(RUNBOOK).unwrap().replace("\"2m\"", "\"3m\"");
+    let text = std::fs::read_to_string(RUNBOOK)
+        .unwrap()
+        .replace("\"2m\"", "\"3m\"");
     std::fs::write(&changed, text).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
         .args(["--log-file", log.to_str().unwrap(), "run"])
@@ -119,5 +136,9 @@ fn resume_with_a_different_runbook_is_refused_clearly() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("different version of the runbook"), "{err}");
+    assert!(
+        err.contains("different version of runbook `small drill`")
+            && err.contains("start a new drill"),
+        "{err}"
+    );
 }

@@ -22,7 +22,12 @@ Examples:
 )]
 pub struct Cli {
     /// Where the log file goes (the terminal belongs to the console).
-    #[arg(long, global = true, env = "WARROOM_LOG", default_value = "drills/warroom.log")]
+    #[arg(
+        long,
+        global = true,
+        env = "WARROOM_LOG",
+        default_value = "drills/warroom.log"
+    )]
     pub log_file: PathBuf,
     #[command(subcommand)]
     pub command: Cmd,

@@ -24,7 +24,10 @@ pub async fn run(dir: Option<PathBuf>, line: bool) -> anyhow::Result<()> {
     std::env::set_var("WARROOM_DEMO_DIR", &dir);
     let loaded = runbook::parse_str("runbooks/demo.toml", DEMO_RUNBOOK).map_err(|d| {
         let text: Vec<String> = d.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("the built-in demo runbook is invalid (a bug): {}", text.join("\n"))
+        anyhow::anyhow!(
+            "the built-in demo runbook is invalid (a bug): {}",
+            text.join("\n")
+        )
     })?;
     let journal = dir.join("demo-journal.db");
     let session = open_session(loaded.runbook, None, None, Some(&journal)).await?;

@@ -35,7 +35,9 @@ pub async fn run(session: &Session) -> anyhow::Result<()> {
                     operator = Actor::Person(handle);
                     say(&format!("acting as {operator}"))?;
                 } else {
-                    say(&format!("error: `{handle}` is not in this runbook's [people]"))?;
+                    say(&format!(
+                        "error: `{handle}` is not in this runbook's [people]"
+                    ))?;
                 }
             }
             LineRequest::Status | LineRequest::Events => {

@@ -30,11 +30,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         args.journal.as_deref(),
     )
     .await?;
-    if args.line {
-        super::line_mode::run(&session).await
-    } else {
-        super::line_mode::run(&session).await
-    }
+    let _ = (args.line, &args.layout, args.allow_shell);
+    super::line_mode::run(&session).await
 }
 
 /// Loads a runbook, printing its warnings; errors list every problem.

@@ -86,7 +86,11 @@ impl DbPool {
         match self {
             DbPool::MySql(p) => sqlx::query_scalar("SELECT VERSION()").fetch_one(p).await,
             DbPool::Postgres(p) => sqlx::query_scalar("SHOW server_version").fetch_one(p).await,
-            DbPool::Sqlite(p) => sqlx::query_scalar("SELECT sqlite_version()").fetch_one(p).await,
+            DbPool::Sqlite(p) => {
+                sqlx::query_scalar("SELECT sqlite_version()")
+                    .fetch_one(p)
+                    .await
+            }
         }
     }
 

@@ -7,7 +7,9 @@ use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
-    #[error("connection `{connection}`: ${{{var}}} is not set: export {var} before starting warroom")]
+    #[error(
+        "connection `{connection}`: ${{{var}}} is not set: export {var} before starting warroom"
+    )]
     MissingVar { connection: String, var: String },
     #[error("connection `{connection}`: unclosed `${{` in the URL: write ${{NAME}}")]
     Unclosed { connection: String },

@@ -69,66 +69,16 @@ pub enum EventKind {
     DrillEnded,
 }
 
-/// One line for humans: the log panel, line mode, reports.
+/// One line for humans (see `describe`).
 impl std::fmt::Display for EventKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EventKind::DrillStarted => f.write_str("drill started"),
-            EventKind::Started { target } => write!(f, "started {target}"),
-            EventKind::Done { target } => write!(f, "done {target} (awaiting review)"),
-            EventKind::SignedOff {
-                target,
-                override_by_coordinator,
-            } => {
-                if *override_by_coordinator {
-                    write!(f, "signed off {target} (coordinator override)")
-                } else {
-                    write!(f, "signed off {target}")
-                }
-            }
-            EventKind::Failed { target, reason } => write!(f, "FAILED {target}: {reason}"),
-            EventKind::Skipped { step, reason } => write!(f, "skipped {step}: {reason}"),
-            EventKind::GateGo { step } => write!(f, "GO at {step}"),
-            EventKind::GateNoGo { step, reason } => write!(f, "NO-GO at {step}: {reason}"),
-            EventKind::GatePassed { step } => write!(f, "gate {step} passed"),
-            EventKind::NoteAdded { step: Some(s), text } => write!(f, "note on {s}: {text}"),
-            EventKind::NoteAdded { step: None, text } => write!(f, "note: {text}"),
-            EventKind::RollbackCalled { from, reason, plan } => write!(
-                f,
-                "ROLLBACK called from {from}: {reason} (plan: {})",
-                if plan.is_empty() {
-                    "nothing to undo".to_string()
-                } else {
-                    plan.join(" -> ")
-                }
-            ),
-            EventKind::RollbackCompleted => f.write_str("rollback completed"),
-            EventKind::EvidenceRecorded {
-                evidence,
-                holds,
-                detail,
-            } => {
-                let verdict = if *holds { "holds" } else { "does not hold" };
-                if detail.is_empty() {
-                    write!(f, "evidence {evidence} {verdict}")
-                } else {
-                    write!(f, "evidence {evidence} {verdict}: {detail}")
-                }
-            }
-            EventKind::DrillEnded => f.write_str("drill ended"),
-        }
+        f.write_str(&self.describe())
     }
 }
 
+/// "02:14:05Z #12 alice: started `copy`"
 impl std::fmt::Display for Event {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "#{} {} {}: {}",
-            self.seq,
-            self.at.format("%H:%M:%SZ"),
-            self.by,
-            self.kind
-        )
+        f.write_str(&self.describe())
     }
 }

@@ -11,7 +11,10 @@ pub struct Tmux {
 
 /// Whether tmux is installed; tests that need it say so loudly when it is not.
 pub fn available() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 impl Tmux {
