@@ -289,11 +289,14 @@ impl Reader<'_, '_> {
         what: &str,
     ) -> Option<Spanned<T>> {
         let span = value.span();
-        let mut current = value.get_ref().clone();
+        // The common case, a valid item, costs one clone; the copy to drop keys from is
+        // made only after an error.
+        let mut current: Option<DeValue<'i>> = None;
         let mut removed: Vec<String> = Vec::new();
         // Bounded: each round removes one key.
         for _ in 0..=64 {
-            let de = ValueDeserializer::from(Spanned::new(span.clone(), current.clone()));
+            let attempt = current.as_ref().unwrap_or(value.get_ref()).clone();
+            let de = ValueDeserializer::from(Spanned::new(span.clone(), attempt));
             let err = match T::deserialize(de) {
                 Ok(t) => return Some(Spanned::new(span, t)),
                 Err(e) => e,
@@ -304,7 +307,8 @@ impl Reader<'_, '_> {
                 }
             }
             let err_span = err.span().unwrap_or(span.clone());
-            let DeValue::Table(table) = &mut current else {
+            let DeValue::Table(table) = current.get_or_insert_with(|| value.get_ref().clone())
+            else {
                 self.diags.push(self.map.error(
                     err_span,
                     format!("{what} must be a table, not {}", value.get_ref().type_str()),
@@ -340,7 +344,14 @@ fn within(inner: &Range<usize>, outer: &Range<usize>) -> bool {
 }
 
 /// `rollback = "text"` means `rollback = { instructions = "text" }`.
-fn rollback_sugar<'i>(step: &Spanned<DeValue<'i>>) -> Spanned<DeValue<'i>> {
+fn rollback_sugar<'v, 'i>(step: &'v Spanned<DeValue<'i>>) -> Cow<'v, Spanned<DeValue<'i>>> {
+    let is_text = match step.get_ref() {
+        DeValue::Table(t) => t.get("rollback").is_some_and(|r| r.get_ref().is_str()),
+        _ => false,
+    };
+    if !is_text {
+        return Cow::Borrowed(step);
+    }
     let mut step = step.clone();
     if let DeValue::Table(t) = step.get_mut() {
         if let Some(rb) = t.get_mut("rollback") {
@@ -355,7 +366,7 @@ fn rollback_sugar<'i>(step: &Spanned<DeValue<'i>>) -> Spanned<DeValue<'i>> {
             }
         }
     }
-    step
+    Cow::Owned(step)
 }
 
 /// The first backticked word after `prefix` in a serde message.

@@ -1,0 +1,554 @@
+//! Copy and recon jobs, probes, throttle rules and external progress.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::{opt_duration, JobKind, Validator};
+use crate::runbook::model::*;
+use crate::runbook::raw::*;
+
+impl Validator<'_, '_> {
+    pub(super) fn probes(&mut self, raw: &[Spanned<RawProbe>]) -> Vec<ProbeSpec> {
+        let mut seen = HashMap::new();
+        let mut out = Vec::new();
+        for p in raw {
+            let p = p.get_ref();
+            let name = p.name.get_ref();
+            self.identifier(&p.name, "probe name");
+            self.duplicate(&mut seen, &p.name, "probe");
+            let what = format!("probe `{name}`");
+            let kind = match p.kind.get_ref().as_str() {
+                "prometheus" => Some(ProbeKind::Prometheus),
+                "sql" => Some(ProbeKind::Sql),
+                "http" => Some(ProbeKind::Http),
+                other => {
+                    self.error(
+                        p.kind.span(),
+                        format!("{what} has unknown kind `{other}`"),
+                        "write kind = \"prometheus\", \"sql\" or \"http\"",
+                    );
+                    None
+                }
+            };
+            if let Some(kind) = kind {
+                self.probe_kinds.insert(name.clone(), kind);
+                self.probe_fields(p, kind, &what);
+            }
+            let interval = opt_duration(self, p.interval.as_ref(), &what, "interval", 5_000);
+            let timeout = opt_duration(self, p.timeout.as_ref(), &what, "timeout", 2_000);
+            let stale_after = match &p.stale_after {
+                Some(s) => self.duration(s, &format!("`stale_after` of {what}")),
+                None => interval.map(|i| i * 3),
+            };
+            let warn = p
+                .warn
+                .as_ref()
+                .and_then(|t| self.threshold(t, &what, "warn"));
+            let critical = p
+                .critical
+                .as_ref()
+                .and_then(|t| self.threshold(t, &what, "critical"));
+            if let (Some(kind), Some(interval), Some(timeout), Some(stale_after)) =
+                (kind, interval, timeout, stale_after)
+            {
+                out.push(ProbeSpec {
+                    name: name.clone(),
+                    kind,
+                    url: p.url.as_ref().map(|u| u.get_ref().clone()),
+                    query: p.query.as_ref().map(|u| u.get_ref().clone()),
+                    connection: p.connection.as_ref().map(|u| u.get_ref().clone()),
+                    json_pointer: p.json_pointer.as_ref().map(|u| u.get_ref().clone()),
+                    interval,
+                    timeout,
+                    stale_after,
+                    unit: p.unit.clone(),
+                    warn,
+                    critical,
+                    rollback_path: p.rollback_path,
+                });
+            }
+        }
+        out
+    }
+
+    fn probe_fields(&mut self, p: &RawProbe, kind: ProbeKind, what: &str) {
+        let (needs, kind_name): (&[&str], &str) = match kind {
+            ProbeKind::Prometheus => (&["url", "query"], "prometheus"),
+            ProbeKind::Sql => (&["connection", "query"], "sql"),
+            ProbeKind::Http => (&["url"], "http"),
+        };
+        let fields: [(&str, Option<&SString>); 4] = [
+            ("url", p.url.as_ref()),
+            ("query", p.query.as_ref()),
+            ("connection", p.connection.as_ref()),
+            ("json_pointer", p.json_pointer.as_ref()),
+        ];
+        for (field, value) in fields {
+            let applies =
+                needs.contains(&field) || (field == "json_pointer" && kind == ProbeKind::Http);
+            match value {
+                None if needs.contains(&field) => self.error(
+                    p.kind.span(),
+                    format!("{what} of kind {kind_name} has no `{field}`"),
+                    format!("a {kind_name} probe needs {}", needs.join(" and ")),
+                ),
+                Some(v) if !applies => self.error(
+                    v.span(),
+                    format!("`{field}` does not apply to {what} of kind {kind_name}"),
+                    format!(
+                        "remove it; a {kind_name} probe uses {}",
+                        needs.join(" and ")
+                    ),
+                ),
+                _ => {}
+            }
+        }
+        if let (Some(url), true) = (&p.url, kind != ProbeKind::Sql) {
+            let u = url.get_ref();
+            if !(u.starts_with("http://") || u.starts_with("https://") || u.starts_with("${")) {
+                self.error(
+                    url.span(),
+                    format!("{what}: the url must be http:// or https://"),
+                    "give the Prometheus base URL (http://prometheus:9090) or the page to fetch",
+                );
+            }
+        }
+        if let Some(c) = &p.connection {
+            if kind == ProbeKind::Sql {
+                self.connection(c, what);
+            }
+        }
+    }
+
+    fn threshold(
+        &mut self,
+        t: &Spanned<RawThreshold>,
+        what: &str,
+        level: &str,
+    ) -> Option<Threshold> {
+        let r = t.get_ref();
+        let set = [r.above.is_some(), r.below.is_some(), r.outside.is_some()];
+        if set.iter().filter(|s| **s).count() != 1 {
+            self.error(
+                t.span(),
+                format!("`{level}` of {what} must have exactly one of above, below, outside"),
+                format!("write e.g. {level} = {{ above = 5.0 }}, {{ below = 1.0 }} or {{ outside = [0.0, 10.0] }}"),
+            );
+            return None;
+        }
+        match (r.above, r.below, r.outside) {
+            (Some(v), _, _) => Some(Threshold::Above(v)),
+            (_, Some(v), _) => Some(Threshold::Below(v)),
+            (_, _, Some((min, max))) if min <= max => Some(Threshold::Outside { min, max }),
+            _ => {
+                self.error(
+                    t.span(),
+                    format!("`{level}` of {what}: `outside` has its minimum above its maximum"),
+                    "write outside = [min, max] with min <= max",
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn copies(&mut self, raw: &[Spanned<RawCopy>]) -> Vec<CopySpec> {
+        let mut seen = HashMap::new();
+        let mut out = Vec::new();
+        for c in raw {
+            let c = c.get_ref();
+            let name = c.name.get_ref();
+            self.identifier(&c.name, "copy job name");
+            self.duplicate(&mut seen, &c.name, "copy job");
+            let what = format!("copy job `{name}`");
+            self.connection(&c.source, &what);
+            self.connection(&c.target, &what);
+            self.non_empty_list(&c.key, &what, "key");
+            if let Some(cols) = &c.columns {
+                self.non_empty_list(cols, &what, "columns");
+                let missing: Vec<&String> = c
+                    .key
+                    .get_ref()
+                    .iter()
+                    .chain(c.rename.iter().flat_map(|r| r.get_ref().keys()))
+                    .filter(|k| !cols.get_ref().contains(k))
+                    .collect();
+                if let Some(m) = missing.first() {
+                    self.error(
+                        cols.span(),
+                        format!("{what}: column `{m}` is used as a key or renamed but is not in `columns`"),
+                        format!("add \"{m}\" to `columns`, or fix the name"),
+                    );
+                }
+            }
+            let engine = match c.engine.as_ref().map(|e| e.get_ref().as_str()) {
+                None | Some("native") => Some(CopyEngine::Native),
+                Some("external") => Some(CopyEngine::External),
+                Some(other) => {
+                    let span = c.engine.as_ref().map_or(c.name.span(), Spanned::span);
+                    self.error(
+                        span,
+                        format!("{what} has unknown engine `{other}`"),
+                        "write engine = \"native\" (warroom copies) or \"external\" (another tool copies, warroom follows its progress)",
+                    );
+                    None
+                }
+            };
+            let progress = self.progress(c, engine, &what);
+            let workers = self.positive(c.workers.as_ref(), 4u32, &format!("`workers` of {what}"));
+            let chunk_rows = self.positive(
+                c.chunk_rows.as_ref(),
+                10_000u64,
+                &format!("`chunk_rows` of {what}"),
+            );
+            let max_rows_per_sec = c
+                .max_rows_per_sec
+                .as_ref()
+                .map(|m| self.positive(Some(m), 1u64, &format!("`max_rows_per_sec` of {what}")));
+            let chunk_target =
+                opt_duration(self, c.chunk_target.as_ref(), &what, "chunk_target", 500);
+            if chunk_target == Some(Duration::ZERO) {
+                if let Some(ct) = &c.chunk_target {
+                    self.error(
+                        ct.span(),
+                        format!("`chunk_target` of {what} is zero"),
+                        "give a target time per chunk such as \"500ms\"",
+                    );
+                }
+            }
+            let throttle: Vec<ThrottleRule> = c
+                .throttle
+                .iter()
+                .filter_map(|t| self.throttle(t, &what))
+                .collect();
+            if let (Some(engine), Some(chunk_target)) = (engine, chunk_target) {
+                out.push(CopySpec {
+                    name: name.clone(),
+                    engine,
+                    source: c.source.get_ref().clone(),
+                    source_table: c.source_table.clone(),
+                    target: c.target.get_ref().clone(),
+                    target_table: c.target_table.clone(),
+                    key: c.key.get_ref().clone(),
+                    columns: c.columns.as_ref().map(|v| v.get_ref().clone()),
+                    rename: c
+                        .rename
+                        .as_ref()
+                        .map(|r| r.get_ref().clone())
+                        .unwrap_or_else(BTreeMap::new),
+                    filter: c.filter.clone(),
+                    workers,
+                    chunk_rows,
+                    chunk_target,
+                    max_rows_per_sec,
+                    throttle,
+                    progress: progress.flatten(),
+                });
+            }
+        }
+        out
+    }
+
+    /// `Some(None)`: valid and absent.
+    fn progress(
+        &mut self,
+        c: &RawCopy,
+        engine: Option<CopyEngine>,
+        what: &str,
+    ) -> Option<Option<ExternalProgress>> {
+        match (engine, &c.progress) {
+            (Some(CopyEngine::External), None) => {
+                self.error(
+                    c.name.span(),
+                    format!("{what} is external but has no `progress`"),
+                    "say how to follow it: progress = { from = \"sql\", connection = \"...\", query = \"SELECT done, total FROM ...\" } or { from = \"prometheus\", probe = \"...\" }",
+                );
+                None
+            }
+            (Some(CopyEngine::Native), Some(p)) => {
+                self.error(
+                    p.span(),
+                    format!("{what} is native, so `progress` does not apply"),
+                    "remove `progress` (warroom measures its own copy), or set engine = \"external\"",
+                );
+                None
+            }
+            (_, None) => Some(None),
+            (_, Some(p)) => {
+                let r = p.get_ref();
+                let owner = format!("the progress of {what}");
+                match r.from.get_ref().as_str() {
+                    "sql" => {
+                        let conn = self.require(
+                            r.connection.as_ref(),
+                            p.span(),
+                            &owner,
+                            "connection",
+                            "from = \"sql\"",
+                        );
+                        let query = self.require(
+                            r.query.as_ref(),
+                            p.span(),
+                            &owner,
+                            "query",
+                            "from = \"sql\"",
+                        );
+                        self.forbid(r.probe.as_ref(), &owner, "probe", "from = \"sql\"");
+                        if let Some(c) = conn {
+                            self.connection(c, &owner);
+                        }
+                        Some(Some(ExternalProgress::Sql {
+                            connection: conn?.get_ref().clone(),
+                            query: query?.get_ref().clone(),
+                        }))
+                    }
+                    "prometheus" => {
+                        let probe = self.require(
+                            r.probe.as_ref(),
+                            p.span(),
+                            &owner,
+                            "probe",
+                            "from = \"prometheus\"",
+                        );
+                        self.forbid(
+                            r.connection.as_ref(),
+                            &owner,
+                            "connection",
+                            "from = \"prometheus\"",
+                        );
+                        self.forbid(r.query.as_ref(), &owner, "query", "from = \"prometheus\"");
+                        if let Some(pr) = probe {
+                            self.job(JobKind::Probe, pr, &owner);
+                        }
+                        Some(Some(ExternalProgress::Prometheus {
+                            probe: probe?.get_ref().clone(),
+                        }))
+                    }
+                    other => {
+                        self.error(
+                            r.from.span(),
+                            format!("{owner}: unknown source `{other}`"),
+                            "write from = \"sql\" (with connection and query) or from = \"prometheus\" (with probe)",
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn require<'v>(
+        &mut self,
+        value: Option<&'v SString>,
+        span: Range<usize>,
+        owner: &str,
+        field: &str,
+        form: &str,
+    ) -> Option<&'v SString> {
+        if value.is_none() {
+            self.error(
+                span,
+                format!("{owner} has no `{field}`"),
+                format!("with {form}, add `{field} = \"...\"`"),
+            );
+        }
+        value
+    }
+
+    pub(super) fn forbid(&mut self, value: Option<&SString>, owner: &str, field: &str, form: &str) {
+        if let Some(v) = value {
+            self.error(
+                v.span(),
+                format!("`{field}` does not apply to {owner} with {form}"),
+                format!("remove `{field}`"),
+            );
+        }
+    }
+
+    fn throttle(&mut self, t: &Spanned<RawThrottle>, what: &str) -> Option<ThrottleRule> {
+        let r = t.get_ref();
+        let owner = format!("a throttle rule of {what}");
+        match r.kind.get_ref().as_str() {
+            "source_latency" => {
+                self.forbid(
+                    r.connection.as_ref(),
+                    &owner,
+                    "connection",
+                    "kind = \"source_latency\"",
+                );
+                self.forbid(
+                    r.query.as_ref(),
+                    &owner,
+                    "query",
+                    "kind = \"source_latency\"",
+                );
+                self.forbid(
+                    r.probe.as_ref(),
+                    &owner,
+                    "probe",
+                    "kind = \"source_latency\"",
+                );
+                let above = match r.above.as_ref() {
+                    Some(a) => match a.get_ref() {
+                        toml::Value::String(s) => self.duration(
+                            &Spanned::new(a.span(), s.clone()),
+                            &format!("`above` of {owner}"),
+                        ),
+                        _ => {
+                            self.error(
+                                a.span(),
+                                format!("`above` of {owner} must be a duration"),
+                                "write above = \"200ms\"",
+                            );
+                            None
+                        }
+                    },
+                    None => {
+                        self.error(
+                            t.span(),
+                            format!("{owner} has no `above`"),
+                            "add above = \"200ms\" (the source latency that slows the copy down)",
+                        );
+                        None
+                    }
+                };
+                Some(ThrottleRule::SourceLatency { above: above? })
+            }
+            "query" => {
+                self.forbid(r.probe.as_ref(), &owner, "probe", "kind = \"query\"");
+                let conn = self.require(
+                    r.connection.as_ref(),
+                    t.span(),
+                    &owner,
+                    "connection",
+                    "kind = \"query\"",
+                );
+                let query = self.require(
+                    r.query.as_ref(),
+                    t.span(),
+                    &owner,
+                    "query",
+                    "kind = \"query\"",
+                );
+                if let Some(c) = conn {
+                    self.connection(c, &owner);
+                }
+                let above = match r.above.as_ref().map(|a| (a.span(), a.get_ref())) {
+                    Some((_, toml::Value::Float(f))) => Some(*f),
+                    Some((_, toml::Value::Integer(i))) => Some(*i as f64),
+                    Some((span, _)) => {
+                        self.error(
+                            span,
+                            format!("`above` of {owner} must be a number"),
+                            "write above = 5.0 (compared with the query's first column)",
+                        );
+                        None
+                    }
+                    None => {
+                        self.error(
+                            t.span(),
+                            format!("{owner} has no `above`"),
+                            "add above = 5.0 (the value of the query that slows the copy down)",
+                        );
+                        None
+                    }
+                };
+                Some(ThrottleRule::Query {
+                    connection: conn?.get_ref().clone(),
+                    query: query?.get_ref().clone(),
+                    above: above?,
+                })
+            }
+            "probe" => {
+                self.forbid(
+                    r.connection.as_ref(),
+                    &owner,
+                    "connection",
+                    "kind = \"probe\"",
+                );
+                self.forbid(r.query.as_ref(), &owner, "query", "kind = \"probe\"");
+                if let Some(a) = &r.above {
+                    self.error(
+                        a.span(),
+                        format!("`above` does not apply to {owner} with kind = \"probe\""),
+                        "remove it: the probe's own thresholds decide",
+                    );
+                }
+                let probe = self.require(
+                    r.probe.as_ref(),
+                    t.span(),
+                    &owner,
+                    "probe",
+                    "kind = \"probe\"",
+                );
+                if let Some(p) = probe {
+                    self.job(JobKind::Probe, p, &owner);
+                }
+                Some(ThrottleRule::Probe {
+                    probe: probe?.get_ref().clone(),
+                })
+            }
+            other => {
+                self.error(
+                    r.kind.span(),
+                    format!("{owner} has unknown kind `{other}`"),
+                    "write kind = \"source_latency\", \"query\" or \"probe\"",
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn recons(&mut self, raw: &[Spanned<RawRecon>]) -> Vec<ReconSpec> {
+        let mut seen = HashMap::new();
+        let mut out = Vec::new();
+        for r in raw {
+            let r = r.get_ref();
+            let name = r.name.get_ref();
+            self.identifier(&r.name, "recon job name");
+            self.duplicate(&mut seen, &r.name, "recon job");
+            let what = format!("recon job `{name}`");
+            self.connection(&r.source, &what);
+            self.connection(&r.target, &what);
+            self.non_empty_list(&r.key, &what, "key");
+            if let Some(cols) = &r.columns {
+                self.non_empty_list(cols, &what, "columns");
+            }
+            let chunk_rows = self.positive(
+                r.chunk_rows.as_ref(),
+                10_000u64,
+                &format!("`chunk_rows` of {what}"),
+            );
+            let concurrency = self.positive(
+                r.concurrency.as_ref(),
+                4u32,
+                &format!("`concurrency` of {what}"),
+            );
+            if let Some(t) = &r.float_tolerance {
+                if t.get_ref().is_nan() || *t.get_ref() < 0.0 {
+                    self.error(
+                        t.span(),
+                        format!("`float_tolerance` of {what} is negative"),
+                        "give an absolute tolerance such as 0.000001, or leave it out for exact comparison",
+                    );
+                }
+            }
+            out.push(ReconSpec {
+                name: name.clone(),
+                source: r.source.get_ref().clone(),
+                source_table: r.source_table.clone(),
+                target: r.target.get_ref().clone(),
+                target_table: r.target_table.clone(),
+                key: r.key.get_ref().clone(),
+                columns: r.columns.as_ref().map(|c| c.get_ref().clone()),
+                filter: r.filter.clone(),
+                chunk_rows,
+                concurrency,
+                float_tolerance: r.float_tolerance.as_ref().map(|t| *t.get_ref()),
+            });
+        }
+        out
+    }
+}

@@ -1,0 +1,407 @@
+//! Phases and steps: people, dependencies, actions, gates, evidence; then the graph
+//! (cycles, unguarded points of no return).
+
+use std::collections::{HashMap, HashSet};
+
+use toml::Spanned;
+
+use super::{Deps, JobKind, Validator};
+use crate::runbook::graph;
+use crate::runbook::model::*;
+use crate::runbook::names::did_you_mean;
+use crate::runbook::raw::*;
+
+impl Validator<'_, '_> {
+    pub(super) fn phases(&mut self, raw: &[RawPhase]) -> (Vec<Phase>, Vec<Step>) {
+        if raw.is_empty() {
+            self.error(
+                0..0,
+                "the runbook has no [[phase]]",
+                "add at least one [[phase]] with name = \"...\" and its [[phase.step]] tables",
+            );
+        }
+        let mut seen_phases = HashMap::new();
+        // Every step id in file order (with the span of the id) to resolve `after`.
+        let mut ids: HashMap<&str, usize> = HashMap::new();
+        let mut all: Vec<&Spanned<RawStep>> = Vec::new();
+        let mut seen_steps = HashMap::new();
+        for phase in raw {
+            if let Some(name) = &phase.name {
+                self.duplicate(&mut seen_phases, name, "phase");
+                if phase.written_steps == 0 {
+                    self.error(
+                        name.span(),
+                        format!("phase `{}` has no steps", name.get_ref()),
+                        "add [[phase.step]] tables under it, or remove the phase",
+                    );
+                }
+            }
+            for s in &phase.steps {
+                let id = &s.get_ref().id;
+                self.identifier(id, "step id");
+                self.duplicate(&mut seen_steps, id, "step id");
+                ids.entry(id.get_ref().as_str()).or_insert(all.len());
+                all.push(s);
+            }
+        }
+        let broken_steps = &self.broken_steps.clone();
+        let mut phases = Vec::new();
+        let mut steps = Vec::new();
+        // preds[i] with, for each, the span of the `after` entry (None when implicit).
+        let mut preds: Vec<Deps> = Vec::new();
+        let mut index: usize = 0;
+        for (p_idx, phase) in raw.iter().enumerate() {
+            let mut members = Vec::new();
+            for s in &phase.steps {
+                let prev = index.checked_sub(1).map(|i| all[i]);
+                let (step, deps) = self.step(s, p_idx, prev, &ids, broken_steps);
+                members.push(steps.len());
+                steps.push(step);
+                preds.push(deps);
+                index += 1;
+            }
+            phases.push(Phase {
+                name: phase
+                    .name
+                    .as_ref()
+                    .map(|n| n.get_ref().clone())
+                    .unwrap_or_default(),
+                steps: members,
+            });
+        }
+        self.graph(&all, &steps, &preds);
+        (phases, steps)
+    }
+
+    fn step(
+        &mut self,
+        raw: &Spanned<RawStep>,
+        phase: usize,
+        prev: Option<&Spanned<RawStep>>,
+        ids: &HashMap<&str, usize>,
+        broken_steps: &HashSet<String>,
+    ) -> (Step, Deps) {
+        let s = raw.get_ref();
+        let id = s.id.get_ref();
+        let what = format!("step `{id}`");
+        self.person(&s.dri, &what, "DRI");
+        self.person(&s.reviewer, &what, "reviewer");
+        if s.dri.get_ref() == s.reviewer.get_ref() {
+            self.warning(
+                s.reviewer.span(),
+                format!("{what} is reviewed by its own DRI `{}`", s.dri.get_ref()),
+                "name a different reviewer: the four-eyes principle needs two people",
+            );
+        }
+        let planned = self
+            .duration(&s.planned, &format!("`planned` of {what}"))
+            .unwrap_or_default();
+
+        // Dependencies.
+        let mut deps = Vec::new();
+        let mut after = Vec::new();
+        match &s.after {
+            None => {
+                if let Some(p) = prev {
+                    let pid = p.get_ref().id.get_ref();
+                    if let Some(&i) = ids.get(pid.as_str()) {
+                        deps.push((i, None));
+                    }
+                    after.push(pid.clone());
+                }
+            }
+            Some(list) => {
+                for a in list {
+                    let name = a.get_ref();
+                    if name == id {
+                        self.error(
+                            a.span(),
+                            format!("{what} waits for itself"),
+                            "remove its own id from `after`",
+                        );
+                    } else if let Some(&i) = ids.get(name.as_str()) {
+                        if !after.contains(name) {
+                            deps.push((i, Some(a.span())));
+                            after.push(name.clone());
+                        }
+                    } else if !broken_steps.contains(name) {
+                        let hint = did_you_mean(name, ids.keys().copied());
+                        self.error(
+                            a.span(),
+                            format!("{what} waits for unknown step `{name}`"),
+                            format!("fix the id in `after`{hint}, or remove it"),
+                        );
+                    }
+                }
+            }
+        }
+
+        let action = s
+            .action
+            .as_ref()
+            .and_then(|a| self.action(a, &format!("the action of {what}")));
+        let rollback = s.rollback.as_ref().map(|r| {
+            let r = r.get_ref();
+            Rollback {
+                instructions: r.instructions.clone(),
+                action: r
+                    .action
+                    .as_ref()
+                    .and_then(|a| self.action(a, &format!("the rollback action of {what}"))),
+            }
+        });
+
+        let gate = s.gate.as_ref().is_some_and(|g| *g.get_ref());
+        let irreversible = s.irreversible.as_ref().is_some_and(|g| *g.get_ref());
+        let approvers = self.approvers(s, gate, &what);
+        let requires = self.requires(&s.requires, &what);
+        if gate && requires.is_empty() && action.is_none() {
+            if let Some(g) = &s.gate {
+                self.warning(
+                    g.span(),
+                    format!("gate {what} requires no evidence"),
+                    "add e.g. requires = [\"recon:NAME\", \"probe:NAME\"] so GO is called on facts, not only on people's word",
+                );
+            }
+        }
+        let step = Step {
+            id: id.clone(),
+            title: s.title.clone(),
+            phase,
+            dri: s.dri.get_ref().clone(),
+            reviewer: s.reviewer.get_ref().clone(),
+            planned,
+            after,
+            instructions: s.instructions.clone(),
+            action,
+            rollback,
+            gate,
+            approvers,
+            irreversible,
+            requires,
+        };
+        (step, deps)
+    }
+
+    fn approvers(&mut self, s: &RawStep, gate: bool, what: &str) -> Vec<Handle> {
+        match (&s.approvers, gate) {
+            (Some(list), false) => {
+                self.error(
+                    list.span(),
+                    format!("{what} has approvers but is not a gate"),
+                    "add gate = true to make it a go/no-go step, or remove `approvers`",
+                );
+                Vec::new()
+            }
+            (Some(list), true) if list.get_ref().is_empty() => {
+                self.error(
+                    list.span(),
+                    format!("gate {what} has an empty approver list"),
+                    "name who says GO, e.g. approvers = [\"<coordinator>\", \"<app owner>\"], or leave it out for the coordinator",
+                );
+                Vec::new()
+            }
+            (Some(list), true) => {
+                let mut out: Vec<Handle> = Vec::new();
+                for a in list.get_ref() {
+                    self.person(a, what, "approver");
+                    if !out.contains(a.get_ref()) {
+                        out.push(a.get_ref().clone());
+                    }
+                }
+                out
+            }
+            (None, true) => self.coordinator.iter().cloned().collect(),
+            (None, false) => Vec::new(),
+        }
+    }
+
+    fn requires(&mut self, raw: &[SString], what: &str) -> Vec<Evidence> {
+        let mut out = Vec::new();
+        for r in raw {
+            let evidence = match r.get_ref().split_once(':') {
+                Some(("copy", n)) if !n.is_empty() => {
+                    Some((JobKind::Copy, Evidence::CopyDone(n.to_string())))
+                }
+                Some(("recon", n)) if !n.is_empty() => {
+                    Some((JobKind::Recon, Evidence::ReconClean(n.to_string())))
+                }
+                Some(("probe", n)) if !n.is_empty() => {
+                    Some((JobKind::Probe, Evidence::ProbeGreen(n.to_string())))
+                }
+                _ => None,
+            };
+            match evidence {
+                Some((kind, e)) => {
+                    let name = match &e {
+                        Evidence::CopyDone(n) | Evidence::ReconClean(n) | Evidence::ProbeGreen(n) => n,
+                    };
+                    self.job(kind, &Spanned::new(r.span(), name.clone()), &format!("`requires` of {what}"));
+                    if !out.contains(&e) {
+                        out.push(e);
+                    }
+                }
+                None => self.error(
+                    r.span(),
+                    format!("`requires` of {what} has a malformed entry `{}`", r.get_ref()),
+                    "write \"copy:NAME\" (copy finished), \"recon:NAME\" (recon clean) or \"probe:NAME\" (probe green)",
+                ),
+            }
+        }
+        out
+    }
+
+    fn action(&mut self, a: &Spanned<RawAction>, what: &str) -> Option<Action> {
+        let r = a.get_ref();
+        let given: Vec<&str> = [
+            ("copy", r.copy.is_some()),
+            ("recon", r.recon.is_some()),
+            ("check", r.check.is_some()),
+            ("shell", r.shell.is_some()),
+        ]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| *n)
+        .collect();
+        if given.len() != 1 {
+            self.error(
+                a.span(),
+                format!(
+                    "{what} must have exactly one of copy, recon, check, shell; it has {}",
+                    if given.is_empty() { "none".to_string() } else { given.join(" and ") }
+                ),
+                "write e.g. action = { copy = \"JOB\" }, { recon = \"JOB\" }, { check = { probe = \"NAME\" } } or { shell = \"CMD\" }",
+            );
+            return None;
+        }
+        if let Some(c) = &r.copy {
+            self.job(JobKind::Copy, c, what);
+            return Some(Action::Copy(c.get_ref().clone()));
+        }
+        if let Some(c) = &r.recon {
+            self.job(JobKind::Recon, c, what);
+            return Some(Action::Recon(c.get_ref().clone()));
+        }
+        if let Some(c) = &r.shell {
+            if c.get_ref().trim().is_empty() {
+                self.error(
+                    c.span(),
+                    format!("{what} has an empty shell command"),
+                    "give the command to run, or remove the action",
+                );
+            }
+            return Some(Action::Shell(c.get_ref().clone()));
+        }
+        let check = r.check.as_ref()?;
+        let c = check.get_ref();
+        match (&c.probe, &c.sql) {
+            (Some(p), None) => {
+                for (field, present) in [
+                    ("connection", c.connection.is_some()),
+                    ("expect", c.expect.is_some()),
+                ] {
+                    if present {
+                        self.error(
+                            check.span(),
+                            format!("`{field}` does not apply to a probe check in {what}"),
+                            format!("remove `{field}`: the probe's thresholds decide"),
+                        );
+                    }
+                }
+                self.job(JobKind::Probe, p, what);
+                Some(Action::Check(Check::Probe(p.get_ref().clone())))
+            }
+            (None, Some(sql)) => {
+                let conn = self.require(
+                    c.connection.as_ref(),
+                    check.span(),
+                    &format!("the SQL check in {what}"),
+                    "connection",
+                    "sql = \"...\"",
+                );
+                if let Some(conn) = conn {
+                    self.connection(conn, what);
+                }
+                let expect = c.expect.as_ref().and_then(|e| match e.get_ref() {
+                    toml::Value::String(s) => Some(s.clone()),
+                    toml::Value::Integer(i) => Some(i.to_string()),
+                    toml::Value::Float(f) => Some(f.to_string()),
+                    toml::Value::Boolean(b) => Some(b.to_string()),
+                    _ => {
+                        self.error(
+                            e.span(),
+                            format!("`expect` in {what} must be text, a number or a boolean"),
+                            "write expect = \"0\"",
+                        );
+                        None
+                    }
+                });
+                Some(Action::Check(Check::Sql {
+                    connection: conn?.get_ref().clone(),
+                    query: sql.get_ref().clone(),
+                    expect,
+                }))
+            }
+            _ => {
+                self.error(
+                    check.span(),
+                    format!("the check in {what} must have exactly one of `probe` and `sql`"),
+                    "write check = { probe = \"NAME\" } or check = { sql = \"SELECT ...\", connection = \"NAME\", expect = \"0\" }",
+                );
+                None
+            }
+        }
+    }
+
+    /// Cycles (errors) and irreversible steps no gate comes before (warnings).
+    fn graph(&mut self, raw: &[&Spanned<RawStep>], steps: &[Step], deps: &[Deps]) {
+        let preds: Vec<Vec<usize>> = deps
+            .iter()
+            .map(|d| d.iter().map(|(i, _)| *i).collect())
+            .collect();
+        let cycles = graph::find_cycles(&preds);
+        for cycle in &cycles {
+            let (Some(&first), Some(&last)) = (cycle.first(), cycle.last()) else {
+                continue;
+            };
+            let names: Vec<&str> = cycle
+                .iter()
+                .chain(std::iter::once(&first))
+                .map(|&i| steps[i].id.as_str())
+                .collect();
+            // Point at the `after` entry of the first step that closes the loop.
+            let span = deps[first]
+                .iter()
+                .find(|(i, _)| *i == last)
+                .and_then(|(_, s)| s.clone())
+                .unwrap_or_else(|| raw[first].get_ref().id.span());
+            self.error(
+                span,
+                format!("dependency cycle: {}", names.join(" -> ")),
+                "each step waits for the one before it in this loop, so none can start; \
+                 remove one of these `after` entries",
+            );
+        }
+        if !cycles.is_empty() {
+            return;
+        }
+        for (i, step) in steps.iter().enumerate() {
+            if !step.irreversible {
+                continue;
+            }
+            let guarded = graph::ancestors(&preds, i).iter().any(|&a| steps[a].gate);
+            if !guarded {
+                let span = raw[i]
+                    .get_ref()
+                    .irreversible
+                    .as_ref()
+                    .map_or(raw[i].get_ref().id.span(), Spanned::span);
+                self.warning(
+                    span,
+                    format!("step `{}` is irreversible but no gate comes before it", step.id),
+                    "put a go/no-go step (gate = true) among the steps it waits for, so someone says GO before the point of no return",
+                );
+            }
+        }
+    }
+}
