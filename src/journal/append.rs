@@ -9,6 +9,22 @@ use super::record::{timestamp, EventRow};
 use super::{chain, Journal};
 use crate::drill::Event;
 
+/// Rows per INSERT statement (6 parameters each, well under SQLite's limit of 32766).
+const ROWS_PER_INSERT: usize = 100;
+
+fn insert_sql(rows: usize) -> String {
+    let mut sql =
+        String::from("INSERT INTO events (seq, at, actor, kind, payload, checksum) VALUES ");
+    for i in 0..rows {
+        sql.push_str(if i == 0 {
+            "(?, ?, ?, ?, ?, ?)"
+        } else {
+            ", (?, ?, ?, ?, ?, ?)"
+        });
+    }
+    sql
+}
+
 impl Journal {
     /// Appends one event; it is on disk (fsynced) when this returns `Ok`. The event's seq
     /// must be [`Journal::last_seq`] + 1, else nothing is written.
@@ -60,20 +76,20 @@ impl Journal {
         let path = &self.path;
         let sql = |e| classify(path, "append to", None, e);
         let mut tx = self.conn.begin().await.map_err(sql)?;
-        for (row, checksum) in rows {
-            sqlx::query(
-                "INSERT INTO events (seq, at, actor, kind, payload, checksum)
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(row.seq as i64)
-            .bind(&row.at)
-            .bind(&row.actor)
-            .bind(&row.kind)
-            .bind(&row.payload)
-            .bind(i64::from(*checksum))
-            .execute(&mut *tx)
-            .await
-            .map_err(sql)?;
+        // Multi-row INSERTs: one round trip to SQLite's thread per chunk, not per row.
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let statement = insert_sql(chunk.len());
+            let mut insert = sqlx::query(&statement);
+            for (row, checksum) in chunk {
+                insert = insert
+                    .bind(row.seq as i64)
+                    .bind(&row.at)
+                    .bind(&row.actor)
+                    .bind(&row.kind)
+                    .bind(&row.payload)
+                    .bind(i64::from(*checksum));
+            }
+            insert.execute(&mut *tx).await.map_err(sql)?;
         }
         if let Some((row, checksum)) = rows.last() {
             sqlx::query("UPDATE head SET last_seq = ?, last_checksum = ? WHERE id = 1")
