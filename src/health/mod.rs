@@ -3,16 +3,24 @@
 
 pub mod board;
 pub mod error;
+pub mod http;
+pub mod probe;
+pub mod prometheus;
 pub mod sample;
+pub mod sql;
 pub mod staleness;
 pub mod thresholds;
+mod web;
 
 pub use board::{HealthBoard, HISTORY_LEN};
 pub use error::ProbeError;
+pub use probe::{probes_for, Probe};
+pub use prometheus::PromAuth;
 pub use sample::{
     format_value, status_change, HealthSnapshot, HistoryPoint, Labels, ProbeSample, ProbeState,
     ProbeStatus, StatusChange,
 };
+pub use sql::SqlMode;
 
 /// Whether `requires = ["probe:<name>"]` holds in `snapshot`: the probe is OK and fresh.
 pub fn evidence_holds(snapshot: &HealthSnapshot, probe: &str) -> bool {
