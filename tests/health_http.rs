@@ -417,3 +417,43 @@ async fn headless_with_no_probes_is_green() {
         "this runbook declares no probes\n"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_continuous_prints_a_line_per_sample_until_stopped() {
+    let port = server().await;
+    let mut web = spec(
+        "web",
+        ProbeKind::Http,
+        format!("http://127.0.0.1:{port}/ok"),
+    );
+    web.interval = Duration::from_millis(200);
+    let mut api = spec(
+        "api",
+        ProbeKind::Http,
+        format!("http://127.0.0.1:{port}/fail"),
+    );
+    api.interval = Duration::from_millis(200);
+    let stop = tokio::time::sleep(Duration::from_millis(1100));
+    let mut out = Vec::new();
+    let green = health::run_headless_until(&runbook(vec![web, api]), false, true, &mut out, stop)
+        .await
+        .expect("headless");
+    assert!(!green, "api fails");
+    let text = String::from_utf8(out).expect("utf-8");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
+    let web_samples = lines.iter().filter(|l| l["probe"] == "web").count();
+    assert!(web_samples >= 3, "{text}");
+    assert!(lines
+        .iter()
+        .all(|l| l["probe"] != "web" || l["status"] == "ok"));
+    // The failing probe's first sample is news: a status change line.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["change"]["probe"] == "api" && l["change"]["to"] == "error"),
+        "{text}"
+    );
+}

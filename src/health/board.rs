@@ -184,6 +184,9 @@ mod tests {
         assert_eq!(snap.worst, ProbeStatus::Ok);
         assert!(snap.evidence_holds("lag"));
         assert!(!snap.evidence_holds("nope"));
+        let lag = snap.probe("lag").expect("lag");
+        assert_eq!(lag.age(t(4)), Some(Duration::from_secs(3)));
+        assert_eq!(lag.history_values(), vec![Some(1.0)]);
     }
 
     #[test]

@@ -77,6 +77,23 @@ pub async fn run_headless(
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<bool> {
+    let ctrl_c = async {
+        // If the signal cannot be watched, run until the process is killed.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    run_headless_until(runbook, once, json, out, ctrl_c).await
+}
+
+/// [`run_headless`], continuous mode stopping when `stop` completes instead of at Ctrl-C.
+pub async fn run_headless_until(
+    runbook: &Runbook,
+    once: bool,
+    json: bool,
+    out: &mut dyn Write,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<bool> {
     if runbook.probes.is_empty() {
         if json {
             writeln!(out, r#"{{"all_green":true,"probes":[]}}"#)?;
@@ -88,7 +105,7 @@ pub async fn run_headless(
     if once {
         run_once(runbook, json, out).await
     } else {
-        run_continuous(runbook, json, out).await
+        run_continuous(runbook, json, out, stop).await
     }
 }
 
@@ -128,16 +145,16 @@ async fn run_continuous(
     runbook: &Runbook,
     json: bool,
     out: &mut dyn Write,
+    stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<bool> {
     let (handle, mut updates) = sampler::start(runbook, Arc::new(SystemClock));
     let width = name_width(&runbook.probes);
     let mut all_green = false;
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
+    tokio::pin!(stop);
     loop {
         let update = tokio::select! {
             u = updates.recv() => u,
-            _ = &mut ctrl_c => None,
+            () = &mut stop => None,
         };
         let Some(update) = update else { break };
         all_green = update.snapshot.all_green();

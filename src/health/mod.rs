@@ -21,7 +21,7 @@ mod web;
 
 pub use board::{HealthBoard, HISTORY_LEN};
 pub use error::ProbeError;
-pub use headless::run_headless;
+pub use headless::{run_headless, run_headless_until};
 pub use probe::{probes_for, Probe};
 pub use prometheus::PromAuth;
 pub use sample::{

@@ -15,6 +15,9 @@ use super::sample::{Labels, ProbeSample, ProbeStatus};
 use super::sql::SqlProbe;
 use super::thresholds::{badness, classify};
 
+/// Series kept per sample (sorted by labels); the value and status still come from all.
+pub const MAX_SERIES: usize = 200;
+
 /// What one measurement found, before thresholds.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Reading {
@@ -218,7 +221,10 @@ pub(crate) fn to_sample(
         }
     }
     if reading.labelled {
-        sample.series = reading.series;
+        let mut series = reading.series;
+        series.sort_by(|a, b| a.0.cmp(&b.0));
+        series.truncate(MAX_SERIES);
+        sample.series = series;
     }
     sample
 }
@@ -272,6 +278,27 @@ mod tests {
             Duration::ZERO,
         );
         assert_eq!((s.status, s.value), (ProbeStatus::Ok, Some(3.0)));
+    }
+
+    #[test]
+    fn series_are_sorted_and_capped_but_all_count() {
+        let mut values: Vec<(String, f64)> = (0..MAX_SERIES + 50)
+            .map(|i| (format!("i{i:04}"), 1.0))
+            .collect();
+        values.reverse();
+        values.push(("zzz".into(), 42.0));
+        let refs: Vec<(&str, f64)> = values.iter().map(|(i, v)| (i.as_str(), *v)).collect();
+        let s = to_sample(
+            &spec(ProbeKind::Prometheus),
+            Ok(labelled(&refs)),
+            Duration::ZERO,
+        );
+        assert_eq!(s.series.len(), MAX_SERIES);
+        assert_eq!(
+            s.series[0].0.get("instance").map(String::as_str),
+            Some("i0000")
+        );
+        assert_eq!((s.status, s.value), (ProbeStatus::Critical, Some(42.0)));
     }
 
     #[test]

@@ -131,6 +131,17 @@ impl ProbeState {
         self.status.is_green() && self.stale_for.is_none()
     }
 
+    /// How old the latest sample is at `now` (the panel's "age" column), if there is one.
+    pub fn age(&self, now: DateTime<Utc>) -> Option<Duration> {
+        let at = self.latest.as_ref()?.at;
+        Some((now - at).to_std().unwrap_or(Duration::ZERO))
+    }
+
+    /// The history's values, oldest first, for a sparkline (gaps where there was none).
+    pub fn history_values(&self) -> Vec<Option<f64>> {
+        self.history.iter().map(|p| p.value).collect()
+    }
+
     /// The text to show next to the status: the error, or how long there has been no data.
     pub fn detail(&self) -> Option<String> {
         let error = self.latest.as_ref().and_then(|s| s.error.clone());
