@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod db;
 pub mod drill;
+pub mod health;
 pub mod hub;
 pub mod journal;
 pub mod line;

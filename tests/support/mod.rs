@@ -1,3 +1,4 @@
 #![allow(dead_code)]
+pub mod prometheus;
 pub mod servers;
 pub mod tmux;
