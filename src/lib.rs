@@ -6,3 +6,4 @@
 pub mod drill;
 pub mod journal;
 pub mod runbook;
+pub mod tui;
