@@ -5,5 +5,6 @@ pub mod keymap;
 pub mod layout;
 pub mod modal;
 pub mod panels;
+pub mod render;
 pub mod replica;
 pub mod theme;
