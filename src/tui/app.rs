@@ -66,6 +66,8 @@ pub struct App {
     pub theme: Theme,
     /// Timeline scroll: lines up from the newest.
     pub log_scroll: usize,
+    /// The operator's local time zone for the header (fixed at start; tests set UTC).
+    pub local_offset: chrono::FixedOffset,
 }
 
 const FLASH_SECS: i64 = 6;
@@ -77,7 +79,7 @@ impl App {
             .get(DEFAULT_LAYOUT)
             .or_else(|| layouts.layouts.first())
             .cloned()
-            .unwrap_or_else(|| fallback_layout());
+            .unwrap_or_else(fallback_layout);
         let mut app = App {
             replica: Replica::new(runbook.clone(), events),
             title: runbook.meta.name.clone(),
@@ -98,6 +100,7 @@ impl App {
             },
             theme: Theme::from_env(),
             log_scroll: 0,
+            local_offset: *chrono::Local::now().offset(),
         };
         app.follow_current();
         app

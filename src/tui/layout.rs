@@ -569,8 +569,8 @@ mod tests {
             for (w, h) in [(80, 24), (160, 48), (300, 80), (20, 5)] {
                 let area = Rect::new(0, 0, w, h);
                 let placed = layout.place(area);
-                let cells: u32 = placed.iter().map(|(_, r)| u32::from(r.area())).sum();
-                assert!(cells <= u32::from(area.area()), "{} {w}x{h}", layout.name);
+                let cells: u32 = placed.iter().map(|(_, r)| r.area()).sum();
+                assert!(cells <= area.area(), "{} {w}x{h}", layout.name);
                 for (i, (_, a)) in placed.iter().enumerate() {
                     assert!(area.contains(a.as_position()));
                     for (_, b) in &placed[i + 1..] {

@@ -2,7 +2,7 @@
 //! predicted end, health, connection and who is at this console. Its colour turns red on a
 //! failed step, an active rollback or an overdue gate, amber on an overrunning step.
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -69,7 +69,7 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     } else {
         Tone::Info
     };
-    let local = now.with_timezone(&Local);
+    let local = now.with_timezone(&app.local_offset);
     let clock = match t.drill_clock(now) {
         Some(c) if st.ended_at.is_some() => format!("ended after {}", duration::clock(c)),
         Some(c) => format!("T+{}", duration::clock(c)),

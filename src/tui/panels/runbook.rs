@@ -1,6 +1,6 @@
 //! Phases and steps with status, timers against the plan, DRI and reviewer, gate and
 //! point-of-no-return marks, evidence; in rollback mode the rollback tasks follow.
-//! Narrow panels drop the reviewer, then the title.
+//! Narrow panels drop the reviewer, then the title (it comes last and is cut first).
 
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
@@ -30,6 +30,7 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let w = inner.width as usize;
     let show_reviewer = w >= 70;
     let show_title = w >= 50;
+    let idw = if w < 50 { 10 } else { 14 };
     let mut lines: Vec<Line> = Vec::new();
     let mut selected_line = 0usize;
     let mut last_phase = usize::MAX;
@@ -49,13 +50,9 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
                 let (sym, tone) = status_mark(&status);
                 spans.push(Span::styled(format!("{sym} "), styled(app, tone)));
                 spans.push(Span::styled(
-                    format!("{:<14.14} ", step.id),
+                    format!("{:<idw$.idw$} ", step.id),
                     styled(app, Tone::Normal),
                 ));
-                if show_title {
-                    let tw = w.saturating_sub(if show_reviewer { 58 } else { 48 }).max(6);
-                    spans.push(Span::raw(format!("{:<tw$.tw$} ", step.title)));
-                }
                 spans.push(Span::raw(format!("{:<8.8} ", step.dri)));
                 if show_reviewer {
                     spans.push(Span::styled(
@@ -68,12 +65,12 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
                     Some(e) => {
                         let tone = overrun_tone(step.planned, e);
                         spans.push(Span::styled(
-                            format!("{:>7}/{planned:<6}", duration::clock(e)),
+                            format!("{:>6}/{planned:<6}", duration::clock(e)),
                             styled(app, tone),
                         ));
                     }
                     None => spans.push(Span::styled(
-                        format!("{:>7}/{planned:<6}", "-"),
+                        format!("{:>6}/{planned:<6}", "-"),
                         styled(app, Tone::Dim),
                     )),
                 }
@@ -117,6 +114,13 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
                         ));
                     }
                 }
+                if show_title {
+                    // Last, so a narrow panel cuts the title, never the marks.
+                    spans.push(Span::styled(
+                        format!("  {}", step.title),
+                        styled(app, Tone::Dim),
+                    ));
+                }
             }
             Row::Rollback(k) => {
                 let Some(r) = &st.rollback else { continue };
@@ -136,11 +140,11 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
                     let planned = duration::clock(step.planned);
                     match t.rollback_elapsed(&task.step, now) {
                         Some(e) => spans.push(Span::styled(
-                            format!("{:>7}/{planned:<6}", duration::clock(e)),
+                            format!("{:>6}/{planned:<6}", duration::clock(e)),
                             styled(app, overrun_tone(step.planned, e)),
                         )),
                         None => spans.push(Span::styled(
-                            format!("{:>7}/{planned:<6}", "-"),
+                            format!("{:>6}/{planned:<6}", "-"),
                             styled(app, Tone::Dim),
                         )),
                     }
