@@ -299,7 +299,14 @@ impl App {
         };
         match kind {
             CommandKind::CallRollback { .. } => {
-                self.role() == Role::Coordinator && self.replica.drill.state().rollback.is_none()
+                // From a failed or current step only; the engine may still refuse (shown).
+                let idx = self.selected_target().map(|(_, i)| i);
+                let st = self.replica.drill.state();
+                let from_here = idx.is_some_and(|i| {
+                    let status = st.status(i);
+                    status.is_active() || matches!(status, StepStatus::Failed { .. })
+                });
+                self.role() == Role::Coordinator && st.rollback.is_none() && from_here
             }
             kind => self.replica.drill.can(&self.operator, &kind, now),
         }

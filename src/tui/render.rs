@@ -48,12 +48,24 @@ pub fn render_buffer(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer
     }
 }
 
+thread_local! {
+    static IN_PANEL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while a panel draws behind `catch_unwind`: the panic hook must then leave the
+/// terminal alone (the panic is caught and the console goes on).
+pub fn in_guarded_panel() -> bool {
+    IN_PANEL.with(std::cell::Cell::get)
+}
+
 fn draw_guarded(app: &App, kind: PanelKind, now: DateTime<Utc>, rect: Rect, buf: &mut Buffer) {
     let mut scratch = Buffer::empty(rect);
+    IN_PANEL.with(|f| f.set(true));
     let ok = catch_unwind(AssertUnwindSafe(|| {
         panels::draw(kind, app, now, rect, &mut scratch)
     }))
     .is_ok();
+    IN_PANEL.with(|f| f.set(false));
     if ok {
         buf.merge(&scratch);
     } else {

@@ -24,6 +24,11 @@ impl TerminalGuard {
     pub fn enter() -> anyhow::Result<TerminalGuard> {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            if super::render::in_guarded_panel() {
+                // Caught by the renderer: log it, keep the screen.
+                tracing::error!("panel panicked: {info}");
+                return;
+            }
             restore();
             previous(info);
         }));

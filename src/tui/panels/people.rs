@@ -21,8 +21,9 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
             } else {
                 " "
             };
+            // Role last: a narrow panel cuts it first.
             Line::raw(format!(
-                "{coord}{:<8} {:<12.12} DRI {dri} rev {rev}",
+                "{coord}{:<8} DRI {dri} rev {rev}  {}",
                 p.handle, p.role
             ))
         })
