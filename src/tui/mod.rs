@@ -44,14 +44,26 @@ pub struct ConsoleOptions {
     pub clock: Arc<dyn Clock>,
     /// Layout name (`coordinator`, `observer`, `wallboard` or one from `layouts_dir`).
     pub layout: String,
-    /// User layouts (`*.toml`), adding to or replacing the built-ins.
+    /// User layouts (`*.toml`), adding to or replacing the built-ins
+    /// (default: [`config_dir`]`/layouts`, if it exists).
     pub layouts_dir: Option<PathBuf>,
-    /// A `keys.toml` to override bindings (missing file: defaults).
+    /// A `keys.toml` to override bindings (default: [`config_dir`]`/keys.toml`; a missing
+    /// file means the default bindings).
     pub keymap_path: Option<PathBuf>,
     /// Shown in the header instead of the runbook name, if set.
     pub title: Option<String>,
     /// Connection state shown in the header ("local", "connected to host:port").
     pub connection: String,
+}
+
+/// `$XDG_CONFIG_HOME/warroom` (or `~/.config/warroom`), where `keys.toml` and `layouts/`
+/// are looked for when the options name none.
+pub fn config_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("warroom"))
 }
 
 /// Builds the console's state from the options: loads layouts and key bindings, reporting
@@ -64,7 +76,11 @@ pub fn build_app(opts: &ConsoleOptions) -> App {
         opts.operator.clone(),
         opts.sink.is_some(),
     );
-    let (layouts, errors) = LayoutSet::load(opts.layouts_dir.as_deref());
+    let layouts_dir = opts
+        .layouts_dir
+        .clone()
+        .or_else(|| config_dir().map(|d| d.join("layouts")));
+    let (layouts, errors) = LayoutSet::load(layouts_dir.as_deref());
     app.layouts = layouts;
     let mut problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
     if !app.set_layout(&opts.layout, now) {
@@ -73,7 +89,11 @@ pub fn build_app(opts: &ConsoleOptions) -> App {
             opts.layout, app.layout.name
         ));
     }
-    if let Some(path) = &opts.keymap_path {
+    let keys_path = opts
+        .keymap_path
+        .clone()
+        .or_else(|| config_dir().map(|d| d.join("keys.toml")));
+    if let Some(path) = &keys_path {
         match KeyMap::load(path) {
             Ok(k) => app.keymap = k,
             Err(e) => problems.push(format!("{e} (default keys in use)")),

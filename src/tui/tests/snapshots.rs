@@ -147,3 +147,60 @@ fn rollback_modal_shows_the_engine_refusal_past_a_point_of_no_return() {
     let (x, y) = find(&buf, "REFUSED").expect("refusal shown");
     assert_eq!(buf.cell((x, y)).map(|c| c.fg), Some(Color::Red));
 }
+
+#[test]
+fn active_rollback_turns_the_header_red_and_lists_tasks() {
+    let rb = runbook();
+    let a = app(&rollback_events(&rb), "carol", true);
+    let buf = draw(&a, min(33), 160, 48);
+    assert_eq!(buf.cell((0, 1)).map(|c| c.bg), Some(Color::Red));
+    assert!(find(&buf, "ROLLBACK IN PROGRESS").is_some());
+    assert!(find(&buf, "↺ schema").is_some());
+}
+
+#[test]
+fn observer_help_lists_no_changing_keys() {
+    use crate::tui::modal::Modal;
+    let rb = runbook();
+    let mut a = app(&gate_events(&rb), "olga", false);
+    a.modals.push(Modal::Help { scroll: 0 });
+    let out = text(&draw(&a, min(54), 100, 30));
+    for word in ["sign off", "rollback", "NO-GO", "skip"] {
+        assert!(!out.contains(word), "help offers {word}:\n{out}");
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn broken_layout_file_falls_back_with_a_flash() {
+    use crate::drill::ManualClock;
+    use crate::tui::{build_app, ConsoleOptions};
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        "[root]\nsplit = \"vertical\"\n[[root.children]]\npanel = \"graph\"\n",
+    )
+    .expect("write");
+    let (_tx, rx) = tokio::sync::broadcast::channel(4);
+    let opts = ConsoleOptions {
+        runbook: runbook(),
+        operator: who("olga"),
+        initial_events: Vec::new(),
+        updates: rx,
+        sink: None,
+        clock: Arc::new(ManualClock::new(t0())),
+        layout: "mine".into(),
+        layouts_dir: Some(dir.path().to_path_buf()),
+        keymap_path: None,
+        title: None,
+        connection: "observing".into(),
+    };
+    let a = build_app(&opts);
+    assert_eq!(a.layout.name, "coordinator");
+    let flash = a.flash.expect("flash").text;
+    assert!(
+        flash.contains("mine.toml:4:9: unknown panel `graph`"),
+        "{flash}"
+    );
+    assert!(!a.can_send);
+}
