@@ -66,6 +66,9 @@ pub struct App {
     pub theme: Theme,
     /// Timeline scroll: lines up from the newest.
     pub log_scroll: usize,
+    /// The selection follows the step that needs attention as updates arrive, until the
+    /// operator moves it (then `g`/`:goto` keep it where they put it).
+    pub follow: bool,
     /// The operator's local time zone for the header (fixed at start; tests set UTC).
     pub local_offset: chrono::FixedOffset,
 }
@@ -100,6 +103,7 @@ impl App {
             },
             theme: Theme::from_env(),
             log_scroll: 0,
+            follow: true,
             local_offset: *chrono::Local::now().offset(),
         };
         app.follow_current();
@@ -150,6 +154,9 @@ impl App {
     pub fn apply_update(&mut self, update: &Update) -> bool {
         let changed = self.replica.apply(update);
         if changed {
+            if self.follow {
+                self.follow_current();
+            }
             self.clamp_selection();
         }
         changed
@@ -387,6 +394,10 @@ impl App {
             }
             Action::Top if self.focus == PanelKind::Log => self.log_scroll = usize::MAX / 2,
             Action::Bottom if self.focus == PanelKind::Log => self.log_scroll = 0,
+            Action::Up | Action::Down | Action::Top | Action::Bottom if self.follow => {
+                self.follow = false;
+                return self.act(action, now);
+            }
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
             Action::Top => self.selected = 0,

@@ -267,3 +267,43 @@ fn replica_waits_for_a_snapshot_after_a_gap() {
     assert!(!a.replica.out_of_sync);
     assert_eq!(a.replica.drill.state().last_seq, events.len() as u64);
 }
+
+#[test]
+fn selection_follows_the_current_step_until_moved() {
+    use crate::drill::Update;
+    let rb = runbook();
+    let events = review_events(&rb);
+    let mut more = events.clone();
+    more.extend(run_more(
+        &rb,
+        &events,
+        &[
+            (
+                "alice",
+                CommandKind::SignOff {
+                    target: Target::Step("schema".into()),
+                },
+                21,
+            ),
+            (
+                "alice",
+                CommandKind::Start {
+                    target: Target::Step("copy".into()),
+                },
+                22,
+            ),
+        ],
+    ));
+    let mut a = app(&events, "olga", false);
+    for e in &more[events.len()..] {
+        a.apply_update(&Update::Event(e.clone()));
+    }
+    assert_eq!(
+        a.selected_row(),
+        Some(crate::tui::app::Row::Step(2)),
+        "follows copy"
+    );
+    a.handle_key(key('k'), min(22));
+    assert!(!a.follow);
+    assert_eq!(a.selected_row(), Some(crate::tui::app::Row::Step(1)));
+}

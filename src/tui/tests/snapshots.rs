@@ -204,3 +204,16 @@ fn broken_layout_file_falls_back_with_a_flash() {
     );
     assert!(!a.can_send);
 }
+
+#[test]
+fn overdue_gate_turns_the_header_red() {
+    let rb = runbook();
+    let a = app(&gate_events(&rb), "carol", true);
+    // The gate was due at +75m by the plan (5+20+30+10 from the start) and is held.
+    let now = min(120);
+    let overdue = a.replica.drill.timing().overdue_gates(now);
+    assert!(!overdue.is_empty());
+    let buf = draw(&a, now, 160, 48);
+    assert_eq!(buf.cell((0, 1)).map(|c| c.bg), Some(Color::Red));
+    assert!(find(&buf, "GATE OVERDUE: go-live").is_some());
+}
