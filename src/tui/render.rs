@@ -41,7 +41,9 @@ pub fn render(app: &App, frame: &mut Frame, now: DateTime<Utc>) {
 /// Renders into a buffer (the frame's, or a test's).
 pub fn render_buffer(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     for (kind, rect) in app.layout.place(area) {
-        draw_guarded(app, kind, now, rect, buf);
+        draw_guarded(app, kind, rect, buf, |b| {
+            panels::draw(kind, app, now, rect, b)
+        });
     }
     if let Some(modal) = app.modals.last() {
         draw_modal(app, modal, now, area, buf);
@@ -58,13 +60,17 @@ pub fn in_guarded_panel() -> bool {
     IN_PANEL.with(std::cell::Cell::get)
 }
 
-fn draw_guarded(app: &App, kind: PanelKind, now: DateTime<Utc>, rect: Rect, buf: &mut Buffer) {
+/// Runs `draw` into a scratch buffer; on a panic, draws an error box in its place.
+pub(crate) fn draw_guarded(
+    app: &App,
+    kind: PanelKind,
+    rect: Rect,
+    buf: &mut Buffer,
+    draw: impl FnOnce(&mut Buffer),
+) {
     let mut scratch = Buffer::empty(rect);
     IN_PANEL.with(|f| f.set(true));
-    let ok = catch_unwind(AssertUnwindSafe(|| {
-        panels::draw(kind, app, now, rect, &mut scratch)
-    }))
-    .is_ok();
+    let ok = catch_unwind(AssertUnwindSafe(|| draw(&mut scratch))).is_ok();
     IN_PANEL.with(|f| f.set(false));
     if ok {
         buf.merge(&scratch);

@@ -217,3 +217,14 @@ fn overdue_gate_turns_the_header_red() {
     assert_eq!(buf.cell((0, 1)).map(|c| c.bg), Some(Color::Red));
     assert!(find(&buf, "GATE OVERDUE: go-live").is_some());
 }
+
+#[test]
+fn a_panicking_panel_becomes_an_error_box() {
+    use crate::tui::panels::PanelKind;
+    let a = app(&[], "carol", true);
+    let area = Rect::new(0, 0, 50, 5);
+    let mut buf = Buffer::empty(area);
+    crate::tui::render::draw_guarded(&a, PanelKind::Copy, area, &mut buf, |_| panic!("boom"));
+    assert!(text(&buf).contains("the copy panel failed to render"));
+    assert!(!crate::tui::render::in_guarded_panel());
+}
