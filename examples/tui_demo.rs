@@ -35,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (tx, rx) = tokio::sync::broadcast::channel(256);
     let (sink, mut requests) = CommandSink::channel(16);
+    let _keep_feed_open = tx.clone(); // an observer has no sink, the feed stays up anyway
     let hub_rb = rb.clone();
     let hub_clock = clock.clone();
     tokio::spawn(async move {

@@ -223,7 +223,11 @@ fn draw_modal(app: &App, modal: &Modal, now: DateTime<Utc>, area: Rect, buf: &mu
                 ]));
             }
             l.push(Line::raw(""));
-            l.push(Line::raw(":layout NAME  :goto STEP  :note TEXT  :quit"));
+            l.push(Line::raw(if app.can_send {
+                ":layout NAME  :goto STEP  :note TEXT  :quit"
+            } else {
+                ":layout NAME  :goto STEP  :quit"
+            }));
             l.push(Line::raw(format!(
                 "layouts: {}",
                 app.layouts.names().join(", ")
