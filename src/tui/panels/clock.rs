@@ -22,11 +22,13 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let clock = t
         .drill_clock(now)
         .map_or("--:--".into(), |c| format!("T+{}", duration::clock(c)));
-    let big: String = clock.chars().flat_map(|c| [c, ' ']).collect();
-    let mut lines = vec![Line::styled(
-        big,
-        styled(app, Tone::Accent).add_modifier(Modifier::BOLD),
-    )];
+    let style = styled(app, Tone::Accent).add_modifier(Modifier::BOLD);
+    let mut lines: Vec<Line> = match big_text(&clock) {
+        Some(rows) if rows[0].chars().count() <= inner.width as usize && inner.height >= 4 => {
+            rows.into_iter().map(|r| Line::styled(r, style)).collect()
+        }
+        _ => vec![Line::styled(clock, style)],
+    };
     let rb = &app.runbook;
     for i in (0..rb.steps.len()).filter(|&i| st.status(i).is_active()) {
         let s = &rb.steps[i];
@@ -44,4 +46,42 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines)
         .alignment(Alignment::Center)
         .render(inner, buf);
+}
+
+/// Three-row glyphs for the digits and the few signs a clock needs.
+fn glyph(c: char) -> Option<[&'static str; 3]> {
+    Some(match c {
+        '0' => ["┏━┓", "┃ ┃", "┗━┛"],
+        '1' => [" ╺┓", "  ┃", " ╺┻"],
+        '2' => ["┏━┓", "┏━┛", "┗━╸"],
+        '3' => ["┏━┓", " ━┫", "┗━┛"],
+        '4' => ["╻ ╻", "┗━┫", "  ╹"],
+        '5' => ["┏━╸", "┗━┓", "┗━┛"],
+        '6' => ["┏━╸", "┣━┓", "┗━┛"],
+        '7' => ["┏━┓", "  ┃", "  ╹"],
+        '8' => ["┏━┓", "┣━┫", "┗━┛"],
+        '9' => ["┏━┓", "┗━┫", "┗━┛"],
+        ':' => [" ", "╏", " "],
+        '+' => ["   ", "╺╋╸", "   "],
+        'T' => ["╺┳╸", " ┃ ", " ╹ "],
+        '-' => ["  ", "━━", "  "],
+        ' ' => [" ", " ", " "],
+        _ => return None,
+    })
+}
+
+/// `text` in three-row glyphs, one space between characters; `None` if a character has
+/// no glyph.
+fn big_text(text: &str) -> Option<[String; 3]> {
+    let mut rows = [String::new(), String::new(), String::new()];
+    for (i, c) in text.chars().enumerate() {
+        let g = glyph(c)?;
+        for (row, part) in rows.iter_mut().zip(g) {
+            if i > 0 {
+                row.push(' ');
+            }
+            row.push_str(part);
+        }
+    }
+    Some(rows)
 }
