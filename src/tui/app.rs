@@ -718,6 +718,7 @@ impl App {
                 match pos {
                     Some(p) => {
                         self.selected = p;
+                        self.follow = false;
                         self.focus = PanelKind::Runbook;
                         self.fix_focus();
                     }

@@ -307,3 +307,27 @@ fn selection_follows_the_current_step_until_moved() {
     assert!(!a.follow);
     assert_eq!(a.selected_row(), Some(crate::tui::app::Row::Step(1)));
 }
+
+#[test]
+fn filter_narrows_steps_and_goto_selects_one() {
+    let mut a = app(&[], "carol", true);
+    let now = min(0);
+    for c in "/ver".chars() {
+        a.handle_key(key(c), now);
+    }
+    assert_eq!(a.rows(), [crate::tui::app::Row::Step(4)]);
+    a.handle_key(code(KeyCode::Enter), now);
+    assert_eq!(a.filter, "ver");
+    a.handle_key(code(KeyCode::Esc), now);
+    assert!(a.filter.is_empty());
+    for c in ":goto copy".chars() {
+        a.handle_key(key(c), now);
+    }
+    a.handle_key(code(KeyCode::Enter), now);
+    assert_eq!(a.selected_row(), Some(crate::tui::app::Row::Step(2)));
+    for c in ":goto nope".chars() {
+        a.handle_key(key(c), now);
+    }
+    a.handle_key(code(KeyCode::Enter), now);
+    assert!(a.flash.as_ref().is_some_and(|f| f.text == "no step `nope`"));
+}
