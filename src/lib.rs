@@ -12,3 +12,4 @@ pub mod hub;
 pub mod journal;
 pub mod line;
 pub mod runbook;
+pub mod tui;

@@ -23,7 +23,6 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::{Actor, Command, CommandKind, Target};
 pub use engine::Drill;
 pub use event::{Event, EventKind};
-
 pub use feed::{CommandReply, CommandRequest, CommandSink, SinkError, Update};
 pub use rejection::{Rejection, RejectionKind};
 pub use role::Role;

@@ -1,0 +1,106 @@
+//! The console's event loop: one `select!` over key presses, hub updates, command replies,
+//! a tick aligned to the wall-clock second, and SIGINT/SIGTERM. It redraws only when
+//! something changed or the second turned: idle, it sleeps.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use ratatui::crossterm::event::{Event as TermEvent, EventStream};
+use tokio::sync::{broadcast, mpsc};
+
+use super::app::{App, AppEffect};
+use super::render;
+use super::terminal::TerminalGuard;
+use super::theme::Tone;
+use crate::drill::{Clock, CommandSink, SinkError, Update};
+
+/// Sleeps until the next whole wall-clock second, so the clocks on screen tick together.
+fn until_next_second(clock: &dyn Clock) -> Duration {
+    let ms = clock.now().timestamp_subsec_millis();
+    Duration::from_millis(u64::from(1000 - ms.min(999)))
+}
+
+pub async fn run(
+    mut app: App,
+    mut updates: broadcast::Receiver<Update>,
+    sink: Option<CommandSink>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<()> {
+    let mut guard = TerminalGuard::enter()?;
+    let mut keys = EventStream::new();
+    let (reply_tx, mut replies) = mpsc::channel::<Result<String, SinkError>>(16);
+    #[cfg(unix)]
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut dirty = true;
+    let mut updates_open = true;
+    loop {
+        if dirty {
+            let now = clock.now();
+            guard.terminal.draw(|f| render::render(&app, f, now))?;
+            dirty = false;
+        }
+        let tick = tokio::time::sleep(until_next_second(clock.as_ref()));
+        #[cfg(unix)]
+        let term = sigterm.recv();
+        #[cfg(not(unix))]
+        let term = std::future::pending::<Option<()>>();
+        tokio::select! {
+            ev = keys.next() => match ev {
+                Some(Ok(TermEvent::Key(key))) => {
+                    let now = clock.now();
+                    for effect in app.handle_key(key, now) {
+                        match effect {
+                            AppEffect::Quit => return Ok(()),
+                            AppEffect::Send(cmd) => match &sink {
+                                Some(sink) => {
+                                    let sink = sink.clone();
+                                    let tx = reply_tx.clone();
+                                    tokio::spawn(async move {
+                                        let what = format!("{:?}", cmd.kind).split([' ', '{']).next().unwrap_or("").to_lowercase();
+                                        let r = sink.send(cmd).await.map(|_| what);
+                                        let _ = tx.send(r).await;
+                                    });
+                                }
+                                None => app.flash_msg("read-only console: nothing sent", Tone::Bad, now),
+                            },
+                        }
+                    }
+                    dirty = true;
+                }
+                Some(Ok(TermEvent::Resize(_, _))) => dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            up = updates.recv(), if updates_open => match up {
+                Ok(update) => dirty |= app.apply_update(&update),
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "console lagged behind the update stream");
+                    app.replica.lost_updates();
+                    dirty = true;
+                }
+                Err(broadcast::error::RecvError::Closed) => {
+                    updates_open = false;
+                    app.connection.ok = false;
+                    app.connection.text = "hub gone: showing the last state".into();
+                    dirty = true;
+                }
+            },
+            Some(reply) = replies.recv() => {
+                let now = clock.now();
+                match reply {
+                    Ok(what) => app.flash_msg(format!("{what}: recorded"), Tone::Good, now),
+                    Err(e) => app.flash_msg(e.to_string(), Tone::Bad, now),
+                }
+                dirty = true;
+            }
+            _ = tick => {
+                app.expire_flash(clock.now());
+                dirty = true;
+            }
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = term => return Ok(()),
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Modals stack over the panels and take every key while open. Their keys are fixed in
+//! code (y/N, Enter, Esc), not in the key map: a rebinding cannot skip a confirmation.
+
+use crate::drill::{Command, Target};
+use crate::runbook::StepId;
+
+/// What a typed reason is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReasonFor {
+    Fail(Target),
+    Skip(StepId),
+    NoGo(StepId),
+    Note(Option<StepId>),
+    Rollback(StepId),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Modal {
+    /// "Sign off `x` as carol (reviewer)? [y/N]"
+    Confirm {
+        question: String,
+        command: Command,
+    },
+    /// Type a reason (or a note), Enter to continue to the confirmation.
+    Reason {
+        for_: ReasonFor,
+        capacity: String,
+        input: String,
+    },
+    /// The rollback plan from the engine, or its refusal; confirmed by typing the step id.
+    Rollback {
+        from: StepId,
+        reason: String,
+        plan: Result<Vec<StepId>, String>,
+        typed: String,
+    },
+    /// "Quit? The journal is safe; the drill goes on without this console."
+    Quit,
+    Help {
+        scroll: u16,
+    },
+    /// The selected step's detail, for layouts without a step panel.
+    StepDetail,
+    /// Typing a filter; Esc restores the one before.
+    Filter {
+        before: String,
+    },
+    CommandLine {
+        input: String,
+    },
+}

@@ -1,0 +1,149 @@
+//! Drill name and kind, clocks (wall UTC and local, drill clock, T-minus), planned vs
+//! predicted end, health, connection and who is at this console. Its colour turns red on a
+//! failed step, an active rollback or an overdue gate, amber on an overrunning step.
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::hhmmss;
+use crate::drill::{Role, StepStatus};
+use crate::runbook::{duration, RunbookKind};
+use crate::tui::app::App;
+use crate::tui::theme::Tone;
+
+/// The header's alarm level and why.
+pub fn alarm(app: &App, now: DateTime<Utc>) -> (Tone, Option<String>) {
+    let d = &app.replica.drill;
+    let st = d.state();
+    let t = d.timing();
+    if st.rollback_active() {
+        return (Tone::Bad, Some("ROLLBACK IN PROGRESS".into()));
+    }
+    let rb = &app.runbook;
+    if let Some(i) =
+        (0..rb.steps.len()).find(|&i| matches!(st.status(i), StepStatus::Failed { .. }))
+    {
+        return (Tone::Bad, Some(format!("FAILED: {}", rb.steps[i].id)));
+    }
+    if let Some((i, late)) = t.overdue_gates(now).first() {
+        return (
+            Tone::Bad,
+            Some(format!(
+                "GATE OVERDUE: {} +{}",
+                rb.steps[*i].id,
+                duration::clock(*late)
+            )),
+        );
+    }
+    if let Some(i) =
+        (0..rb.steps.len()).find(|&i| st.status(i).is_active() && t.overrun(i, now).is_some())
+    {
+        let over = t.overrun(i, now).unwrap_or_default();
+        return (
+            Tone::Warn,
+            Some(format!(
+                "OVERRUN: {} +{}",
+                rb.steps[i].id,
+                duration::clock(over)
+            )),
+        );
+    }
+    (Tone::Normal, None)
+}
+
+pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
+    let d = &app.replica.drill;
+    let st = d.state();
+    let t = d.timing();
+    let (tone, why) = alarm(app, now);
+    let base = app.theme.banner(tone);
+    let badge = match app.runbook.meta.kind {
+        RunbookKind::Drill => " DRILL ",
+        RunbookKind::Cutover => " CUTOVER ",
+    };
+    let badge_tone = if app.runbook.meta.kind == RunbookKind::Cutover {
+        Tone::Bad
+    } else {
+        Tone::Info
+    };
+    let local = now.with_timezone(&app.local_offset);
+    let clock = match t.drill_clock(now) {
+        Some(c) if st.ended_at.is_some() => format!("ended after {}", duration::clock(c)),
+        Some(c) => format!("T+{}", duration::clock(c)),
+        None => "not started".into(),
+    };
+    let line1 = Line::from(vec![
+        Span::styled(badge, app.theme.banner(badge_tone)),
+        Span::raw(format!(" {}  ", app.title)),
+        Span::raw(format!(
+            "{} UTC ({} local)  ",
+            hhmmss(now),
+            local.format("%H:%M")
+        )),
+        Span::raw(format!("drill {clock}")),
+    ]);
+    let mut l2 = Vec::new();
+    if let Some(tm) = t.t_minus(now) {
+        let secs = tm.num_seconds();
+        let text = if secs > 0 {
+            format!(
+                "window in T-{}  ",
+                duration::clock(std::time::Duration::from_secs(secs as u64))
+            )
+        } else {
+            format!(
+                "window open {}  ",
+                duration::clock(std::time::Duration::from_secs(secs.unsigned_abs()))
+            )
+        };
+        l2.push(Span::raw(text));
+    }
+    match (t.planned_end(), t.predicted_end(now)) {
+        (Some(p), Some(e)) => {
+            let late = e > p;
+            l2.push(Span::raw(format!(
+                "planned end {}  predicted {}",
+                hhmmss(p),
+                hhmmss(e)
+            )));
+            if late {
+                let by = (e - p).to_std().unwrap_or_default();
+                l2.push(Span::raw(format!(" (+{})", duration::clock(by))));
+            }
+        }
+        _ => l2.push(Span::raw(format!(
+            "plan {}",
+            duration::format(t.critical_path())
+        ))),
+    }
+    l2.push(Span::raw("  health: not configured"));
+    let role = match app.role() {
+        Role::Coordinator => "coordinator",
+        Role::Participant => "participant",
+        Role::Observer => "observer",
+        Role::System => "system",
+    };
+    let ro = if app.can_send { "" } else { " read-only" };
+    let sync = if app.replica.out_of_sync {
+        " OUT OF SYNC: waiting for a snapshot"
+    } else {
+        ""
+    };
+    let mut l3 = vec![Span::raw(format!(
+        "{} ({role}{ro})  {}{sync}",
+        app.operator, app.connection.text
+    ))];
+    if let Some(why) = why {
+        l3.push(Span::raw(format!("  ⚠ {why}")));
+    }
+    if let Some(f) = &app.flash {
+        l3.push(Span::raw("  "));
+        l3.push(Span::styled(f.text.clone(), app.theme.banner(f.tone)));
+    }
+    Paragraph::new(vec![line1, Line::from(l2), Line::from(l3)])
+        .style(base)
+        .render(area, buf);
+}

@@ -1,0 +1,126 @@
+//! The journal as a timeline: time, who, what. Newest at the bottom; scrolls up.
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::{block, hhmmss, styled, PanelKind};
+use crate::drill::EventKind;
+use crate::tui::app::App;
+use crate::tui::theme::Tone;
+
+/// One-line description of an event.
+pub fn describe(kind: &EventKind) -> String {
+    match kind {
+        EventKind::DrillStarted => "started the drill".into(),
+        EventKind::Started { target } => format!("started {target}"),
+        EventKind::Done { target } => format!("marked {target} done"),
+        EventKind::SignedOff {
+            target,
+            override_by_coordinator,
+        } => {
+            format!(
+                "signed off {target}{}",
+                if *override_by_coordinator {
+                    " (coordinator override)"
+                } else {
+                    ""
+                }
+            )
+        }
+        EventKind::Failed { target, reason } => format!("FAILED {target}: {reason}"),
+        EventKind::Skipped { step, reason } => format!("skipped {step}: {reason}"),
+        EventKind::GateGo { step } => format!("GO at {step}"),
+        EventKind::GateNoGo { step, reason } => format!("NO-GO at {step}: {reason}"),
+        EventKind::GatePassed { step } => format!("gate {step} passed"),
+        EventKind::NoteAdded {
+            step: Some(s),
+            text,
+        } => format!("note on {s}: {text}"),
+        EventKind::NoteAdded { step: None, text } => format!("note: {text}"),
+        EventKind::RollbackCalled { from, reason, plan } => {
+            format!(
+                "CALLED ROLLBACK from {from}: {reason} (plan: {})",
+                plan.join(" → ")
+            )
+        }
+        EventKind::RollbackCompleted => "rollback completed".into(),
+        EventKind::EvidenceRecorded {
+            evidence,
+            holds,
+            detail,
+        } => {
+            format!(
+                "evidence {evidence} {}: {detail}",
+                if *holds { "holds" } else { "does not hold" }
+            )
+        }
+        EventKind::DrillEnded => "ended the drill".into(),
+    }
+}
+
+/// Whether an event is about step `id` (for the step's history).
+pub fn concerns(kind: &EventKind, id: &str) -> bool {
+    match kind {
+        EventKind::Started { target }
+        | EventKind::Done { target }
+        | EventKind::SignedOff { target, .. }
+        | EventKind::Failed { target, .. } => target.step_id() == id,
+        EventKind::Skipped { step, .. }
+        | EventKind::GateGo { step }
+        | EventKind::GateNoGo { step, .. }
+        | EventKind::GatePassed { step } => step == id,
+        EventKind::NoteAdded { step, .. } => step.as_deref() == Some(id),
+        EventKind::RollbackCalled { from, .. } => from == id,
+        _ => false,
+    }
+}
+
+fn tone(kind: &EventKind) -> Tone {
+    match kind {
+        EventKind::Failed { .. }
+        | EventKind::GateNoGo { .. }
+        | EventKind::RollbackCalled { .. } => Tone::Bad,
+        EventKind::SignedOff { .. } | EventKind::GatePassed { .. } | EventKind::GateGo { .. } => {
+            Tone::Good
+        }
+        EventKind::EvidenceRecorded { holds: false, .. } => Tone::Warn,
+        _ => Tone::Normal,
+    }
+}
+
+pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
+    let blk = block(app, PanelKind::Log, "timeline");
+    let inner = blk.inner(area);
+    blk.render(area, buf);
+    let log = &app.replica.drill.state().log;
+    let h = inner.height as usize;
+    let max_scroll = log.len().saturating_sub(h);
+    let scroll = app.log_scroll.min(max_scroll);
+    let end = log.len() - scroll;
+    let start = end.saturating_sub(h);
+    let lines: Vec<Line> = log[start..end]
+        .iter()
+        .map(|e| {
+            let mut spans = vec![
+                Span::styled(format!("{} ", hhmmss(e.event.at)), styled(app, Tone::Dim)),
+                Span::raw(format!("{:<8} ", e.event.by.to_string())),
+                Span::styled(describe(&e.event.kind), styled(app, tone(&e.event.kind))),
+            ];
+            if let Some(why) = &e.ignored {
+                spans.push(Span::styled(
+                    format!(" (ignored: {why})"),
+                    styled(app, Tone::Dim),
+                ));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    if lines.is_empty() {
+        Paragraph::new(Line::styled("nothing yet", styled(app, Tone::Dim))).render(inner, buf);
+    } else {
+        Paragraph::new(lines).render(inner, buf);
+    }
+}

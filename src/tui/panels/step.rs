@@ -1,0 +1,139 @@
+//! The selected step in full: instructions, rollback, evidence, gate votes, notes and the
+//! history of who did what when.
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::{hhmmss, overrun_tone, status_mark, styled, text_panel, PanelKind};
+use crate::drill::{Target, Vote};
+use crate::runbook::duration;
+use crate::tui::app::App;
+use crate::tui::theme::Tone;
+
+pub fn lines(app: &App, now: DateTime<Utc>) -> Vec<Line<'static>> {
+    let Some((target, idx)) = app.selected_target() else {
+        return vec![Line::raw("no step selected")];
+    };
+    let rb = &app.runbook;
+    let step = &rb.steps[idx];
+    let d = &app.replica.drill;
+    let st = d.state();
+    let t = d.timing();
+    let mut out = Vec::new();
+    let status = match &target {
+        Target::Step(_) => st.status(idx),
+        Target::Rollback(id) => st
+            .rollback
+            .as_ref()
+            .and_then(|r| r.task(id))
+            .map(|t| t.status.clone())
+            .unwrap_or(st.status(idx)),
+    };
+    let (sym, tone) = status_mark(&status);
+    out.push(Line::from(vec![
+        Span::styled(format!("{sym} {} ", status.label()), styled(app, tone)),
+        Span::styled(target.to_string(), styled(app, Tone::Accent)),
+        Span::raw(format!(" — {}", step.title)),
+    ]));
+    out.push(Line::raw(format!(
+        "DRI {}  reviewer {}  planned {}",
+        step.dri,
+        step.reviewer,
+        duration::format(step.planned)
+    )));
+    if let Some(e) = t.elapsed(idx, now) {
+        out.push(Line::styled(
+            format!(
+                "elapsed {}{}",
+                duration::clock(e),
+                t.overrun(idx, now).map_or(String::new(), |o| format!(
+                    "  OVER PLAN by {}",
+                    duration::clock(o)
+                ))
+            ),
+            styled(app, overrun_tone(step.planned, e)),
+        ));
+    }
+    if let crate::drill::StepStatus::Failed { reason }
+    | crate::drill::StepStatus::Skipped { reason } = &status
+    {
+        out.push(Line::styled(format!("reason: {reason}"), styled(app, tone)));
+    }
+    if step.irreversible {
+        out.push(Line::styled(
+            "⚠ POINT OF NO RETURN: past this step only roll-forward",
+            styled(app, Tone::Bad),
+        ));
+    }
+    out.push(Line::raw(""));
+    out.extend(step.instructions.lines().map(|l| Line::raw(l.to_string())));
+    if let Some(r) = &step.rollback {
+        out.push(Line::styled("rollback:", styled(app, Tone::Dim)));
+        out.extend(r.instructions.lines().map(|l| Line::raw(format!("  {l}"))));
+    }
+    let ss = st.step(&step.id);
+    if let Some(s) = ss {
+        for r in &s.requires {
+            let (m, tone) = if r.holds {
+                ("✔", Tone::Good)
+            } else {
+                ("…", Tone::Warn)
+            };
+            out.push(Line::styled(
+                format!("evidence {m} {}", r.evidence),
+                styled(app, tone),
+            ));
+        }
+        if step.gate {
+            for a in &step.approvers {
+                let line = match s.votes.get(a) {
+                    Some(v) => match &v.vote {
+                        Vote::Go => Line::styled(
+                            format!("⛩ {a}: GO at {}", hhmmss(v.at)),
+                            styled(app, Tone::Good),
+                        ),
+                        Vote::NoGo { reason } => Line::styled(
+                            format!("⛩ {a}: NO-GO at {} ({reason})", hhmmss(v.at)),
+                            styled(app, Tone::Bad),
+                        ),
+                    },
+                    None => Line::styled(format!("⛩ {a}: no vote yet"), styled(app, Tone::Warn)),
+                };
+                out.push(line);
+            }
+        }
+    }
+    let notes: Vec<_> = st
+        .notes
+        .iter()
+        .filter(|n| n.step.as_deref() == Some(step.id.as_str()))
+        .collect();
+    for n in notes {
+        out.push(Line::raw(format!(
+            "✎ {} {}: {}",
+            hhmmss(n.at),
+            n.by,
+            n.text
+        )));
+    }
+    out.push(Line::styled("history:", styled(app, Tone::Dim)));
+    for e in st
+        .log
+        .iter()
+        .filter(|e| super::log::concerns(&e.event.kind, &step.id))
+    {
+        out.push(Line::raw(format!(
+            "  {} {} {}",
+            hhmmss(e.event.at),
+            e.event.by,
+            super::log::describe(&e.event.kind)
+        )));
+    }
+    out
+}
+
+pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
+    text_panel(app, PanelKind::Step, "step", lines(app, now), area, buf);
+}

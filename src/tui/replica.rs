@@ -1,0 +1,53 @@
+//! The console's own copy of the drill, rebuilt from the hub's update stream. Never shared:
+//! the hub is the one owner of the real state; this is a view of it.
+
+use std::sync::Arc;
+
+use crate::drill::{Drill, Event, Update};
+use crate::runbook::Runbook;
+
+#[derive(Debug, Clone)]
+pub struct Replica {
+    pub drill: Drill,
+    /// An event arrived past a gap in the sequence: the replica waits for a snapshot and
+    /// ignores events until then (the header says so).
+    pub out_of_sync: bool,
+}
+
+impl Replica {
+    pub fn new(runbook: Arc<Runbook>, events: &[Event]) -> Replica {
+        Replica {
+            drill: Drill::replay(runbook, events),
+            out_of_sync: false,
+        }
+    }
+
+    /// Applies one update; returns whether anything changed.
+    pub fn apply(&mut self, update: &Update) -> bool {
+        match update {
+            Update::Snapshot { events } => {
+                self.drill = Drill::replay(self.drill.runbook().clone(), events);
+                self.out_of_sync = false;
+                true
+            }
+            Update::Event(e) => {
+                let next = self.drill.next_seq();
+                if self.out_of_sync || e.seq > next {
+                    let changed = !self.out_of_sync;
+                    self.out_of_sync = true;
+                    changed
+                } else if e.seq < next {
+                    false // already applied (a reply and the broadcast may both carry it)
+                } else {
+                    self.drill.apply(e);
+                    true
+                }
+            }
+        }
+    }
+
+    /// Marks the replica stale (the feed lagged): wait for a snapshot.
+    pub fn lost_updates(&mut self) {
+        self.out_of_sync = true;
+    }
+}
