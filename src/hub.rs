@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::drill::{
@@ -57,6 +58,41 @@ impl HubHandle {
             .map_err(|_| HubError::Stopped)?;
         rx.await.map_err(|_| HubError::Stopped)
     }
+}
+
+/// A console's feed: every event so far, and a live stream that heals itself: when the
+/// console's stream falls too far behind, it gets a fresh `Update::Snapshot` instead.
+pub async fn follow(
+    handle: &HubHandle,
+) -> Result<(Vec<Event>, broadcast::Receiver<Update>), HubError> {
+    let first = handle.subscribe().await?;
+    let (tx, rx) = broadcast::channel(UPDATE_BUFFER);
+    let handle = handle.clone();
+    tokio::spawn(async move {
+        let mut upstream = first.updates;
+        loop {
+            let update = match upstream.recv().await {
+                Ok(update) => update,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "console feed lagged; sending a fresh snapshot");
+                    match handle.subscribe().await {
+                        Ok(again) => {
+                            upstream = again.updates;
+                            Update::Snapshot {
+                                events: again.events,
+                            }
+                        }
+                        Err(_) => break,
+                    }
+                }
+                Err(RecvError::Closed) => break,
+            };
+            if tx.send(update).is_err() {
+                break; // no console listens any more
+            }
+        }
+    });
+    Ok((first.events, rx))
 }
 
 struct Hub {

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod db;
+pub mod demo;
 pub mod drill;
 pub mod health;
 pub mod hub;

@@ -31,7 +31,12 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
         match cli.command {
             Cmd::Check { .. } => Ok(0),
             Cmd::Run(args) => cli::run::run(args).await.map(|()| 0),
-            Cmd::Demo { dir, line } => cli::demo::run(dir, line).await.map(|()| 0),
+            Cmd::Demo {
+                dir,
+                line,
+                solo,
+                layout,
+            } => cli::demo::run(dir, line, solo, &layout).await.map(|()| 0),
             Cmd::Events { journal, json } => cli::events::run(&journal, json).await.map(|()| 0),
         }
     })

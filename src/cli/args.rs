@@ -53,6 +53,13 @@ pub enum Cmd {
         /// Plain line mode instead of the full-screen console.
         #[arg(long)]
         line: bool,
+        /// No simulated teammates: every other person's move is yours to make (`as HANDLE`
+        /// in line mode).
+        #[arg(long)]
+        solo: bool,
+        /// Screen layout.
+        #[arg(long, default_value = "coordinator")]
+        layout: String,
     },
     /// Print the events a journal holds (one per line, or JSON lines).
     Events {

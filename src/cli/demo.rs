@@ -1,27 +1,36 @@
-//! `warroom demo`: the demo runbook on temporary SQLite databases.
+//! `warroom demo`: the demo runbook on temporary SQLite databases, with simulated
+//! teammates, so a live drill is on screen within seconds.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 
 use super::run::open_session;
+use crate::demo::{crew, data};
 use crate::runbook;
 
 /// The demo runbook ships inside the binary, so the demo runs from anywhere.
 pub const DEMO_RUNBOOK: &str = include_str!("../../runbooks/demo.toml");
 
-pub async fn run(dir: Option<PathBuf>, line: bool) -> anyhow::Result<()> {
-    let (dir, _temp) = match dir {
+/// Rows in the demo's source table.
+const DEMO_ROWS: u32 = 20_000;
+
+pub async fn run(dir: Option<PathBuf>, line: bool, solo: bool, layout: &str) -> anyhow::Result<()> {
+    let (dir, _cleanup) = match dir {
         Some(dir) => (dir, None),
         None => {
-            let temp = tempfile_dir()?;
-            (temp.clone(), Some(TempDirGuard(temp)))
+            let temp = std::env::temp_dir().join(format!("warroom-demo-{}", std::process::id()));
+            (temp.clone(), Some(RemoveOnDrop(temp)))
         }
     };
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the demo directory {}", dir.display()))?;
     // The demo runbook's connections read ${WARROOM_DEMO_DIR}.
     std::env::set_var("WARROOM_DEMO_DIR", &dir);
+    data::create(&dir, DEMO_ROWS)
+        .await
+        .with_context(|| format!("cannot create the demo databases in {}", dir.display()))?;
     let loaded = runbook::parse_str("runbooks/demo.toml", DEMO_RUNBOOK).map_err(|d| {
         let text: Vec<String> = d.iter().map(ToString::to_string).collect();
         anyhow::anyhow!(
@@ -29,23 +38,31 @@ pub async fn run(dir: Option<PathBuf>, line: bool) -> anyhow::Result<()> {
             text.join("\n")
         )
     })?;
-    let journal = dir.join("demo-journal.db");
-    let session = open_session(loaded.runbook, None, None, Some(&journal)).await?;
-    let _ = line;
-    super::line_mode::run(&session).await
-}
-
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("warroom-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create a temporary directory {}", dir.display()))?;
-    Ok(dir)
+    // With --dir everything stays there; otherwise the databases are temporary but the
+    // journal goes to drills/ like any drill's, so it outlives the demo.
+    let journal = _cleanup
+        .is_none()
+        .then(|| crate::journal::default_path(&dir, &loaded.runbook.meta.name, chrono::Utc::now()));
+    let session = open_session(loaded.runbook, None, None, journal.as_deref()).await?;
+    if !solo {
+        tokio::spawn(crew::run(
+            session.hub.clone(),
+            session.operator.clone(),
+            Arc::clone(&session.clock),
+            crew::Pace::default(),
+        ));
+    }
+    if line {
+        super::line_mode::run(&session).await
+    } else {
+        super::run::console(&session, layout).await
+    }
 }
 
 /// Removes the demo's temporary directory when the demo ends.
-struct TempDirGuard(PathBuf);
+struct RemoveOnDrop(PathBuf);
 
-impl Drop for TempDirGuard {
+impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }

@@ -11,6 +11,7 @@ use crate::drill::{Actor, Clock, SystemClock};
 use crate::hub::{self, HubHandle};
 use crate::journal::{self, Journal};
 use crate::runbook::{self, LoadError, Runbook};
+use crate::tui::{self, ConsoleOptions};
 
 /// A drill that is loaded, journaled and served by its hub.
 pub struct Session {
@@ -30,8 +31,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         args.journal.as_deref(),
     )
     .await?;
-    let _ = (args.line, &args.layout, args.allow_shell);
-    super::line_mode::run(&session).await
+    if args.line {
+        super::line_mode::run(&session).await
+    } else {
+        console(&session, &args.layout).await
+    }
 }
 
 /// Loads a runbook, printing its warnings; errors list every problem.
@@ -75,7 +79,7 @@ pub async fn open_session(
         }
         None => {
             let path = journal_path.map(Path::to_path_buf).unwrap_or_else(|| {
-                journal::default_path(Path::new("drills"), &runbook.meta.name, clock.now())
+                journal::default_path(Path::new(""), &runbook.meta.name, clock.now())
             });
             let journal = Journal::create(&path, &runbook).await?;
             (journal, Vec::new(), path)
@@ -90,6 +94,31 @@ pub async fn open_session(
         operator,
         clock,
     })
+}
+
+/// The full-screen console for the local operator, fed by the hub.
+pub async fn console(session: &Session, layout: &str) -> anyhow::Result<()> {
+    let (initial_events, updates) = hub::follow(&session.hub).await?;
+    tui::run_console(ConsoleOptions {
+        runbook: session.runbook.clone(),
+        operator: session.operator.clone(),
+        initial_events,
+        updates,
+        sink: Some(session.hub.sink()),
+        clock: session.clock.clone(),
+        layout: layout.to_string(),
+        layouts_dir: None,
+        keymap_path: None,
+        title: None,
+        connection: format!("local · journal {}", session.journal_path.display()),
+    })
+    .await?;
+    eprintln!(
+        "warroom: the journal is safe in {}; resume with --resume {}",
+        session.journal_path.display(),
+        session.journal_path.display()
+    );
+    Ok(())
 }
 
 fn resolve_operator(runbook: &Runbook, handle: Option<&str>) -> anyhow::Result<Actor> {
