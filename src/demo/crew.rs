@@ -51,6 +51,7 @@ pub async fn run(hub: HubHandle, operator: Actor, clock: Arc<dyn Clock>, pace: P
                 Ok(Update::Snapshot { events }) => {
                     drill = Drill::replay(hub.runbook().clone(), &events);
                 }
+                Ok(Update::Telemetry(_)) => {}
                 Err(_) => return,
             },
             _ = tick.tick() => {

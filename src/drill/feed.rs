@@ -6,6 +6,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::command::Command;
 use super::event::Event;
+use super::telemetry::Telemetry;
 
 /// One message from the hub to a console.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,6 +16,8 @@ pub enum Update {
     Event(Event),
     /// Every event so far: rebuild the replica from scratch (first connect, gap, reconnect).
     Snapshot { events: Vec<Event> },
+    /// A live reading from an engine (not journaled as an event).
+    Telemetry(Telemetry),
 }
 
 /// The hub's answer to a command: the events it journaled, or why it refused.

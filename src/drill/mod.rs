@@ -13,6 +13,7 @@ pub mod role;
 pub mod rollback;
 mod rules;
 pub mod state;
+pub mod telemetry;
 pub mod testkit;
 pub mod timing;
 

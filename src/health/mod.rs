@@ -12,7 +12,10 @@ pub mod headless;
 pub mod http;
 pub mod probe;
 pub mod prometheus;
-pub mod sample;
+/// The sample types live with the drill state (they travel to the screen).
+pub mod sample {
+    pub use crate::drill::telemetry::health::*;
+}
 pub mod sampler;
 pub mod sql;
 pub mod staleness;

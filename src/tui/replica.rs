@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use crate::drill::telemetry::health::HealthSnapshot;
+use crate::drill::telemetry::Telemetry;
 use crate::drill::{Drill, Event, Update};
 use crate::runbook::Runbook;
 
@@ -12,6 +14,8 @@ pub struct Replica {
     /// An event arrived past a gap in the sequence: the replica waits for a snapshot and
     /// ignores events until then (the header says so).
     pub out_of_sync: bool,
+    /// The latest probe readings, if any engine sends them.
+    pub health: Option<HealthSnapshot>,
 }
 
 impl Replica {
@@ -19,6 +23,7 @@ impl Replica {
         Replica {
             drill: Drill::replay(runbook, events),
             out_of_sync: false,
+            health: None,
         }
     }
 
@@ -28,6 +33,10 @@ impl Replica {
             Update::Snapshot { events } => {
                 self.drill = Drill::replay(self.drill.runbook().clone(), events);
                 self.out_of_sync = false;
+                true
+            }
+            Update::Telemetry(Telemetry::Health(snapshot)) => {
+                self.health = Some(snapshot.clone());
                 true
             }
             Update::Event(e) => {

@@ -1,0 +1,14 @@
+//! Live readings that travel to the screen and over the network beside the events: probe
+//! samples, copy progress, recon findings. They are broadcast as they come and recorded in
+//! the journal at a low rate for the report; they are not part of the event sequence.
+
+pub mod health;
+
+use serde::{Deserialize, Serialize};
+
+/// One reading from an engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "telemetry")]
+pub enum Telemetry {
+    Health(health::HealthSnapshot),
+}
