@@ -1,11 +1,13 @@
 //! The one owner of the drill: takes commands, decides, journals (durably) and only then
 //! applies and broadcasts. Nothing else changes drill state.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::drill::telemetry::Telemetry;
 use crate::drill::{
     Clock, Command, CommandReply, CommandRequest, CommandSink, Drill, Event, Update,
 };
@@ -15,9 +17,14 @@ use crate::runbook::Runbook;
 /// How many updates a slow console may fall behind before it must resubscribe.
 const UPDATE_BUFFER: usize = 1024;
 
-/// A console's starting point: every event so far, and the live stream after them.
+/// How often each kind of telemetry is recorded in the journal (for the report).
+const TELEMETRY_RECORD_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A console's starting point: every event so far, the latest readings, and the live
+/// stream after them.
 pub struct Subscription {
     pub events: Vec<Event>,
+    pub telemetry: Vec<Telemetry>,
     pub updates: broadcast::Receiver<Update>,
 }
 
@@ -30,6 +37,7 @@ enum Control {
 pub struct HubHandle {
     sink: CommandSink,
     control: mpsc::Sender<Control>,
+    telemetry: mpsc::Sender<Telemetry>,
     runbook: Arc<Runbook>,
 }
 
@@ -47,6 +55,14 @@ impl HubHandle {
 
     pub fn runbook(&self) -> &Arc<Runbook> {
         &self.runbook
+    }
+
+    /// Hands the hub a live reading. Never blocks an engine: when the hub is busy the
+    /// reading is dropped (the next one supersedes it anyway).
+    pub fn publish(&self, reading: Telemetry) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.telemetry.try_send(reading) {
+            tracing::debug!("hub busy: a telemetry reading was dropped");
+        }
     }
 
     /// Every event so far plus the live stream, with no gap between them.
@@ -67,6 +83,9 @@ pub async fn follow(
 ) -> Result<(Vec<Event>, broadcast::Receiver<Update>), HubError> {
     let first = handle.subscribe().await?;
     let (tx, rx) = broadcast::channel(UPDATE_BUFFER);
+    for reading in first.telemetry {
+        let _ = tx.send(Update::Telemetry(reading));
+    }
     let handle = handle.clone();
     tokio::spawn(async move {
         let mut upstream = first.updates;
@@ -78,6 +97,9 @@ pub async fn follow(
                     match handle.subscribe().await {
                         Ok(again) => {
                             upstream = again.updates;
+                            for reading in again.telemetry {
+                                let _ = tx.send(Update::Telemetry(reading));
+                            }
                             Update::Snapshot {
                                 events: again.events,
                             }
@@ -101,6 +123,10 @@ struct Hub {
     journal: Journal,
     clock: Arc<dyn Clock>,
     updates: broadcast::Sender<Update>,
+    /// The latest reading of each kind, for new subscribers.
+    latest: BTreeMap<&'static str, Telemetry>,
+    /// When each kind was last written to the journal.
+    recorded: BTreeMap<&'static str, std::time::Instant>,
 }
 
 /// Starts the hub on the current tokio runtime. `past` are the journal's events (resume).
@@ -113,6 +139,7 @@ pub fn spawn(
     let drill = Drill::replay(runbook.clone(), &past);
     let (sink, commands) = CommandSink::channel(64);
     let (control_tx, control_rx) = mpsc::channel(16);
+    let (telemetry_tx, telemetry_rx) = mpsc::channel(256);
     let (updates, _) = broadcast::channel(UPDATE_BUFFER);
     let hub = Hub {
         drill,
@@ -120,11 +147,14 @@ pub fn spawn(
         journal,
         clock,
         updates,
+        latest: BTreeMap::new(),
+        recorded: BTreeMap::new(),
     };
-    tokio::spawn(hub.run(commands, control_rx));
+    tokio::spawn(hub.run(commands, control_rx, telemetry_rx));
     HubHandle {
         sink,
         control: control_tx,
+        telemetry: telemetry_tx,
         runbook,
     }
 }
@@ -134,6 +164,7 @@ impl Hub {
         mut self,
         mut commands: mpsc::Receiver<CommandRequest>,
         mut control: mpsc::Receiver<Control>,
+        mut telemetry: mpsc::Receiver<Telemetry>,
     ) {
         loop {
             tokio::select! {
@@ -149,14 +180,39 @@ impl Hub {
                     Some(Control::Subscribe(tx)) => {
                         let _ = tx.send(Subscription {
                             events: self.events.clone(),
+                            telemetry: self.latest.values().cloned().collect(),
                             updates: self.updates.subscribe(),
                         });
                     }
                     None => break,
                 },
+                Some(reading) = telemetry.recv() => self.reading(reading).await,
             }
         }
         tracing::info!("hub stopped");
+    }
+
+    /// Broadcasts a reading live and records it in the journal at a low rate.
+    async fn reading(&mut self, reading: Telemetry) {
+        let kind = reading.kind();
+        let due = self
+            .recorded
+            .get(kind)
+            .is_none_or(|at| at.elapsed() >= TELEMETRY_RECORD_EVERY);
+        if due {
+            match serde_json::to_value(&reading) {
+                Ok(value) => {
+                    let at = self.clock.now();
+                    if let Err(e) = self.journal.append_telemetry(at, kind, &value).await {
+                        tracing::warn!(error = %e, "telemetry not recorded");
+                    }
+                    self.recorded.insert(kind, std::time::Instant::now());
+                }
+                Err(e) => tracing::warn!(error = %e, "telemetry not encodable"),
+            }
+        }
+        self.latest.insert(kind, reading.clone());
+        let _ = self.updates.send(Update::Telemetry(reading));
     }
 
     async fn handle(&mut self, command: Command) -> CommandReply {

@@ -37,6 +37,11 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 solo,
                 layout,
             } => cli::demo::run(dir, line, solo, &layout).await.map(|()| 0),
+            Cmd::Probe {
+                runbook,
+                once,
+                json,
+            } => cli::probe::run(&runbook, once, json).await,
             Cmd::Events { journal, json } => cli::events::run(&journal, json).await.map(|()| 0),
         }
     })

@@ -61,6 +61,16 @@ pub enum Cmd {
         #[arg(long, default_value = "coordinator")]
         layout: String,
     },
+    /// Sample a runbook's health probes without the console (exit 0 when all are green).
+    Probe {
+        runbook: PathBuf,
+        /// Sample every probe once and exit.
+        #[arg(long)]
+        once: bool,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the events a journal holds (one per line, or JSON lines).
     Events {
         journal: PathBuf,

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod events;
 pub mod line_mode;
 pub mod logging;
+pub mod probe;
 pub mod run;
 
 pub use args::{Cli, Cmd};

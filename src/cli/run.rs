@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 
 use super::args::RunArgs;
 use crate::drill::{Actor, Clock, SystemClock};
+use crate::health::{self, SamplerHandle};
 use crate::hub::{self, HubHandle};
 use crate::journal::{self, Journal};
 use crate::runbook::{self, LoadError, Runbook};
@@ -20,6 +21,8 @@ pub struct Session {
     pub hub: HubHandle,
     pub operator: Actor,
     pub clock: Arc<dyn Clock>,
+    /// Probes sample while this lives.
+    pub health: Option<SamplerHandle>,
 }
 
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
@@ -87,12 +90,14 @@ pub async fn open_session(
     };
     tracing::info!(journal = %path.display(), events = past.len(), "drill opened");
     let hub = hub::spawn(runbook.clone(), journal, past, clock.clone());
+    let health = health::feed::start(hub.clone(), clock.clone());
     Ok(Session {
         runbook,
         journal_path: path,
         hub,
         operator,
         clock,
+        health,
     })
 }
 

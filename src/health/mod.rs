@@ -8,6 +8,7 @@
 
 pub mod board;
 pub mod error;
+pub mod feed;
 pub mod headless;
 pub mod http;
 pub mod probe;

@@ -12,3 +12,12 @@ use serde::{Deserialize, Serialize};
 pub enum Telemetry {
     Health(health::HealthSnapshot),
 }
+
+impl Telemetry {
+    /// A stable name per kind, for the journal.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Telemetry::Health(_) => "health",
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Health into the drill: runs the sampler, hands every snapshot to the hub as telemetry,
+//! and journals evidence when a probe turns green or stops being green (so the log shows
+//! "probe lag turned CRITICAL" and `requires = ["probe:lag"]` follows it).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::drill::telemetry::Telemetry;
+use crate::drill::{Actor, Clock, Command, CommandKind};
+use crate::hub::HubHandle;
+use crate::runbook::Evidence;
+
+use super::sampler::{self, SamplerHandle};
+
+/// Starts sampling the hub's runbook probes; stops when the returned handle is dropped.
+pub fn start(hub: HubHandle, clock: Arc<dyn Clock>) -> Option<SamplerHandle> {
+    if hub.runbook().probes.is_empty() {
+        return None;
+    }
+    let (handle, mut updates) = sampler::start(hub.runbook(), clock);
+    tokio::spawn(async move {
+        // Whether each probe's evidence held when last journaled.
+        let mut journaled: BTreeMap<String, bool> = BTreeMap::new();
+        let sink = hub.sink();
+        while let Some(update) = updates.recv().await {
+            for probe in &update.snapshot.probes {
+                if probe.latest.is_none() && probe.stale_for.is_none() {
+                    continue; // no sample yet: nothing to say
+                }
+                let holds = probe.evidence_holds();
+                if journaled.get(&probe.name) == Some(&holds) {
+                    continue;
+                }
+                journaled.insert(probe.name.clone(), holds);
+                let detail = update
+                    .changes
+                    .iter()
+                    .find(|c| c.probe == probe.name)
+                    .map(|c| c.describe())
+                    .or_else(|| probe.detail())
+                    .unwrap_or_else(|| probe.status.label().to_string());
+                let command = Command {
+                    by: Actor::System,
+                    kind: CommandKind::RecordEvidence {
+                        evidence: Evidence::ProbeGreen(probe.name.clone()),
+                        holds,
+                        detail,
+                    },
+                };
+                if let Err(e) = sink.send(command).await {
+                    tracing::warn!(probe = %probe.name, error = %e, "probe evidence not journaled");
+                }
+            }
+            hub.publish(Telemetry::Health(update.snapshot));
+        }
+    });
+    Some(handle)
+}
