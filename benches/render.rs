@@ -34,7 +34,7 @@ fn main() {
     let mut events: Vec<Event> = Vec::new();
     let coord = Actor::Person("coord".into());
     // Finish the first 40 steps and leave the 41st running, overrun.
-    for i in 0..41 {
+    for i in 0u32..41 {
         let target = Target::Step(format!("step-{i:03}"));
         let mut kinds = vec![CommandKind::Start {
             target: target.clone(),
@@ -46,7 +46,7 @@ fn main() {
             kinds.push(CommandKind::SignOff { target });
         }
         for kind in kinds {
-            let at = start + chrono::Duration::seconds(i64::try_from(i).unwrap_or(0) * 60);
+            let at = start + chrono::Duration::seconds(i64::from(i) * 60);
             let command = Command {
                 by: coord.clone(),
                 kind,
