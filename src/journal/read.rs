@@ -1,0 +1,52 @@
+//! Read-only access for reports and inspection: strict and lenient.
+
+use std::path::Path;
+
+use super::connect::connect;
+use super::error::JournalError;
+use super::header;
+use super::reader::{load_meta, read_telemetry, replay_events};
+use super::record::{JournalContents, Salvaged};
+use super::setup::require_exists;
+use super::Journal;
+
+impl Journal {
+    /// Reads and verifies the whole journal, without needing the runbook. Any damage, to an
+    /// event or a telemetry sample, is an error; see [`Journal::read_lenient`] to salvage.
+    /// Fails with [`JournalError::InUse`] while a console has the journal open.
+    pub async fn read(path: &Path) -> Result<JournalContents, JournalError> {
+        let salvaged = Journal::read_lenient(path).await?;
+        match salvaged.damage.into_iter().next() {
+            Some(damage) => Err(damage),
+            None => Ok(salvaged.contents),
+        }
+    }
+
+    /// Reads what can be trusted from a possibly damaged journal: the events before the
+    /// first damaged one, the telemetry samples that verified, and every problem found.
+    /// Fails only when the file cannot be opened or its meta record cannot be read.
+    pub async fn read_lenient(path: &Path) -> Result<Salvaged, JournalError> {
+        require_exists(path)?;
+        header::check(path)?;
+        let mut conn = connect(path, true).await?;
+        let loaded = load_meta(&mut conn, path).await?;
+        let replay = replay_events(
+            &mut conn,
+            path,
+            loaded.meta_checksum,
+            &loaded.meta.warroom_version,
+        )
+        .await;
+        let (telemetry, telemetry_damage) = read_telemetry(&mut conn, path).await;
+        let damage = replay.damage.into_iter().chain(telemetry_damage).collect();
+        Ok(Salvaged {
+            contents: JournalContents {
+                meta: loaded.meta,
+                runbook_text: loaded.runbook_text,
+                events: replay.events,
+                telemetry,
+            },
+            damage,
+        })
+    }
+}

@@ -1,0 +1,91 @@
+//! Names in a runbook: what an identifier may look like, and "did you mean" suggestions.
+
+/// Step ids, handles, job, probe and connection names: letters, digits, `-`, `_`, `.`.
+/// (No `:` so that `requires = ["copy:NAME"]` stays unambiguous; no spaces so that ids can
+/// be typed on a command line.)
+pub fn is_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// The candidate closest to `name` by edit distance, when it is close enough to be a typo.
+pub fn closest<'a, I>(name: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// ` (did you mean `x`?)` or nothing.
+pub fn did_you_mean<'a, I>(name: &str, candidates: I) -> String
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    closest(name, candidates)
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}
+
+/// Edit distance over characters where swapping two neighbours counts as one edit
+/// (optimal string alignment), so `alcie` is one typo away from `alice`.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = best;
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        assert!(is_identifier("freeze-writes"));
+        assert!(is_identifier("step_1.2"));
+        assert!(!is_identifier(""));
+        assert!(!is_identifier("copy:x"));
+        assert!(!is_identifier("two words"));
+    }
+
+    #[test]
+    fn suggestions_only_for_near_misses() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("alcie", "alice"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(closest("alcie", ["alice", "bob"]), Some("alice"));
+        assert_eq!(closest("zed", ["alice", "bob"]), None);
+        assert_eq!(did_you_mean("dirs", ["dri", "title"]), "");
+        assert_eq!(
+            did_you_mean("dir", ["dri", "title"]),
+            " (did you mean `dri`?)"
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! The runbook file as written: serde structs that mirror the TOML one to one.
+//!
+//! Everything a diagnostic may need to point at is `Spanned`. Enumerations (kinds,
+//! engines) and durations stay text here so that validation can say precisely what is
+//! wrong with them; [`crate::runbook::validate`] turns these into the model.
+//!
+//! Each item (a person, a step, a job...) is deserialized on its own by
+//! [`crate::runbook::parse`], so one broken item does not hide the problems of the others.
+
+use std::collections::BTreeMap;
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use toml::Spanned;
+
+pub type SString = Spanned<String>;
+
+/// `[runbook]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: SString,
+    pub kind: SString,
+    pub description: Option<String>,
+    pub coordinator: SString,
+    pub window: Option<Spanned<RawWindow>>,
+}
+
+/// `window = { start = 2026-11-28T01:00:00Z, duration = "4h" }`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWindow {
+    /// A TOML offset datetime or an RFC 3339 string.
+    pub start: Spanned<toml::Value>,
+    pub duration: SString,
+}
+
+/// `[people.<handle>]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerson {
+    pub name: String,
+    pub role: String,
+    pub contact: Option<String>,
+}
+
+/// `[connections.<name>]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConnection {
+    pub url: SString,
+}
+
+/// `[[phase]]` without its steps, which are deserialized one by one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPhaseHead {
+    pub name: SString,
+    pub step: Option<IgnoredAny>,
+}
+
+/// `[[phase.step]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub id: SString,
+    pub title: String,
+    pub dri: SString,
+    pub reviewer: SString,
+    pub planned: SString,
+    /// `None`: the previous step in file order. `Some([])`: explicitly none.
+    pub after: Option<Vec<SString>>,
+    #[serde(default)]
+    pub instructions: String,
+    pub action: Option<Spanned<RawAction>>,
+    /// `rollback = "text"` is rewritten to `{ instructions = "text" }` before this is read.
+    pub rollback: Option<Spanned<RawRollback>>,
+    pub gate: Option<Spanned<bool>>,
+    pub approvers: Option<Spanned<Vec<SString>>>,
+    pub irreversible: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub requires: Vec<SString>,
+}
+
+/// `action = { ... }`: exactly one of the fields (checked in validation).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAction {
+    pub copy: Option<SString>,
+    pub recon: Option<SString>,
+    pub check: Option<Spanned<RawCheck>>,
+    pub shell: Option<SString>,
+}
+
+/// `check = { probe = "p" }` or `check = { sql = "...", connection = "c", expect = "0" }`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheck {
+    pub probe: Option<SString>,
+    pub sql: Option<SString>,
+    pub connection: Option<SString>,
+    /// Compared as text; a TOML number or boolean is accepted and turned into text.
+    pub expect: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRollback {
+    pub instructions: String,
+    pub action: Option<Spanned<RawAction>>,
+}
+
+/// `[[copy]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCopy {
+    pub name: SString,
+    pub engine: Option<SString>,
+    pub source: SString,
+    pub source_table: String,
+    pub target: SString,
+    pub target_table: String,
+    pub key: Spanned<Vec<String>>,
+    pub columns: Option<Spanned<Vec<String>>>,
+    pub rename: Option<Spanned<BTreeMap<String, String>>>,
+    #[serde(rename = "where")]
+    pub filter: Option<String>,
+    pub workers: Option<Spanned<u32>>,
+    pub chunk_rows: Option<Spanned<u64>>,
+    pub chunk_target: Option<SString>,
+    pub max_rows_per_sec: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub throttle: Vec<Spanned<RawThrottle>>,
+    pub progress: Option<Spanned<RawProgress>>,
+}
+
+/// `[[copy.throttle]]`: which fields apply depends on `kind` (checked in validation).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThrottle {
+    pub kind: SString,
+    /// A duration string for `source_latency`, a number for `query`.
+    pub above: Option<Spanned<toml::Value>>,
+    pub connection: Option<SString>,
+    pub query: Option<SString>,
+    pub probe: Option<SString>,
+}
+
+/// `progress = { from = "sql", connection, query }` or `{ from = "prometheus", probe }`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProgress {
+    pub from: SString,
+    pub connection: Option<SString>,
+    pub query: Option<SString>,
+    pub probe: Option<SString>,
+}
+
+/// `[[recon]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecon {
+    pub name: SString,
+    pub source: SString,
+    pub source_table: String,
+    pub target: SString,
+    pub target_table: String,
+    pub key: Spanned<Vec<String>>,
+    pub columns: Option<Spanned<Vec<String>>>,
+    #[serde(rename = "where")]
+    pub filter: Option<String>,
+    pub chunk_rows: Option<Spanned<u64>>,
+    pub concurrency: Option<Spanned<u32>>,
+    pub float_tolerance: Option<Spanned<f64>>,
+}
+
+/// `[[probe]]`: which fields are required depends on `kind` (checked in validation).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProbe {
+    pub name: SString,
+    pub kind: SString,
+    pub url: Option<SString>,
+    pub query: Option<SString>,
+    pub connection: Option<SString>,
+    pub json_pointer: Option<SString>,
+    pub interval: Option<SString>,
+    pub timeout: Option<SString>,
+    pub stale_after: Option<SString>,
+    pub unit: Option<String>,
+    pub warn: Option<Spanned<RawThreshold>>,
+    pub critical: Option<Spanned<RawThreshold>>,
+    #[serde(default)]
+    pub rollback_path: bool,
+}
+
+/// `{ above = 5.0 }` | `{ below = 1.0 }` | `{ outside = [min, max] }`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThreshold {
+    pub above: Option<f64>,
+    pub below: Option<f64>,
+    pub outside: Option<(f64, f64)>,
+}
+
+/// A `[[phase]]` with the steps that deserialized.
+#[derive(Debug, Clone)]
+pub struct RawPhase {
+    /// `None` when the phase's own fields did not deserialize (already reported).
+    pub name: Option<SString>,
+    /// Span of the whole `[[phase]]` table.
+    pub span: std::ops::Range<usize>,
+    pub steps: Vec<Spanned<RawStep>>,
+    /// How many `[[phase.step]]` tables were written, including those that did not
+    /// deserialize (so an "empty phase" error is not raised for a phase with broken steps).
+    pub written_steps: usize,
+}
+
+/// The whole file, section by section, as far as it deserialized.
+#[derive(Debug, Clone, Default)]
+pub struct RawRunbook {
+    pub meta: Option<Spanned<RawMeta>>,
+    pub people: Vec<(SString, RawPerson)>,
+    pub connections: Vec<(SString, Spanned<RawConnection>)>,
+    pub phases: Vec<RawPhase>,
+    pub copies: Vec<Spanned<RawCopy>>,
+    pub recons: Vec<Spanned<RawRecon>>,
+    pub probes: Vec<Spanned<RawProbe>>,
+    /// Names of items that were written but did not deserialize (already reported), so
+    /// references to them are not reported a second time.
+    pub broken: Broken,
+}
+
+/// Names declared by items that failed to deserialize, per namespace.
+#[derive(Debug, Clone, Default)]
+pub struct Broken {
+    pub meta: bool,
+    pub people: Vec<String>,
+    pub connections: Vec<String>,
+    pub steps: Vec<String>,
+    pub copies: Vec<String>,
+    pub recons: Vec<String>,
+    pub probes: Vec<String>,
+}

@@ -1,0 +1,382 @@
+#![allow(clippy::unwrap_used)]
+//! `warroom check` on real files: every example runbook passes, and each fixture under
+//! tests/fixtures/runbooks/ produces its own diagnostic at its exact line:column.
+
+use std::path::PathBuf;
+
+use warroom::runbook::{check_files, load, Diagnostic, LoadError, Severity};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn example_runbooks() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("runbooks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_example_runbook_passes_check_without_warnings() {
+    let files = example_runbooks();
+    assert!(
+        files.len() >= 4,
+        "expected the example runbooks, found {files:?}"
+    );
+    for file in &files {
+        match load(file) {
+            Ok(loaded) => {
+                let warnings: Vec<String> =
+                    loaded.warnings.iter().map(ToString::to_string).collect();
+                assert!(
+                    warnings.is_empty(),
+                    "{}:\n{}",
+                    file.display(),
+                    warnings.join("\n")
+                );
+                assert!(!loaded.runbook.steps.is_empty());
+                assert_eq!(loaded.runbook.digest.len(), 64);
+            }
+            Err(LoadError::Invalid(diags)) => {
+                let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+                panic!("{} is invalid:\n{}", file.display(), text.join("\n\n"));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let mut out = Vec::new();
+    assert!(check_files(&files, true, &mut out).unwrap());
+}
+
+#[test]
+fn check_prints_a_summary_per_valid_file() {
+    let files = vec![root().join("runbooks/mysql-to-postgres-cutover.toml")];
+    let mut out = Vec::new();
+    assert!(check_files(&files, false, &mut out).unwrap());
+    let text = String::from_utf8(out).unwrap();
+    println!("{text}");
+    assert!(text.contains("ok "), "{text}");
+    assert!(text.contains("mysql-to-postgres-cutover.toml"), "{text}");
+    assert!(text.contains("critical path"), "{text}");
+    assert!(text.contains("no return      switch-traffic"), "{text}");
+    assert!(
+        text.contains("1 file(s) checked: 0 error(s), 0 warning(s); all passed"),
+        "{text}"
+    );
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures/runbooks").join(name)
+}
+
+/// The diagnostics of a fixture that must fail to load.
+fn errors_of(name: &str) -> Vec<Diagnostic> {
+    match load(&fixture(name)) {
+        Err(LoadError::Invalid(diags)) => diags,
+        Err(e) => panic!("{name}: {e}"),
+        Ok(_) => panic!("{name} should not pass"),
+    }
+}
+
+/// Asserts that exactly this message is reported at exactly this line:column.
+fn expect(diags: &[Diagnostic], severity: Severity, line: usize, column: usize, message: &str) {
+    let found = diags.iter().find(|d| d.message == message);
+    let all: Vec<String> = diags.iter().map(ToString::to_string).collect();
+    let d = found.unwrap_or_else(|| panic!("no `{message}` among:\n{}", all.join("\n\n")));
+    assert_eq!(
+        (d.line, d.column, d.severity),
+        (line, column, severity),
+        "{d}"
+    );
+    assert!(d.help.is_some(), "every diagnostic says what to do: {d}");
+    assert!(d.snippet.is_some(), "{d}");
+}
+
+fn only_error(name: &str, line: usize, column: usize, message: &str) -> Diagnostic {
+    let diags = errors_of(name);
+    expect(&diags, Severity::Error, line, column, message);
+    let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{name}: {errors:#?}");
+    errors[0].clone()
+}
+
+#[test]
+fn bad_syntax_points_at_the_unclosed_string() {
+    let d = only_error(
+        "bad-syntax.toml",
+        18,
+        13,
+        "invalid TOML: invalid basic string, expected `\"`",
+    );
+    assert!(d.file.ends_with("bad-syntax.toml"));
+    assert_eq!(d.snippet.as_deref(), Some("name = \"only"));
+}
+
+#[test]
+fn unknown_person() {
+    let d = only_error(
+        "unknown-person.toml",
+        23,
+        7,
+        "step `a` names unknown DRI `bob`",
+    );
+    assert_eq!(
+        d.help.as_deref(),
+        Some("declare [people.bob] or fix the handle (did you mean `bo`?)")
+    );
+    let text = d.to_string();
+    assert!(
+        text.contains(":23:7: error: step `a` names unknown DRI `bob`"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" 23 | dri = \"bob\"\n    |       ^^^^^"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_after() {
+    only_error(
+        "unknown-after.toml",
+        33,
+        15,
+        "step `b` waits for unknown step `c`",
+    );
+}
+
+#[test]
+fn duplicate_id() {
+    only_error(
+        "duplicate-id.toml",
+        28,
+        6,
+        "duplicate step id `a` (first declared on line 21)",
+    );
+}
+
+#[test]
+fn cycle_is_named() {
+    only_error("cycle.toml", 26, 10, "dependency cycle: a -> b -> c -> a");
+}
+
+#[test]
+fn unknown_approver() {
+    only_error(
+        "unknown-approver.toml",
+        34,
+        21,
+        "step `go` names unknown approver `zed`",
+    );
+}
+
+#[test]
+fn unknown_connection() {
+    only_error(
+        "unknown-connection.toml",
+        31,
+        10,
+        "recon job `r` uses unknown connection `dts`",
+    );
+}
+
+#[test]
+fn bad_duration_points_at_the_value() {
+    only_error(
+        "bad-duration.toml",
+        25,
+        11,
+        "`planned` of step `a`: `5 minutes` is not a duration: a number needs a unit (ms, s, m, h, d)",
+    );
+}
+
+#[test]
+fn unknown_field_suggests_the_spelling() {
+    let d = only_error(
+        "unknown-field.toml",
+        26,
+        1,
+        "unknown field `instrucions` in step `a`",
+    );
+    assert!(d.help.unwrap().contains("did you mean `instructions`?"));
+}
+
+#[test]
+fn bad_requires() {
+    let diags = errors_of("bad-requires.toml");
+    expect(
+        &diags,
+        Severity::Error,
+        26,
+        13,
+        "`requires` of step `a` refers to unknown copy job `orders`",
+    );
+    expect(
+        &diags,
+        Severity::Error,
+        26,
+        28,
+        "`requires` of step `a` has a malformed entry `recon`",
+    );
+    assert_eq!(diags.len(), 2, "{diags:#?}");
+}
+
+#[test]
+fn bad_urls_never_echo_a_password() {
+    let diags = errors_of("bad-url.toml");
+    expect(
+        &diags,
+        Severity::Error,
+        15,
+        7,
+        "connection `src`: the url's scheme is not supported",
+    );
+    expect(
+        &diags,
+        Severity::Error,
+        18,
+        7,
+        "connection `dst`: the url has an unclosed `${`",
+    );
+    expect(
+        &diags,
+        Severity::Warning,
+        21,
+        7,
+        "connection `leaky`: the url has a password written in the file",
+    );
+    for d in &diags {
+        assert!(!d.to_string().contains("hunter2"), "{d}");
+    }
+    let leaky = diags.iter().find(|d| d.line == 21).unwrap();
+    assert_eq!(
+        leaky.snippet.as_deref(),
+        Some("url = \"mysql://app:*******@db3:3306/pay\"")
+    );
+}
+
+#[test]
+fn empty_and_duplicate_phases() {
+    let diags = errors_of("empty-phase.toml");
+    expect(
+        &diags,
+        Severity::Error,
+        28,
+        8,
+        "phase `second` has no steps",
+    );
+    expect(
+        &diags,
+        Severity::Error,
+        31,
+        8,
+        "duplicate phase `first` (first declared on line 18)",
+    );
+    assert_eq!(diags.len(), 2, "{diags:#?}");
+}
+
+#[test]
+fn irreversible_unguarded_is_a_warning_that_fails_only_strict() {
+    let loaded = load(&fixture("irreversible-unguarded.toml")).unwrap();
+    expect(
+        &loaded.warnings,
+        Severity::Warning,
+        33,
+        16,
+        "step `b` is irreversible but no gate comes before it",
+    );
+    assert_eq!(loaded.warnings.len(), 1);
+    let files = vec![fixture("irreversible-unguarded.toml")];
+    let mut out = Vec::new();
+    assert!(check_files(&files, false, &mut out).unwrap());
+    let mut out = Vec::new();
+    assert!(!check_files(&files, true, &mut out).unwrap());
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("--strict treats warnings as errors"),
+        "{text}"
+    );
+}
+
+#[test]
+fn several_errors_are_all_listed_in_file_order() {
+    let diags = errors_of("several-errors.toml");
+    let e = Severity::Error;
+    expect(&diags, e, 23, 7, "step `a` names unknown DRI `bob`");
+    expect(&diags, e, 26, 10, "step `a` waits for unknown step `nope`");
+    expect(
+        &diags,
+        e,
+        32,
+        11,
+        "`planned` of step `b`: `soon` is not a duration: expected a number",
+    );
+    expect(
+        &diags,
+        e,
+        33,
+        13,
+        "`requires` of step `b` refers to unknown recon job `missing`",
+    );
+    expect(
+        &diags,
+        e,
+        34,
+        13,
+        "step `b` has approvers but is not a gate",
+    );
+    expect(
+        &diags,
+        e,
+        36,
+        6,
+        "duplicate step id `b` (first declared on line 28)",
+    );
+    expect(
+        &diags,
+        e,
+        46,
+        10,
+        "copy job `orders` uses unknown connection `nowhere`",
+    );
+    expect(&diags, e, 48, 7, "copy job `orders` has an empty `key`");
+    expect(
+        &diags,
+        e,
+        49,
+        11,
+        "`workers` of copy job `orders` must be at least 1",
+    );
+    expect(
+        &diags,
+        e,
+        50,
+        1,
+        "unknown field `colour` in copy job `orders`",
+    );
+    assert_eq!(diags.len(), 10, "{diags:#?}");
+    let positions: Vec<(usize, usize)> = diags.iter().map(|d| (d.line, d.column)).collect();
+    let mut sorted = positions.clone();
+    sorted.sort();
+    assert_eq!(positions, sorted);
+
+    let mut out = Vec::new();
+    assert!(!check_files(&[fixture("several-errors.toml")], false, &mut out).unwrap());
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("FAILED"), "{text}");
+    assert!(text.contains(": 10 error(s), 0 warning(s)"), "{text}");
+}
+
+#[test]
+fn unreadable_file_names_the_path() {
+    let missing = fixture("does-not-exist.toml");
+    let mut out = Vec::new();
+    assert!(!check_files(&[missing], false, &mut out).unwrap());
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("cannot read runbook"), "{text}");
+    assert!(text.contains("does-not-exist.toml"), "{text}");
+}
