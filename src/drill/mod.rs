@@ -1,12 +1,34 @@
-//! What happened: commands, events, the drill state as a fold of events, and the clock.
+//! What happened: commands, events, the drill state as a fold of events, the rules that
+//! turn commands into events, derived times, and the clock.
 
 pub mod clock;
 pub mod command;
+mod describe;
+pub mod engine;
 pub mod event;
 pub mod feed;
+mod fold;
+pub mod rejection;
+pub mod role;
+pub mod rollback;
+mod rules;
+pub mod state;
+pub mod testkit;
+pub mod timing;
+
+#[cfg(test)]
+mod tests;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::{Actor, Command, CommandKind, Target};
+pub use engine::Drill;
 pub use event::{Event, EventKind};
 
 pub use feed::{CommandReply, CommandRequest, CommandSink, SinkError, Update};
+pub use rejection::{Rejection, RejectionKind};
+pub use role::Role;
+pub use state::{
+    DrillState, EvidenceState, GateVote, LogEntry, Note, RequiredEvidence, RollbackState,
+    RollbackTask, StepState, StepStatus, Vote,
+};
+pub use timing::Timing;

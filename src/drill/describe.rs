@@ -1,0 +1,78 @@
+//! One human line per event, for the log panel, announcements and the report.
+
+use super::command::Target;
+use super::event::{Event, EventKind};
+use super::rollback::hms;
+
+impl EventKind {
+    /// What happened, without who or when: "signed off `copy` (coordinator override)".
+    pub fn describe(&self) -> String {
+        let t = |target: &Target| match target {
+            Target::Step(id) => format!("`{id}`"),
+            Target::Rollback(id) => format!("the rollback of `{id}`"),
+        };
+        match self {
+            EventKind::DrillStarted => "started the drill".to_string(),
+            EventKind::Started { target } => format!("started {}", t(target)),
+            EventKind::Done { target } => format!("marked {} done", t(target)),
+            EventKind::SignedOff {
+                target,
+                override_by_coordinator,
+            } => format!(
+                "signed off {}{}",
+                t(target),
+                if *override_by_coordinator {
+                    " (coordinator override)"
+                } else {
+                    ""
+                }
+            ),
+            EventKind::Failed { target, reason } => format!("failed {}: {reason}", t(target)),
+            EventKind::Skipped { step, reason } => format!("skipped `{step}`: {reason}"),
+            EventKind::GateGo { step } => format!("said GO at `{step}`"),
+            EventKind::GateNoGo { step, reason } => format!("said NO-GO at `{step}`: {reason}"),
+            EventKind::GatePassed { step } => format!("gate `{step}` passed"),
+            EventKind::NoteAdded {
+                step: Some(s),
+                text,
+            } => format!("note on `{s}`: {text}"),
+            EventKind::NoteAdded { step: None, text } => format!("note: {text}"),
+            EventKind::RollbackCalled { from, reason, plan } => format!(
+                "called a rollback from `{from}`: {reason} (plan: {})",
+                if plan.is_empty() {
+                    "nothing to undo".to_string()
+                } else {
+                    plan.join(" -> ")
+                }
+            ),
+            EventKind::RollbackCompleted => "rollback completed".to_string(),
+            EventKind::EvidenceRecorded {
+                evidence,
+                holds,
+                detail,
+            } => format!(
+                "evidence {evidence} {}{}",
+                if *holds { "holds" } else { "does not hold" },
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({detail})")
+                }
+            ),
+            EventKind::DrillEnded => "ended the drill".to_string(),
+        }
+    }
+}
+
+impl Event {
+    /// A log line: "02:14:05Z #12 alice: started `copy`".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} #{} {}: {}",
+            hms(self.at),
+            self.seq,
+            self.by,
+            self.kind.describe()
+        )
+    }
+}

@@ -1,0 +1,72 @@
+//! The rollback plan: which steps' rollback tasks run, and in which order.
+
+use chrono::{DateTime, Utc};
+
+use super::rejection::{Rejection, RejectionKind};
+use super::state::{DrillState, StepStatus};
+use crate::runbook::{Runbook, StepId};
+
+/// The rollback plan when calling a rollback from step `from`.
+///
+/// `from` must be failed, running or awaiting review. The plan walks every step that was
+/// started and not skipped or rolled back (done, awaiting review, running, failed) in
+/// reverse order of start, and lists those that declare a `rollback`; a step without one gets
+/// no task. If an irreversible step in that walk is done or awaiting review, rollback is
+/// refused: it would cross the point of no return.
+pub fn plan(rb: &Runbook, st: &DrillState, from: &str) -> Result<Vec<StepId>, Rejection> {
+    let idx = rb
+        .step_index(from)
+        .ok_or_else(|| Rejection::unknown(format!("there is no step `{from}` in this runbook")))?;
+    match st.status(idx) {
+        StepStatus::Failed { .. } | StepStatus::Running | StepStatus::AwaitingReview => {}
+        other => {
+            return Err(Rejection::wrong_state(format!(
+                "step `{from}` is {other}: a rollback is called from the failed or current step"
+            )))
+        }
+    }
+    let mut walk: Vec<(u64, usize)> = st
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            matches!(
+                s.status,
+                StepStatus::Done
+                    | StepStatus::AwaitingReview
+                    | StepStatus::Running
+                    | StepStatus::Failed { .. }
+            )
+        })
+        .map(|(i, s)| (s.started_seq.unwrap_or(0), i))
+        .collect();
+    walk.sort_unstable_by(|a, b| b.cmp(a));
+    let mut out = Vec::new();
+    for (_, i) in walk {
+        let (Some(step), Some(state)) = (rb.steps.get(i), st.steps.get(i)) else {
+            continue;
+        };
+        let finished = matches!(state.status, StepStatus::Done | StepStatus::AwaitingReview);
+        if step.irreversible && finished {
+            let at = state.signed_off_at.or(state.done_at);
+            return Err(Rejection::new(
+                RejectionKind::PointOfNoReturn,
+                format!(
+                    "rollback would cross the point of no return `{}` ({} at {}): roll forward only",
+                    step.id,
+                    state.status,
+                    at.map(hms).unwrap_or_else(|| "?".to_string())
+                ),
+            ));
+        }
+        if step.rollback.is_some() {
+            out.push(step.id.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// A time as the war room reads it: `02:14:05Z`.
+pub(crate) fn hms(t: DateTime<Utc>) -> String {
+    t.format("%H:%M:%SZ").to_string()
+}

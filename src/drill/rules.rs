@@ -1,0 +1,578 @@
+//! The rules: which commands are allowed, by whom and when, and which events they produce.
+//! Pure: reads the runbook and the state, changes nothing.
+
+use chrono::{DateTime, Utc};
+
+use super::command::{Actor, Command, CommandKind, Target};
+use super::event::EventKind;
+use super::rejection::{Rejection, RejectionKind};
+use super::role::{role_of, Role};
+use super::rollback::{hms, plan};
+use super::state::{DrillState, RollbackState, StepStatus, Vote};
+use crate::runbook::{Evidence, Runbook, Step};
+
+/// Validates `cmd` and returns the events it produces.
+pub(crate) fn decide(
+    rb: &Runbook,
+    st: &DrillState,
+    cmd: &Command,
+    now: DateTime<Utc>,
+) -> Result<Vec<EventKind>, Rejection> {
+    if let Some(at) = st.ended_at {
+        return Err(Rejection::new(
+            RejectionKind::Ended,
+            format!(
+                "the drill ended at {}: nothing can change any more",
+                hms(at)
+            ),
+        ));
+    }
+    let ctx = Ctx {
+        rb,
+        st,
+        by: &cmd.by,
+        role: role_of(rb, &cmd.by),
+        _now: now,
+    };
+    ctx.admit(&cmd.kind)?;
+    match &cmd.kind {
+        CommandKind::Start { target } => match target {
+            Target::Step(id) => ctx.start(id),
+            Target::Rollback(id) => ctx.task_start(id),
+        },
+        CommandKind::Done { target } => match target {
+            Target::Step(id) => ctx.done(id),
+            Target::Rollback(id) => ctx.task_done(id),
+        },
+        CommandKind::SignOff { target } => match target {
+            Target::Step(id) => ctx.sign_off(id),
+            Target::Rollback(id) => ctx.task_sign_off(id),
+        },
+        CommandKind::Fail { target, reason } => match target {
+            Target::Step(id) => ctx.fail(id, reason),
+            Target::Rollback(id) => ctx.task_fail(id, reason),
+        },
+        CommandKind::Skip { step, reason } => ctx.skip(step, reason),
+        CommandKind::Go { step } => ctx.vote(step, None),
+        CommandKind::NoGo { step, reason } => ctx.vote(step, Some(reason)),
+        CommandKind::Note { step, text } => ctx.note(step.as_deref(), text),
+        CommandKind::CallRollback { from, reason } => ctx.call_rollback(from, reason),
+        CommandKind::RecordEvidence {
+            evidence,
+            holds,
+            detail,
+        } => Ok(vec![EventKind::EvidenceRecorded {
+            evidence: evidence.clone(),
+            holds: *holds,
+            detail: detail.clone(),
+        }]),
+        CommandKind::EndDrill => Ok(vec![EventKind::DrillEnded]),
+    }
+}
+
+struct Ctx<'a> {
+    rb: &'a Runbook,
+    st: &'a DrillState,
+    by: &'a Actor,
+    role: Role,
+    /// Reserved for time-based rules (none yet: a late step is shown, never refused).
+    _now: DateTime<Utc>,
+}
+
+impl<'a> Ctx<'a> {
+    fn coordinator(&self) -> &str {
+        &self.rb.meta.coordinator
+    }
+
+    fn is(&self, handle: &str) -> bool {
+        matches!(self.by, Actor::Person(h) if h == handle)
+    }
+
+    /// Role-level checks: observers change nothing, engines only report evidence, and a few
+    /// commands are the coordinator's alone.
+    fn admit(&self, kind: &CommandKind) -> Result<(), Rejection> {
+        let who = self.by;
+        match self.role {
+            Role::Observer => {
+                let why = match who {
+                    Actor::Person(h) if self.rb.person(h).is_none() => format!(
+                        "`{h}` is not in this runbook's people, so they can only watch: \
+                         ask the coordinator `{}` to add them",
+                        self.coordinator()
+                    ),
+                    _ => format!("`{who}` is an observer: observers follow the drill read-only"),
+                };
+                return Err(Rejection::not_allowed(why));
+            }
+            Role::System if !matches!(kind, CommandKind::RecordEvidence { .. }) => {
+                return Err(Rejection::not_allowed(
+                    "the system (engines) can only report evidence: people drive the steps",
+                ));
+            }
+            _ => {}
+        }
+        let coordinator_only = match kind {
+            CommandKind::Skip { .. } => Some("skip a step"),
+            CommandKind::CallRollback { .. } => Some("call a rollback"),
+            CommandKind::EndDrill => Some("end the drill"),
+            CommandKind::RecordEvidence { .. } if self.role != Role::System => {
+                Some("record evidence by hand (engines report it)")
+            }
+            _ => None,
+        };
+        match coordinator_only {
+            Some(what) if self.role == Role::Participant => Err(Rejection::not_allowed(format!(
+                "only the coordinator `{}` can {what}: ask them",
+                self.coordinator()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn step(&self, id: &str) -> Result<(usize, &'a Step), Rejection> {
+        self.rb
+            .steps
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.id == id)
+            .ok_or_else(|| Rejection::unknown(format!("there is no step `{id}` in this runbook")))
+    }
+
+    /// The step's DRI or the coordinator.
+    fn as_dri(&self, step: &Step, doing: &str) -> Result<(), Rejection> {
+        if self.role == Role::Coordinator || self.is(&step.dri) {
+            return Ok(());
+        }
+        Err(Rejection::not_allowed(format!(
+            "`{}` cannot {doing} `{}`: only its DRI `{}` or the coordinator `{}` can",
+            self.by,
+            step.id,
+            step.dri,
+            self.coordinator()
+        )))
+    }
+
+    /// The step's reviewer or the coordinator; returns whether it is a coordinator override.
+    fn as_reviewer(&self, step: &Step, what: &str) -> Result<bool, Rejection> {
+        if self.is(&step.reviewer) {
+            return Ok(false);
+        }
+        if self.role == Role::Coordinator {
+            return Ok(true);
+        }
+        let why = if self.is(&step.dri) {
+            format!(
+                "`{}` is the DRI of `{}` and cannot review their own work: \
+                 its reviewer `{}` signs off {what}",
+                self.by, step.id, step.reviewer
+            )
+        } else {
+            format!(
+                "`{}` cannot sign off {what} `{}`: only its reviewer `{}` or the coordinator `{}` can",
+                self.by,
+                step.id,
+                step.reviewer,
+                self.coordinator()
+            )
+        };
+        Err(Rejection::not_allowed(why))
+    }
+
+    /// Forward steps are frozen once a rollback is called.
+    fn not_rolling_back(&self) -> Result<(), Rejection> {
+        match &self.st.rollback {
+            Some(r) if r.completed_at.is_none() => Err(Rejection::wrong_state(format!(
+                "a rollback is under way (called from `{}`): forward steps are frozen, \
+                 work the rollback tasks",
+                r.from
+            ))),
+            Some(r) => Err(Rejection::wrong_state(format!(
+                "the drill was rolled back (from `{}`): no forward step can move; \
+                 the coordinator ends the drill",
+                r.from
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    fn reason<'r>(&self, reason: &'r str, what: &str) -> Result<&'r str, Rejection> {
+        if reason.trim().is_empty() {
+            Err(Rejection::invalid(format!(
+                "{what} needs a reason: say what happened"
+            )))
+        } else {
+            Ok(reason)
+        }
+    }
+
+    fn start(&self, id: &str) -> Result<Vec<EventKind>, Rejection> {
+        let (idx, step) = self.step(id)?;
+        self.as_dri(step, "start")?;
+        self.not_rolling_back()?;
+        match self.st.status(idx) {
+            StepStatus::Ready => {}
+            StepStatus::Pending => {
+                let waiting = step
+                    .after
+                    .iter()
+                    .filter_map(|d| self.rb.step_index(d))
+                    .find(|&d| !self.st.status(d).is_settled());
+                let why = match waiting {
+                    Some(d) => format!(
+                        "step `{id}` is waiting for `{}` ({}): finish it first",
+                        self.rb.steps[d].id,
+                        self.st.status(d)
+                    ),
+                    None => format!("step `{id}` is waiting for its dependencies"),
+                };
+                return Err(Rejection::wrong_state(why));
+            }
+            other => return Err(self.already(idx, &other, "started")),
+        }
+        let mut events = Vec::new();
+        if self.st.started_at.is_none() {
+            events.push(EventKind::DrillStarted);
+        }
+        events.push(EventKind::Started {
+            target: Target::Step(id.to_string()),
+        });
+        Ok(events)
+    }
+
+    fn done(&self, id: &str) -> Result<Vec<EventKind>, Rejection> {
+        let (idx, step) = self.step(id)?;
+        self.as_dri(step, "mark done")?;
+        if step.gate {
+            return Err(Self::gate_hint(step));
+        }
+        self.not_rolling_back()?;
+        match self.st.status(idx) {
+            StepStatus::Running => Ok(vec![EventKind::Done {
+                target: Target::Step(id.to_string()),
+            }]),
+            other => Err(Rejection::wrong_state(format!(
+                "step `{id}` is {other}: only a running step can be marked done"
+            ))),
+        }
+    }
+
+    fn sign_off(&self, id: &str) -> Result<Vec<EventKind>, Rejection> {
+        let (idx, step) = self.step(id)?;
+        let override_by_coordinator = self.as_reviewer(step, "step")?;
+        if step.gate {
+            return Err(Self::gate_hint(step));
+        }
+        self.not_rolling_back()?;
+        match self.st.status(idx) {
+            StepStatus::AwaitingReview => {}
+            StepStatus::Running => {
+                return Err(Rejection::wrong_state(format!(
+                    "step `{id}` is still running: its DRI `{}` marks it done before it can be signed off",
+                    step.dri
+                )))
+            }
+            other => {
+                return Err(Rejection::wrong_state(format!(
+                    "step `{id}` is {other}: only a step awaiting review can be signed off"
+                )))
+            }
+        }
+        self.evidence_holds(idx, id, "signing off")?;
+        Ok(vec![EventKind::SignedOff {
+            target: Target::Step(id.to_string()),
+            override_by_coordinator,
+        }])
+    }
+
+    fn fail(&self, id: &str, reason: &str) -> Result<Vec<EventKind>, Rejection> {
+        let (idx, step) = self.step(id)?;
+        self.as_dri(step, "fail")?;
+        self.not_rolling_back()?;
+        let reason = self.reason(reason, "failing a step")?;
+        match self.st.status(idx) {
+            s if s.is_active() => Ok(vec![EventKind::Failed {
+                target: Target::Step(id.to_string()),
+                reason: reason.to_string(),
+            }]),
+            other => Err(Rejection::wrong_state(format!(
+                "step `{id}` is {other}: only a running step or one awaiting review can fail"
+            ))),
+        }
+    }
+
+    fn skip(&self, id: &str, reason: &str) -> Result<Vec<EventKind>, Rejection> {
+        let (idx, _) = self.step(id)?;
+        self.not_rolling_back()?;
+        let reason = self.reason(reason, "skipping a step")?;
+        match self.st.status(idx) {
+            s @ (StepStatus::Done | StepStatus::Skipped { .. } | StepStatus::RolledBack) => {
+                Err(Rejection::wrong_state(format!(
+                    "step `{id}` is already {s}: there is nothing to skip"
+                )))
+            }
+            _ => Ok(vec![EventKind::Skipped {
+                step: id.to_string(),
+                reason: reason.to_string(),
+            }]),
+        }
+    }
+
+    /// GO (`no_go: None`) or NO-GO at a gate. The GO that completes the approvals (with
+    /// evidence holding) also passes the gate.
+    fn vote(&self, id: &str, no_go: Option<&str>) -> Result<Vec<EventKind>, Rejection> {
+        let (idx, step) = self.step(id)?;
+        if !step.gate {
+            return Err(Rejection::wrong_state(format!(
+                "step `{id}` is not a gate: its DRI marks it done and its reviewer signs it off"
+            )));
+        }
+        let Actor::Person(me) = self.by else {
+            return Err(Rejection::not_allowed("only people vote at a gate"));
+        };
+        if !step.approvers.contains(me) {
+            return Err(Rejection::not_allowed(format!(
+                "`{me}` is not an approver of gate `{id}` (approvers: {}): add a note instead",
+                step.approvers.join(", ")
+            )));
+        }
+        self.not_rolling_back()?;
+        match self.st.status(idx) {
+            StepStatus::Running => {}
+            StepStatus::Ready => {
+                return Err(Rejection::wrong_state(format!(
+                "gate `{id}` is ready but not started: its DRI `{}` starts it, then approvers vote",
+                step.dri
+            )))
+            }
+            other => {
+                return Err(Rejection::wrong_state(format!(
+                    "gate `{id}` is {other}: votes are taken only while it is running"
+                )))
+            }
+        }
+        if let Some(reason) = no_go {
+            let reason = self.reason(reason, "a NO-GO")?;
+            return Ok(vec![EventKind::GateNoGo {
+                step: id.to_string(),
+                reason: reason.to_string(),
+            }]);
+        }
+        let mut events = vec![EventKind::GateGo {
+            step: id.to_string(),
+        }];
+        let votes = &self.st.steps[idx].votes;
+        let all_go = step
+            .approvers
+            .iter()
+            .all(|a| a == me || votes.get(a).is_some_and(|v| v.vote == Vote::Go));
+        let evidence_holds = self.st.steps[idx].missing_evidence().is_none();
+        if all_go && evidence_holds {
+            events.push(EventKind::GatePassed {
+                step: id.to_string(),
+            });
+        }
+        Ok(events)
+    }
+
+    fn note(&self, step: Option<&str>, text: &str) -> Result<Vec<EventKind>, Rejection> {
+        if let Some(id) = step {
+            self.step(id)?;
+        }
+        if text.trim().is_empty() {
+            return Err(Rejection::invalid("a note needs some text"));
+        }
+        Ok(vec![EventKind::NoteAdded {
+            step: step.map(str::to_string),
+            text: text.to_string(),
+        }])
+    }
+
+    fn call_rollback(&self, from: &str, reason: &str) -> Result<Vec<EventKind>, Rejection> {
+        self.step(from)?;
+        if let Some(r) = &self.st.rollback {
+            return Err(Rejection::wrong_state(format!(
+                "a rollback was already called at {} from `{}`: there is one rollback per drill",
+                hms(r.called_at),
+                r.from
+            )));
+        }
+        let reason = self.reason(reason, "a rollback")?;
+        let plan = plan(self.rb, self.st, from)?;
+        let empty = plan.is_empty();
+        let mut events = vec![EventKind::RollbackCalled {
+            from: from.to_string(),
+            reason: reason.to_string(),
+            plan,
+        }];
+        if empty {
+            events.push(EventKind::RollbackCompleted);
+        }
+        Ok(events)
+    }
+
+    /// Every `requires` of step `idx` holds, or a rejection naming the first that does not.
+    fn evidence_holds(&self, idx: usize, id: &str, doing: &str) -> Result<(), Rejection> {
+        let Some(missing) = self.st.steps.get(idx).and_then(|s| s.missing_evidence()) else {
+            return Ok(());
+        };
+        let detail = match self.st.evidence.get(missing) {
+            Some(e) if !e.detail.is_empty() => {
+                format!(" (last report at {}: {})", hms(e.at), e.detail)
+            }
+            Some(e) => format!(" (revoked at {})", hms(e.at)),
+            None => " (not reported yet)".to_string(),
+        };
+        Err(Rejection::new(
+            RejectionKind::MissingEvidence,
+            format!(
+                "step `{id}` needs evidence `{missing}`, which does not hold{detail}: {} before {doing}",
+                wait_for(missing)
+            ),
+        ))
+    }
+
+    fn already(&self, idx: usize, status: &StepStatus, doing: &str) -> Rejection {
+        let s = &self.st.steps[idx];
+        let id = &s.id;
+        let why = match status {
+            StepStatus::Running | StepStatus::AwaitingReview => format!(
+                "step `{id}` is already {status} (started at {}): it cannot be {doing} again",
+                s.started_at.map(hms).unwrap_or_default()
+            ),
+            StepStatus::Failed { reason } => format!(
+                "step `{id}` failed ({reason}): the coordinator skips it or calls a rollback"
+            ),
+            other => format!("step `{id}` is {other}: it cannot be {doing}"),
+        };
+        Rejection::wrong_state(why)
+    }
+
+    fn gate_hint(step: &Step) -> Rejection {
+        Rejection::wrong_state(format!(
+            "step `{}` is a gate: it passes when every approver ({}) says GO, so vote GO instead",
+            step.id,
+            step.approvers.join(", ")
+        ))
+    }
+
+    // --- rollback tasks -------------------------------------------------------------
+
+    fn rollback(&self) -> Result<&'a RollbackState, Rejection> {
+        let r = self.st.rollback.as_ref().ok_or_else(|| {
+            Rejection::wrong_state("no rollback has been called: rollback tasks do not exist yet")
+        })?;
+        if r.completed_at.is_some() {
+            return Err(Rejection::wrong_state(
+                "the rollback is complete: every task is signed off",
+            ));
+        }
+        Ok(r)
+    }
+
+    /// The task for `id` (its index in the plan) and the forward step it rolls back.
+    fn task(&self, id: &str) -> Result<(usize, &'a RollbackState, &'a Step), Rejection> {
+        let r = self.rollback()?;
+        let (_, step) = self.step(id)?;
+        let pos = r.tasks.iter().position(|t| t.step == id).ok_or_else(|| {
+            let plan: Vec<&str> = r.tasks.iter().map(|t| t.step.as_str()).collect();
+            Rejection::unknown(format!(
+                "`{id}` is not in the rollback plan ({}): it has no rollback or was never started",
+                if plan.is_empty() {
+                    "empty".to_string()
+                } else {
+                    plan.join(", ")
+                }
+            ))
+        })?;
+        Ok((pos, r, step))
+    }
+
+    fn task_start(&self, id: &str) -> Result<Vec<EventKind>, Rejection> {
+        let (pos, r, step) = self.task(id)?;
+        self.as_dri(step, "start the rollback of")?;
+        match &r.tasks[pos].status {
+            StepStatus::Ready | StepStatus::Failed { .. } => Ok(vec![EventKind::Started {
+                target: Target::Rollback(id.to_string()),
+            }]),
+            StepStatus::Pending => {
+                let prev = r.current().and_then(|c| r.tasks.get(c));
+                let why = match prev {
+                    Some(p) => format!(
+                        "the rollback of `{id}` waits for the rollback of `{}` ({}): \
+                         rollback runs strictly in plan order",
+                        p.step, p.status
+                    ),
+                    None => format!("the rollback of `{id}` is not ready"),
+                };
+                Err(Rejection::wrong_state(why))
+            }
+            other => Err(Rejection::wrong_state(format!(
+                "the rollback of `{id}` is already {other}"
+            ))),
+        }
+    }
+
+    fn task_done(&self, id: &str) -> Result<Vec<EventKind>, Rejection> {
+        let (pos, r, step) = self.task(id)?;
+        self.as_dri(step, "mark done the rollback of")?;
+        match &r.tasks[pos].status {
+            StepStatus::Running => Ok(vec![EventKind::Done {
+                target: Target::Rollback(id.to_string()),
+            }]),
+            other => Err(Rejection::wrong_state(format!(
+                "the rollback of `{id}` is {other}: only a running rollback task can be marked done"
+            ))),
+        }
+    }
+
+    fn task_sign_off(&self, id: &str) -> Result<Vec<EventKind>, Rejection> {
+        let (pos, r, step) = self.task(id)?;
+        let override_by_coordinator = self.as_reviewer(step, "the rollback of")?;
+        match &r.tasks[pos].status {
+            StepStatus::AwaitingReview => {}
+            other => {
+                return Err(Rejection::wrong_state(format!(
+                    "the rollback of `{id}` is {other}: it can be signed off once its DRI `{}` marks it done",
+                    step.dri
+                )))
+            }
+        }
+        let mut events = vec![EventKind::SignedOff {
+            target: Target::Rollback(id.to_string()),
+            override_by_coordinator,
+        }];
+        let last = r
+            .tasks
+            .iter()
+            .enumerate()
+            .all(|(i, t)| i == pos || t.status == StepStatus::Done);
+        if last {
+            events.push(EventKind::RollbackCompleted);
+        }
+        Ok(events)
+    }
+
+    fn task_fail(&self, id: &str, reason: &str) -> Result<Vec<EventKind>, Rejection> {
+        let (pos, r, step) = self.task(id)?;
+        self.as_dri(step, "fail the rollback of")?;
+        let reason = self.reason(reason, "failing a rollback task")?;
+        match &r.tasks[pos].status {
+            s if s.is_active() => Ok(vec![EventKind::Failed {
+                target: Target::Rollback(id.to_string()),
+                reason: reason.to_string(),
+            }]),
+            other => Err(Rejection::wrong_state(format!(
+                "the rollback of `{id}` is {other}: only a running task or one awaiting review can fail"
+            ))),
+        }
+    }
+}
+
+/// What a person waits for, per kind of evidence.
+fn wait_for(e: &Evidence) -> String {
+    match e {
+        Evidence::CopyDone(n) => format!("let copy `{n}` finish"),
+        Evidence::ReconClean(n) => format!("get recon `{n}` to zero mismatches"),
+        Evidence::ProbeGreen(n) => format!("wait for probe `{n}` to turn green"),
+    }
+}

@@ -1,0 +1,202 @@
+//! A fluent builder of validated-looking [`Runbook`] values, for tests of the drill engine,
+//! the console and the network layer without going through the TOML parser.
+//!
+//! ```
+//! use warroom::drill::testkit::RunbookBuilder;
+//! let rb = RunbookBuilder::new("demo")
+//!     .coordinator("carol")
+//!     .person("alice", "DBA")
+//!     .person("bob", "SRE")
+//!     .step("copy", "alice", "bob", "30m")
+//!     .step("switch", "bob", "alice", "5m").gate().irreversible()
+//!     .build();
+//! assert_eq!(rb.steps[1].after, vec!["copy".to_string()]);
+//! ```
+//!
+//! Like the parser, `build` resolves defaults: a step with no explicit `after` waits for the
+//! previous step, and a gate with no approvers is approved by the coordinator. It does not
+//! validate (unknown people or cycles are kept as written, which is handy for robustness tests).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::runbook::duration;
+use crate::runbook::{Evidence, Meta, Person, Phase, Rollback, Runbook, RunbookKind, Step, Window};
+
+/// Builds a [`Runbook`]; step modifiers (`after`, `gate`, ...) apply to the last added step.
+#[derive(Debug, Clone)]
+pub struct RunbookBuilder {
+    meta: Meta,
+    people: Vec<Person>,
+    steps: Vec<Step>,
+    /// Whether each step's `after` was given explicitly (else: the previous step).
+    explicit_after: Vec<bool>,
+}
+
+impl RunbookBuilder {
+    /// A drill named `name`, coordinated by `coord` (added to people as "coordinator").
+    pub fn new(name: &str) -> Self {
+        let mut b = Self {
+            meta: Meta {
+                name: name.to_string(),
+                kind: RunbookKind::Drill,
+                description: None,
+                coordinator: "coord".to_string(),
+                window: None,
+            },
+            people: Vec::new(),
+            steps: Vec::new(),
+            explicit_after: Vec::new(),
+        };
+        b = b.person("coord", "coordinator");
+        b
+    }
+
+    /// Renames the coordinator (replaces the default `coord`).
+    pub fn coordinator(mut self, handle: &str) -> Self {
+        self.people.retain(|p| p.handle != self.meta.coordinator);
+        self.meta.coordinator = handle.to_string();
+        self.person(handle, "coordinator")
+    }
+
+    pub fn cutover(mut self) -> Self {
+        self.meta.kind = RunbookKind::Cutover;
+        self
+    }
+
+    /// The change window: starts at `start`, lasts `length` (e.g. "4h").
+    pub fn window(mut self, start: DateTime<Utc>, length: &str) -> Self {
+        self.meta.window = Some(Window {
+            start,
+            duration: parse(length),
+        });
+        self
+    }
+
+    /// Adds a person; a role of "observer" makes them read-only.
+    pub fn person(mut self, handle: &str, role: &str) -> Self {
+        self.people.push(Person {
+            handle: handle.to_string(),
+            name: handle.to_string(),
+            role: role.to_string(),
+            contact: None,
+        });
+        self
+    }
+
+    /// Adds a step in the current (single) phase; `planned` is a duration like "5m".
+    pub fn step(mut self, id: &str, dri: &str, reviewer: &str, planned: &str) -> Self {
+        self.steps.push(Step {
+            id: id.to_string(),
+            title: id.to_string(),
+            phase: 0,
+            dri: dri.to_string(),
+            reviewer: reviewer.to_string(),
+            planned: parse(planned),
+            after: Vec::new(),
+            instructions: String::new(),
+            action: None,
+            rollback: None,
+            gate: false,
+            approvers: Vec::new(),
+            irreversible: false,
+            requires: Vec::new(),
+        });
+        self.explicit_after.push(false);
+        self
+    }
+
+    /// The last step waits for these steps (replaces the default "previous step").
+    pub fn after(mut self, deps: &[&str]) -> Self {
+        if let Some(s) = self.steps.last_mut() {
+            s.after = deps.iter().map(|d| d.to_string()).collect();
+        }
+        if let Some(e) = self.explicit_after.last_mut() {
+            *e = true;
+        }
+        self
+    }
+
+    /// The last step is a go/no-go gate.
+    pub fn gate(mut self) -> Self {
+        if let Some(s) = self.steps.last_mut() {
+            s.gate = true;
+        }
+        self
+    }
+
+    /// The last step is a gate approved by these people.
+    pub fn approvers(mut self, who: &[&str]) -> Self {
+        if let Some(s) = self.steps.last_mut() {
+            s.gate = true;
+            s.approvers = who.iter().map(|h| h.to_string()).collect();
+        }
+        self
+    }
+
+    /// The last step is the point of no return.
+    pub fn irreversible(mut self) -> Self {
+        if let Some(s) = self.steps.last_mut() {
+            s.irreversible = true;
+        }
+        self
+    }
+
+    /// The last step has a rollback with these instructions.
+    pub fn rollback(mut self, instructions: &str) -> Self {
+        if let Some(s) = self.steps.last_mut() {
+            s.rollback = Some(Rollback {
+                instructions: instructions.to_string(),
+                action: None,
+            });
+        }
+        self
+    }
+
+    /// The last step needs this evidence before sign-off.
+    pub fn requires(mut self, evidence: Evidence) -> Self {
+        if let Some(s) = self.steps.last_mut() {
+            s.requires.push(evidence);
+        }
+        self
+    }
+
+    pub fn build(self) -> Runbook {
+        let Self {
+            meta,
+            people,
+            mut steps,
+            explicit_after,
+        } = self;
+        for i in 0..steps.len() {
+            if !explicit_after.get(i).copied().unwrap_or(false) && i > 0 {
+                steps[i].after = vec![steps[i - 1].id.clone()];
+            }
+            if steps[i].gate && steps[i].approvers.is_empty() {
+                steps[i].approvers = vec![meta.coordinator.clone()];
+            }
+        }
+        let phases = vec![Phase {
+            name: "main".to_string(),
+            steps: (0..steps.len()).collect(),
+        }];
+        Runbook {
+            meta,
+            people,
+            connections: Vec::new(),
+            phases,
+            steps,
+            copies: Vec::new(),
+            recons: Vec::new(),
+            probes: Vec::new(),
+            source_text: String::new(),
+            digest: String::new(),
+        }
+    }
+}
+
+/// Test input durations are literals: a typo falls back to zero rather than panicking.
+fn parse(text: &str) -> Duration {
+    duration::parse(text).unwrap_or_default()
+}
