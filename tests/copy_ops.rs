@@ -31,9 +31,12 @@ async fn source(my: &str, rows: u64) -> (DbPool, String, String) {
 
 async fn target(my: &str) -> (DbPool, String) {
     let (dst, _, db) = mysql_db(my, "odst").await;
-    execute(&dst, "CREATE TABLE t (id BIGINT PRIMARY KEY, v VARCHAR(20))")
-        .await
-        .expect("target");
+    execute(
+        &dst,
+        "CREATE TABLE t (id BIGINT PRIMARY KEY, v VARCHAR(20))",
+    )
+    .await
+    .expect("target");
     (dst, db)
 }
 
@@ -89,7 +92,11 @@ async fn throttle_engages_on_lag_and_releases() {
     };
     let p = wait_for(&mut rx, 20, |p| p.state == CopyState::Throttled).await;
     assert_eq!(p.throttle.state, ThrottleState::Paused);
-    assert!(p.throttle.reason.contains("replica: 10"), "{}", p.throttle.reason);
+    assert!(
+        p.throttle.reason.contains("replica: 10"),
+        "{}",
+        p.throttle.reason
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
     let a = latest(&mut rx).await.rows_done;
     tokio::time::sleep(Duration::from_millis(600)).await;
@@ -138,7 +145,9 @@ async fn pause_and_resume_from_commands_and_rate_limit() {
     assert!(b.rows_done < 4_000);
     ctl.send(CopyControl::Resume).await.expect("resume");
     wait_for(&mut rx, 5, |p| p.state == CopyState::Running).await;
-    ctl.send(CopyControl::SetRateLimit(None)).await.expect("unlimit");
+    ctl.send(CopyControl::SetRateLimit(None))
+        .await
+        .expect("unlimit");
     wait_for(&mut rx, 5, |p| p.rate_limit.is_none()).await;
     let summary = job.await.expect("join").expect("copy");
     assert_eq!(summary.state, CopyState::Done);
@@ -149,7 +158,11 @@ async fn pause_and_resume_from_commands_and_rate_limit() {
 async fn killer(admin: DbPool, dbs: Vec<String>, until: tokio::time::Instant) -> u32 {
     let mut kills = 0;
     while tokio::time::Instant::now() < until {
-        let list = dbs.iter().map(|d| format!("'{d}'")).collect::<Vec<_>>().join(",");
+        let list = dbs
+            .iter()
+            .map(|d| format!("'{d}'"))
+            .collect::<Vec<_>>()
+            .join(",");
         let ids = fetch_text(
             &admin,
             &format!(
@@ -160,7 +173,10 @@ async fn killer(admin: DbPool, dbs: Vec<String>, until: tokio::time::Instant) ->
         .await
         .unwrap_or_default();
         for id in ids.into_iter().filter_map(|r| r[0].clone()) {
-            if execute(&admin, &format!("KILL CONNECTION {id}")).await.is_ok() {
+            if execute(&admin, &format!("KILL CONNECTION {id}"))
+                .await
+                .is_ok()
+            {
                 kills += 1;
             }
         }

@@ -29,7 +29,9 @@ fn child_spec(target_table: &str) -> warroom::runbook::CopySpec {
 /// Not a test of its own: the child's body (does nothing unless the parent set CHILD).
 #[tokio::test]
 async fn child_copy() {
-    let Ok(cfg) = std::env::var(CHILD) else { return };
+    let Ok(cfg) = std::env::var(CHILD) else {
+        return;
+    };
     let parts: Vec<&str> = cfg.split('|').collect();
     let (src, dst) = (pool(parts[0], 4).await, pool(parts[1], 4).await);
     let (res, _) = run_copy(&child_spec(parts[2]), &src, &dst, CopyOptions::default()).await;
@@ -84,16 +86,24 @@ async fn kill_rounds(src_url: &str, dst_url: &str, target_table: &str) -> u32 {
 
 async fn checkpoint_rows(dst: &DbPool, table: &str) -> u64 {
     let sql = match dst.dialect() {
-        warroom::db::Dialect::Postgres => format!("SELECT SUM(rows_written)::text FROM {table} WHERE job = 'resume'"),
+        warroom::db::Dialect::Postgres => {
+            format!("SELECT SUM(rows_written)::text FROM {table} WHERE job = 'resume'")
+        }
         _ => format!("SELECT SUM(rows_written) FROM {table} WHERE job = 'resume'"),
     };
     let rows = fetch_text(dst, &sql).await.expect("checkpoint");
-    rows[0][0].as_deref().unwrap_or("0").parse().expect("number")
+    rows[0][0]
+        .as_deref()
+        .unwrap_or("0")
+        .parse()
+        .expect("number")
 }
 
 #[tokio::test]
 async fn resume_after_kill_9_mariadb_to_postgres() {
-    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else { return };
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
     let (src, src_url) = source_items(&my).await;
     let (pg, schema) = pg_schema(&pgu, "resume").await;
     let table = format!("{schema}.items");
@@ -113,8 +123,14 @@ async fn resume_after_kill_9_mariadb_to_postgres() {
     let summary = res.expect("final run");
     assert!(summary.resumed || partial == 0);
     assert_eq!(count(&pg, &table).await, ROWS as i64);
-    assert_eq!(dump(&pg, &table, "id").await, dump(&src, "items", "id").await);
-    assert_eq!(checkpoint_rows(&pg, &format!("{schema}._warroom_copy_checkpoints")).await, ROWS);
+    assert_eq!(
+        dump(&pg, &table, "id").await,
+        dump(&src, "items", "id").await
+    );
+    assert_eq!(
+        checkpoint_rows(&pg, &format!("{schema}._warroom_copy_checkpoints")).await,
+        ROWS
+    );
     eprintln!("killed {killed} children; {partial} rows were in before the last run");
 }
 
@@ -135,6 +151,12 @@ async fn resume_after_kill_9_mariadb_to_mariadb() {
     let (res, _) = run_copy(&child_spec("items"), &src, &dst, CopyOptions::default()).await;
     res.expect("final run");
     assert_eq!(count(&dst, "items").await, ROWS as i64);
-    assert_eq!(dump(&dst, "items", "id").await, dump(&src, "items", "id").await);
-    assert_eq!(checkpoint_rows(&dst, "_warroom_copy_checkpoints").await, ROWS);
+    assert_eq!(
+        dump(&dst, "items", "id").await,
+        dump(&src, "items", "id").await
+    );
+    assert_eq!(
+        checkpoint_rows(&dst, "_warroom_copy_checkpoints").await,
+        ROWS
+    );
 }

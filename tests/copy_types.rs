@@ -66,7 +66,9 @@ const MARIA_ROWS: &str = r#"INSERT INTO types VALUES
 
 async fn maria_source(url: &str) -> (warroom::db::DbPool, String) {
     let (src, _, db) = mysql_db(url, "tsrc").await;
-    execute(&src, &format!("CREATE TABLE types {MARIA_DDL}")).await.expect("ddl");
+    execute(&src, &format!("CREATE TABLE types {MARIA_DDL}"))
+        .await
+        .expect("ddl");
     execute(&src, MARIA_ROWS).await.expect("rows");
     (src, db)
 }
@@ -90,7 +92,9 @@ fn opts() -> CopyOptions {
 
 #[tokio::test]
 async fn maria_to_postgres_to_maria_keeps_every_value() {
-    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else { return };
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
     let (src, _) = maria_source(&my).await;
     let (pg, schema) = pg_schema(&pgu, "types").await;
     let pg_table = pg_target(&pg, &schema).await;
@@ -106,14 +110,25 @@ async fn maria_to_postgres_to_maria_keeps_every_value() {
     assert_eq!(dump(&pg, &pg_table, "id").await, want);
 
     // Written twice (checkpoint forgotten): still one row per key, same values.
-    let (res, _) = run_copy(&s, &src, &pg, CopyOptions { restart: true, ..opts() }).await;
+    let (res, _) = run_copy(
+        &s,
+        &src,
+        &pg,
+        CopyOptions {
+            restart: true,
+            ..opts()
+        },
+    )
+    .await;
     res.expect("idempotent rewrite");
     assert_eq!(count(&pg, &pg_table).await, 4);
     assert_eq!(dump(&pg, &pg_table, "id").await, want);
 
     // And back: PostgreSQL -> a fresh MariaDB table.
     let (back, _, _) = mysql_db(&my, "tback").await;
-    execute(&back, &format!("CREATE TABLE types {MARIA_DDL}")).await.expect("ddl");
+    execute(&back, &format!("CREATE TABLE types {MARIA_DDL}"))
+        .await
+        .expect("ddl");
     let s = spec("types_back", &pg_table, "types", &["id"]);
     let (res, _) = run_copy(&s, &pg, &back, opts()).await;
     res.expect("copy back to MariaDB");
@@ -125,13 +140,24 @@ async fn maria_to_maria_keeps_every_value_and_rewrites_idempotently() {
     let Some(my) = servers::mysql() else { return };
     let (src, _) = maria_source(&my).await;
     let (dst, _, _) = mysql_db(&my, "tdst").await;
-    execute(&dst, &format!("CREATE TABLE types {MARIA_DDL}")).await.expect("ddl");
+    execute(&dst, &format!("CREATE TABLE types {MARIA_DDL}"))
+        .await
+        .expect("ddl");
     let s = spec("types_mm", "types", "types", &["id"]);
     let (res, _) = run_copy(&s, &src, &dst, opts()).await;
     res.expect("copy");
     let want = dump(&src, "types", "id").await;
     assert_eq!(dump(&dst, "types", "id").await, want);
-    let (res, _) = run_copy(&s, &src, &dst, CopyOptions { restart: true, ..opts() }).await;
+    let (res, _) = run_copy(
+        &s,
+        &src,
+        &dst,
+        CopyOptions {
+            restart: true,
+            ..opts()
+        },
+    )
+    .await;
     res.expect("rewrite");
     assert_eq!(count(&dst, "types").await, 4);
     assert_eq!(dump(&dst, "types", "id").await, want);
@@ -139,11 +165,15 @@ async fn maria_to_maria_keeps_every_value_and_rewrites_idempotently() {
 
 #[tokio::test]
 async fn sqlite_round_trip_with_mariadb_and_postgres() {
-    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else { return };
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let (src, _) = maria_source(&my).await;
     let (lite, _) = sqlite_db(dir.path(), "lite").await;
-    execute(&lite, &format!("CREATE TABLE types {SQLITE_DDL}")).await.expect("ddl");
+    execute(&lite, &format!("CREATE TABLE types {SQLITE_DDL}"))
+        .await
+        .expect("ddl");
     let s = spec("types_to_sqlite", "types", "types", &["id"]);
     let (res, _) = run_copy(&s, &src, &lite, opts()).await;
     res.expect("MariaDB -> SQLite");
@@ -164,12 +194,17 @@ async fn sqlite_round_trip_with_mariadb_and_postgres() {
 
 #[tokio::test]
 async fn a_value_the_target_cannot_hold_names_table_key_and_column() {
-    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else { return };
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
     let (src, _) = maria_source(&my).await;
     let (pg, schema) = pg_schema(&pgu, "narrow").await;
-    execute(&pg, &format!("CREATE TABLE {schema}.narrow (id bigint PRIMARY KEY, u64 bigint)"))
-        .await
-        .expect("ddl");
+    execute(
+        &pg,
+        &format!("CREATE TABLE {schema}.narrow (id bigint PRIMARY KEY, u64 bigint)"),
+    )
+    .await
+    .expect("ddl");
     let mut s = spec("narrow", "types", &format!("{schema}.narrow"), &["id"]);
     s.columns = Some(vec!["id".into(), "u64".into()]);
     let (res, progress) = run_copy(&s, &src, &pg, opts()).await;

@@ -73,7 +73,11 @@ impl Checkpoints {
 
     /// The job's stored plan, or `None` when it never started. Refuses a plan made for a
     /// different spec.
-    pub async fn load(&self, pool: &DbPool, digest: &str) -> Result<Option<Vec<StoredRange>>, CopyError> {
+    pub async fn load(
+        &self,
+        pool: &DbPool,
+        digest: &str,
+    ) -> Result<Option<Vec<StoredRange>>, CopyError> {
         let c = |col: &str| {
             if self.style.dialect == Dialect::Postgres {
                 format!("{col}::text")
@@ -95,7 +99,9 @@ impl Checkpoints {
         }
         let parse_key = |s: &Option<String>| -> Result<Option<Vec<Value>>, CopyError> {
             s.as_deref()
-                .map(|s| serde_json::from_str(s).map_err(|e| self.err(format!("bad stored key: {e}"))))
+                .map(|s| {
+                    serde_json::from_str(s).map_err(|e| self.err(format!("bad stored key: {e}")))
+                })
                 .transpose()
         };
         let mut out = Vec::with_capacity(rows.len());
@@ -121,7 +127,12 @@ impl Checkpoints {
         Ok(Some(out))
     }
 
-    pub async fn save_plan(&self, pool: &DbPool, digest: &str, ranges: &[KeyRange]) -> Result<Vec<StoredRange>, CopyError> {
+    pub async fn save_plan(
+        &self,
+        pool: &DbPool,
+        digest: &str,
+        ranges: &[KeyRange],
+    ) -> Result<Vec<StoredRange>, CopyError> {
         let key_lit = |k: &Option<Vec<Value>>| -> Result<String, CopyError> {
             Ok(match k {
                 None => "NULL".into(),
@@ -159,7 +170,13 @@ impl Checkpoints {
     }
 
     /// The statement that records a written chunk (run inside the chunk's transaction).
-    pub fn update_sql(&self, range_no: u32, high_water: Option<&[Value]>, rows: u64, done: bool) -> String {
+    pub fn update_sql(
+        &self,
+        range_no: u32,
+        high_water: Option<&[Value]>,
+        rows: u64,
+        done: bool,
+    ) -> String {
         let hw = match high_water {
             Some(k) => serde_json::to_string(k).map_or("high_water".into(), |s| self.lit(&s)),
             None => "high_water".into(),
@@ -176,7 +193,11 @@ impl Checkpoints {
 
     /// Forgets the job's checkpoint (a fresh copy next time).
     pub async fn reset(&self, pool: &DbPool) -> Result<(), CopyError> {
-        let sql = format!("DELETE FROM {} WHERE job = {}", self.table, self.lit(&self.job));
+        let sql = format!(
+            "DELETE FROM {} WHERE job = {}",
+            self.table,
+            self.lit(&self.job)
+        );
         match execute(pool, &sql).await {
             Ok(_) => Ok(()),
             // No table yet: nothing to forget.
@@ -191,5 +212,7 @@ impl Checkpoints {
 }
 
 fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
 }

@@ -203,7 +203,8 @@ impl Ctx {
                     self.retries.fetch_add(1, Relaxed);
                     self.note_error(format!("{what}: {e} (retry {attempt})"));
                     tracing::warn!(job = %self.spec.name, attempt, "{what}: {e}");
-                    let backoff = Duration::from_millis(100u64 << attempt.min(6)).min(Duration::from_secs(5));
+                    let backoff =
+                        Duration::from_millis(100u64 << attempt.min(6)).min(Duration::from_secs(5));
                     tokio::time::sleep(backoff).await;
                 }
                 Err(e) => {
@@ -219,7 +220,11 @@ impl Ctx {
     fn read_error(&self, e: ReadError) -> CopyError {
         match e {
             ReadError::Db(e) => CopyError::db(format!("reading {}", self.r.source_table), e),
-            ReadError::Value { key, column, reason } => CopyError::Value {
+            ReadError::Value {
+                key,
+                column,
+                reason,
+            } => CopyError::Value {
                 table: self.r.source_table.to_string(),
                 key: self.r.key_display(&key),
                 column: self.r.src_cols[column].name.clone(),
@@ -258,7 +263,10 @@ impl Ctx {
         let rate_now = {
             let mut w = lock(&self.window);
             w.push_back((now, done));
-            while w.len() > 2 && w.front().is_some_and(|(t, _)| now - *t > Duration::from_secs(5)) {
+            while w.len() > 2
+                && w.front()
+                    .is_some_and(|(t, _)| now - *t > Duration::from_secs(5))
+            {
                 w.pop_front();
             }
             match w.front() {
@@ -372,7 +380,11 @@ pub async fn run(
             stored
                 .into_iter()
                 .map(|s| Slot {
-                    state: if s.done { RangeState::Done } else { RangeState::Pending },
+                    state: if s.done {
+                        RangeState::Done
+                    } else {
+                        RangeState::Pending
+                    },
                     stored: s,
                 })
                 .collect(),
@@ -426,7 +438,8 @@ pub async fn run(
                 let now = Instant::now();
                 let was = std::mem::replace(&mut *lock(&ctx.throttle), t);
                 if was.state != ThrottleState::Free {
-                    ctx.throttled_ms.fetch_add((now - last).as_millis() as u64, Relaxed);
+                    ctx.throttled_ms
+                        .fetch_add((now - last).as_millis() as u64, Relaxed);
                 }
                 last = now;
                 tokio::select! {
@@ -494,7 +507,11 @@ pub async fn run(
         rows,
         rows_total: last.rows_done,
         seconds,
-        rows_per_sec: if seconds > 0.0 { rows as f64 / seconds } else { 0.0 },
+        rows_per_sec: if seconds > 0.0 {
+            rows as f64 / seconds
+        } else {
+            0.0
+        },
         retries: last.retries,
         throttled_secs: last.throttled_secs,
         resumed,
@@ -529,11 +546,18 @@ async fn worker(ctx: Arc<Ctx>, first_size: u64) -> Result<(), CopyError> {
     write.and(read)
 }
 
-async fn read_loop(ctx: &Ctx, sizer: &Mutex<Sizer>, tx: mpsc::Sender<Chunk>) -> Result<(), CopyError> {
+async fn read_loop(
+    ctx: &Ctx,
+    sizer: &Mutex<Sizer>,
+    tx: mpsc::Sender<Chunk>,
+) -> Result<(), CopyError> {
     while let Some(idx) = ctx.next_range() {
         let (range, mut after) = {
             let slots = lock(&ctx.slots);
-            (slots[idx].stored.range.clone(), slots[idx].stored.high_water.clone())
+            (
+                slots[idx].stored.range.clone(),
+                slots[idx].stored.high_water.clone(),
+            )
         };
         loop {
             let slow = lock(sizer).last_chunk;
@@ -560,7 +584,7 @@ async fn read_loop(ctx: &Ctx, sizer: &Mutex<Sizer>, tx: mpsc::Sender<Chunk>) -> 
                         fetch_values(&ctx.source, &sql, &ctx.kinds, &ctx.r.key_idx)
                             .await
                             .map_err(|e| ctx.read_error(e))
-                    }) as BoxFuture<'_, _>
+                    }) as BoxFuture<'_, Result<Vec<Vec<Value>>, CopyError>>
                 })
                 .await?;
             lock(sizer).record(rows.len(), t0.elapsed(), true);
@@ -587,7 +611,11 @@ async fn read_loop(ctx: &Ctx, sizer: &Mutex<Sizer>, tx: mpsc::Sender<Chunk>) -> 
     Ok(())
 }
 
-async fn write_loop(ctx: &Ctx, sizer: &Mutex<Sizer>, mut rx: mpsc::Receiver<Chunk>) -> Result<(), CopyError> {
+async fn write_loop(
+    ctx: &Ctx,
+    sizer: &Mutex<Sizer>,
+    mut rx: mpsc::Receiver<Chunk>,
+) -> Result<(), CopyError> {
     let mut modes: HashMap<usize, WriteMode> = HashMap::new();
     while let Some(chunk) = rx.recv().await {
         if ctx.failed.load(Relaxed) {
@@ -616,9 +644,7 @@ async fn write_loop(ctx: &Ctx, sizer: &Mutex<Sizer>, mut rx: mpsc::Receiver<Chun
         let t0 = Instant::now();
         loop {
             let res = ctx
-                .retry("writing", || {
-                    Box::pin(ctx.writer.write(&fitted, &cp_sql, mode)) as BoxFuture<'_, _>
-                })
+                .retry("writing", || ctx.writer.write(&fitted, &cp_sql, mode))
                 .await;
             match res {
                 Ok(()) => break,
@@ -648,18 +674,33 @@ async fn write_loop(ctx: &Ctx, sizer: &Mutex<Sizer>, mut rx: mpsc::Receiver<Chun
 }
 
 /// PostgreSQL can COPY straight into the table when the rest of the range is empty there.
-async fn direct_or_upsert(ctx: &Ctx, idx: usize, after: Option<&[Value]>) -> Result<WriteMode, CopyError> {
+async fn direct_or_upsert(
+    ctx: &Ctx,
+    idx: usize,
+    after: Option<&[Value]>,
+) -> Result<WriteMode, CopyError> {
     if ctx.r.tgt_dialect != Dialect::Postgres {
         return Ok(WriteMode::Upsert);
     }
     let range = lock(&ctx.slots)[idx].stored.range.clone();
-    let pred = where_clause(&ctx.r, ctx.r.tgt_style, &ctx.r.key_tgt(), &range, after, false);
+    let pred = where_clause(
+        &ctx.r,
+        ctx.r.tgt_style,
+        &ctx.r.key_tgt(),
+        &range,
+        after,
+        false,
+    );
     let occupied = ctx
         .retry("probing the target", || {
             Box::pin(ctx.writer.any_row(&pred)) as BoxFuture<'_, _>
         })
         .await?;
-    Ok(if occupied { WriteMode::Upsert } else { WriteMode::Direct })
+    Ok(if occupied {
+        WriteMode::Upsert
+    } else {
+        WriteMode::Direct
+    })
 }
 
 fn fit_rows(ctx: &Ctx, mut rows: Vec<Vec<Value>>) -> Result<Vec<Vec<Value>>, CopyError> {

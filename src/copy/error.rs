@@ -78,7 +78,16 @@ pub fn is_transient_sqlx(e: &sqlx::Error) -> bool {
             // PostgreSQL SQLSTATEs (class 08 = connection), SQLite busy/locked codes.
             matches!(
                 code.as_str(),
-                "40001" | "40P01" | "53300" | "57P01" | "57P02" | "57P03" | "5" | "6" | "261" | "517"
+                "40001"
+                    | "40P01"
+                    | "53300"
+                    | "57P01"
+                    | "57P02"
+                    | "57P03"
+                    | "5"
+                    | "6"
+                    | "261"
+                    | "517"
             ) || code.starts_with("08")
         }
         _ => false,

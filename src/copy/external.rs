@@ -30,7 +30,9 @@ pub async fn follow_external(
         Some(ExternalProgress::Prometheus { probe }) => {
             return Err(CopyError::Spec {
                 job: spec.name.clone(),
-                msg: format!("progress from the Prometheus probe `{probe}` needs the health engine"),
+                msg: format!(
+                    "progress from the Prometheus probe `{probe}` needs the health engine"
+                ),
             })
         }
         None => {
@@ -67,7 +69,11 @@ pub async fn follow_external(
         let now = Instant::now();
         let base = *first.get_or_insert(done);
         window.push_back((now, done));
-        while window.len() > 2 && window.front().is_some_and(|(t, _)| now - *t > Duration::from_secs(30)) {
+        while window.len() > 2
+            && window
+                .front()
+                .is_some_and(|(t, _)| now - *t > Duration::from_secs(30))
+        {
             window.pop_front();
         }
         let rate_now = match window.front() {
@@ -78,11 +84,19 @@ pub async fn follow_external(
         let finished = total.is_some_and(|t| done >= t && t > 0);
         let snapshot = CopyProgress {
             job: spec.name.clone(),
-            state: if finished { CopyState::Done } else { CopyState::Running },
+            state: if finished {
+                CopyState::Done
+            } else {
+                CopyState::Running
+            },
             rows_done: done,
             rows_estimated: total,
             rows_per_sec_now: rate_now,
-            rows_per_sec_avg: if elapsed > 0.0 { done.saturating_sub(base) as f64 / elapsed } else { 0.0 },
+            rows_per_sec_avg: if elapsed > 0.0 {
+                done.saturating_sub(base) as f64 / elapsed
+            } else {
+                0.0
+            },
             elapsed_secs: elapsed,
             throttled_secs: 0.0,
             throttle: Throttle {
@@ -104,7 +118,11 @@ pub async fn follow_external(
                 rows: done.saturating_sub(base),
                 rows_total: done,
                 seconds: elapsed,
-                rows_per_sec: if elapsed > 0.0 { done.saturating_sub(base) as f64 / elapsed } else { 0.0 },
+                rows_per_sec: if elapsed > 0.0 {
+                    done.saturating_sub(base) as f64 / elapsed
+                } else {
+                    0.0
+                },
                 retries: 0,
                 throttled_secs: 0.0,
                 resumed: base > 0,

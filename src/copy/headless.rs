@@ -49,7 +49,8 @@ pub async fn run_headless(
             if terminal {
                 let _ = write!(err, "\r\x1b[2K{}", bar_line(&p));
                 let _ = err.flush();
-            } else if last_line.elapsed() >= Duration::from_secs(5) || p.state != CopyState::Running {
+            } else if last_line.elapsed() >= Duration::from_secs(5) || p.state != CopyState::Running
+            {
                 last_line = std::time::Instant::now();
                 let _ = writeln!(err, "{}", plain_line(&p));
             }
@@ -138,7 +139,9 @@ fn bar_line(p: &CopyProgress) -> String {
         .map(|t| (p.rows_done as f64 / t as f64).min(1.0));
     let width = 30;
     let filled = frac.map_or(0, |f| (f * width as f64) as usize);
-    let eta = p.eta_secs().map_or(String::new(), |e| format!(" ETA {e:.0}s"));
+    let eta = p
+        .eta_secs()
+        .map_or(String::new(), |e| format!(" ETA {e:.0}s"));
     format!(
         "{} [{}{}] {} {} rows {}/s{} {}",
         p.job,

@@ -21,5 +21,7 @@ pub use engine::{run, CopyOptions};
 pub use error::CopyError;
 pub use external::follow_external;
 pub use headless::run_headless;
-pub use progress::{CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState};
+pub use progress::{
+    CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
+};
 pub use throttle::ProbeHook;

@@ -30,7 +30,11 @@ impl KeyRange {
     pub fn bound_text(b: &Option<Vec<Value>>, open: &str) -> String {
         match b {
             None => open.to_string(),
-            Some(vals) => vals.iter().map(Value::display).collect::<Vec<_>>().join(","),
+            Some(vals) => vals
+                .iter()
+                .map(Value::display)
+                .collect::<Vec<_>>()
+                .join(","),
         }
     }
 }
@@ -86,7 +90,10 @@ pub async fn plan(source: &DbPool, r: &Resolved, parts: usize) -> Result<Vec<Key
     }
     let first = &r.src_cols[r.key_idx[0]];
     let table = r.source_table.quoted(r.src_dialect);
-    let filter = r.filter.as_ref().map_or(String::new(), |f| format!(" WHERE ({f})"));
+    let filter = r
+        .filter
+        .as_ref()
+        .map_or(String::new(), |f| format!(" WHERE ({f})"));
     let read_err = |e| CopyError::Spec {
         job: r.job.clone(),
         msg: format!("planning: {e}"),
@@ -106,7 +113,9 @@ pub async fn plan(source: &DbPool, r: &Resolved, parts: usize) -> Result<Vec<Key
             cast(format!("MAX({q})"))
         );
         let kinds = [first.kind.clone(), first.kind.clone()];
-        let rows = fetch_values(source, &sql, &kinds, &[]).await.map_err(read_err)?;
+        let rows = fetch_values(source, &sql, &kinds, &[])
+            .await
+            .map_err(read_err)?;
         let as_i128 = |v: &Value| match v {
             Value::Int(i) => Some(i128::from(*i)),
             Value::UInt(u) => Some(i128::from(*u)),
@@ -121,11 +130,15 @@ pub async fn plan(source: &DbPool, r: &Resolved, parts: usize) -> Result<Vec<Key
         let span = max - min + 1;
         let parts = (parts as i128).min(span.max(1));
         let to_value = |n: i128| i64::try_from(n).map_or(Value::UInt(n as u64), Value::Int);
-        let bounds: Vec<Value> = (1..parts).map(|i| to_value(min + span * i / parts)).collect();
+        let bounds: Vec<Value> = (1..parts)
+            .map(|i| to_value(min + span * i / parts))
+            .collect();
         return Ok(ranges_from(bounds.into_iter().map(|b| vec![b]).collect()));
     }
     // Any other key: sample boundaries along the key index (planning only, once per job).
-    let rows = introspect::estimate_rows(source, &r.source_table).await.unwrap_or(0);
+    let rows = introspect::estimate_rows(source, &r.source_table)
+        .await
+        .unwrap_or(0);
     if rows < parts as u64 * 2 {
         return Ok(vec![KeyRange::all()]);
     }
@@ -142,7 +155,11 @@ pub async fn plan(source: &DbPool, r: &Resolved, parts: usize) -> Result<Vec<Key
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let kinds: Vec<Kind> = r.key_idx.iter().map(|&i| r.src_cols[i].kind.clone()).collect();
+    let kinds: Vec<Kind> = r
+        .key_idx
+        .iter()
+        .map(|&i| r.src_cols[i].kind.clone())
+        .collect();
     let mut bounds: Vec<Vec<Value>> = Vec::new();
     for i in 1..parts as u64 {
         let sql = format!(
@@ -150,7 +167,9 @@ pub async fn plan(source: &DbPool, r: &Resolved, parts: usize) -> Result<Vec<Key
             r.order_by(),
             rows * i / parts as u64
         );
-        let found = fetch_values(source, &sql, &kinds, &[]).await.map_err(read_err)?;
+        let found = fetch_values(source, &sql, &kinds, &[])
+            .await
+            .map_err(read_err)?;
         if let Some(b) = found.into_iter().next() {
             if bounds.last() != Some(&b) {
                 bounds.push(b);

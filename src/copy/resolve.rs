@@ -30,11 +30,17 @@ pub struct Resolved {
 
 impl Resolved {
     pub fn key_src(&self) -> Vec<String> {
-        self.key_idx.iter().map(|&i| self.src_cols[i].name.clone()).collect()
+        self.key_idx
+            .iter()
+            .map(|&i| self.src_cols[i].name.clone())
+            .collect()
     }
 
     pub fn key_tgt(&self) -> Vec<String> {
-        self.key_idx.iter().map(|&i| self.tgt_cols[i].name.clone()).collect()
+        self.key_idx
+            .iter()
+            .map(|&i| self.tgt_cols[i].name.clone())
+            .collect()
     }
 
     pub fn key_of(&self, row: &[Value]) -> Vec<Value> {
@@ -82,8 +88,16 @@ impl Resolved {
             self.source_table.to_string(),
             self.target_table.to_string(),
             self.key_src().join(","),
-            self.src_cols.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(","),
-            self.tgt_cols.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(","),
+            self.src_cols
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            self.tgt_cols
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
             self.filter.clone().unwrap_or_default(),
         ] {
             h.update(part.as_bytes());
@@ -93,7 +107,11 @@ impl Resolved {
     }
 }
 
-pub async fn resolve(spec: &CopySpec, source: &DbPool, target: &DbPool) -> Result<Resolved, CopyError> {
+pub async fn resolve(
+    spec: &CopySpec,
+    source: &DbPool,
+    target: &DbPool,
+) -> Result<Resolved, CopyError> {
     let spec_err = |msg: String| CopyError::Spec {
         job: spec.name.clone(),
         msg,
@@ -117,15 +135,17 @@ pub async fn resolve(spec: &CopySpec, source: &DbPool, target: &DbPool) -> Resul
     let mut src_cols = Vec::new();
     let mut tgt_cols = Vec::new();
     for name in &names {
-        let src = src_all
-            .iter()
-            .find(|c| &c.name == name)
-            .ok_or_else(|| spec_err(format!("column `{name}` is not in source table {source_table}")))?;
+        let src = src_all.iter().find(|c| &c.name == name).ok_or_else(|| {
+            spec_err(format!(
+                "column `{name}` is not in source table {source_table}"
+            ))
+        })?;
         let tname = spec.rename.get(name).unwrap_or(name);
-        let tgt = tgt_all
-            .iter()
-            .find(|c| &c.name == tname)
-            .ok_or_else(|| spec_err(format!("column `{tname}` is not in target table {target_table}")))?;
+        let tgt = tgt_all.iter().find(|c| &c.name == tname).ok_or_else(|| {
+            spec_err(format!(
+                "column `{tname}` is not in target table {target_table}"
+            ))
+        })?;
         src_cols.push(src.clone());
         tgt_cols.push(tgt.clone());
     }

@@ -48,7 +48,9 @@ pub async fn evaluate(rules: &[ThrottleRule], inputs: &ThrottleInputs) -> Thrott
             ThrottleRule::SourceLatency { above } => {
                 let limit = (*above * 3).max(Duration::from_millis(50));
                 let t0 = Instant::now();
-                let ok = tokio::time::timeout(limit, fetch_text(&inputs.source, &inputs.latency_sql)).await;
+                let ok =
+                    tokio::time::timeout(limit, fetch_text(&inputs.source, &inputs.latency_sql))
+                        .await;
                 let took = t0.elapsed();
                 let state = match ok {
                     Ok(Err(_)) => ThrottleState::Paused,
@@ -56,7 +58,11 @@ pub async fn evaluate(rules: &[ThrottleRule], inputs: &ThrottleInputs) -> Thrott
                 };
                 (
                     state,
-                    format!("source latency {} ms (limit {} ms)", took.as_millis(), above.as_millis()),
+                    format!(
+                        "source latency {} ms (limit {} ms)",
+                        took.as_millis(),
+                        above.as_millis()
+                    ),
                 )
             }
             ThrottleRule::Query {
@@ -75,7 +81,10 @@ pub async fn evaluate(rules: &[ThrottleRule], inputs: &ThrottleInputs) -> Thrott
                             .and_then(|r| r.first().cloned().flatten())
                             .and_then(|s| s.trim().parse::<f64>().ok());
                         match value {
-                            Some(v) => (grade(v, *above), format!("{connection}: {v} (limit {above})")),
+                            Some(v) => (
+                                grade(v, *above),
+                                format!("{connection}: {v} (limit {above})"),
+                            ),
                             None => (
                                 ThrottleState::Paused,
                                 format!("{connection}: throttle query returned no number"),

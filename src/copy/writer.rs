@@ -8,6 +8,9 @@
 //!   under the server's `max_allowed_packet`.
 //! - SQLite: multi-row `INSERT ... ON CONFLICT (key) DO UPDATE` in one transaction.
 
+use futures::future::BoxFuture;
+use sqlx::Executor;
+
 use crate::db::sql::{push_copy_text, push_literal, quote_ident, upsert_tail};
 use crate::db::value::Value;
 use crate::db::{DbPool, Dialect};
@@ -69,7 +72,21 @@ impl Writer {
     }
 
     /// Writes fitted rows and runs `checkpoint_sql`, atomically.
-    pub async fn write(&self, rows: &[Vec<Value>], checkpoint_sql: &str, mode: WriteMode) -> Result<(), CopyError> {
+    pub fn write<'a>(
+        &'a self,
+        rows: &'a [Vec<Value>],
+        checkpoint_sql: &'a str,
+        mode: WriteMode,
+    ) -> BoxFuture<'a, Result<(), CopyError>> {
+        Box::pin(self.write_inner(rows, checkpoint_sql, mode))
+    }
+
+    async fn write_inner(
+        &self,
+        rows: &[Vec<Value>],
+        checkpoint_sql: &str,
+        mode: WriteMode,
+    ) -> Result<(), CopyError> {
         let wrap = |e| CopyError::db(format!("writing {}", self.r.target_table), e);
         match &self.pool {
             DbPool::Postgres(p) => {
@@ -88,11 +105,10 @@ impl Writer {
                     let into = match mode {
                         WriteMode::Direct => self.table.clone(),
                         WriteMode::Upsert => {
-                            sqlx::raw_sql(&format!(
+                            tx.as_mut().execute(format!(
                                 "CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
                                 self.stage, self.table
-                            ))
-                            .execute(&mut *tx)
+                            ).as_str())
                             .await
                             .map_err(wrap)?;
                             self.stage.clone()
@@ -105,35 +121,38 @@ impl Writer {
                     copy.send(buf.as_bytes()).await.map_err(wrap)?;
                     copy.finish().await.map_err(wrap)?;
                     if mode == WriteMode::Upsert {
-                        sqlx::raw_sql(&format!(
-                            "INSERT INTO {} ({cols}) SELECT {cols} FROM {}{}",
-                            self.table,
-                            self.stage,
-                            self.tail,
-                            cols = self.cols
-                        ))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(wrap)?;
+                        tx.as_mut()
+                            .execute(
+                                format!(
+                                    "INSERT INTO {} ({cols}) SELECT {cols} FROM {}{}",
+                                    self.table,
+                                    self.stage,
+                                    self.tail,
+                                    cols = self.cols
+                                )
+                                .as_str(),
+                            )
+                            .await
+                            .map_err(wrap)?;
                     }
                 }
-                sqlx::raw_sql(checkpoint_sql).execute(&mut *tx).await.map_err(wrap)?;
+                tx.as_mut().execute(checkpoint_sql).await.map_err(wrap)?;
                 tx.commit().await.map_err(wrap)
             }
             DbPool::MySql(p) => {
                 let mut tx = p.begin().await.map_err(wrap)?;
                 for stmt in self.insert_statements(rows, usize::MAX) {
-                    sqlx::raw_sql(&stmt).execute(&mut *tx).await.map_err(wrap)?;
+                    tx.as_mut().execute(stmt.as_str()).await.map_err(wrap)?;
                 }
-                sqlx::raw_sql(checkpoint_sql).execute(&mut *tx).await.map_err(wrap)?;
+                tx.as_mut().execute(checkpoint_sql).await.map_err(wrap)?;
                 tx.commit().await.map_err(wrap)
             }
             DbPool::Sqlite(p) => {
                 let mut tx = p.begin().await.map_err(wrap)?;
                 for stmt in self.insert_statements(rows, 500) {
-                    sqlx::raw_sql(&stmt).execute(&mut *tx).await.map_err(wrap)?;
+                    tx.as_mut().execute(stmt.as_str()).await.map_err(wrap)?;
                 }
-                sqlx::raw_sql(checkpoint_sql).execute(&mut *tx).await.map_err(wrap)?;
+                tx.as_mut().execute(checkpoint_sql).await.map_err(wrap)?;
                 tx.commit().await.map_err(wrap)
             }
         }

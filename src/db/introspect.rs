@@ -66,9 +66,9 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
             .unwrap_or_default();
             let is_json = |col: &str| {
                 checks.iter().any(|r| {
-                    r.first().and_then(|c| c.as_deref()).is_some_and(|c| {
-                        c.contains(&format!("json_valid(`{col}`)"))
-                    })
+                    r.first()
+                        .and_then(|c| c.as_deref())
+                        .is_some_and(|c| c.contains(&format!("json_valid(`{col}`)")))
                 })
             };
             rows.iter()
@@ -79,10 +79,21 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
                     let kind = if data_type == "longtext" && is_json(&name) {
                         Kind::Json
                     } else {
-                        Kind::from_mysql(&data_type, &column_type, num(&r[4]), num(&r[5]), num(&r[6]), num(&r[7]))
+                        Kind::from_mysql(
+                            &data_type,
+                            &column_type,
+                            num(&r[4]),
+                            num(&r[5]),
+                            num(&r[6]),
+                            num(&r[7]),
+                        )
                     };
                     Column {
-                        declared: if kind == Kind::Json { "json".into() } else { column_type },
+                        declared: if kind == Kind::Json {
+                            "json".into()
+                        } else {
+                            column_type
+                        },
                         name,
                         kind,
                         nullable: r[3].as_deref() == Some("YES"),

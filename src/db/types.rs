@@ -14,27 +14,51 @@ use super::value::{self, Value};
 pub enum Kind {
     Bool,
     /// Integer of `bytes` width (SQLite: 8).
-    Int { bytes: u8, unsigned: bool },
-    Float { double: bool },
+    Int {
+        bytes: u8,
+        unsigned: bool,
+    },
+    Float {
+        double: bool,
+    },
     /// `None` precision: unconstrained (PostgreSQL `numeric`, SQLite).
-    Decimal { precision: Option<u32>, scale: Option<u32> },
+    Decimal {
+        precision: Option<u32>,
+        scale: Option<u32>,
+    },
     /// Character text; `max_chars` when declared (VARCHAR(255)).
-    Text { max_chars: Option<u64> },
-    Binary { max_bytes: Option<u64> },
+    Text {
+        max_chars: Option<u64>,
+    },
+    Binary {
+        max_bytes: Option<u64>,
+    },
     /// MySQL BIT(n): BIT(1) reads as a boolean, wider ones as an integer.
-    Bit { bits: u8 },
+    Bit {
+        bits: u8,
+    },
     Date,
     /// Fractional-second digits kept (0-6).
-    Time { fsp: u8 },
-    DateTime { fsp: u8 },
+    Time {
+        fsp: u8,
+    },
+    DateTime {
+        fsp: u8,
+    },
     /// An instant: MySQL TIMESTAMP, PostgreSQL `timestamptz`.
-    Timestamp { fsp: u8 },
+    Timestamp {
+        fsp: u8,
+    },
     Json,
     /// Enum labels (empty when unknown).
-    Enum { labels: Vec<String> },
+    Enum {
+        labels: Vec<String>,
+    },
     Uuid,
     /// Anything else, copied as its text form and left to the target to parse.
-    Other { name: String },
+    Other {
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +88,10 @@ impl Kind {
             "mediumint" => Kind::Int { bytes: 3, unsigned },
             "int" | "integer" => Kind::Int { bytes: 4, unsigned },
             "bigint" => Kind::Int { bytes: 8, unsigned },
-            "year" => Kind::Int { bytes: 2, unsigned: true },
+            "year" => Kind::Int {
+                bytes: 2,
+                unsigned: true,
+            },
             "decimal" | "numeric" => Kind::Decimal { precision, scale },
             "float" => Kind::Float { double: false },
             "double" | "real" => Kind::Float { double: true },
@@ -72,7 +99,9 @@ impl Kind {
                 Kind::Text { max_chars }
             }
             "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => {
-                Kind::Binary { max_bytes: max_chars }
+                Kind::Binary {
+                    max_bytes: max_chars,
+                }
             }
             "bit" => Kind::Bit {
                 bits: precision.unwrap_or(1).min(64) as u8,
@@ -107,9 +136,18 @@ impl Kind {
         }
         match udt_name {
             "bool" => Kind::Bool,
-            "int2" => Kind::Int { bytes: 2, unsigned: false },
-            "int4" => Kind::Int { bytes: 4, unsigned: false },
-            "int8" => Kind::Int { bytes: 8, unsigned: false },
+            "int2" => Kind::Int {
+                bytes: 2,
+                unsigned: false,
+            },
+            "int4" => Kind::Int {
+                bytes: 4,
+                unsigned: false,
+            },
+            "int8" => Kind::Int {
+                bytes: 8,
+                unsigned: false,
+            },
             "numeric" => Kind::Decimal { precision, scale },
             "float4" => Kind::Float { double: false },
             "float8" => Kind::Float { double: true },
@@ -134,7 +172,10 @@ impl Kind {
         if t.contains("BOOL") {
             Kind::Bool
         } else if t.contains("INT") {
-            Kind::Int { bytes: 8, unsigned: false }
+            Kind::Int {
+                bytes: 8,
+                unsigned: false,
+            }
         } else if t.contains("DEC") || t.contains("NUMERIC") {
             Kind::Decimal { precision, scale }
         } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
@@ -326,7 +367,9 @@ fn from_sqlite_real(kind: &Kind, f: f64) -> Result<Value, String> {
 
 /// SQLite hands back `12.3` for a DECIMAL(10,2) holding 12.30: restore the declared scale.
 fn pad_scale(s: &str, scale: Option<u32>) -> String {
-    let Some(scale) = scale else { return s.to_string() };
+    let Some(scale) = scale else {
+        return s.to_string();
+    };
     let frac = s.split_once('.').map_or(0, |(_, f)| f.len()) as u32;
     let mut out = s.to_string();
     if frac < scale {
@@ -440,7 +483,10 @@ pub fn fit(v: Value, col: &Column, target: Dialect) -> Result<Value, String> {
             let scale = scale.unwrap_or(0) as usize;
             if let Some(p) = precision {
                 if int > (*p as usize).saturating_sub(scale) || frac > scale {
-                    return Err(format!("{s} does not fit {} without rounding", col.declared));
+                    return Err(format!(
+                        "{s} does not fit {} without rounding",
+                        col.declared
+                    ));
                 }
             }
             if target == Dialect::Sqlite && int + frac > 15 {
@@ -454,9 +500,8 @@ pub fn fit(v: Value, col: &Column, target: Dialect) -> Result<Value, String> {
         (Kind::Text { max_chars }, v) => {
             let s = match v {
                 V::Text(s) | V::Json(s) | V::Decimal(s) => s,
-                V::Bytes(b) => String::from_utf8(b).map_err(|_| {
-                    format!("binary value is not UTF-8 text for {}", col.declared)
-                })?,
+                V::Bytes(b) => String::from_utf8(b)
+                    .map_err(|_| format!("binary value is not UTF-8 text for {}", col.declared))?,
                 V::Bool(_) if target == Dialect::MySql => return Err(cannot(&v)),
                 other => {
                     let mut s = String::new();
@@ -485,11 +530,7 @@ pub fn fit(v: Value, col: &Column, target: Dialect) -> Result<Value, String> {
                 other => return Err(cannot(&other)),
             };
             if max_bytes.is_some_and(|m| b.len() as u64 > m) {
-                return Err(format!(
-                    "{} bytes do not fit {}",
-                    b.len(),
-                    col.declared
-                ));
+                return Err(format!("{} bytes do not fit {}", b.len(), col.declared));
             }
             V::Bytes(b)
         }
@@ -571,7 +612,10 @@ fn check_fsp(nanos: u32, fsp: u8, col: &Column) -> Result<(), String> {
 
 fn check_year(year: i32, target: Dialect, col: &Column) -> Result<(), String> {
     if target == Dialect::MySql && !(1000..=9999).contains(&year) {
-        return Err(format!("year {year} is outside {}'s range 1000-9999", col.declared));
+        return Err(format!(
+            "year {year} is outside {}'s range 1000-9999",
+            col.declared
+        ));
     }
     Ok(())
 }
@@ -598,23 +642,57 @@ mod tests {
             },
             "numeric(18,2)",
         );
-        assert!(fit(Value::Decimal("1234567890123456.10".into()), &c, Dialect::Postgres).is_ok());
-        assert!(fit(Value::Decimal("12345678901234567.1".into()), &c, Dialect::Postgres).is_err());
+        assert!(fit(
+            Value::Decimal("1234567890123456.10".into()),
+            &c,
+            Dialect::Postgres
+        )
+        .is_ok());
+        assert!(fit(
+            Value::Decimal("12345678901234567.1".into()),
+            &c,
+            Dialect::Postgres
+        )
+        .is_err());
         assert!(fit(Value::Decimal("1.125".into()), &c, Dialect::Postgres).is_err());
     }
 
     #[test]
     fn unsigned_bigint_does_not_fit_signed() {
-        let c = col(Kind::Int { bytes: 8, unsigned: false }, "bigint");
+        let c = col(
+            Kind::Int {
+                bytes: 8,
+                unsigned: false,
+            },
+            "bigint",
+        );
         let err = fit(Value::UInt(u64::MAX), &c, Dialect::Postgres).unwrap_err();
         assert!(err.contains("out of range"), "{err}");
-        let u = col(Kind::Int { bytes: 8, unsigned: true }, "bigint unsigned");
-        assert_eq!(fit(Value::UInt(u64::MAX), &u, Dialect::MySql).unwrap(), Value::UInt(u64::MAX));
+        let u = col(
+            Kind::Int {
+                bytes: 8,
+                unsigned: true,
+            },
+            "bigint unsigned",
+        );
+        assert_eq!(
+            fit(Value::UInt(u64::MAX), &u, Dialect::MySql).unwrap(),
+            Value::UInt(u64::MAX)
+        );
     }
 
     #[test]
     fn enum_labels_parse() {
-        assert_eq!(mysql_enum_labels("enum('a','it''s','c')"), vec!["a", "it's", "c"]);
-        assert!(matches!(Kind::from_sqlite("DECIMAL(10,2)"), Kind::Decimal { precision: Some(10), scale: Some(2) }));
+        assert_eq!(
+            mysql_enum_labels("enum('a','it''s','c')"),
+            vec!["a", "it's", "c"]
+        );
+        assert!(matches!(
+            Kind::from_sqlite("DECIMAL(10,2)"),
+            Kind::Decimal {
+                precision: Some(10),
+                scale: Some(2)
+            }
+        ));
     }
 }

@@ -175,7 +175,11 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
     }
-    NaiveDate::from_ymd_opt(digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)
+    NaiveDate::from_ymd_opt(
+        digits(&b[0..4])? as i32,
+        digits(&b[5..7])?,
+        digits(&b[8..10])?,
+    )
 }
 
 /// Parses `HH:MM:SS[.ffffff]` (hours 0-23).
@@ -191,7 +195,12 @@ pub fn parse_time(s: &str) -> Option<NaiveTime> {
         }
         _ => return None,
     };
-    NaiveTime::from_hms_nano_opt(digits(&b[0..2])?, digits(&b[3..5])?, digits(&b[6..8])?, nanos)
+    NaiveTime::from_hms_nano_opt(
+        digits(&b[0..2])?,
+        digits(&b[3..5])?,
+        digits(&b[6..8])?,
+        nanos,
+    )
 }
 
 /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff]` (also with `T`).
@@ -247,7 +256,10 @@ mod tests {
         write_datetime(&mut s, dt);
         assert_eq!(s, "2019-01-02 03:04:05.000123");
         let ts = parse_timestamp("2019-01-02 05:04:05.5+02").unwrap();
-        assert_eq!(ts.naive_utc(), parse_datetime("2019-01-02 03:04:05.5").unwrap());
+        assert_eq!(
+            ts.naive_utc(),
+            parse_datetime("2019-01-02 03:04:05.5").unwrap()
+        );
         assert_eq!(parse_time("23:59:59").unwrap().hour(), 23);
         assert!(parse_time("-01:00:00").is_none());
     }

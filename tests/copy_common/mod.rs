@@ -48,14 +48,20 @@ pub async fn mysql_db(base: &str, tag: &str) -> (DbPool, String, String) {
 pub async fn pg_schema(base: &str, tag: &str) -> (DbPool, String) {
     let name = unique(tag);
     let p = pool(base, 8).await;
-    execute(&p, &format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"))
-        .await
-        .expect("create schema");
+    execute(
+        &p,
+        &format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"),
+    )
+    .await
+    .expect("create schema");
     (p, name)
 }
 
 pub async fn sqlite_db(dir: &std::path::Path, tag: &str) -> (DbPool, String) {
-    let url = format!("sqlite://{}", dir.join(format!("{}.db", unique(tag))).display());
+    let url = format!(
+        "sqlite://{}",
+        dir.join(format!("{}.db", unique(tag))).display()
+    );
     (pool(&url, 4).await, url)
 }
 
@@ -171,6 +177,12 @@ pub async fn count(pool: &DbPool, table: &str) -> i64 {
     } else {
         sql
     };
-    let rows = warroom::db::rows::fetch_text(pool, &sql).await.expect("count");
-    rows[0][0].as_deref().unwrap_or("0").parse().expect("number")
+    let rows = warroom::db::rows::fetch_text(pool, &sql)
+        .await
+        .expect("count");
+    rows[0][0]
+        .as_deref()
+        .unwrap_or("0")
+        .parse()
+        .expect("number")
 }
