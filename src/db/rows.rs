@@ -80,9 +80,10 @@ fn mysql_cell(row: &sqlx::mysql::MySqlRow, i: usize) -> Result<Cell<'_>, sqlx::E
 }
 
 fn pg_cell(row: &sqlx::postgres::PgRow, i: usize) -> Result<Cell<'_>, sqlx::Error> {
-    Ok(match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
+    // Simple-protocol results are text: every cell is its text form.
+    Ok(match row.try_get_unchecked::<Option<&str>, _>(i)? {
         None => Cell::Null,
-        Some(b) => Cell::Raw(b),
+        Some(s) => Cell::Raw(s.as_bytes()),
     })
 }
 
