@@ -21,7 +21,7 @@ async fn source(my: &str, rows: u64) -> (DbPool, String, String) {
         &format!(
             "CREATE TABLE t (id BIGINT PRIMARY KEY, v VARCHAR(20)); \
              INSERT INTO t SELECT seq, CONCAT('v', seq) FROM seq_1_to_{rows}; \
-             CREATE TABLE lag (v DOUBLE); INSERT INTO lag VALUES (10)"
+             CREATE TABLE replica_lag (v DOUBLE); INSERT INTO replica_lag VALUES (10)"
         ),
     )
     .await
@@ -75,7 +75,7 @@ async fn throttle_engages_on_lag_and_releases() {
     s.chunk_rows = 100;
     s.throttle = vec![ThrottleRule::Query {
         connection: "replica".into(),
-        query: "SELECT v FROM lag".into(),
+        query: "SELECT v FROM replica_lag".into(),
         above: 5.0,
     }];
     let mut opts = CopyOptions {
@@ -105,10 +105,14 @@ async fn throttle_engages_on_lag_and_releases() {
     assert!(b.rows_done < 3_000);
 
     // Lag near the limit: slowed, not paused.
-    execute(&src, "UPDATE lag SET v = 4.5").await.expect("lag");
+    execute(&src, "UPDATE replica_lag SET v = 4.5")
+        .await
+        .expect("lag");
     wait_for(&mut rx, 20, |p| p.throttle.state == ThrottleState::Slowed).await;
     // Lag recovers: the copy runs to the end.
-    execute(&src, "UPDATE lag SET v = 0").await.expect("lag");
+    execute(&src, "UPDATE replica_lag SET v = 0")
+        .await
+        .expect("lag");
     let summary = job.await.expect("join").expect("copy");
     assert_eq!(summary.state, CopyState::Done);
     assert!(summary.throttled_secs >= 0.5, "{}", summary.throttled_secs);

@@ -73,10 +73,13 @@ impl Resolved {
             .join(", ")
     }
 
+    /// Key columns qualified by the table: PostgreSQL would otherwise sort by the
+    /// same-named `::text` output column.
     pub fn order_by(&self) -> String {
+        let table = self.source_table.quoted(self.src_dialect);
         self.key_src()
             .iter()
-            .map(|k| quote_ident(self.src_dialect, k))
+            .map(|k| format!("{table}.{}", quote_ident(self.src_dialect, k)))
             .collect::<Vec<_>>()
             .join(", ")
     }

@@ -125,8 +125,9 @@ pub async fn dump(pool: &DbPool, table: &str, order: &str) -> Vec<Vec<String>> {
         })
         .collect();
     let sql = format!(
-        "SELECT {} FROM {} ORDER BY {}",
+        "SELECT {} FROM {} ORDER BY {}.{}",
         list.join(", "),
+        t.quoted(d),
         t.quoted(d),
         quote_ident(d, order)
     );
