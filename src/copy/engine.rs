@@ -472,7 +472,14 @@ pub async fn run(
     let mut handles = Vec::new();
     for _ in 0..workers.min(pending).max(1) {
         let ctx = ctx.clone();
-        handles.push(tokio::spawn(async move { worker(ctx, first_size).await }));
+        handles.push(tokio::spawn(async move {
+            let res = worker(ctx.clone(), first_size).await;
+            if let Err(e) = &res {
+                // Stop the other workers at their next chunk.
+                ctx.fail(e);
+            }
+            res
+        }));
     }
     let mut first_err: Option<CopyError> = None;
     for h in handles {
@@ -484,7 +491,7 @@ pub async fn run(
             }),
         };
         if let Err(e) = res {
-            ctx.fail(&e);
+            ctx.failed.store(true, Relaxed);
             first_err.get_or_insert(e);
         }
     }
