@@ -119,7 +119,7 @@ impl Sizer {
         } else {
             self.write = per_row;
         }
-        self.last_chunk = self.last_chunk.max(took);
+        self.last_chunk = took;
         if self.target <= 0.0 {
             return;
         }
