@@ -5,6 +5,7 @@
 //! command syntax, `cli` the command-line edge.
 
 pub mod cli;
+pub mod copy;
 pub mod db;
 pub mod demo;
 pub mod drill;

@@ -1,0 +1,732 @@
+//! The copy engine: workers take key ranges; in each worker a reader fetches the next chunk
+//! while a writer writes the current one; chunk sizes adapt toward the target time; every
+//! chunk commits with its checkpoint; throttle, pause, rate limit and retries gate the work.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use crate::db::rows::{fetch_values, ReadError};
+use crate::db::types::{fit, Kind};
+use crate::db::value::Value;
+use crate::db::{introspect, DbPool, Dialect};
+use crate::runbook::{CopyEngine, CopySpec};
+
+use super::checkpoint::{Checkpoints, StoredRange};
+use super::control::{CopyControl, RateLimiter};
+use super::error::CopyError;
+use super::plan::{chunk_sql, plan, where_clause, KeyRange};
+use super::progress::{
+    CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
+};
+use super::resolve::{resolve, Resolved};
+use super::throttle::{evaluate, ProbeHook, ThrottleInputs};
+use super::writer::{WriteMode, Writer};
+
+/// Knobs that are not in the runbook.
+#[derive(Clone)]
+pub struct CopyOptions {
+    /// How long a failing chunk keeps being retried (a server restart fits in it).
+    pub retry_for: Duration,
+    pub progress_every: Duration,
+    pub throttle_every: Duration,
+    /// Connections named by throttle rules (`[[copy.throttle]] connection = ...`).
+    pub connections: HashMap<String, DbPool>,
+    pub probe: Option<ProbeHook>,
+    /// Forget any checkpoint and copy from the start.
+    pub restart: bool,
+    /// Upper bound of the adaptive chunk size (keeps memory flat).
+    pub max_chunk_rows: u64,
+}
+
+impl Default for CopyOptions {
+    fn default() -> Self {
+        CopyOptions {
+            retry_for: Duration::from_secs(600),
+            progress_every: Duration::from_millis(250),
+            throttle_every: Duration::from_secs(1),
+            connections: HashMap::new(),
+            probe: None,
+            restart: false,
+            max_chunk_rows: 20_000,
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+struct Slot {
+    stored: StoredRange,
+    state: RangeState,
+}
+
+struct Ctx {
+    spec: CopySpec,
+    r: Resolved,
+    kinds: Vec<Kind>,
+    source: DbPool,
+    writer: Writer,
+    cp: Checkpoints,
+    opts: CopyOptions,
+    started: Instant,
+    rows_estimated: Option<u64>,
+    rows_before: u64,
+    slots: Mutex<Vec<Slot>>,
+    queue: Mutex<VecDeque<usize>>,
+    rows_done: AtomicU64,
+    retries: AtomicU64,
+    errors: AtomicU64,
+    retrying: AtomicU64,
+    last_error: Mutex<Option<String>>,
+    paused: AtomicBool,
+    cancelled: AtomicBool,
+    failed: AtomicBool,
+    finished: AtomicBool,
+    throttle: Mutex<Throttle>,
+    throttled_ms: AtomicU64,
+    rate: Mutex<RateLimiter>,
+    chunk_size: AtomicU64,
+    window: Mutex<VecDeque<(Instant, u64)>>,
+}
+
+/// Per-worker adaptive chunk size: aims each chunk at `chunk_target` (pipelined, so the
+/// slower of reading and writing sets the pace).
+struct Sizer {
+    size: u64,
+    min: u64,
+    max: u64,
+    target: f64,
+    read: f64,
+    write: f64,
+    last_chunk: Duration,
+}
+
+impl Sizer {
+    fn record(&mut self, rows: usize, took: Duration, is_read: bool) {
+        if rows == 0 {
+            return;
+        }
+        let per_row = took.as_secs_f64() / rows as f64;
+        if is_read {
+            self.read = per_row;
+        } else {
+            self.write = per_row;
+        }
+        self.last_chunk = took;
+        if self.target <= 0.0 {
+            return;
+        }
+        let per_row = self.read.max(self.write);
+        if per_row > 0.0 {
+            let ideal = (self.target / per_row) as u64;
+            self.size = ideal
+                .clamp(self.size / 2, self.size.saturating_mul(2))
+                .clamp(self.min, self.max);
+        }
+    }
+}
+
+struct Chunk {
+    range: usize,
+    /// The key the chunk starts after (exclusive).
+    start_after: Option<Vec<Value>>,
+    rows: Vec<Vec<Value>>,
+    high_water: Option<Vec<Value>>,
+    last: bool,
+}
+
+enum Gate {
+    Go,
+    Stop,
+}
+
+impl Ctx {
+    fn note_error(&self, msg: String) {
+        self.errors.fetch_add(1, Relaxed);
+        *lock(&self.last_error) = Some(msg);
+    }
+
+    fn fail(&self, e: &CopyError) {
+        self.failed.store(true, Relaxed);
+        self.note_error(e.to_string());
+    }
+
+    async fn gate(&self, slow: Duration) -> Gate {
+        loop {
+            if self.cancelled.load(Relaxed) || self.failed.load(Relaxed) {
+                return Gate::Stop;
+            }
+            let throttle = lock(&self.throttle).state;
+            if self.paused.load(Relaxed) || throttle == ThrottleState::Paused {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+            if throttle == ThrottleState::Slowed {
+                tokio::time::sleep(slow.max(Duration::from_millis(50))).await;
+            }
+            return Gate::Go;
+        }
+    }
+
+    /// Runs `f` until it succeeds, fails for good, or the retry budget is spent.
+    async fn retry<T, F, Fut>(&self, what: &str, mut f: F) -> Result<T, CopyError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, CopyError>>,
+    {
+        let start = Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            match f().await {
+                Ok(v) => {
+                    if attempt > 0 {
+                        self.retrying.fetch_sub(1, Relaxed);
+                    }
+                    return Ok(v);
+                }
+                Err(e)
+                    if e.is_transient()
+                        && start.elapsed() < self.opts.retry_for
+                        && !self.cancelled.load(Relaxed) =>
+                {
+                    if attempt == 0 {
+                        self.retrying.fetch_add(1, Relaxed);
+                    }
+                    attempt += 1;
+                    self.retries.fetch_add(1, Relaxed);
+                    self.note_error(format!("{what}: {e} (retry {attempt})"));
+                    tracing::warn!(job = %self.spec.name, attempt, "{what}: {e}");
+                    let backoff =
+                        Duration::from_millis(100u64 << attempt.min(6)).min(Duration::from_secs(5));
+                    tokio::time::sleep(backoff).await;
+                }
+                Err(e) => {
+                    if attempt > 0 {
+                        self.retrying.fetch_sub(1, Relaxed);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn read_error(&self, e: ReadError) -> CopyError {
+        match e {
+            ReadError::Db(e) => CopyError::db(format!("reading {}", self.r.source_table), e),
+            ReadError::Value {
+                key,
+                column,
+                reason,
+            } => CopyError::Value {
+                table: self.r.source_table.to_string(),
+                key: self.r.key_display(&key),
+                column: self.r.src_cols[column].name.clone(),
+                reason,
+            },
+        }
+    }
+
+    fn next_range(&self) -> Option<usize> {
+        let idx = lock(&self.queue).pop_front()?;
+        lock(&self.slots)[idx].state = RangeState::InFlight;
+        Some(idx)
+    }
+
+    fn state(&self) -> CopyState {
+        if self.failed.load(Relaxed) {
+            CopyState::Failed
+        } else if self.cancelled.load(Relaxed) {
+            CopyState::Cancelled
+        } else if self.finished.load(Relaxed) {
+            CopyState::Done
+        } else if self.paused.load(Relaxed) {
+            CopyState::Paused
+        } else if lock(&self.throttle).state == ThrottleState::Paused {
+            CopyState::Throttled
+        } else if self.retrying.load(Relaxed) > 0 {
+            CopyState::Retrying
+        } else {
+            CopyState::Running
+        }
+    }
+
+    fn snapshot(&self) -> CopyProgress {
+        let now = Instant::now();
+        let done = self.rows_done.load(Relaxed);
+        let rate_now = {
+            let mut w = lock(&self.window);
+            w.push_back((now, done));
+            while w.len() > 2
+                && w.front()
+                    .is_some_and(|(t, _)| now - *t > Duration::from_secs(5))
+            {
+                w.pop_front();
+            }
+            match w.front() {
+                Some((t, n)) if now > *t => (done - n) as f64 / (now - *t).as_secs_f64(),
+                _ => 0.0,
+            }
+        };
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let ranges = lock(&self.slots)
+            .iter()
+            .map(|s| RangeProgress {
+                lo: KeyRange::bound_text(&s.stored.range.lo, "-∞"),
+                hi: KeyRange::bound_text(&s.stored.range.hi, "+∞"),
+                state: s.state,
+                rows_done: s.stored.rows,
+            })
+            .collect();
+        CopyProgress {
+            job: self.spec.name.clone(),
+            state: self.state(),
+            rows_done: done,
+            rows_estimated: self.rows_estimated.map(|e| e.max(done)),
+            rows_per_sec_now: rate_now,
+            rows_per_sec_avg: if elapsed > 0.0 {
+                (done - self.rows_before) as f64 / elapsed
+            } else {
+                0.0
+            },
+            elapsed_secs: elapsed,
+            throttled_secs: self.throttled_ms.load(Relaxed) as f64 / 1000.0,
+            throttle: lock(&self.throttle).clone(),
+            rate_limit: lock(&self.rate).rate(),
+            retries: self.retries.load(Relaxed),
+            errors: self.errors.load(Relaxed),
+            last_error: lock(&self.last_error).clone(),
+            chunk_size: self.chunk_size.load(Relaxed),
+            ranges,
+        }
+    }
+}
+
+/// Runs a native copy job to completion (or failure, or cancellation), sending progress
+/// snapshots on `progress` and obeying `control`.
+pub async fn run(
+    spec: &CopySpec,
+    source: DbPool,
+    target: DbPool,
+    opts: CopyOptions,
+    mut control: mpsc::Receiver<CopyControl>,
+    progress: mpsc::Sender<CopyProgress>,
+) -> Result<CopySummary, CopyError> {
+    if spec.engine == CopyEngine::External {
+        return Err(CopyError::Spec {
+            job: spec.name.clone(),
+            msg: "an external copy is followed, not run: use copy::follow_external".into(),
+        });
+    }
+    let started = Instant::now();
+    let r = resolve(spec, &source, &target).await?;
+    let cp = Checkpoints::new(&spec.name, &r.target_table, r.tgt_style);
+    cp.ensure(&target).await?;
+    if opts.restart {
+        cp.reset(&target).await?;
+    }
+    let digest = r.digest();
+    let workers = spec.workers.max(1) as usize;
+    let (stored, resumed) = match cp.load(&target, &digest).await? {
+        Some(stored) => (stored, true),
+        None => {
+            let ranges = plan(&source, &r, if workers > 1 { workers * 4 } else { 1 }).await?;
+            (cp.save_plan(&target, &digest, &ranges).await?, false)
+        }
+    };
+    let rows_before: u64 = stored.iter().map(|s| s.rows).sum();
+    let queue: VecDeque<usize> = stored
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.done)
+        .map(|(i, _)| i)
+        .collect();
+    let pending = queue.len();
+    let rows_estimated = if r.filter.is_none() {
+        introspect::estimate_rows(&source, &r.source_table).await
+    } else {
+        None
+    };
+    let packet = introspect::max_allowed_packet(&target).await;
+    let writer = Writer::new(target.clone(), &r, packet);
+    let first_size = spec.chunk_rows.clamp(1, opts.max_chunk_rows.max(1));
+    let latency_sql = format!(
+        "SELECT 1 FROM {} LIMIT 1",
+        r.source_table.quoted(r.src_dialect)
+    );
+    let throttle_inputs = ThrottleInputs {
+        source: source.clone(),
+        latency_sql,
+        connections: opts.connections.clone(),
+        probe: opts.probe.clone(),
+    };
+    let ctx = Arc::new(Ctx {
+        spec: spec.clone(),
+        kinds: r.src_cols.iter().map(|c| c.kind.clone()).collect(),
+        r,
+        source,
+        writer,
+        cp,
+        started,
+        rows_estimated,
+        rows_before,
+        slots: Mutex::new(
+            stored
+                .into_iter()
+                .map(|s| Slot {
+                    state: if s.done {
+                        RangeState::Done
+                    } else {
+                        RangeState::Pending
+                    },
+                    stored: s,
+                })
+                .collect(),
+        ),
+        queue: Mutex::new(queue),
+        rows_done: AtomicU64::new(rows_before),
+        retries: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+        retrying: AtomicU64::new(0),
+        last_error: Mutex::new(None),
+        paused: AtomicBool::new(false),
+        cancelled: AtomicBool::new(false),
+        failed: AtomicBool::new(false),
+        finished: AtomicBool::new(false),
+        throttle: Mutex::new(Throttle {
+            state: ThrottleState::Free,
+            reason: String::new(),
+        }),
+        throttled_ms: AtomicU64::new(0),
+        rate: Mutex::new(RateLimiter::new(spec.max_rows_per_sec)),
+        chunk_size: AtomicU64::new(first_size),
+        window: Mutex::new(VecDeque::new()),
+        opts,
+    });
+
+    let (done_tx, done_rx) = watch::channel(false);
+    let reporter = {
+        let ctx = ctx.clone();
+        let progress = progress.clone();
+        let mut done = done_rx.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(ctx.opts.progress_every) => {}
+                    _ = done.changed() => return,
+                }
+                let _ = progress.try_send(ctx.snapshot());
+            }
+        })
+    };
+    let throttler = {
+        let ctx = ctx.clone();
+        let mut done = done_rx.clone();
+        tokio::spawn(async move {
+            if ctx.spec.throttle.is_empty() {
+                return;
+            }
+            let mut last = Instant::now();
+            loop {
+                let t = evaluate(&ctx.spec.throttle, &throttle_inputs).await;
+                let now = Instant::now();
+                let was = std::mem::replace(&mut *lock(&ctx.throttle), t);
+                if was.state != ThrottleState::Free {
+                    ctx.throttled_ms
+                        .fetch_add((now - last).as_millis() as u64, Relaxed);
+                }
+                last = now;
+                tokio::select! {
+                    _ = tokio::time::sleep(ctx.opts.throttle_every) => {}
+                    _ = done.changed() => return,
+                }
+            }
+        })
+    };
+    let controller = {
+        let ctx = ctx.clone();
+        let mut done = done_rx.clone();
+        tokio::spawn(async move {
+            loop {
+                let cmd = tokio::select! {
+                    cmd = control.recv() => cmd,
+                    _ = done.changed() => return,
+                };
+                match cmd {
+                    None => return,
+                    Some(CopyControl::Pause) => ctx.paused.store(true, Relaxed),
+                    Some(CopyControl::Resume) => ctx.paused.store(false, Relaxed),
+                    Some(CopyControl::SetRateLimit(r)) => lock(&ctx.rate).set(r),
+                    Some(CopyControl::Cancel) => ctx.cancelled.store(true, Relaxed),
+                }
+            }
+        })
+    };
+
+    let mut handles = Vec::new();
+    for _ in 0..workers.min(pending).max(1) {
+        let ctx = ctx.clone();
+        handles.push(tokio::spawn(async move {
+            let res = worker(ctx.clone(), first_size).await;
+            if let Err(e) = &res {
+                // Stop the other workers at their next chunk.
+                ctx.fail(e);
+            }
+            res
+        }));
+    }
+    let mut first_err: Option<CopyError> = None;
+    for h in handles {
+        let res = match h.await {
+            Ok(res) => res,
+            Err(e) => Err(CopyError::Spec {
+                job: spec.name.clone(),
+                msg: format!("a copy worker crashed: {e}"),
+            }),
+        };
+        if let Err(e) = res {
+            ctx.failed.store(true, Relaxed);
+            first_err.get_or_insert(e);
+        }
+    }
+    if first_err.is_none() && !ctx.cancelled.load(Relaxed) {
+        ctx.finished.store(true, Relaxed);
+    }
+    let _ = done_tx.send(true);
+    let _ = tokio::join!(reporter, throttler, controller);
+    // Account for the throttle's last interval.
+    let last = ctx.snapshot();
+    let _ = progress.send(last.clone()).await;
+    if let Some(e) = first_err {
+        return Err(e);
+    }
+    let rows = last.rows_done - ctx.rows_before;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(CopySummary {
+        job: spec.name.clone(),
+        state: last.state,
+        rows,
+        rows_total: last.rows_done,
+        seconds,
+        rows_per_sec: if seconds > 0.0 {
+            rows as f64 / seconds
+        } else {
+            0.0
+        },
+        retries: last.retries,
+        throttled_secs: last.throttled_secs,
+        resumed,
+        error: None,
+    })
+}
+
+async fn worker(ctx: Arc<Ctx>, first_size: u64) -> Result<(), CopyError> {
+    let sizer = Arc::new(Mutex::new(Sizer {
+        size: first_size,
+        min: first_size.min(100),
+        max: ctx.opts.max_chunk_rows.max(first_size),
+        target: ctx.spec.chunk_target.as_secs_f64(),
+        read: 0.0,
+        write: 0.0,
+        last_chunk: Duration::ZERO,
+    }));
+    let (tx, rx) = mpsc::channel::<Chunk>(1);
+    let writer = {
+        let ctx = ctx.clone();
+        let sizer = sizer.clone();
+        tokio::spawn(async move { write_loop(&ctx, &sizer, rx).await })
+    };
+    let read = read_loop(&ctx, &sizer, tx).await;
+    let write = match writer.await {
+        Ok(res) => res,
+        Err(e) => Err(CopyError::Spec {
+            job: ctx.spec.name.clone(),
+            msg: format!("a copy writer crashed: {e}"),
+        }),
+    };
+    write.and(read)
+}
+
+async fn read_loop(
+    ctx: &Ctx,
+    sizer: &Mutex<Sizer>,
+    tx: mpsc::Sender<Chunk>,
+) -> Result<(), CopyError> {
+    while let Some(idx) = ctx.next_range() {
+        let (range, mut after) = {
+            let slots = lock(&ctx.slots);
+            (
+                slots[idx].stored.range.clone(),
+                slots[idx].stored.high_water.clone(),
+            )
+        };
+        loop {
+            let slow = lock(sizer).last_chunk;
+            if let Gate::Stop = ctx.gate(slow).await {
+                lock(&ctx.slots)[idx].state = RangeState::Pending;
+                return Ok(());
+            }
+            let n = {
+                let mut s = lock(sizer);
+                if let Some(rate) = lock(&ctx.rate).rate() {
+                    // A chunk should not take much longer than a second of the allowed rate.
+                    s.size = s.size.min(rate.max(10));
+                }
+                s.size
+            };
+            ctx.chunk_size.store(n, Relaxed);
+            let wait = lock(&ctx.rate).reserve(n);
+            tokio::time::sleep(wait).await;
+            let sql = chunk_sql(&ctx.r, &range, after.as_deref(), n);
+            let t0 = Instant::now();
+            let rows = ctx
+                .retry("reading", || {
+                    Box::pin(async {
+                        fetch_values(&ctx.source, &sql, &ctx.kinds, &ctx.r.key_idx)
+                            .await
+                            .map_err(|e| ctx.read_error(e))
+                    }) as BoxFuture<'_, Result<Vec<Vec<Value>>, CopyError>>
+                })
+                .await?;
+            lock(sizer).record(rows.len(), t0.elapsed(), true);
+            let last = (rows.len() as u64) < n;
+            let start_after = after.clone();
+            if let Some(row) = rows.last() {
+                after = Some(ctx.r.key_of(row));
+            }
+            let chunk = Chunk {
+                range: idx,
+                start_after,
+                rows,
+                high_water: after.clone(),
+                last,
+            };
+            if tx.send(chunk).await.is_err() {
+                return Ok(());
+            }
+            if last {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn write_loop(
+    ctx: &Ctx,
+    sizer: &Mutex<Sizer>,
+    mut rx: mpsc::Receiver<Chunk>,
+) -> Result<(), CopyError> {
+    let mut modes: HashMap<usize, WriteMode> = HashMap::new();
+    while let Some(chunk) = rx.recv().await {
+        if ctx.failed.load(Relaxed) {
+            return Ok(());
+        }
+        let range_no = lock(&ctx.slots)[chunk.range].stored.range_no;
+        let n = chunk.rows.len();
+        let fitted = match fit_rows(ctx, chunk.rows) {
+            Ok(rows) => rows,
+            Err(e) => {
+                lock(&ctx.slots)[chunk.range].state = RangeState::Failed;
+                return Err(e);
+            }
+        };
+        let mut mode = match modes.get(&chunk.range) {
+            Some(m) => *m,
+            None => {
+                let m = direct_or_upsert(ctx, chunk.range, chunk.start_after.as_deref()).await?;
+                modes.insert(chunk.range, m);
+                m
+            }
+        };
+        let cp_sql = ctx
+            .cp
+            .update_sql(range_no, chunk.high_water.as_deref(), n as u64, chunk.last);
+        let t0 = Instant::now();
+        loop {
+            let res = ctx
+                .retry("writing", || ctx.writer.write(&fitted, &cp_sql, mode))
+                .await;
+            match res {
+                Ok(()) => break,
+                Err(e) if mode == WriteMode::Direct && e.is_unique_violation() => {
+                    // Someone else wrote into the range: upsert from now on.
+                    mode = WriteMode::Upsert;
+                    modes.insert(chunk.range, mode);
+                }
+                Err(e) => {
+                    lock(&ctx.slots)[chunk.range].state = RangeState::Failed;
+                    return Err(e);
+                }
+            }
+        }
+        lock(sizer).record(n, t0.elapsed(), false);
+        ctx.rows_done.fetch_add(n as u64, Relaxed);
+        let mut slots = lock(&ctx.slots);
+        let slot = &mut slots[chunk.range];
+        slot.stored.rows += n as u64;
+        slot.stored.high_water = chunk.high_water;
+        if chunk.last {
+            slot.state = RangeState::Done;
+            slot.stored.done = true;
+        }
+    }
+    Ok(())
+}
+
+/// PostgreSQL can COPY straight into the table when the rest of the range is empty there.
+async fn direct_or_upsert(
+    ctx: &Ctx,
+    idx: usize,
+    after: Option<&[Value]>,
+) -> Result<WriteMode, CopyError> {
+    if ctx.r.tgt_dialect != Dialect::Postgres {
+        return Ok(WriteMode::Upsert);
+    }
+    let range = lock(&ctx.slots)[idx].stored.range.clone();
+    let pred = where_clause(
+        &ctx.r,
+        ctx.r.tgt_style,
+        &ctx.r.key_tgt(),
+        &range,
+        after,
+        false,
+    );
+    let occupied = ctx
+        .retry("probing the target", || {
+            Box::pin(ctx.writer.any_row(&pred)) as BoxFuture<'_, _>
+        })
+        .await?;
+    Ok(if occupied {
+        WriteMode::Upsert
+    } else {
+        WriteMode::Direct
+    })
+}
+
+fn fit_rows(ctx: &Ctx, mut rows: Vec<Vec<Value>>) -> Result<Vec<Vec<Value>>, CopyError> {
+    let r = &ctx.r;
+    for row in rows.iter_mut() {
+        for (i, col) in r.tgt_cols.iter().enumerate() {
+            let v = std::mem::replace(&mut row[i], Value::Null);
+            match fit(v, col, r.tgt_dialect) {
+                Ok(v) => row[i] = v,
+                Err(reason) => {
+                    return Err(CopyError::Value {
+                        table: r.target_table.to_string(),
+                        key: r.key_display(&r.key_of(row)),
+                        column: col.name.clone(),
+                        reason,
+                    })
+                }
+            }
+        }
+    }
+    Ok(rows)
+}

@@ -1,0 +1,95 @@
+//! What can go wrong in a copy, and which failures are worth retrying.
+
+use crate::db::{introspect::IntrospectError, ConnectError, UrlError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error("copy job `{0}` is not declared in the runbook")]
+    UnknownJob(String),
+    #[error("copy `{job}`: {msg}")]
+    Spec { job: String, msg: String },
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Introspect(#[from] IntrospectError),
+    /// A value the target cannot hold (or the source cannot be read as).
+    #[error("{table} key ({key}) column `{column}`: {reason}")]
+    Value {
+        table: String,
+        key: String,
+        column: String,
+        reason: String,
+    },
+    #[error("{what}: {source}")]
+    Db {
+        what: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("checkpoint of `{job}`: {msg}")]
+    Checkpoint { job: String, msg: String },
+    #[error("copy `{0}` was cancelled")]
+    Cancelled(String),
+}
+
+impl CopyError {
+    pub fn db(what: impl Into<String>, source: sqlx::Error) -> CopyError {
+        CopyError::Db {
+            what: what.into(),
+            source,
+        }
+    }
+
+    /// A dropped connection, a server restarting, a deadlock: worth another try.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CopyError::Db { source, .. } => is_transient_sqlx(source),
+            _ => false,
+        }
+    }
+
+    /// PostgreSQL unique violation (a direct COPY met an existing row).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            CopyError::Db {
+                source: sqlx::Error::Database(e),
+                ..
+            } => e.code().as_deref() == Some("23505"),
+            _ => false,
+        }
+    }
+}
+
+pub fn is_transient_sqlx(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => {
+            if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+                // Too many connections, shutdown, lock wait, deadlock, killed, gone away, lost.
+                return matches!(my.number(), 1040 | 1053 | 1205 | 1213 | 1927 | 2006 | 2013);
+            }
+            let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+            // PostgreSQL SQLSTATEs (class 08 = connection), SQLite busy/locked codes.
+            matches!(
+                code.as_str(),
+                "40001"
+                    | "40P01"
+                    | "53300"
+                    | "57P01"
+                    | "57P02"
+                    | "57P03"
+                    | "5"
+                    | "6"
+                    | "261"
+                    | "517"
+            ) || code.starts_with("08")
+        }
+        _ => false,
+    }
+}

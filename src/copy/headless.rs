@@ -1,0 +1,168 @@
+//! `warroom copy RUNBOOK --job NAME [--json]`: one copy job without the console.
+//!
+//! Progress goes to stderr (a redrawn bar on a terminal, a plain line every few seconds
+//! otherwise); the summary goes to `out` (text, or one JSON object with `json`).
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::sync::mpsc;
+
+use crate::db::{DbPool, SecretUrl};
+use crate::runbook::{CopyEngine, ExternalProgress, Runbook, ThrottleRule};
+
+use super::engine::{run, CopyOptions};
+use super::error::CopyError;
+use super::external::follow_external;
+use super::progress::{CopyProgress, CopyState, CopySummary};
+
+async fn connect(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
+    let conn = runbook.connection(name).ok_or_else(|| CopyError::Spec {
+        job: String::new(),
+        msg: format!("connection `{name}` is not declared"),
+    })?;
+    let url = SecretUrl::from_env(&conn.name, &conn.url_template)?;
+    Ok(DbPool::connect(&url, max, Duration::from_secs(15)).await?)
+}
+
+/// Runs copy job `job` of `runbook` to its end. Resumes from the job's checkpoint when
+/// one exists. Errors unless the copy completed.
+pub async fn run_headless(
+    runbook: &Runbook,
+    job: &str,
+    json: bool,
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<CopySummary> {
+    let spec = runbook
+        .copies
+        .iter()
+        .find(|c| c.name == job)
+        .ok_or_else(|| CopyError::UnknownJob(job.to_string()))?;
+    let (_control_tx, control_rx) = mpsc::channel(4);
+    let (progress_tx, mut progress_rx) = mpsc::channel::<CopyProgress>(16);
+    let terminal = std::io::stderr().is_terminal();
+    let printer = tokio::spawn(async move {
+        let mut last_line = std::time::Instant::now() - Duration::from_secs(60);
+        while let Some(p) = progress_rx.recv().await {
+            let mut err = std::io::stderr();
+            if terminal {
+                let _ = write!(err, "\r\x1b[2K{}", bar_line(&p));
+                let _ = err.flush();
+            } else if last_line.elapsed() >= Duration::from_secs(5) || p.state != CopyState::Running
+            {
+                last_line = std::time::Instant::now();
+                let _ = writeln!(err, "{}", plain_line(&p));
+            }
+        }
+        if terminal {
+            let _ = writeln!(std::io::stderr());
+        }
+    });
+    let workers = spec.workers.max(1);
+    let result = match spec.engine {
+        CopyEngine::External => {
+            let conn = match &spec.progress {
+                Some(ExternalProgress::Sql { connection, .. }) => connection.clone(),
+                _ => spec.target.clone(),
+            };
+            let pool = connect(runbook, &conn, 1).await?;
+            follow_external(spec, pool, Duration::from_secs(2), control_rx, progress_tx).await
+        }
+        CopyEngine::Native => {
+            let source = connect(runbook, &spec.source, workers + 1).await?;
+            let target = connect(runbook, &spec.target, workers + 1).await?;
+            let mut opts = CopyOptions::default();
+            for rule in &spec.throttle {
+                if let ThrottleRule::Query { connection, .. } = rule {
+                    if !opts.connections.contains_key(connection) {
+                        let pool = connect(runbook, connection, 1).await?;
+                        opts.connections.insert(connection.clone(), pool);
+                    }
+                }
+            }
+            run(spec, source, target, opts, control_rx, progress_tx).await
+        }
+    };
+    let _ = printer.await;
+    let summary = result.with_context(|| format!("copy `{job}` did not complete"))?;
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&summary)?)?;
+    } else {
+        writeln!(
+            out,
+            "copy {}: {} rows in {:.1} s ({:.0} rows/s), {} retries, {:.1} s throttled{}",
+            summary.job,
+            summary.rows,
+            summary.seconds,
+            summary.rows_per_sec,
+            summary.retries,
+            summary.throttled_secs,
+            if summary.resumed {
+                format!(" (resumed; {} rows in target)", summary.rows_total)
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    if summary.state != CopyState::Done {
+        anyhow::bail!("copy `{job}` ended {:?}", summary.state);
+    }
+    Ok(summary)
+}
+
+fn human(n: f64) -> String {
+    if n >= 1e6 {
+        format!("{:.2}M", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.1}k", n / 1e3)
+    } else {
+        format!("{n:.0}")
+    }
+}
+
+fn status(p: &CopyProgress) -> String {
+    let mut s = format!("{:?}", p.state).to_lowercase();
+    if !p.throttle.reason.is_empty() && p.throttle.state != super::ThrottleState::Free {
+        s.push_str(&format!(" ({})", p.throttle.reason));
+    }
+    if p.retries > 0 {
+        s.push_str(&format!(" retries {}", p.retries));
+    }
+    s
+}
+
+fn bar_line(p: &CopyProgress) -> String {
+    let frac = p
+        .rows_estimated
+        .filter(|t| *t > 0)
+        .map(|t| (p.rows_done as f64 / t as f64).min(1.0));
+    let width = 30;
+    let filled = frac.map_or(0, |f| (f * width as f64) as usize);
+    let eta = p
+        .eta_secs()
+        .map_or(String::new(), |e| format!(" ETA {e:.0}s"));
+    format!(
+        "{} [{}{}] {} {} rows {}/s{} {}",
+        p.job,
+        "#".repeat(filled),
+        "-".repeat(width - filled),
+        frac.map_or("  ?".into(), |f| format!("{:3.0}%", f * 100.0)),
+        human(p.rows_done as f64),
+        human(p.rows_per_sec_now),
+        eta,
+        status(p)
+    )
+}
+
+fn plain_line(p: &CopyProgress) -> String {
+    format!(
+        "copy {}: {} rows of {} ({} rows/s now, {} avg) {}",
+        p.job,
+        p.rows_done,
+        p.rows_estimated.map_or("?".into(), |t| t.to_string()),
+        human(p.rows_per_sec_now),
+        human(p.rows_per_sec_avg),
+        status(p)
+    )
+}

@@ -1,0 +1,27 @@
+//! Row copy: chunk planner (keyset ranges), readers, writers, checkpoints, throttle,
+//! pause/resume, progress telemetry.
+//!
+//! Entry points: [`run`] (a native job between two pools), [`follow_external`] (a job run
+//! elsewhere), [`run_headless`] (the `warroom copy` command).
+
+pub mod checkpoint;
+pub mod control;
+pub mod engine;
+pub mod error;
+pub mod external;
+pub mod headless;
+pub mod plan;
+pub mod progress;
+pub mod resolve;
+pub mod throttle;
+pub mod writer;
+
+pub use control::CopyControl;
+pub use engine::{run, CopyOptions};
+pub use error::CopyError;
+pub use external::follow_external;
+pub use headless::run_headless;
+pub use progress::{
+    CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
+};
+pub use throttle::ProbeHook;

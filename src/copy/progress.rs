@@ -1,0 +1,107 @@
+//! Copy telemetry: owned snapshots sent to the hub and the screen (serde, no engine types).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CopyState {
+    Planning,
+    Running,
+    Paused,
+    Throttled,
+    /// A connection failed and the copy is retrying with backoff.
+    Retrying,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThrottleState {
+    /// Full speed (up to the rate limit).
+    Free,
+    /// A rule is close to its limit: chunks are spaced out.
+    Slowed,
+    /// A rule crossed its limit: no new chunk starts until it recovers.
+    Paused,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Throttle {
+    pub state: ThrottleState,
+    /// Why (`replication lag 12.0 > 5`), empty when free.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RangeState {
+    Pending,
+    InFlight,
+    Done,
+    Failed,
+}
+
+/// One key range of the plan, for the chunk map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RangeProgress {
+    /// Lower bound (inclusive) as text, `-∞` when open.
+    pub lo: String,
+    /// Upper bound (exclusive) as text, `+∞` when open.
+    pub hi: String,
+    pub state: RangeState,
+    pub rows_done: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CopyProgress {
+    pub job: String,
+    pub state: CopyState,
+    pub rows_done: u64,
+    /// From the source's statistics; `None` when unknown.
+    pub rows_estimated: Option<u64>,
+    /// Over the last few seconds.
+    pub rows_per_sec_now: f64,
+    /// Since this run started (excluding rows found already copied in the checkpoint).
+    pub rows_per_sec_avg: f64,
+    pub elapsed_secs: f64,
+    /// Time spent slowed or paused by the throttle.
+    pub throttled_secs: f64,
+    pub throttle: Throttle,
+    /// Rows per second ceiling in force, if any.
+    pub rate_limit: Option<u64>,
+    pub retries: u64,
+    pub errors: u64,
+    /// The latest error (retried or fatal), for the red line on the panel.
+    pub last_error: Option<String>,
+    pub chunk_size: u64,
+    pub ranges: Vec<RangeProgress>,
+}
+
+impl CopyProgress {
+    /// Seconds left at the current average pace, when it can be told.
+    pub fn eta_secs(&self) -> Option<f64> {
+        let total = self.rows_estimated?;
+        let left = total.saturating_sub(self.rows_done) as f64;
+        (self.rows_per_sec_avg > 0.0).then(|| left / self.rows_per_sec_avg)
+    }
+}
+
+/// What a finished run reports (headless summary, step evidence).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CopySummary {
+    pub job: String,
+    pub state: CopyState,
+    /// Rows written by this run.
+    pub rows: u64,
+    /// Rows in the target according to every checkpoint of the job (all runs).
+    pub rows_total: u64,
+    pub seconds: f64,
+    pub rows_per_sec: f64,
+    pub retries: u64,
+    pub throttled_secs: f64,
+    /// True when this run started from an earlier run's checkpoint.
+    pub resumed: bool,
+    pub error: Option<String>,
+}

@@ -1,0 +1,227 @@
+//! What a table looks like: its columns and types (information_schema, pg catalogs,
+//! `pragma_table_info`), a row estimate, and how the connection wants literals escaped.
+
+use super::pool::DbPool;
+use super::rows::fetch_text;
+use super::sql::{literal, LiteralStyle, TableRef};
+use super::types::{Column, Kind};
+use super::url::Dialect;
+use super::value::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntrospectError {
+    #[error("cannot read the columns of {table}: {source}")]
+    Db {
+        table: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("table {table} does not exist (or has no columns) on the {dialect} connection")]
+    Missing { table: String, dialect: Dialect },
+}
+
+fn text_lit(d: Dialect, s: &str) -> String {
+    literal(LiteralStyle::new(d), &Value::Text(s.to_string()))
+}
+
+fn num<T: std::str::FromStr>(cell: &Option<String>) -> Option<T> {
+    cell.as_deref().and_then(|s| s.parse().ok())
+}
+
+/// The table's columns in declaration order.
+pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, IntrospectError> {
+    let d = pool.dialect();
+    let wrap = |source| IntrospectError::Db {
+        table: table.to_string(),
+        source,
+    };
+    let name = text_lit(d, &table.name);
+    let cols = match d {
+        Dialect::MySql => {
+            let schema = table
+                .schema
+                .as_deref()
+                .map_or("DATABASE()".to_string(), |s| text_lit(d, s));
+            let rows = fetch_text(
+                pool,
+                &format!(
+                    "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, \
+                     CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, \
+                     DATETIME_PRECISION FROM information_schema.COLUMNS \
+                     WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {name} \
+                     ORDER BY ORDINAL_POSITION"
+                ),
+            )
+            .await
+            .map_err(wrap)?;
+            // MariaDB's JSON is LONGTEXT with a json_valid() check: find those columns.
+            let checks = fetch_text(
+                pool,
+                &format!(
+                    "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS \
+                     WHERE CONSTRAINT_SCHEMA = {schema} AND TABLE_NAME = {name}"
+                ),
+            )
+            .await
+            .unwrap_or_default();
+            let is_json = |col: &str| {
+                checks.iter().any(|r| {
+                    r.first()
+                        .and_then(|c| c.as_deref())
+                        .is_some_and(|c| c.contains(&format!("json_valid(`{col}`)")))
+                })
+            };
+            rows.iter()
+                .map(|r| {
+                    let name = r[0].clone().unwrap_or_default();
+                    let data_type = r[1].clone().unwrap_or_default().to_ascii_lowercase();
+                    let column_type = r[2].clone().unwrap_or_default().to_ascii_lowercase();
+                    let kind = if data_type == "longtext" && is_json(&name) {
+                        Kind::Json
+                    } else {
+                        Kind::from_mysql(
+                            &data_type,
+                            &column_type,
+                            num(&r[4]),
+                            num(&r[5]),
+                            num(&r[6]),
+                            num(&r[7]),
+                        )
+                    };
+                    Column {
+                        declared: if kind == Kind::Json {
+                            "json".into()
+                        } else {
+                            column_type
+                        },
+                        name,
+                        kind,
+                        nullable: r[3].as_deref() == Some("YES"),
+                    }
+                })
+                .collect::<Vec<_>>()
+        }
+        Dialect::Postgres => {
+            let schema = table
+                .schema
+                .as_deref()
+                .map_or("current_schema()".to_string(), |s| text_lit(d, s));
+            let rows = fetch_text(
+                pool,
+                &format!(
+                    "SELECT c.column_name::text, c.udt_name::text, c.is_nullable::text, \
+                     c.character_maximum_length::text, c.numeric_precision::text, \
+                     c.numeric_scale::text, c.datetime_precision::text, \
+                     (SELECT string_agg(e.enumlabel, E'\\x1f' ORDER BY e.enumsortorder) \
+                        FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid \
+                        WHERE t.typname = c.udt_name), \
+                     format_type(a.atttypid, a.atttypmod) \
+                     FROM information_schema.columns c \
+                     JOIN pg_attribute a ON a.attrelid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass \
+                       AND a.attname = c.column_name \
+                     WHERE c.table_schema = {schema} AND c.table_name = {name} \
+                     ORDER BY c.ordinal_position"
+                ),
+            )
+            .await
+            .map_err(wrap)?;
+            rows.iter()
+                .map(|r| {
+                    let udt = r[1].clone().unwrap_or_default();
+                    let labels = r[7]
+                        .as_deref()
+                        .map(|s| s.split('\x1f').map(str::to_string).collect());
+                    let numeric = udt == "numeric";
+                    Column {
+                        name: r[0].clone().unwrap_or_default(),
+                        kind: Kind::from_postgres(
+                            &udt,
+                            num(&r[3]),
+                            if numeric { num(&r[4]) } else { None },
+                            if numeric { num(&r[5]) } else { None },
+                            num(&r[6]),
+                            labels,
+                        ),
+                        nullable: r[2].as_deref() == Some("YES"),
+                        declared: r[8].clone().unwrap_or(udt),
+                    }
+                })
+                .collect()
+        }
+        Dialect::Sqlite => {
+            let rows = fetch_text(
+                pool,
+                &format!("SELECT name, type, \"notnull\", pk FROM pragma_table_info({name})"),
+            )
+            .await
+            .map_err(wrap)?;
+            rows.iter()
+                .map(|r| {
+                    let declared = r[1].clone().unwrap_or_default();
+                    Column {
+                        name: r[0].clone().unwrap_or_default(),
+                        kind: Kind::from_sqlite(&declared),
+                        nullable: r[2].as_deref() != Some("1"),
+                        declared,
+                    }
+                })
+                .collect()
+        }
+    };
+    if cols.is_empty() {
+        return Err(IntrospectError::Missing {
+            table: table.to_string(),
+            dialect: d,
+        });
+    }
+    Ok(cols)
+}
+
+/// The planner's row estimate from statistics (cheap; SQLite counts).
+pub async fn estimate_rows(pool: &DbPool, table: &TableRef) -> Option<u64> {
+    let d = pool.dialect();
+    let name = text_lit(d, &table.name);
+    let sql = match d {
+        Dialect::MySql => {
+            let schema = table
+                .schema
+                .as_deref()
+                .map_or("DATABASE()".to_string(), |s| text_lit(d, s));
+            format!(
+                "SELECT TABLE_ROWS FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {name}"
+            )
+        }
+        Dialect::Postgres => format!(
+            "SELECT reltuples::bigint::text FROM pg_class WHERE oid = {}::regclass",
+            text_lit(d, &table.quoted(d))
+        ),
+        Dialect::Sqlite => format!("SELECT count(*) FROM {}", table.quoted(d)),
+    };
+    let rows = fetch_text(pool, &sql).await.ok()?;
+    let n: i64 = rows.first()?.first()?.as_deref()?.parse().ok()?;
+    u64::try_from(n).ok()
+}
+
+/// How string literals are escaped on this connection (MySQL's `NO_BACKSLASH_ESCAPES`).
+pub async fn literal_style(pool: &DbPool) -> Result<LiteralStyle, sqlx::Error> {
+    let mut style = LiteralStyle::new(pool.dialect());
+    if pool.dialect() == Dialect::MySql {
+        let rows = fetch_text(pool, "SELECT @@SESSION.sql_mode").await?;
+        let mode = rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .unwrap_or_default();
+        style.backslash_escapes = !mode.contains("NO_BACKSLASH_ESCAPES");
+    }
+    Ok(style)
+}
+
+/// MySQL's `max_allowed_packet` (bytes), if this is MySQL.
+pub async fn max_allowed_packet(pool: &DbPool) -> Option<u64> {
+    if pool.dialect() != Dialect::MySql {
+        return None;
+    }
+    let rows = fetch_text(pool, "SELECT @@max_allowed_packet").await.ok()?;
+    rows.first()?.first()?.as_deref()?.parse().ok()
+}

@@ -1,0 +1,75 @@
+//! The headless entry (`warroom copy RUNBOOK --job NAME [--json]`): a summary at the end,
+//! and a second run resumes from the checkpoint instead of copying again.
+
+mod copy_common;
+mod support;
+
+use copy_common::*;
+use support::servers;
+use warroom::copy::{run_headless, CopyState, CopySummary};
+use warroom::db::rows::execute;
+use warroom::runbook::Connection;
+
+#[tokio::test]
+async fn headless_copy_prints_a_summary_and_resumes() {
+    let Some(my) = servers::mysql() else { return };
+    let (src, src_url, _) = mysql_db(&my, "hsrc").await;
+    execute(
+        &src,
+        "CREATE TABLE t (id BIGINT PRIMARY KEY, v VARCHAR(20)); \
+         INSERT INTO t SELECT seq, CONCAT('v', seq) FROM seq_1_to_2000",
+    )
+    .await
+    .expect("source");
+    let (dst, dst_url, _) = mysql_db(&my, "hdst").await;
+    execute(
+        &dst,
+        "CREATE TABLE t (id BIGINT PRIMARY KEY, v VARCHAR(20))",
+    )
+    .await
+    .expect("target");
+
+    let demo = warroom::runbook::parse_str("demo.toml", warroom::cli::demo::DEMO_RUNBOOK)
+        .expect("demo runbook parses");
+    let mut runbook = demo.runbook;
+    runbook.connections = vec![
+        Connection {
+            name: "src".into(),
+            url_template: src_url,
+        },
+        Connection {
+            name: "dst".into(),
+            url_template: dst_url,
+        },
+    ];
+    let mut job = spec("headless", "t", "t", &["id"]);
+    job.chunk_rows = 300;
+    runbook.copies = vec![job];
+
+    let mut out = Vec::new();
+    let summary = run_headless(&runbook, "headless", true, &mut out)
+        .await
+        .expect("copy completes");
+    assert_eq!(summary.state, CopyState::Done);
+    assert_eq!(summary.rows, 2000);
+    let printed: CopySummary =
+        serde_json::from_slice(&out).expect("one JSON summary on the output");
+    assert_eq!(printed.rows, 2000);
+    assert_eq!(count(&dst, "t").await, 2000);
+
+    // Again: everything is checkpointed, nothing to copy.
+    let mut out = Vec::new();
+    let again = run_headless(&runbook, "headless", false, &mut out)
+        .await
+        .expect("second run");
+    assert!(again.resumed);
+    assert_eq!(again.rows, 0);
+    assert_eq!(again.rows_total, 2000);
+    let text = String::from_utf8(out).expect("utf8");
+    assert!(text.starts_with("copy headless: 0 rows"), "{text}");
+
+    let err = run_headless(&runbook, "nope", false, &mut Vec::new())
+        .await
+        .expect_err("unknown job");
+    assert!(err.to_string().contains("`nope`"), "{err}");
+}
