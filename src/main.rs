@@ -37,6 +37,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 solo,
                 layout,
             } => cli::demo::run(dir, line, solo, &layout).await.map(|()| 0),
+            Cmd::Copy { runbook, job, json } => cli::copy::run(&runbook, &job, json).await,
             Cmd::Probe {
                 runbook,
                 once,

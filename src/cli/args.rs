@@ -61,6 +61,16 @@ pub enum Cmd {
         #[arg(long, default_value = "coordinator")]
         layout: String,
     },
+    /// Run one copy job without the console; resumes from its checkpoint when run again.
+    Copy {
+        runbook: PathBuf,
+        /// The `[[copy]]` job's name.
+        #[arg(long)]
+        job: String,
+        /// A JSON summary instead of plain lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Sample a runbook's health probes without the console (exit 0 when all are green).
     Probe {
         runbook: PathBuf,

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod check;
+pub mod copy;
 pub mod demo;
 pub mod events;
 pub mod line_mode;

@@ -1,0 +1,13 @@
+//! `warroom copy RUNBOOK --job NAME [--json]`: one copy job, headless.
+
+use std::path::Path;
+
+use super::run::load_runbook;
+
+/// Exit code 0 only when the copy completed (errors become exit 1 at the edge).
+pub async fn run(path: &Path, job: &str, json: bool) -> anyhow::Result<i32> {
+    let runbook = load_runbook(path)?;
+    let mut out = std::io::stdout();
+    crate::copy::run_headless(&runbook, job, json, &mut out).await?;
+    Ok(0)
+}
