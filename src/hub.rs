@@ -124,9 +124,9 @@ struct Hub {
     clock: Arc<dyn Clock>,
     updates: broadcast::Sender<Update>,
     /// The latest reading of each kind, for new subscribers.
-    latest: BTreeMap<&'static str, Telemetry>,
+    latest: BTreeMap<String, Telemetry>,
     /// When each kind was last written to the journal.
-    recorded: BTreeMap<&'static str, std::time::Instant>,
+    recorded: BTreeMap<String, std::time::Instant>,
 }
 
 /// Starts the hub on the current tokio runtime. `past` are the journal's events (resume).
@@ -195,9 +195,10 @@ impl Hub {
     /// Broadcasts a reading live and records it in the journal at a low rate.
     async fn reading(&mut self, reading: Telemetry) {
         let kind = reading.kind();
+        let key = reading.key();
         let due = self
             .recorded
-            .get(kind)
+            .get(&key)
             .is_none_or(|at| at.elapsed() >= TELEMETRY_RECORD_EVERY);
         if due {
             match serde_json::to_value(&reading) {
@@ -206,12 +207,12 @@ impl Hub {
                     if let Err(e) = self.journal.append_telemetry(at, kind, &value).await {
                         tracing::warn!(error = %e, "telemetry not recorded");
                     }
-                    self.recorded.insert(kind, std::time::Instant::now());
+                    self.recorded.insert(key.clone(), std::time::Instant::now());
                 }
                 Err(e) => tracing::warn!(error = %e, "telemetry not encodable"),
             }
         }
-        self.latest.insert(kind, reading.clone());
+        self.latest.insert(key, reading.clone());
         let _ = self.updates.send(Update::Telemetry(reading));
     }
 

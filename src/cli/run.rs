@@ -91,6 +91,7 @@ pub async fn open_session(
     tracing::info!(journal = %path.display(), events = past.len(), "drill opened");
     let hub = hub::spawn(runbook.clone(), journal, past, clock.clone());
     let health = health::feed::start(hub.clone(), clock.clone());
+    tokio::spawn(crate::copy::feed::run_actions(hub.clone()));
     Ok(Session {
         runbook,
         journal_path: path,

@@ -11,7 +11,11 @@ pub mod error;
 pub mod external;
 pub mod headless;
 pub mod plan;
-pub mod progress;
+/// The progress types live with the drill state (they travel to the screen).
+pub mod progress {
+    pub use crate::drill::telemetry::copy::*;
+}
+pub mod feed;
 pub mod resolve;
 pub mod throttle;
 pub mod writer;

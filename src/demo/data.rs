@@ -55,7 +55,11 @@ pub async fn create(dir: &Path, rows: u32) -> Result<(), sqlx::Error> {
         .bind(i64::from(1 + h % 5000))
         .bind(format!("{}.{:02}", 1 + h % 900, h % 100))
         .bind(CURRENCIES[(h % 4) as usize])
-        .bind(STATUSES[(h % 6) as usize])
+        .bind(if h % 50 == 7 {
+            "pending"
+        } else {
+            STATUSES[(h % 5) as usize]
+        })
         .bind(format!(
             "2026-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
             1 + h % 12,

@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use std::collections::BTreeMap;
+
+use crate::drill::telemetry::copy::CopyProgress;
 use crate::drill::telemetry::health::HealthSnapshot;
 use crate::drill::telemetry::Telemetry;
 use crate::drill::{Drill, Event, Update};
@@ -16,6 +19,8 @@ pub struct Replica {
     pub out_of_sync: bool,
     /// The latest probe readings, if any engine sends them.
     pub health: Option<HealthSnapshot>,
+    /// The latest progress of each copy job, by job name.
+    pub copies: BTreeMap<String, CopyProgress>,
 }
 
 impl Replica {
@@ -24,6 +29,7 @@ impl Replica {
             drill: Drill::replay(runbook, events),
             out_of_sync: false,
             health: None,
+            copies: BTreeMap::new(),
         }
     }
 
@@ -37,6 +43,10 @@ impl Replica {
             }
             Update::Telemetry(Telemetry::Health(snapshot)) => {
                 self.health = Some(snapshot.clone());
+                true
+            }
+            Update::Telemetry(Telemetry::Copy(progress)) => {
+                self.copies.insert(progress.job.clone(), progress.clone());
                 true
             }
             Update::Event(e) => {

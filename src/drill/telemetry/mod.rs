@@ -2,6 +2,7 @@
 //! samples, copy progress, recon findings. They are broadcast as they come and recorded in
 //! the journal at a low rate for the report; they are not part of the event sequence.
 
+pub mod copy;
 pub mod health;
 
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case", tag = "telemetry")]
 pub enum Telemetry {
     Health(health::HealthSnapshot),
+    Copy(copy::CopyProgress),
 }
 
 impl Telemetry {
@@ -18,6 +20,15 @@ impl Telemetry {
     pub fn kind(&self) -> &'static str {
         match self {
             Telemetry::Health(_) => "health",
+            Telemetry::Copy(_) => "copy",
+        }
+    }
+
+    /// One stream per key: the newest reading of a key supersedes the older ones.
+    pub fn key(&self) -> String {
+        match self {
+            Telemetry::Health(_) => "health".to_string(),
+            Telemetry::Copy(p) => format!("copy:{}", p.job),
         }
     }
 }
