@@ -116,7 +116,13 @@ pub async fn console(session: &Session, layout: &str) -> anyhow::Result<()> {
         layouts_dir: None,
         keymap_path: None,
         title: None,
-        connection: format!("local · journal {}", session.journal_path.display()),
+        connection: format!(
+            "local · journal {}",
+            session.journal_path.file_name().map_or_else(
+                || session.journal_path.display().to_string(),
+                |n| n.to_string_lossy().into_owned()
+            )
+        ),
     })
     .await?;
     eprintln!(
