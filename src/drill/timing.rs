@@ -109,9 +109,28 @@ impl<'a> Timing<'a> {
         let n = self.rb.steps.len();
         let mut finish: Vec<Option<Duration>> = vec![None; n];
         let mut visiting = vec![false; n];
+        // Dependencies as indexes, resolved once (not a search per edge per visit).
+        let index: std::collections::HashMap<&str, usize> = self
+            .rb
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect();
+        let deps: Vec<Vec<usize>> = self
+            .rb
+            .steps
+            .iter()
+            .map(|s| {
+                s.after
+                    .iter()
+                    .filter_map(|d| index.get(d.as_str()).copied())
+                    .collect()
+            })
+            .collect();
         fn visit(
             i: usize,
-            rb: &Runbook,
+            deps: &[Vec<usize>],
             weight: &dyn Fn(usize) -> Duration,
             finish: &mut [Option<Duration>],
             visiting: &mut [bool],
@@ -119,7 +138,7 @@ impl<'a> Timing<'a> {
             if let Some(Some(f)) = finish.get(i) {
                 return *f;
             }
-            let Some(step) = rb.steps.get(i) else {
+            let Some(step_deps) = deps.get(i) else {
                 return Duration::ZERO;
             };
             if visiting[i] {
@@ -127,10 +146,8 @@ impl<'a> Timing<'a> {
             }
             visiting[i] = true;
             let mut start = Duration::ZERO;
-            for dep in &step.after {
-                if let Some(d) = rb.step_index(dep) {
-                    start = start.max(visit(d, rb, weight, finish, visiting));
-                }
+            for &d in step_deps {
+                start = start.max(visit(d, deps, weight, finish, visiting));
             }
             visiting[i] = false;
             let f = start + weight(i);
@@ -138,7 +155,7 @@ impl<'a> Timing<'a> {
             f
         }
         (0..n)
-            .map(|i| visit(i, self.rb, &weight, &mut finish, &mut visiting))
+            .map(|i| visit(i, &deps, &weight, &mut finish, &mut visiting))
             .collect()
     }
 
@@ -199,6 +216,9 @@ impl<'a> Timing<'a> {
         if !self.st.is_live() {
             return Vec::new();
         }
+        let planned = |i: usize| self.rb.steps.get(i).map(|s| s.planned).unwrap_or_default();
+        let offsets = self.longest_path(planned);
+        let planned_finish = |i: usize| Some(add(self.st.started_at?, *offsets.get(i)?));
         self.rb
             .steps
             .iter()
@@ -211,8 +231,7 @@ impl<'a> Timing<'a> {
                     )
             })
             .filter_map(|(i, _)| {
-                let late = self
-                    .planned_finish(i)
+                let late = planned_finish(i)
                     .filter(|f| now > *f)
                     .map(|f| span(f, now))
                     .unwrap_or_default();
