@@ -1,20 +1,22 @@
 //! Copy into the drill: a step whose action is `copy = "job"` starts that copy when the
-//! step starts (and again on resume, from its checkpoint, if the step is still running).
+//! step starts (and again on resume, from its checkpoint, if the step is still running);
+//! an external copy is followed instead. Throttle rules on probes read the live health.
 //! Progress goes to the hub as telemetry; the end is journaled as evidence `copy:job`.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use tokio::sync::mpsc;
 
-use crate::db::{DbPool, SecretUrl};
+use crate::drill::telemetry::health::HealthSnapshot;
 use crate::drill::telemetry::Telemetry;
 use crate::drill::{Actor, Command, CommandKind, Drill, EventKind, StepStatus, Target, Update};
 use crate::hub::{self, HubHandle};
-use crate::runbook::{Action, CopyEngine, Evidence, Runbook};
+use crate::runbook::{Action, Evidence};
 
-use super::engine::{run, CopyOptions};
+use super::headless::run_job as run_job_engine;
 use super::progress::CopyProgress;
+use super::throttle::ProbeHook;
 
 /// Watches the drill and runs copy actions. Spawn it as a task; it ends with the hub.
 pub async fn run_actions(hub: HubHandle) {
@@ -24,13 +26,14 @@ pub async fn run_actions(hub: HubHandle) {
     let runbook = hub.runbook().clone();
     let drill = Drill::replay(runbook.clone(), &events);
     let mut started: BTreeSet<String> = BTreeSet::new();
+    let health: LatestHealth = Arc::new(RwLock::new(None));
     // Resume: steps still running with a copy action get their copy back.
     for (idx, step) in runbook.steps.iter().enumerate() {
         if let (Some(Action::Copy(job)), StepStatus::Running) =
             (&step.action, drill.state().status(idx))
         {
             if started.insert(job.clone()) {
-                tokio::spawn(run_job(hub.clone(), job.clone()));
+                tokio::spawn(run_job(hub.clone(), job.clone(), health.clone()));
             }
         }
     }
@@ -46,22 +49,27 @@ pub async fn run_actions(hub: HubHandle) {
         };
         if let Some(Action::Copy(job)) = runbook.step(id).and_then(|s| s.action.as_ref()) {
             if started.insert(job.clone()) {
-                tokio::spawn(run_job(hub.clone(), job.clone()));
+                tokio::spawn(run_job(hub.clone(), job.clone(), health.clone()));
             }
         }
     }
 }
 
-async fn connect(runbook: &Runbook, name: &str, max: u32) -> anyhow::Result<DbPool> {
-    let conn = runbook
-        .connection(name)
-        .ok_or_else(|| anyhow::anyhow!("connection `{name}` is not declared"))?;
-    let url = SecretUrl::from_env(&conn.name, &conn.url_template)?;
-    Ok(DbPool::connect(&url, max, Duration::from_secs(15)).await?)
+/// The latest health snapshot, read by the throttle's `probe` rules.
+type LatestHealth = Arc<RwLock<Option<HealthSnapshot>>>;
+
+fn probe_hook(health: LatestHealth) -> ProbeHook {
+    Arc::new(move |name: &str| {
+        let snapshot = health.read().unwrap_or_else(PoisonError::into_inner);
+        snapshot
+            .as_ref()
+            .and_then(|s| s.probe(name))
+            .map(|p| p.evidence_holds())
+    })
 }
 
-async fn run_job(hub: HubHandle, job: String) {
-    let outcome = copy_job(&hub, &job).await;
+async fn run_job(hub: HubHandle, job: String, health: LatestHealth) {
+    let outcome = copy_job(&hub, &job, health).await;
     let (holds, detail) = match outcome {
         Ok(detail) => (true, detail),
         Err(e) => (false, format!("copy failed: {e:#}")),
@@ -79,19 +87,14 @@ async fn run_job(hub: HubHandle, job: String) {
     }
 }
 
-async fn copy_job(hub: &HubHandle, job: &str) -> anyhow::Result<String> {
+async fn copy_job(hub: &HubHandle, job: &str, health: LatestHealth) -> anyhow::Result<String> {
     let runbook = hub.runbook().clone();
     let spec = runbook
         .copies
         .iter()
         .find(|c| c.name == job)
         .ok_or_else(|| anyhow::anyhow!("no [[copy]] named `{job}`"))?;
-    if spec.engine == CopyEngine::External {
-        anyhow::bail!("`{job}` is an external copy: follow it with `warroom copy`");
-    }
-    let source = connect(&runbook, &spec.source, spec.workers + 1).await?;
-    let target = connect(&runbook, &spec.target, spec.workers + 1).await?;
-    // The control channel stays open while the copy runs (pause/resume come later).
+    // The control channel stays open while the copy runs.
     let (_control, control_rx) = mpsc::channel(4);
     let (progress_tx, mut progress_rx) = mpsc::channel::<CopyProgress>(16);
     let forward = {
@@ -102,11 +105,10 @@ async fn copy_job(hub: &HubHandle, job: &str) -> anyhow::Result<String> {
             }
         })
     };
-    let summary = run(
+    let summary = run_job_engine(
+        &runbook,
         spec,
-        source,
-        target,
-        CopyOptions::default(),
+        Some(probe_hook(health)),
         control_rx,
         progress_tx,
     )

@@ -10,12 +10,14 @@ use anyhow::Context as _;
 use tokio::sync::mpsc;
 
 use crate::db::{DbPool, SecretUrl};
-use crate::runbook::{CopyEngine, ExternalProgress, Runbook, ThrottleRule};
+use crate::runbook::{CopyEngine, CopySpec, ExternalProgress, Runbook, ThrottleRule};
 
+use super::control::CopyControl;
 use super::engine::{run, CopyOptions};
 use super::error::CopyError;
 use super::external::follow_external;
 use super::progress::{CopyProgress, CopyState, CopySummary};
+use super::throttle::ProbeHook;
 
 async fn connect(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
     let conn = runbook.connection(name).ok_or_else(|| CopyError::Spec {
@@ -24,6 +26,45 @@ async fn connect(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, Copy
     })?;
     let url = SecretUrl::from_env(&conn.name, &conn.url_template)?;
     Ok(DbPool::connect(&url, max, Duration::from_secs(15)).await?)
+}
+
+/// Runs (native) or follows (external) one job: connects what it needs, including the
+/// connections its throttle rules query. Shared by `warroom copy` and the console.
+pub(crate) async fn run_job(
+    runbook: &Runbook,
+    spec: &CopySpec,
+    probe: Option<ProbeHook>,
+    control_rx: mpsc::Receiver<CopyControl>,
+    progress_tx: mpsc::Sender<CopyProgress>,
+) -> Result<CopySummary, CopyError> {
+    let workers = spec.workers.max(1);
+    match spec.engine {
+        CopyEngine::External => {
+            let conn = match &spec.progress {
+                Some(ExternalProgress::Sql { connection, .. }) => connection.clone(),
+                _ => spec.target.clone(),
+            };
+            let pool = connect(runbook, &conn, 1).await?;
+            follow_external(spec, pool, Duration::from_secs(2), control_rx, progress_tx).await
+        }
+        CopyEngine::Native => {
+            let source = connect(runbook, &spec.source, workers + 1).await?;
+            let target = connect(runbook, &spec.target, workers + 1).await?;
+            let mut opts = CopyOptions {
+                probe,
+                ..CopyOptions::default()
+            };
+            for rule in &spec.throttle {
+                if let ThrottleRule::Query { connection, .. } = rule {
+                    if !opts.connections.contains_key(connection) {
+                        let pool = connect(runbook, connection, 1).await?;
+                        opts.connections.insert(connection.clone(), pool);
+                    }
+                }
+            }
+            run(spec, source, target, opts, control_rx, progress_tx).await
+        }
+    }
 }
 
 /// Runs copy job `job` of `runbook` to its end. Resumes from the job's checkpoint when
@@ -59,31 +100,7 @@ pub async fn run_headless(
             let _ = writeln!(std::io::stderr());
         }
     });
-    let workers = spec.workers.max(1);
-    let result = match spec.engine {
-        CopyEngine::External => {
-            let conn = match &spec.progress {
-                Some(ExternalProgress::Sql { connection, .. }) => connection.clone(),
-                _ => spec.target.clone(),
-            };
-            let pool = connect(runbook, &conn, 1).await?;
-            follow_external(spec, pool, Duration::from_secs(2), control_rx, progress_tx).await
-        }
-        CopyEngine::Native => {
-            let source = connect(runbook, &spec.source, workers + 1).await?;
-            let target = connect(runbook, &spec.target, workers + 1).await?;
-            let mut opts = CopyOptions::default();
-            for rule in &spec.throttle {
-                if let ThrottleRule::Query { connection, .. } = rule {
-                    if !opts.connections.contains_key(connection) {
-                        let pool = connect(runbook, connection, 1).await?;
-                        opts.connections.insert(connection.clone(), pool);
-                    }
-                }
-            }
-            run(spec, source, target, opts, control_rx, progress_tx).await
-        }
-    };
+    let result = run_job(runbook, spec, None, control_rx, progress_tx).await;
     let _ = printer.await;
     let summary = result.with_context(|| format!("copy `{job}` did not complete"))?;
     if json {

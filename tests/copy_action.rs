@@ -1,0 +1,97 @@
+#![allow(clippy::unwrap_used)]
+//! A step whose action is a copy runs that copy when it starts: progress reaches the
+//! console as telemetry and the finished copy is journaled as evidence.
+
+use std::time::Duration;
+
+use warroom::cli::run::open_session;
+use warroom::drill::telemetry::Telemetry;
+use warroom::drill::{Actor, Command, CommandKind, EventKind, Target, Update};
+use warroom::runbook::Evidence;
+
+#[tokio::test]
+async fn starting_the_backfill_step_copies_the_rows_and_records_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    warroom::demo::data::create(dir.path(), 3_000)
+        .await
+        .unwrap();
+    std::env::set_var("WARROOM_DEMO_DIR", dir.path());
+    let text = std::fs::read_to_string("runbooks/demo.toml").unwrap();
+    let runbook = warroom::runbook::parse_str("demo.toml", &text)
+        .unwrap()
+        .runbook;
+    let journal = dir.path().join("j.db");
+    let session = open_session(runbook, None, None, Some(&journal))
+        .await
+        .unwrap();
+    let (_, mut updates) = warroom::hub::follow(&session.hub).await.unwrap();
+    let sink = session.hub.sink();
+    let casey = Actor::Person("casey".into());
+    for step in ["announce", "source-healthy", "target-empty"] {
+        for kind in [
+            CommandKind::Start {
+                target: Target::Step(step.into()),
+            },
+            CommandKind::Done {
+                target: Target::Step(step.into()),
+            },
+            CommandKind::SignOff {
+                target: Target::Step(step.into()),
+            },
+        ] {
+            sink.send(Command {
+                by: casey.clone(),
+                kind,
+            })
+            .await
+            .unwrap();
+        }
+    }
+    sink.send(Command {
+        by: casey.clone(),
+        kind: CommandKind::Start {
+            target: Target::Step("backfill".into()),
+        },
+    })
+    .await
+    .unwrap();
+
+    let mut saw_progress = false;
+    let evidence = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match updates.recv().await.unwrap() {
+                Update::Telemetry(Telemetry::Copy(p)) if p.job == "orders" => saw_progress = true,
+                Update::Event(e) => {
+                    if let EventKind::EvidenceRecorded {
+                        evidence: Evidence::CopyDone(job),
+                        holds,
+                        detail,
+                    } = e.kind
+                    {
+                        assert_eq!(e.by, Actor::System);
+                        return (job, holds, detail);
+                    }
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the copy finished within a minute");
+    assert_eq!(evidence.0, "orders");
+    assert!(evidence.1, "copy failed: {}", evidence.2);
+    assert!(evidence.2.starts_with("3000 rows"), "{}", evidence.2);
+    assert!(saw_progress, "no copy progress reached the console");
+
+    let target = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("target.db").display()
+    ))
+    .await
+    .unwrap();
+    let copied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+        .fetch_one(&target)
+        .await
+        .unwrap();
+    assert_eq!(copied, 3_000);
+}
