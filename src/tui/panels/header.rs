@@ -119,7 +119,7 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
             duration::format(t.critical_path())
         ))),
     }
-    l2.push(Span::raw("  health: not configured"));
+    l2.push(health_span(app));
     let role = match app.role() {
         Role::Coordinator => "coordinator",
         Role::Participant => "participant",
@@ -146,4 +146,36 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     Paragraph::new(vec![line1, Line::from(l2), Line::from(l3)])
         .style(base)
         .render(area, buf);
+}
+
+/// The worst probe status, coloured; honest when no probe is declared or none sampled yet.
+fn health_span(app: &App) -> Span<'static> {
+    if app.runbook.probes.is_empty() {
+        return Span::styled("  health: no probes", super::styled(app, Tone::Dim));
+    }
+    match &app.replica.health {
+        Some(snapshot)
+            if snapshot
+                .probes
+                .iter()
+                .any(|p| p.latest.is_some() || p.stale_for.is_some()) =>
+        {
+            let worst = snapshot.worst;
+            let tone = if worst.is_green() {
+                Tone::Good
+            } else if worst.is_red() {
+                Tone::Bad
+            } else {
+                Tone::Warn
+            };
+            Span::styled(
+                format!("  health: {}", worst.label()),
+                super::styled(app, tone),
+            )
+        }
+        _ => Span::styled(
+            "  health: waiting for probes",
+            super::styled(app, Tone::Dim),
+        ),
+    }
 }

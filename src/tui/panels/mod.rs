@@ -73,8 +73,10 @@ pub mod health;
 pub mod keys;
 pub mod log;
 pub mod people;
+pub mod probes;
 pub mod recon;
 pub mod runbook;
+pub mod spark;
 pub mod step;
 
 use chrono::{DateTime, Utc};

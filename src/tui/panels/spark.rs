@@ -1,0 +1,71 @@
+//! Inline sparklines from unicode blocks: one cell per sample, newest on the right, scaled
+//! to the window's own range, a dim `·` where a sample had no value. Each cell carries the
+//! tone of its sample's status, so a spike that was critical stays red in the history.
+
+use crate::drill::telemetry::health::{HistoryPoint, ProbeStatus};
+use crate::tui::theme::Tone;
+
+const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// The last `width` points as (cell, tone), left-padded with blanks to `width`.
+pub fn cells(history: &[HistoryPoint], width: usize) -> Vec<(char, Tone)> {
+    let start = history.len().saturating_sub(width);
+    let window = &history[start..];
+    let finite = |p: &HistoryPoint| p.value.filter(|v| v.is_finite());
+    let (lo, hi) = window
+        .iter()
+        .filter_map(finite)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    let mut out = vec![(' ', Tone::Normal); width - window.len()];
+    out.extend(window.iter().map(|p| match finite(p) {
+        None => ('·', Tone::Dim),
+        Some(v) => {
+            let level = if hi > lo {
+                (((v - lo) / (hi - lo)) * 7.0).round() as usize
+            } else {
+                3
+            };
+            (BLOCKS[level.min(7)], tone(p.status))
+        }
+    }));
+    out
+}
+
+fn tone(status: ProbeStatus) -> Tone {
+    match status {
+        ProbeStatus::Ok => Tone::Good,
+        ProbeStatus::Warn => Tone::Warn,
+        _ => Tone::Bad,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+
+    fn p(value: Option<f64>, status: ProbeStatus) -> HistoryPoint {
+        HistoryPoint {
+            at: Utc::now(),
+            value,
+            status,
+        }
+    }
+
+    #[test]
+    fn scales_pads_and_marks_gaps() {
+        let h = [
+            p(Some(0.0), ProbeStatus::Ok),
+            p(None, ProbeStatus::Error),
+            p(Some(10.0), ProbeStatus::Critical),
+        ];
+        let c: String = cells(&h, 5).iter().map(|c| c.0).collect();
+        assert_eq!(c, "  ▁·█");
+        assert_eq!(cells(&h, 5)[4].1, Tone::Bad);
+        let c: String = cells(&h, 2).iter().map(|c| c.0).collect();
+        assert_eq!(c, "·▄", "a single value is drawn mid-height");
+    }
+}
