@@ -61,7 +61,7 @@ impl Columns {
             spark = SPARK_MIN;
             rest -= SPARK_MIN + 1;
         }
-        let label = rest >= LABEL_W + 1;
+        let label = rest > LABEL_W;
         if label {
             rest -= LABEL_W + 1;
         }
@@ -136,7 +136,7 @@ fn arrange(app: &App, mut entries: Vec<Entry>, height: usize) -> Vec<Line<'stati
             .flat_map(|e| std::iter::once(e.row).chain(e.detail))
             .collect();
     }
-    entries.sort_by(|a, b| b.severity.cmp(&a.severity));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.severity));
     let n = entries.len();
     let rows = if n <= height {
         n
