@@ -103,6 +103,45 @@ pub enum CommandKind {
         holds: bool,
         detail: String,
     },
+    /// Coordinator pauses, resumes or re-limits a running copy job.
+    CopyControl {
+        job: String,
+        control: CopyCommand,
+    },
+    /// Coordinator accepts evidence that does not hold (e.g. a recon with known, explained
+    /// mismatches), with a note saying why. The step can then be signed off.
+    AcceptEvidence {
+        evidence: Evidence,
+        note: String,
+    },
+    /// Coordinator approves applying a recon job's fix SQL to the target.
+    ApproveFix {
+        recon: String,
+    },
     /// Coordinator ends the drill.
     EndDrill,
+}
+
+/// What the coordinator asks of a running copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "control")]
+pub enum CopyCommand {
+    /// Finish the chunks in flight, start no new one.
+    Pause,
+    Resume,
+    /// A rows-per-second ceiling; `None` lifts it.
+    SetRate { rows_per_sec: Option<u64> },
+}
+
+impl std::fmt::Display for CopyCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CopyCommand::Pause => f.write_str("paused"),
+            CopyCommand::Resume => f.write_str("resumed"),
+            CopyCommand::SetRate {
+                rows_per_sec: Some(r),
+            } => write!(f, "set the rate limit to {r} rows/s for"),
+            CopyCommand::SetRate { rows_per_sec: None } => f.write_str("lifted the rate limit of"),
+        }
+    }
 }

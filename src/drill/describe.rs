@@ -59,6 +59,13 @@ impl EventKind {
                     format!(" ({detail})")
                 }
             ),
+            EventKind::CopyControlled { job, control } => format!("{control} copy `{job}`"),
+            EventKind::EvidenceAccepted { evidence, note } => {
+                format!("accepted evidence {evidence} that did not hold: {note}")
+            }
+            EventKind::FixApproved { recon } => {
+                format!("approved applying the fix SQL of recon `{recon}`")
+            }
             EventKind::DrillEnded => "ended the drill".to_string(),
         }
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::command::{Actor, Target};
+use super::command::{Actor, CopyCommand, Target};
 use crate::runbook::{Evidence, StepId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +65,20 @@ pub enum EventKind {
         evidence: Evidence,
         holds: bool,
         detail: String,
+    },
+    /// The coordinator paused, resumed or re-limited a copy.
+    CopyControlled {
+        job: String,
+        control: CopyCommand,
+    },
+    /// The coordinator accepted evidence that did not hold; it holds from now on.
+    EvidenceAccepted {
+        evidence: Evidence,
+        note: String,
+    },
+    /// The coordinator approved applying a recon's fix SQL to the target.
+    FixApproved {
+        recon: String,
     },
     DrillEnded,
 }

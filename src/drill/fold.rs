@@ -6,13 +6,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::command::{Actor, Target};
+use super::command::{Actor, CopyCommand, Target};
 use super::event::{Event, EventKind};
 use super::state::{
     DrillState, EvidenceState, GateVote, LogEntry, Note, RollbackState, RollbackTask, StepState,
     StepStatus, Vote,
 };
-use crate::runbook::Runbook;
+use crate::runbook::{Evidence, Runbook};
 
 impl DrillState {
     /// Folds one event into the state.
@@ -189,22 +189,49 @@ impl DrillState {
                         holds: *holds,
                         detail: detail.clone(),
                         at,
+                        accepted: false,
                     },
                 );
-                for s in &mut self.steps {
-                    let mut touched = false;
-                    for r in s.requires.iter_mut().filter(|r| &r.evidence == evidence) {
-                        r.holds = *holds;
-                        touched = true;
-                    }
-                    if touched {
-                        s.history.push(seq);
-                    }
+                self.mark_evidence(evidence, *holds, seq);
+            }
+            EventKind::EvidenceAccepted { evidence, note } => {
+                self.evidence.insert(
+                    evidence.clone(),
+                    EvidenceState {
+                        holds: true,
+                        detail: format!("accepted by {by}: {note}"),
+                        at,
+                        accepted: true,
+                    },
+                );
+                self.mark_evidence(evidence, true, seq);
+            }
+            EventKind::CopyControlled { job, control } => {
+                let c = self.copy_controls.entry(job.clone()).or_default();
+                match control {
+                    CopyCommand::Pause => c.paused = true,
+                    CopyCommand::Resume => c.paused = false,
+                    CopyCommand::SetRate { rows_per_sec } => c.rate_limit = Some(*rows_per_sec),
                 }
             }
+            EventKind::FixApproved { .. } => {}
             EventKind::DrillEnded => self.ended_at = Some(at),
         }
         Ok(())
+    }
+
+    /// Every step that requires `evidence` learns whether it holds (and logs the seq).
+    fn mark_evidence(&mut self, evidence: &Evidence, holds: bool, seq: u64) {
+        for s in &mut self.steps {
+            let mut touched = false;
+            for r in s.requires.iter_mut().filter(|r| &r.evidence == evidence) {
+                r.holds = holds;
+                touched = true;
+            }
+            if touched {
+                s.history.push(seq);
+            }
+        }
     }
 
     /// The step with this id, with `seq` added to its history.

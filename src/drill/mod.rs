@@ -21,14 +21,14 @@ pub mod timing;
 mod tests;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use command::{Actor, Command, CommandKind, Target};
+pub use command::{Actor, Command, CommandKind, CopyCommand, Target};
 pub use engine::Drill;
 pub use event::{Event, EventKind};
 pub use feed::{CommandReply, CommandRequest, CommandSink, SinkError, Update};
 pub use rejection::{Rejection, RejectionKind};
 pub use role::Role;
 pub use state::{
-    DrillState, EvidenceState, GateVote, LogEntry, Note, RequiredEvidence, RollbackState,
+    CopyControls, DrillState, EvidenceState, GateVote, LogEntry, Note, RequiredEvidence, RollbackState,
     RollbackTask, StepState, StepStatus, Vote,
 };
 pub use timing::Timing;

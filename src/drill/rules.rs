@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::command::{Actor, Command, CommandKind, Target};
+use super::command::{Actor, Command, CommandKind, CopyCommand, Target};
 use super::event::EventKind;
 use super::rejection::{Rejection, RejectionKind};
 use super::role::{role_of, Role};
 use super::rollback::{hms, plan};
 use super::state::{DrillState, RollbackState, StepStatus, Vote};
-use crate::runbook::{Evidence, Runbook, Step};
+use crate::runbook::{CopyEngine, Evidence, Runbook, Step};
 
 /// Validates `cmd` and returns the events it produces.
 pub(crate) fn decide(
@@ -66,6 +66,9 @@ pub(crate) fn decide(
             holds: *holds,
             detail: detail.clone(),
         }]),
+        CommandKind::CopyControl { job, control } => ctx.copy_control(job, *control),
+        CommandKind::AcceptEvidence { evidence, note } => ctx.accept_evidence(evidence, note),
+        CommandKind::ApproveFix { recon } => ctx.approve_fix(recon),
         CommandKind::EndDrill => Ok(vec![EventKind::DrillEnded]),
     }
 }
@@ -115,6 +118,9 @@ impl<'a> Ctx<'a> {
             CommandKind::Skip { .. } => Some("skip a step"),
             CommandKind::CallRollback { .. } => Some("call a rollback"),
             CommandKind::EndDrill => Some("end the drill"),
+            CommandKind::CopyControl { .. } => Some("pause, resume or limit a copy"),
+            CommandKind::AcceptEvidence { .. } => Some("accept evidence that does not hold"),
+            CommandKind::ApproveFix { .. } => Some("approve applying a recon's fix SQL"),
             CommandKind::RecordEvidence { .. } if self.role != Role::System => {
                 Some("record evidence by hand (engines report it)")
             }
@@ -384,6 +390,51 @@ impl<'a> Ctx<'a> {
         Ok(vec![EventKind::NoteAdded {
             step: step.map(str::to_string),
             text: text.to_string(),
+        }])
+    }
+
+    fn copy_control(&self, job: &str, control: CopyCommand) -> Result<Vec<EventKind>, Rejection> {
+        let spec = self.rb.copies.iter().find(|c| c.name == job).ok_or_else(|| {
+            Rejection::unknown(format!("there is no [[copy]] named `{job}` in this runbook"))
+        })?;
+        if spec.engine == CopyEngine::External {
+            return Err(Rejection::invalid(format!(
+                "copy `{job}` runs on an external engine: warroom only follows it, \
+                 pause or limit it where it runs"
+            )));
+        }
+        if control == (CopyCommand::SetRate { rows_per_sec: Some(0) }) {
+            return Err(Rejection::invalid(
+                "a rate limit of 0 rows/s would stop the copy: pause it instead",
+            ));
+        }
+        Ok(vec![EventKind::CopyControlled {
+            job: job.to_string(),
+            control,
+        }])
+    }
+
+    fn accept_evidence(&self, evidence: &Evidence, note: &str) -> Result<Vec<EventKind>, Rejection> {
+        if self.st.evidence.get(evidence).is_some_and(|e| e.holds) {
+            return Err(Rejection::wrong_state(format!(
+                "evidence {evidence} already holds: there is nothing to accept"
+            )));
+        }
+        let note = self.reason(note, "accepting evidence")?;
+        Ok(vec![EventKind::EvidenceAccepted {
+            evidence: evidence.clone(),
+            note: note.to_string(),
+        }])
+    }
+
+    fn approve_fix(&self, recon: &str) -> Result<Vec<EventKind>, Rejection> {
+        if !self.rb.recons.iter().any(|r| r.name == recon) {
+            return Err(Rejection::unknown(format!(
+                "there is no [[recon]] named `{recon}` in this runbook"
+            )));
+        }
+        Ok(vec![EventKind::FixApproved {
+            recon: recon.to_string(),
         }])
     }
 

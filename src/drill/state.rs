@@ -160,6 +160,18 @@ pub struct EvidenceState {
     pub holds: bool,
     pub detail: String,
     pub at: DateTime<Utc>,
+    /// Holds because the coordinator accepted it, not because an engine reported it.
+    #[serde(default)]
+    pub accepted: bool,
+}
+
+/// The coordinator's standing orders for one copy job (applied again on resume).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyControls {
+    pub paused: bool,
+    /// `Some(limit)` once the coordinator set or lifted the rate (`Some(None)`: lifted);
+    /// `None`: the runbook's own limit stands.
+    pub rate_limit: Option<Option<u64>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,6 +258,9 @@ pub struct DrillState {
     pub evidence: BTreeMap<Evidence, EvidenceState>,
     pub notes: Vec<Note>,
     pub rollback: Option<RollbackState>,
+    /// Per copy job, the coordinator's pause and rate orders.
+    #[serde(default)]
+    pub copy_controls: BTreeMap<String, CopyControls>,
     pub log: Vec<LogEntry>,
 }
 
@@ -261,6 +276,7 @@ impl DrillState {
             evidence: BTreeMap::new(),
             notes: Vec::new(),
             rollback: None,
+            copy_controls: BTreeMap::new(),
             log: Vec::new(),
         };
         state.refresh_ready(runbook);
