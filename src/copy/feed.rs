@@ -3,17 +3,21 @@
 //! an external copy is followed instead. Throttle rules on probes read the live health.
 //! Progress goes to the hub as telemetry; the end is journaled as evidence `copy:job`.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use tokio::sync::mpsc;
 
 use crate::drill::telemetry::health::HealthSnapshot;
 use crate::drill::telemetry::Telemetry;
-use crate::drill::{Actor, Command, CommandKind, Drill, EventKind, StepStatus, Target, Update};
+use crate::drill::{
+    Actor, Command, CommandKind, CopyCommand, CopyControls, Drill, EventKind, StepStatus, Target,
+    Update,
+};
 use crate::hub::{self, HubHandle};
 use crate::runbook::{Action, Evidence};
 
+use super::control::CopyControl;
 use super::headless::run_job as run_job_engine;
 use super::progress::CopyProgress;
 use super::throttle::ProbeHook;
@@ -24,35 +28,95 @@ pub async fn run_actions(hub: HubHandle) {
         return;
     };
     let runbook = hub.runbook().clone();
-    let drill = Drill::replay(runbook.clone(), &events);
-    let mut started: BTreeSet<String> = BTreeSet::new();
+    let mut drill = Drill::replay(runbook.clone(), &events);
+    let mut running: BTreeMap<String, mpsc::Sender<CopyControl>> = BTreeMap::new();
     let health: LatestHealth = Arc::new(RwLock::new(None));
     // Resume: steps still running with a copy action get their copy back.
     for (idx, step) in runbook.steps.iter().enumerate() {
         if let (Some(Action::Copy(job)), StepStatus::Running) =
             (&step.action, drill.state().status(idx))
         {
-            if started.insert(job.clone()) {
-                tokio::spawn(run_job(hub.clone(), job.clone(), health.clone()));
-            }
+            start_job(&hub, &drill, job, &health, &mut running);
         }
     }
     while let Ok(update) = updates.recv().await {
-        let Update::Event(event) = update else {
-            continue;
-        };
-        let EventKind::Started {
-            target: Target::Step(id),
-        } = &event.kind
-        else {
-            continue;
-        };
-        if let Some(Action::Copy(job)) = runbook.step(id).and_then(|s| s.action.as_ref()) {
-            if started.insert(job.clone()) {
-                tokio::spawn(run_job(hub.clone(), job.clone(), health.clone()));
+        let event = match update {
+            Update::Event(event) => event,
+            Update::Snapshot { events } => {
+                drill = Drill::replay(runbook.clone(), &events);
+                continue;
             }
+            Update::Telemetry(Telemetry::Health(snapshot)) => {
+                *health.write().unwrap_or_else(PoisonError::into_inner) = Some(snapshot);
+                continue;
+            }
+            Update::Telemetry(_) => continue,
+        };
+        drill.apply(&event);
+        match &event.kind {
+            EventKind::Started {
+                target: Target::Step(id),
+            } => {
+                if let Some(Action::Copy(job)) = runbook.step(id).and_then(|s| s.action.as_ref()) {
+                    start_job(&hub, &drill, job, &health, &mut running);
+                }
+            }
+            EventKind::CopyControlled { job, control } => {
+                if let Some(tx) = running.get(job) {
+                    // A job that already ended has dropped its receiver: nothing to obey.
+                    let _ = tx.send(engine_control(*control)).await;
+                }
+            }
+            _ => {}
         }
     }
+}
+
+/// Starts `job` once, handing it the coordinator's standing orders (pause, rate).
+fn start_job(
+    hub: &HubHandle,
+    drill: &Drill,
+    job: &str,
+    health: &LatestHealth,
+    running: &mut BTreeMap<String, mpsc::Sender<CopyControl>>,
+) {
+    if running.contains_key(job) {
+        return;
+    }
+    let (control_tx, control_rx) = mpsc::channel(16);
+    if let Some(orders) = drill.state().copy_controls.get(job) {
+        for control in standing_orders(orders) {
+            // The channel is fresh and larger than the orders: this cannot fail.
+            let _ = control_tx.try_send(control);
+        }
+    }
+    running.insert(job.to_string(), control_tx);
+    tokio::spawn(run_job(
+        hub.clone(),
+        job.to_string(),
+        health.clone(),
+        control_rx,
+    ));
+}
+
+fn engine_control(command: CopyCommand) -> CopyControl {
+    match command {
+        CopyCommand::Pause => CopyControl::Pause,
+        CopyCommand::Resume => CopyControl::Resume,
+        CopyCommand::SetRate { rows_per_sec } => CopyControl::SetRateLimit(rows_per_sec),
+    }
+}
+
+/// What a (re)started copy must obey from the journal: a pause, a rate the coordinator set.
+fn standing_orders(orders: &CopyControls) -> Vec<CopyControl> {
+    let mut out = Vec::new();
+    if let Some(rate) = orders.rate_limit {
+        out.push(CopyControl::SetRateLimit(rate));
+    }
+    if orders.paused {
+        out.push(CopyControl::Pause);
+    }
+    out
 }
 
 /// The latest health snapshot, read by the throttle's `probe` rules.
@@ -68,8 +132,13 @@ fn probe_hook(health: LatestHealth) -> ProbeHook {
     })
 }
 
-async fn run_job(hub: HubHandle, job: String, health: LatestHealth) {
-    let outcome = copy_job(&hub, &job, health).await;
+async fn run_job(
+    hub: HubHandle,
+    job: String,
+    health: LatestHealth,
+    control_rx: mpsc::Receiver<CopyControl>,
+) {
+    let outcome = copy_job(&hub, &job, health, control_rx).await;
     let (holds, detail) = match outcome {
         Ok(detail) => (true, detail),
         Err(e) => (false, format!("copy failed: {e:#}")),
@@ -87,15 +156,18 @@ async fn run_job(hub: HubHandle, job: String, health: LatestHealth) {
     }
 }
 
-async fn copy_job(hub: &HubHandle, job: &str, health: LatestHealth) -> anyhow::Result<String> {
+async fn copy_job(
+    hub: &HubHandle,
+    job: &str,
+    health: LatestHealth,
+    control_rx: mpsc::Receiver<CopyControl>,
+) -> anyhow::Result<String> {
     let runbook = hub.runbook().clone();
     let spec = runbook
         .copies
         .iter()
         .find(|c| c.name == job)
         .ok_or_else(|| anyhow::anyhow!("no [[copy]] named `{job}`"))?;
-    // The control channel stays open while the copy runs.
-    let (_control, control_rx) = mpsc::channel(4);
     let (progress_tx, mut progress_rx) = mpsc::channel::<CopyProgress>(16);
     let forward = {
         let hub = hub.clone();

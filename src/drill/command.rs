@@ -130,7 +130,9 @@ pub enum CopyCommand {
     Pause,
     Resume,
     /// A rows-per-second ceiling; `None` lifts it.
-    SetRate { rows_per_sec: Option<u64> },
+    SetRate {
+        rows_per_sec: Option<u64>,
+    },
 }
 
 impl std::fmt::Display for CopyCommand {

@@ -28,7 +28,7 @@ pub use feed::{CommandReply, CommandRequest, CommandSink, SinkError, Update};
 pub use rejection::{Rejection, RejectionKind};
 pub use role::Role;
 pub use state::{
-    CopyControls, DrillState, EvidenceState, GateVote, LogEntry, Note, RequiredEvidence, RollbackState,
-    RollbackTask, StepState, StepStatus, Vote,
+    CopyControls, DrillState, EvidenceState, GateVote, LogEntry, Note, RequiredEvidence,
+    RollbackState, RollbackTask, StepState, StepStatus, Vote,
 };
 pub use timing::Timing;

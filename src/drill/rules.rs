@@ -394,16 +394,27 @@ impl<'a> Ctx<'a> {
     }
 
     fn copy_control(&self, job: &str, control: CopyCommand) -> Result<Vec<EventKind>, Rejection> {
-        let spec = self.rb.copies.iter().find(|c| c.name == job).ok_or_else(|| {
-            Rejection::unknown(format!("there is no [[copy]] named `{job}` in this runbook"))
-        })?;
+        let spec = self
+            .rb
+            .copies
+            .iter()
+            .find(|c| c.name == job)
+            .ok_or_else(|| {
+                Rejection::unknown(format!(
+                    "there is no [[copy]] named `{job}` in this runbook"
+                ))
+            })?;
         if spec.engine == CopyEngine::External {
             return Err(Rejection::invalid(format!(
                 "copy `{job}` runs on an external engine: warroom only follows it, \
                  pause or limit it where it runs"
             )));
         }
-        if control == (CopyCommand::SetRate { rows_per_sec: Some(0) }) {
+        if control
+            == (CopyCommand::SetRate {
+                rows_per_sec: Some(0),
+            })
+        {
             return Err(Rejection::invalid(
                 "a rate limit of 0 rows/s would stop the copy: pause it instead",
             ));
@@ -414,7 +425,11 @@ impl<'a> Ctx<'a> {
         }])
     }
 
-    fn accept_evidence(&self, evidence: &Evidence, note: &str) -> Result<Vec<EventKind>, Rejection> {
+    fn accept_evidence(
+        &self,
+        evidence: &Evidence,
+        note: &str,
+    ) -> Result<Vec<EventKind>, Rejection> {
         if self.st.evidence.get(evidence).is_some_and(|e| e.holds) {
             return Err(Rejection::wrong_state(format!(
                 "evidence {evidence} already holds: there is nothing to accept"

@@ -69,6 +69,10 @@ pub struct App {
     /// The selection follows the step that needs attention as updates arrive, until the
     /// operator moves it (then `g`/`:goto` keep it where they put it).
     pub follow: bool,
+    /// Selected job in the copy panel (index into `runbook.copies`).
+    pub copy_selected: usize,
+    /// Selected job in the recon panel (index into `runbook.recons`).
+    pub recon_selected: usize,
     /// The operator's local time zone for the header (fixed at start; tests set UTC).
     pub local_offset: chrono::FixedOffset,
 }
@@ -104,6 +108,8 @@ impl App {
             theme: Theme::from_env(),
             log_scroll: 0,
             follow: true,
+            copy_selected: 0,
+            recon_selected: 0,
             local_offset: *chrono::Local::now().offset(),
         };
         app.follow_current();
@@ -255,6 +261,12 @@ impl App {
     /// The command `action` would send on the selected step (reasons left as a placeholder
     /// for the permission check), or `None` if it has no meaning there.
     fn probe(&self, action: Action) -> Option<CommandKind> {
+        if matches!(
+            action,
+            Action::PauseCopy | Action::CopyRate | Action::ApplyFix | Action::AcceptEvidence
+        ) {
+            return self.job_probe(action);
+        }
         let (target, idx) = self.selected_target()?;
         let step = &self.runbook.steps[idx];
         let forward = matches!(target, Target::Step(_));
@@ -394,6 +406,13 @@ impl App {
             }
             Action::Top if self.focus == PanelKind::Log => self.log_scroll = usize::MAX / 2,
             Action::Bottom if self.focus == PanelKind::Log => self.log_scroll = 0,
+            Action::Up | Action::Down
+                if matches!(self.focus, PanelKind::Copy | PanelKind::Recon) =>
+            {
+                self.move_job_selection(action == Action::Down);
+            }
+            Action::Top | Action::Bottom
+                if matches!(self.focus, PanelKind::Copy | PanelKind::Recon) => {}
             Action::Up | Action::Down | Action::Top | Action::Bottom if self.follow => {
                 self.follow = false;
                 return self.act(action, now);
@@ -451,6 +470,9 @@ impl App {
                     self.set_layout(&next, now);
                     self.flash_msg(format!("layout: {next}"), Tone::Info, now);
                 }
+            }
+            Action::PauseCopy | Action::CopyRate | Action::ApplyFix | Action::AcceptEvidence => {
+                self.ask_job(action)
             }
             _ => self.ask(action, now),
         }
@@ -590,7 +612,7 @@ impl App {
                         input,
                     });
                 }
-                KeyCode::Enter => self.reason_given(for_, input.trim().to_string(), &capacity),
+                KeyCode::Enter => self.reason_given(for_, input.trim().to_string(), &capacity, now),
                 KeyCode::Backspace => {
                     input.pop();
                     self.modals.push(Modal::Reason {
@@ -655,9 +677,18 @@ impl App {
         Vec::new()
     }
 
-    fn reason_given(&mut self, for_: ReasonFor, reason: String, capacity: &str) {
+    fn reason_given(
+        &mut self,
+        for_: ReasonFor,
+        reason: String,
+        capacity: &str,
+        now: DateTime<Utc>,
+    ) {
         let by = self.operator.clone();
         let (verb, what, kind) = match for_ {
+            ReasonFor::CopyRate(_) | ReasonFor::Accept(_) => {
+                return self.job_input_given(for_, reason, now);
+            }
             ReasonFor::Fail(target) => (
                 "Fail",
                 target.to_string(),

@@ -42,6 +42,10 @@ pub enum Action {
     NoGo,
     Note,
     Rollback,
+    PauseCopy,
+    CopyRate,
+    AcceptEvidence,
+    ApplyFix,
 }
 
 /// Where an action is offered.
@@ -53,10 +57,13 @@ pub enum Scope {
     List,
     /// On the selected step (runbook or step panel focused).
     Step,
+    /// On the selected copy or recon job: the job panel's selection, or the selected
+    /// step's action.
+    Job,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 26] = [
         Action::Up,
         Action::Down,
         Action::Top,
@@ -79,6 +86,10 @@ impl Action {
         Action::NoGo,
         Action::Note,
         Action::Rollback,
+        Action::PauseCopy,
+        Action::CopyRate,
+        Action::AcceptEvidence,
+        Action::ApplyFix,
     ];
 
     /// The name used in `keys.toml`.
@@ -106,6 +117,10 @@ impl Action {
             Action::NoGo => "no_go",
             Action::Note => "note",
             Action::Rollback => "rollback",
+            Action::PauseCopy => "pause_copy",
+            Action::CopyRate => "copy_rate",
+            Action::AcceptEvidence => "accept_evidence",
+            Action::ApplyFix => "apply_fix",
         }
     }
 
@@ -134,6 +149,10 @@ impl Action {
             Action::NoGo => "NO-GO",
             Action::Note => "note",
             Action::Rollback => "rollback",
+            Action::PauseCopy => "pause/resume copy",
+            Action::CopyRate => "copy rate",
+            Action::AcceptEvidence => "accept evidence",
+            Action::ApplyFix => "apply fix",
         }
     }
 
@@ -150,6 +169,10 @@ impl Action {
                 | Action::NoGo
                 | Action::Note
                 | Action::Rollback
+                | Action::PauseCopy
+                | Action::CopyRate
+                | Action::AcceptEvidence
+                | Action::ApplyFix
         )
     }
 
@@ -157,6 +180,7 @@ impl Action {
         match self {
             Action::Up | Action::Down | Action::Top | Action::Bottom => Scope::List,
             Action::Open => Scope::Step,
+            Action::PauseCopy | Action::CopyRate | Action::ApplyFix => Scope::Job,
             a if a.changes_drill() => Scope::Step,
             _ => Scope::Global,
         }
@@ -168,6 +192,10 @@ impl Action {
             Scope::Global => true,
             Scope::List => focus.focusable(),
             Scope::Step => matches!(focus, PanelKind::Runbook | PanelKind::Step),
+            Scope::Job => matches!(
+                focus,
+                PanelKind::Runbook | PanelKind::Step | PanelKind::Copy | PanelKind::Recon
+            ),
         }
     }
 
@@ -199,6 +227,10 @@ impl Action {
             Action::NoGo => &["n"],
             Action::Note => &["N"],
             Action::Rollback => &["R"],
+            Action::PauseCopy => &["p"],
+            Action::CopyRate => &["r"],
+            Action::AcceptEvidence => &["A"],
+            Action::ApplyFix => &["F"],
         }
     }
 }

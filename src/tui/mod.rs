@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod event_loop;
+mod jobs;
 pub mod keymap;
 pub mod layout;
 pub mod modal;

@@ -2,7 +2,7 @@
 //! code (y/N, Enter, Esc), not in the key map: a rebinding cannot skip a confirmation.
 
 use crate::drill::{Command, Target};
-use crate::runbook::StepId;
+use crate::runbook::{Evidence, StepId};
 
 /// What a typed reason is for.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +12,10 @@ pub enum ReasonFor {
     NoGo(StepId),
     Note(Option<StepId>),
     Rollback(StepId),
+    /// A rows-per-second limit for a copy job (or `off`).
+    CopyRate(String),
+    /// The coordinator's note accepting evidence that does not hold.
+    Accept(Evidence),
 }
 
 #[derive(Debug, Clone, PartialEq)]

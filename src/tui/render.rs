@@ -136,6 +136,10 @@ fn draw_modal(app: &App, modal: &Modal, now: DateTime<Utc>, area: Rect, buf: &mu
                 ReasonFor::Note(Some(s)) => format!("Note on `{s}`:"),
                 ReasonFor::Note(None) => "Note on the drill:".into(),
                 ReasonFor::Rollback(s) => format!("Why roll back from `{s}`?"),
+                ReasonFor::CopyRate(job) => {
+                    format!("Rows per second for copy `{job}` (5000, 5k; `off` lifts the limit):")
+                }
+                ReasonFor::Accept(e) => format!("Why accept {e} although it does not hold?"),
             };
             (
                 format!("{} ({capacity})", app.operator),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::drill::telemetry::copy::CopyProgress;
 use crate::drill::telemetry::health::HealthSnapshot;
@@ -21,7 +21,12 @@ pub struct Replica {
     pub health: Option<HealthSnapshot>,
     /// The latest progress of each copy job, by job name.
     pub copies: BTreeMap<String, CopyProgress>,
+    /// Recent rows/s readings of each copy job, oldest first (for the sparkline).
+    pub copy_rates: BTreeMap<String, VecDeque<f64>>,
 }
+
+/// How many throughput readings the copy sparkline keeps.
+const RATE_HISTORY: usize = 120;
 
 impl Replica {
     pub fn new(runbook: Arc<Runbook>, events: &[Event]) -> Replica {
@@ -30,6 +35,7 @@ impl Replica {
             out_of_sync: false,
             health: None,
             copies: BTreeMap::new(),
+            copy_rates: BTreeMap::new(),
         }
     }
 
@@ -46,6 +52,11 @@ impl Replica {
                 true
             }
             Update::Telemetry(Telemetry::Copy(progress)) => {
+                let rates = self.copy_rates.entry(progress.job.clone()).or_default();
+                if rates.len() == RATE_HISTORY {
+                    rates.pop_front();
+                }
+                rates.push_back(progress.rows_per_sec_now);
                 self.copies.insert(progress.job.clone(), progress.clone());
                 true
             }

@@ -6,13 +6,17 @@ const RUNBOOK: &str = r#"
 [runbook]
 name = "controls"
 coordinator = "coord"
+kind = "drill"
 
 [people.coord]
 name = "C"
+role = "DBA"
 [people.alice]
 name = "A"
+role = "DBA"
 [people.bob]
 name = "B"
+role = "DBA"
 
 [connections.src]
 url = "sqlite:///tmp/a.db"
@@ -69,20 +73,33 @@ fn only_the_coordinator_controls_a_copy_and_the_state_keeps_the_orders() {
     assert!(r.reason.contains("no [[copy]] named `nope`"), "{r}");
     let r = h.no(
         "coord",
-        control("orders", CopyCommand::SetRate { rows_per_sec: Some(0) }),
+        control(
+            "orders",
+            CopyCommand::SetRate {
+                rows_per_sec: Some(0),
+            },
+        ),
     );
     assert!(r.reason.contains("pause it instead"), "{r}");
 
     h.ok("coord", control("orders", CopyCommand::Pause));
     h.ok(
         "coord",
-        control("orders", CopyCommand::SetRate { rows_per_sec: Some(5000) }),
+        control(
+            "orders",
+            CopyCommand::SetRate {
+                rows_per_sec: Some(5000),
+            },
+        ),
     );
     let c = &h.drill.state().copy_controls["orders"];
     assert!(c.paused);
     assert_eq!(c.rate_limit, Some(Some(5000)));
     h.ok("coord", control("orders", CopyCommand::Resume));
-    h.ok("coord", control("orders", CopyCommand::SetRate { rows_per_sec: None }));
+    h.ok(
+        "coord",
+        control("orders", CopyCommand::SetRate { rows_per_sec: None }),
+    );
     let c = &h.drill.state().copy_controls["orders"];
     assert!(!c.paused);
     assert_eq!(c.rate_limit, Some(None));
@@ -100,7 +117,9 @@ fn accepted_evidence_lets_the_step_be_signed_off_and_says_who_accepted() {
     let recon = Evidence::ReconClean("orders".into());
     h.ok("alice", start("verify"));
     h.ok("system", evidence(recon.clone(), false));
-    let r = h.no("alice", done("verify"));
+    h.ok("alice", done("verify"));
+    // The recon action makes `recon:orders` the step's own evidence.
+    let r = h.no("bob", sign("verify"));
     assert!(r.reason.contains("recon:orders"), "{r}");
     let accept = |note: &str| CommandKind::AcceptEvidence {
         evidence: recon.clone(),
@@ -110,13 +129,19 @@ fn accepted_evidence_lets_the_step_be_signed_off_and_says_who_accepted() {
     assert!(r.reason.contains("only the coordinator"), "{r}");
     let r = h.no("coord", accept("  "));
     assert!(r.reason.contains("needs a reason"), "{r}");
-    h.ok("coord", accept("3 rows changed by the live app during the check"));
+    h.ok(
+        "coord",
+        accept("3 rows changed by the live app during the check"),
+    );
     let e = &h.drill.state().evidence[&recon];
     assert!(e.holds && e.accepted);
-    assert!(e.detail.starts_with("accepted by coord: 3 rows"), "{}", e.detail);
+    assert!(
+        e.detail.starts_with("accepted by coord: 3 rows"),
+        "{}",
+        e.detail
+    );
     let r = h.no("coord", accept("again"));
     assert!(r.reason.contains("already holds"), "{r}");
-    h.ok("alice", done("verify"));
     h.ok("bob", sign("verify"));
     assert_eq!(h.status("verify"), StepStatus::Done);
 }

@@ -154,7 +154,17 @@ impl Validator<'_, '_> {
         let gate = s.gate.as_ref().is_some_and(|g| *g.get_ref());
         let irreversible = s.irreversible.as_ref().is_some_and(|g| *g.get_ref());
         let approvers = self.approvers(s, gate, &what);
-        let requires = self.requires(&s.requires, &what);
+        let mut requires = self.requires(&s.requires, &what);
+        // A copy or recon action is the step's own evidence: the step cannot be done
+        // before its copy finished or while its recon has mismatches.
+        let implied = match &action {
+            Some(Action::Copy(job)) => Some(Evidence::CopyDone(job.clone())),
+            Some(Action::Recon(job)) => Some(Evidence::ReconClean(job.clone())),
+            _ => None,
+        };
+        if let Some(e) = implied.filter(|e| !requires.contains(e)) {
+            requires.push(e);
+        }
         if gate && requires.is_empty() && action.is_none() {
             if let Some(g) = &s.gate {
                 self.warning(

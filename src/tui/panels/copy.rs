@@ -22,7 +22,8 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
         ));
     }
     let width = usize::from(area.width.saturating_sub(2)).max(10);
-    for spec in &app.runbook.copies {
+    for (i, spec) in app.runbook.copies.iter().enumerate() {
+        let first = lines.len();
         match app.replica.copies.get(&spec.name) {
             Some(progress) => lines.extend(job_lines(app, progress, width)),
             None => lines.push(Line::styled(
@@ -33,8 +34,41 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
                 styled(app, Tone::Dim),
             )),
         }
+        if let Some(orders) = orders_line(app, &spec.name) {
+            lines.push(orders);
+        }
+        if app.focus == PanelKind::Copy && i == app.copy_selected {
+            if let Some(line) = lines.get_mut(first) {
+                line.spans
+                    .insert(0, Span::styled("▸ ", styled(app, Tone::Info)));
+            }
+        }
     }
     text_panel(app, PanelKind::Copy, "copy", lines, area, buf);
+}
+
+/// The coordinator's standing orders for a job, from the journal: "paused by the
+/// coordinator · limit 5.0k rows/s".
+fn orders_line(app: &App, job: &str) -> Option<Line<'static>> {
+    let orders = app.replica.drill.state().copy_controls.get(job)?;
+    let mut parts = Vec::new();
+    if orders.paused {
+        parts.push("PAUSED by the coordinator (p resumes)".to_string());
+    }
+    match orders.rate_limit {
+        Some(Some(r)) => parts.push(format!("limit {} rows/s", human(r as f64))),
+        Some(None) => parts.push("no rate limit".to_string()),
+        None => {}
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let tone = if orders.paused {
+        Tone::Warn
+    } else {
+        Tone::Info
+    };
+    Some(Line::styled(parts.join(" · "), styled(app, tone)))
 }
 
 fn human(n: f64) -> String {
@@ -86,6 +120,19 @@ fn job_lines(app: &App, p: &CopyProgress, width: usize) -> Vec<Line<'static>> {
             "░".repeat(bar_width - filled),
             share * 100.0
         )));
+    }
+    if let Some(rates) = app.replica.copy_rates.get(&p.job).filter(|r| r.len() > 1) {
+        let values: Vec<f64> = rates.iter().copied().collect();
+        let limit = p
+            .rate_limit
+            .map_or(String::new(), |r| format!("  limit {}/s", human(r as f64)));
+        lines.push(Line::styled(
+            format!(
+                "rows/s {}{limit}",
+                super::spark::bars(&values, width.saturating_sub(24).max(8))
+            ),
+            styled(app, Tone::Info),
+        ));
     }
     let throttle = match p.throttle.state {
         ThrottleState::Free => None,

@@ -58,6 +58,9 @@ pub fn describe(kind: &EventKind) -> String {
             )
         }
         EventKind::DrillEnded => "ended the drill".into(),
+        EventKind::CopyControlled { .. }
+        | EventKind::EvidenceAccepted { .. }
+        | EventKind::FixApproved { .. } => kind.describe(),
     }
 }
 

@@ -55,7 +55,12 @@ impl PanelKind {
     pub fn focusable(self) -> bool {
         matches!(
             self,
-            PanelKind::Runbook | PanelKind::Step | PanelKind::Log | PanelKind::People
+            PanelKind::Runbook
+                | PanelKind::Step
+                | PanelKind::Log
+                | PanelKind::People
+                | PanelKind::Copy
+                | PanelKind::Recon
         )
     }
 }

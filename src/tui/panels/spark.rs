@@ -33,6 +33,27 @@ pub fn cells(history: &[HistoryPoint], width: usize) -> Vec<(char, Tone)> {
     out
 }
 
+/// The last `width` values as bars scaled from zero to the window's maximum (for rates,
+/// where zero means stalled), left-padded with blanks.
+pub fn bars(values: &[f64], width: usize) -> String {
+    let start = values.len().saturating_sub(width);
+    let window = &values[start..];
+    let hi = window
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, f64::max);
+    let mut out = " ".repeat(width - window.len());
+    out.extend(window.iter().map(|v| {
+        if !v.is_finite() || hi <= 0.0 {
+            BLOCKS[0]
+        } else {
+            BLOCKS[((v.max(0.0) / hi) * 7.0).round().min(7.0) as usize]
+        }
+    }));
+    out
+}
+
 fn tone(status: ProbeStatus) -> Tone {
     match status {
         ProbeStatus::Ok => Tone::Good,

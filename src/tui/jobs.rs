@@ -1,0 +1,261 @@
+//! The coordinator's controls over running jobs: pause, resume and rate-limit a copy,
+//! approve a recon's fix SQL, accept evidence that does not hold. Each one is a journaled
+//! command behind a confirmation, like every other change to the drill.
+
+use chrono::{DateTime, Utc};
+
+use super::app::App;
+use super::keymap::Action;
+use super::modal::{Modal, ReasonFor};
+use super::panels::PanelKind;
+use crate::drill::{Command, CommandKind, CopyCommand};
+use crate::runbook::{Action as StepAction, CopyEngine, Evidence};
+
+impl App {
+    /// The copy job the job keys act on: the copy panel's selection, or the selected
+    /// step's copy action. External copies are only followed, never controlled.
+    pub fn selected_copy(&self) -> Option<String> {
+        let name = match self.focus {
+            PanelKind::Copy => self.runbook.copies.get(self.copy_selected)?.name.clone(),
+            _ => match self.selected_step_action()? {
+                StepAction::Copy(job) => job.clone(),
+                _ => return None,
+            },
+        };
+        let spec = self.runbook.copies.iter().find(|c| c.name == name)?;
+        (spec.engine == CopyEngine::Native).then_some(name)
+    }
+
+    /// The recon job the job keys act on: the recon panel's selection, or the selected
+    /// step's recon action.
+    pub fn selected_recon(&self) -> Option<String> {
+        match self.focus {
+            PanelKind::Recon => Some(self.runbook.recons.get(self.recon_selected)?.name.clone()),
+            _ => match self.selected_step_action()? {
+                StepAction::Recon(job) => Some(job.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    fn selected_step_action(&self) -> Option<&StepAction> {
+        if !matches!(self.focus, PanelKind::Runbook | PanelKind::Step) {
+            return None;
+        }
+        let (_, idx) = self.selected_target()?;
+        self.runbook.steps.get(idx)?.action.as_ref()
+    }
+
+    /// The first evidence the selected step requires that does not hold.
+    fn missing_evidence(&self) -> Option<Evidence> {
+        let (_, idx) = self.selected_target()?;
+        self.replica
+            .drill
+            .state()
+            .steps
+            .get(idx)?
+            .missing_evidence()
+            .cloned()
+    }
+
+    /// The command a job action would send now (placeholders where the operator still has
+    /// to type something), or `None` when it has no meaning here.
+    pub(super) fn job_probe(&self, action: Action) -> Option<CommandKind> {
+        let st = self.replica.drill.state();
+        match action {
+            Action::PauseCopy => {
+                let job = self.selected_copy()?;
+                let paused = st.copy_controls.get(&job).is_some_and(|c| c.paused);
+                let control = if paused {
+                    CopyCommand::Resume
+                } else {
+                    CopyCommand::Pause
+                };
+                Some(CommandKind::CopyControl { job, control })
+            }
+            Action::CopyRate => Some(CommandKind::CopyControl {
+                job: self.selected_copy()?,
+                control: CopyCommand::SetRate {
+                    rows_per_sec: Some(1),
+                },
+            }),
+            Action::ApplyFix => {
+                let recon = self.selected_recon()?;
+                // Only once the recon has reported mismatches.
+                let evidence = Evidence::ReconClean(recon.clone());
+                st.evidence
+                    .get(&evidence)
+                    .filter(|e| !e.holds)
+                    .map(|_| CommandKind::ApproveFix { recon })
+            }
+            Action::AcceptEvidence => {
+                if !matches!(self.focus, PanelKind::Runbook | PanelKind::Step) {
+                    return None;
+                }
+                Some(CommandKind::AcceptEvidence {
+                    evidence: self.missing_evidence()?,
+                    note: "…".into(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Opens the confirmation (or the input) for a job action.
+    pub(super) fn ask_job(&mut self, action: Action) {
+        let Some(kind) = self.job_probe(action) else {
+            return;
+        };
+        let by = self.operator.clone();
+        let question = match &kind {
+            CommandKind::CopyControl {
+                job,
+                control: CopyCommand::SetRate { .. },
+            } => {
+                self.modals.push(Modal::Reason {
+                    for_: ReasonFor::CopyRate(job.clone()),
+                    capacity: "coordinator".into(),
+                    input: String::new(),
+                });
+                return;
+            }
+            CommandKind::AcceptEvidence { evidence, .. } => {
+                self.modals.push(Modal::Reason {
+                    for_: ReasonFor::Accept(evidence.clone()),
+                    capacity: "coordinator".into(),
+                    input: String::new(),
+                });
+                return;
+            }
+            CommandKind::CopyControl { job, control } => {
+                let verb = match control {
+                    CopyCommand::Pause => "Pause",
+                    _ => "Resume",
+                };
+                format!("{verb} copy `{job}` as {by} (coordinator)?")
+            }
+            CommandKind::ApproveFix { recon } => {
+                let target = self
+                    .runbook
+                    .recons
+                    .iter()
+                    .find(|r| &r.name == recon)
+                    .map(|r| format!("{}.{}", r.target, r.target_table))
+                    .unwrap_or_default();
+                format!(
+                    "Apply the fix SQL of recon `{recon}` to {target} as {by} (coordinator)? \
+                     It changes rows on the target; a re-check follows."
+                )
+            }
+            _ => return,
+        };
+        self.modals.push(Modal::Confirm {
+            question,
+            command: Command { by, kind },
+        });
+    }
+
+    /// A typed rate (`5000`, `5k`, `off`) or acceptance note, on to the confirmation.
+    /// A rate that does not parse keeps the input open and says why.
+    pub(super) fn job_input_given(&mut self, for_: ReasonFor, input: String, now: DateTime<Utc>) {
+        let by = self.operator.clone();
+        let (question, kind) = match &for_ {
+            ReasonFor::CopyRate(job) => match parse_rate(&input) {
+                Ok(rows_per_sec) => (
+                    match rows_per_sec {
+                        Some(r) => {
+                            format!("Limit copy `{job}` to {r} rows/s as {by} (coordinator)?")
+                        }
+                        None => {
+                            format!("Lift the rate limit of copy `{job}` as {by} (coordinator)?")
+                        }
+                    },
+                    CommandKind::CopyControl {
+                        job: job.clone(),
+                        control: CopyCommand::SetRate { rows_per_sec },
+                    },
+                ),
+                Err(why) => {
+                    self.flash_msg(why, super::theme::Tone::Bad, now);
+                    self.modals.push(Modal::Reason {
+                        for_,
+                        capacity: "coordinator".into(),
+                        input,
+                    });
+                    return;
+                }
+            },
+            ReasonFor::Accept(evidence) => (
+                format!(
+                    "Accept evidence {evidence} although it does not hold, as {by} \
+                     (coordinator), noting \"{input}\"?"
+                ),
+                CommandKind::AcceptEvidence {
+                    evidence: evidence.clone(),
+                    note: input,
+                },
+            ),
+            _ => return,
+        };
+        self.modals.push(Modal::Confirm {
+            question,
+            command: Command { by, kind },
+        });
+    }
+
+    /// Moves the copy or recon panel's selection.
+    pub(super) fn move_job_selection(&mut self, down: bool) -> bool {
+        let (selected, len) = match self.focus {
+            PanelKind::Copy => (&mut self.copy_selected, self.runbook.copies.len()),
+            PanelKind::Recon => (&mut self.recon_selected, self.runbook.recons.len()),
+            _ => return false,
+        };
+        *selected = if down {
+            (*selected + 1).min(len.saturating_sub(1))
+        } else {
+            selected.saturating_sub(1)
+        };
+        true
+    }
+}
+
+/// `5000`, `5k`, `2.5k`, `1M` rows/s; `off`, `none` or `-` lifts the limit.
+pub fn parse_rate(input: &str) -> Result<Option<u64>, String> {
+    let text = input.trim().to_lowercase();
+    if matches!(text.as_str(), "off" | "none" | "-" | "unlimited") {
+        return Ok(None);
+    }
+    let text = text.trim_end_matches("/s").trim_end_matches("rows").trim();
+    let (number, scale) = match text.strip_suffix('k') {
+        Some(n) => (n, 1e3),
+        None => match text.strip_suffix('m') {
+            Some(n) => (n, 1e6),
+            None => (text, 1.0),
+        },
+    };
+    let bad = || format!("`{input}` is not a rate: type rows per second (5000, 5k) or `off`");
+    let value: f64 = number.trim().parse().map_err(|_| bad())?;
+    let rows = (value * scale).round();
+    if !rows.is_finite() || rows < 1.0 {
+        return Err(format!(
+            "`{input}` would stop the copy: pause it with `p` instead, or type `off` to lift the limit"
+        ));
+    }
+    Ok(Some(rows as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_rate;
+
+    #[test]
+    fn rates_parse_with_suffixes_and_off() {
+        assert_eq!(parse_rate("5000"), Ok(Some(5000)));
+        assert_eq!(parse_rate(" 2.5k "), Ok(Some(2500)));
+        assert_eq!(parse_rate("1M"), Ok(Some(1_000_000)));
+        assert_eq!(parse_rate("800 rows/s"), Ok(Some(800)));
+        assert_eq!(parse_rate("off"), Ok(None));
+        assert!(parse_rate("0").is_err_and(|e| e.contains("pause it")));
+        assert!(parse_rate("fast").is_err_and(|e| e.contains("not a rate")));
+    }
+}
