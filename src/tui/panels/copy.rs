@@ -110,10 +110,7 @@ fn job_lines(app: &App, p: &CopyProgress, width: usize) -> Vec<Line<'static>> {
         let share = (p.rows_done as f64 / total as f64).clamp(0.0, 1.0);
         let bar_width = width.saturating_sub(16).max(4);
         let filled = (share * bar_width as f64).round() as usize;
-        let eta = p
-            .eta_secs()
-            .filter(|_| p.state != CopyState::Done)
-            .map_or(String::new(), |s| format!("  ETA {}", clock(s)));
+        let eta = eta_text(p);
         lines.push(Line::raw(format!(
             "{}{} {:>3.0}%{eta}",
             "█".repeat(filled),
@@ -175,6 +172,28 @@ fn job_lines(app: &App, p: &CopyProgress, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
+/// "ETA 04:10", "ETA 04:10 (12% throttled)" or "ETA: paused". The average pace already
+/// includes the time spent throttled, so the ETA assumes the source stays as throttled as
+/// it has been; the share says how much that weighs.
+fn eta_text(p: &CopyProgress) -> String {
+    match p.state {
+        CopyState::Done | CopyState::Failed | CopyState::Cancelled => String::new(),
+        CopyState::Paused => "  ETA: paused".to_string(),
+        _ => p.eta_secs().map_or(String::new(), |s| {
+            let share = if p.elapsed_secs > 0.0 {
+                p.throttled_secs / p.elapsed_secs
+            } else {
+                0.0
+            };
+            if share >= 0.01 {
+                format!("  ETA {} ({:.0}% throttled)", clock(s), share * 100.0)
+            } else {
+                format!("  ETA {}", clock(s))
+            }
+        }),
+    }
+}
+
 fn clock(secs: f64) -> String {
     crate::runbook::duration::clock(std::time::Duration::from_secs_f64(secs.max(0.0)))
 }
@@ -228,6 +247,11 @@ mod tests {
             "{text:?}"
         );
         assert!(text[1].contains(" 50%  ETA 00:02"), "{text:?}");
+        let mut throttled = progress(CopyState::Throttled, 10_000);
+        throttled.throttled_secs = 1.0;
+        assert!(job_lines_for(&throttled)[1].contains("ETA 00:02 (40% throttled)"));
+        let paused = job_lines_for(&progress(CopyState::Paused, 10_000));
+        assert!(paused[1].ends_with("ETA: paused"), "{paused:?}");
         assert!(text[2].contains("PAUSED by throttle: source latency 250ms > 100ms"));
         assert!(text[3].contains("retries 2  connection reset"));
         assert_eq!(text[4], "chunks █▒");
