@@ -219,7 +219,7 @@ fn main() -> Res<()> {
     maria("TRUNCATE dst.payments")?;
     sh("rm -rf /tmp/warroom-bench-dump")?;
     let (dump, _) = sh(
-        "mydumper -h 127.0.0.1 -u root -B src -T src.payments -t 2 -r 100000 -o /tmp/warroom-bench-dump",
+        "mydumper -h 127.0.0.1 -u root -B src -T payments -t 2 -r 100000 -o /tmp/warroom-bench-dump",
     )?;
     let (load_s, _) =
         sh("myloader -h 127.0.0.1 -u root -d /tmp/warroom-bench-dump -s src -B dst -t 2 -o")?;

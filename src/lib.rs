@@ -4,6 +4,7 @@
 //! the durable log of it, `hub` the one owner of drill state, `line` the line-mode
 //! command syntax, `cli` the command-line edge.
 
+pub mod actions;
 pub mod cli;
 pub mod copy;
 pub mod db;

@@ -138,8 +138,9 @@ fn evidence(arg: &str) -> Result<Evidence, String> {
         Some(("copy", name)) if !name.is_empty() => Ok(Evidence::CopyDone(name.to_string())),
         Some(("recon", name)) if !name.is_empty() => Ok(Evidence::ReconClean(name.to_string())),
         Some(("probe", name)) if !name.is_empty() => Ok(Evidence::ProbeGreen(name.to_string())),
+        Some(("action", step)) if !step.is_empty() => Ok(Evidence::Action(step.to_string())),
         _ => Err(format!(
-            "`{arg}` is not evidence: write copy:NAME, recon:NAME or probe:NAME"
+            "`{arg}` is not evidence: write copy:NAME, recon:NAME, probe:NAME or action:STEP"
         )),
     }
 }

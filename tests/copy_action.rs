@@ -2,6 +2,8 @@
 //! A step whose action is a copy runs that copy when it starts: progress reaches the
 //! console as telemetry and the finished copy is journaled as evidence.
 
+mod support;
+
 use std::time::Duration;
 
 use warroom::cli::run::open_session;
@@ -21,32 +23,18 @@ async fn starting_the_backfill_step_copies_the_rows_and_records_evidence() {
         .unwrap()
         .runbook;
     let journal = dir.path().join("j.db");
-    let session = open_session(runbook, None, None, Some(&journal))
+    let session = open_session(runbook, None, None, Some(&journal), false)
         .await
         .unwrap();
     let (_, mut updates) = warroom::hub::follow(&session.hub).await.unwrap();
     let sink = session.hub.sink();
     let casey = Actor::Person("casey".into());
-    for step in ["announce", "source-healthy", "target-empty"] {
-        for kind in [
-            CommandKind::Start {
-                target: Target::Step(step.into()),
-            },
-            CommandKind::Done {
-                target: Target::Step(step.into()),
-            },
-            CommandKind::SignOff {
-                target: Target::Step(step.into()),
-            },
-        ] {
-            sink.send(Command {
-                by: casey.clone(),
-                kind,
-            })
-            .await
-            .unwrap();
-        }
-    }
+    support::steps::finish_steps(
+        &sink,
+        "casey",
+        &["announce", "source-healthy", "target-empty"],
+    )
+    .await;
     sink.send(Command {
         by: casey.clone(),
         kind: CommandKind::Start {

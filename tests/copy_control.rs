@@ -3,6 +3,8 @@
 //! the step starts is obeyed from the first chunk, a pause stops new chunks, a resume and a
 //! lifted limit let it finish. Every order is journaled with who gave it.
 
+mod support;
+
 use std::time::Duration;
 
 use tokio::sync::broadcast::Receiver;
@@ -60,17 +62,18 @@ async fn coordinator_limits_pauses_and_resumes_a_running_copy() {
         .unwrap()
         .runbook;
     let journal = dir.path().join("j.db");
-    let session = open_session(runbook, None, None, Some(&journal))
+    let session = open_session(runbook, None, None, Some(&journal), false)
         .await
         .unwrap();
     let (_, mut updates) = warroom::hub::follow(&session.hub).await.unwrap();
     let sink = session.hub.sink();
-    for step in ["announce", "source-healthy", "target-empty"] {
-        let target = || Target::Step(step.into());
-        send(&sink, CommandKind::Start { target: target() }).await;
-        send(&sink, CommandKind::Done { target: target() }).await;
-        send(&sink, CommandKind::SignOff { target: target() }).await;
-    }
+    support::steps::finish_steps(
+        &sink,
+        "casey",
+        &["announce", "source-healthy", "target-empty"],
+    )
+    .await;
+
     // A standing order given before the copy starts.
     send(
         &sink,

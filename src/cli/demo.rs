@@ -43,7 +43,7 @@ pub async fn run(dir: Option<PathBuf>, line: bool, solo: bool, layout: &str) -> 
     let journal = _cleanup
         .is_none()
         .then(|| crate::journal::default_path(&dir, &loaded.runbook.meta.name, chrono::Utc::now()));
-    let session = open_session(loaded.runbook, None, None, journal.as_deref()).await?;
+    let session = open_session(loaded.runbook, None, None, journal.as_deref(), false).await?;
     if !solo {
         tokio::spawn(crew::run(
             session.hub.clone(),

@@ -32,6 +32,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         args.operator.as_deref(),
         args.resume.as_deref(),
         args.journal.as_deref(),
+        args.allow_shell,
     )
     .await?;
     if args.line {
@@ -69,6 +70,7 @@ pub async fn open_session(
     operator: Option<&str>,
     resume: Option<&Path>,
     journal_path: Option<&Path>,
+    allow_shell: bool,
 ) -> anyhow::Result<Session> {
     let operator = resolve_operator(&runbook, operator)?;
     let runbook = Arc::new(runbook);
@@ -92,6 +94,7 @@ pub async fn open_session(
     let hub = hub::spawn(runbook.clone(), journal, past, clock.clone());
     let health = health::feed::start(hub.clone(), clock.clone());
     tokio::spawn(crate::copy::feed::run_actions(hub.clone()));
+    tokio::spawn(crate::actions::feed::run_actions(hub.clone(), allow_shell));
     Ok(Session {
         runbook,
         journal_path: path,

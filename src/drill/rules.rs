@@ -640,5 +640,6 @@ fn wait_for(e: &Evidence) -> String {
         Evidence::CopyDone(n) => format!("let copy `{n}` finish"),
         Evidence::ReconClean(n) => format!("get recon `{n}` to zero mismatches"),
         Evidence::ProbeGreen(n) => format!("wait for probe `{n}` to turn green"),
+        Evidence::Action(step) => format!("get the check or command of `{step}` to succeed"),
     }
 }

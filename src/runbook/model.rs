@@ -146,6 +146,8 @@ pub enum Evidence {
     ReconClean(String),
     /// The named probe is green.
     ProbeGreen(String),
+    /// The SQL check or shell command of the step with this id succeeded.
+    Action(StepId),
 }
 
 impl std::fmt::Display for Evidence {
@@ -154,6 +156,7 @@ impl std::fmt::Display for Evidence {
             Evidence::CopyDone(n) => write!(f, "copy:{n}"),
             Evidence::ReconClean(n) => write!(f, "recon:{n}"),
             Evidence::ProbeGreen(n) => write!(f, "probe:{n}"),
+            Evidence::Action(step) => write!(f, "action:{step}"),
         }
     }
 }

@@ -1,4 +1,5 @@
 #![allow(dead_code)]
 pub mod prometheus;
 pub mod servers;
+pub mod steps;
 pub mod tmux;

@@ -155,12 +155,17 @@ impl Validator<'_, '_> {
         let irreversible = s.irreversible.as_ref().is_some_and(|g| *g.get_ref());
         let approvers = self.approvers(s, gate, &what);
         let mut requires = self.requires(&s.requires, &what);
-        // A copy or recon action is the step's own evidence: the step cannot be done
-        // before its copy finished or while its recon has mismatches.
+        // A step's action is its own evidence: it cannot be signed off before its copy
+        // finished, while its recon has mismatches, its probe is not green, or its check or
+        // command has not succeeded.
         let implied = match &action {
             Some(Action::Copy(job)) => Some(Evidence::CopyDone(job.clone())),
             Some(Action::Recon(job)) => Some(Evidence::ReconClean(job.clone())),
-            _ => None,
+            Some(Action::Check(Check::Probe(probe))) => Some(Evidence::ProbeGreen(probe.clone())),
+            Some(Action::Check(Check::Sql { .. }) | Action::Shell(_)) => {
+                Some(Evidence::Action(id.clone()))
+            }
+            None => None,
         };
         if let Some(e) = implied.filter(|e| !requires.contains(e)) {
             requires.push(e);
@@ -244,7 +249,10 @@ impl Validator<'_, '_> {
             match evidence {
                 Some((kind, e)) => {
                     let name = match &e {
-                        Evidence::CopyDone(n) | Evidence::ReconClean(n) | Evidence::ProbeGreen(n) => n,
+                        Evidence::CopyDone(n)
+                        | Evidence::ReconClean(n)
+                        | Evidence::ProbeGreen(n)
+                        | Evidence::Action(n) => n,
                     };
                     self.job(kind, &Spanned::new(r.span(), name.clone()), &format!("`requires` of {what}"));
                     if !out.contains(&e) {

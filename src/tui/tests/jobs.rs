@@ -36,11 +36,12 @@ fn at_recon_with_mismatches(rb: &Arc<Runbook>) -> Vec<Event> {
     for id in ["announce", "source-healthy", "target-empty", "backfill"] {
         exec(who("casey"), CommandKind::Start { target: t(id) });
         exec(who("casey"), CommandKind::Done { target: t(id) });
-        if id == "backfill" {
+        // The engines report each step's evidence (copy done, probe green, check held).
+        for evidence in rb.step(id).map(|s| s.requires.clone()).unwrap_or_default() {
             exec(
                 Actor::System,
                 CommandKind::RecordEvidence {
-                    evidence: Evidence::CopyDone("orders".into()),
+                    evidence,
                     holds: true,
                     detail: String::new(),
                 },

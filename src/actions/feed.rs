@@ -1,0 +1,161 @@
+//! Runs SQL checks and shell commands of steps as they start. A check is re-run every few
+//! seconds while its step is active until it holds (so "wait until the target is empty"
+//! reads naturally); a command runs once. Both report `action:STEP` evidence.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::check::{run_sql_check, CheckOutcome};
+use super::shell::{run_shell, SHELL_TIMEOUT};
+use crate::drill::{Actor, Command, CommandKind, Drill, EventKind, Target, Update};
+use crate::hub::{self, HubHandle};
+use crate::runbook::{Action, Check, Evidence, Runbook, StepId};
+
+/// How long a check that does not hold waits before it runs again.
+pub const CHECK_RETRY: Duration = Duration::from_secs(5);
+
+/// Watches the drill and runs check and shell actions. Spawn it as a task; it ends with
+/// the hub. Shell commands run only when `allow_shell`.
+pub async fn run_actions(hub: HubHandle, allow_shell: bool) {
+    let Ok((events, mut updates)) = hub::follow(&hub).await else {
+        return;
+    };
+    let runbook = hub.runbook().clone();
+    let mut drill = Drill::replay(runbook.clone(), &events);
+    let mut checks: BTreeMap<StepId, watch::Sender<bool>> = BTreeMap::new();
+    for step in &runbook.steps {
+        let active = drill
+            .state()
+            .step(&step.id)
+            .is_some_and(|s| s.status.is_active());
+        let evidence = drill
+            .state()
+            .evidence
+            .get(&Evidence::Action(step.id.clone()));
+        match &step.action {
+            Some(Action::Check(Check::Sql { .. }))
+                if active && !evidence.is_some_and(|e| e.holds) =>
+            {
+                start_check(&hub, &runbook, &step.id, &mut checks);
+            }
+            // A command is never re-run on its own: it may not be safe to run twice.
+            Some(Action::Shell(_)) if active && evidence.is_none() => {
+                report(
+                    &hub,
+                    &step.id,
+                    CheckOutcome {
+                        holds: false,
+                        detail: "the console restarted before this command reported: check \
+                                 its effect by hand; the coordinator can accept it (A)"
+                            .into(),
+                    },
+                )
+                .await;
+            }
+            _ => {}
+        }
+    }
+    while let Ok(update) = updates.recv().await {
+        let event = match update {
+            Update::Event(event) => event,
+            Update::Snapshot { events } => {
+                drill = Drill::replay(runbook.clone(), &events);
+                continue;
+            }
+            Update::Telemetry(_) => continue,
+        };
+        drill.apply(&event);
+        if let EventKind::Started {
+            target: Target::Step(id),
+        } = &event.kind
+        {
+            match runbook.step(id).and_then(|s| s.action.as_ref()) {
+                Some(Action::Check(Check::Sql { .. })) => {
+                    start_check(&hub, &runbook, id, &mut checks)
+                }
+                Some(Action::Shell(command)) => {
+                    let (hub, id, command) = (hub.clone(), id.clone(), command.clone());
+                    tokio::spawn(async move {
+                        let outcome = if allow_shell {
+                            run_shell(&command, SHELL_TIMEOUT).await
+                        } else {
+                            CheckOutcome {
+                                holds: false,
+                                detail: "shell actions are off: run the command by hand and \
+                                         have the coordinator accept it (A), or start the \
+                                         console with --allow-shell"
+                                    .into(),
+                            }
+                        };
+                        report(&hub, &id, outcome).await;
+                    });
+                }
+                _ => {}
+            }
+        }
+        // Stop polling the checks of steps that are no longer active.
+        checks.retain(|id, stop| {
+            let active = drill.state().step(id).is_some_and(|s| s.status.is_active());
+            if !active {
+                let _ = stop.send(true);
+            }
+            active
+        });
+    }
+}
+
+fn start_check(
+    hub: &HubHandle,
+    runbook: &Runbook,
+    id: &str,
+    checks: &mut BTreeMap<StepId, watch::Sender<bool>>,
+) {
+    let Some(Action::Check(Check::Sql {
+        connection,
+        query,
+        expect,
+    })) = runbook.step(id).and_then(|s| s.action.clone())
+    else {
+        return;
+    };
+    if checks.contains_key(id) {
+        return;
+    }
+    let (stop_tx, mut stop) = watch::channel(false);
+    checks.insert(id.to_string(), stop_tx);
+    let (hub, id, runbook) = (hub.clone(), id.to_string(), runbook.clone());
+    tokio::spawn(async move {
+        let mut last: Option<bool> = None;
+        loop {
+            let outcome = run_sql_check(&runbook, &connection, &query, expect.as_deref()).await;
+            let holds = outcome.holds;
+            if last != Some(holds) {
+                report(&hub, &id, outcome).await;
+                last = Some(holds);
+            }
+            if holds {
+                return;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(CHECK_RETRY) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    });
+}
+
+async fn report(hub: &HubHandle, step: &str, outcome: CheckOutcome) {
+    let command = Command {
+        by: Actor::System,
+        kind: CommandKind::RecordEvidence {
+            evidence: Evidence::Action(step.to_string()),
+            holds: outcome.holds,
+            detail: outcome.detail,
+        },
+    };
+    if let Err(e) = hub.sink().send(command).await {
+        tracing::warn!(%step, error = %e, "action evidence not journaled");
+    }
+}

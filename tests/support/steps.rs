@@ -1,0 +1,41 @@
+//! Driving demo steps through the hub the way the crew would.
+
+use std::time::Duration;
+
+use warroom::drill::{Actor, Command, CommandKind, CommandSink, Target};
+
+/// Starts, completes and signs off each step as `by`. Sign-off waits (up to 30 s) for the
+/// step's evidence, which the engines (probes, checks) report on their own.
+pub async fn finish_steps(sink: &CommandSink, by: &str, steps: &[&str]) {
+    let by = Actor::Person(by.to_string());
+    for step in steps {
+        let target = || Target::Step(step.to_string());
+        for kind in [
+            CommandKind::Start { target: target() },
+            CommandKind::Done { target: target() },
+        ] {
+            sink.send(Command {
+                by: by.clone(),
+                kind,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{step}: {e}"));
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let signed = sink
+                .send(Command {
+                    by: by.clone(),
+                    kind: CommandKind::SignOff { target: target() },
+                })
+                .await;
+            match signed {
+                Ok(_) => break,
+                Err(e) if tokio::time::Instant::now() > deadline => {
+                    panic!("`{step}` could not be signed off in 30 s: {e}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    }
+}
