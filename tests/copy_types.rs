@@ -139,28 +139,42 @@ async fn maria_to_postgres_to_maria_keeps_every_value() {
 async fn maria_to_maria_keeps_every_value_and_rewrites_idempotently() {
     let Some(my) = servers::mysql() else { return };
     let (src, _) = maria_source(&my).await;
-    let (dst, _, _) = mysql_db(&my, "tdst").await;
-    execute(&dst, &format!("CREATE TABLE types {MARIA_DDL}"))
-        .await
-        .expect("ddl");
-    let s = spec("types_mm", "types", "types", &["id"]);
-    let (res, _) = run_copy(&s, &src, &dst, opts()).await;
-    res.expect("copy");
-    let want = dump(&src, "types", "id").await;
-    assert_eq!(dump(&dst, "types", "id").await, want);
-    let (res, _) = run_copy(
-        &s,
-        &src,
-        &dst,
-        CopyOptions {
-            restart: true,
+    // Over the wire, and inside the server (both databases live on the test server).
+    for in_server in [false, true] {
+        let (dst, _, _) = mysql_db(&my, "tdst").await;
+        execute(&dst, &format!("CREATE TABLE types {MARIA_DDL}"))
+            .await
+            .expect("ddl");
+        let mut s = spec("types_mm", "types", "types", &["id"]);
+        s.chunk_rows = 2;
+        let mode = CopyOptions {
+            same_server: in_server,
             ..opts()
-        },
-    )
-    .await;
-    res.expect("rewrite");
-    assert_eq!(count(&dst, "types").await, 4);
-    assert_eq!(dump(&dst, "types", "id").await, want);
+        };
+        let (res, _) = run_copy(&s, &src, &dst, mode.clone()).await;
+        let summary = res.expect("copy");
+        assert_eq!(summary.in_server, in_server);
+        assert_eq!(summary.rows, 4);
+        let want = dump(&src, "types", "id").await;
+        assert_eq!(dump(&dst, "types", "id").await, want);
+        // A row already there (changed) is overwritten by the rewrite, not doubled.
+        execute(&dst, "UPDATE types SET t = 'stale' WHERE id = (SELECT MIN(id) FROM (SELECT id FROM types) AS x)")
+            .await
+            .expect("update");
+        let (res, _) = run_copy(
+            &s,
+            &src,
+            &dst,
+            CopyOptions {
+                restart: true,
+                ..mode
+            },
+        )
+        .await;
+        res.expect("rewrite");
+        assert_eq!(count(&dst, "types").await, 4);
+        assert_eq!(dump(&dst, "types", "id").await, want, "in_server={in_server}");
+    }
 }
 
 #[tokio::test]

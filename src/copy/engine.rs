@@ -17,6 +17,7 @@ use crate::db::value::Value;
 use crate::db::{introspect, DbPool, Dialect};
 use crate::runbook::{CopyEngine, CopySpec};
 
+use super::same_server::{insert_select_sql, keys_sql, source_as_seen_from_target};
 use super::checkpoint::{Checkpoints, StoredRange};
 use super::control::{CopyControl, RateLimiter};
 use super::error::CopyError;
@@ -42,6 +43,9 @@ pub struct CopyOptions {
     pub restart: bool,
     /// Upper bound of the adaptive chunk size (keeps memory flat).
     pub max_chunk_rows: u64,
+    /// Copy inside the server (`INSERT ... SELECT`) when source and target are one
+    /// MySQL/MariaDB server; `false` always copies over the wire.
+    pub same_server: bool,
 }
 
 impl Default for CopyOptions {
@@ -54,6 +58,7 @@ impl Default for CopyOptions {
             probe: None,
             restart: false,
             max_chunk_rows: 20_000,
+            same_server: true,
         }
     }
 }
@@ -71,6 +76,10 @@ struct Ctx {
     spec: CopySpec,
     r: Resolved,
     kinds: Vec<Kind>,
+    /// The source table as the target connection names it, when both are one server:
+    /// chunks are then copied inside it (see `same_server`).
+    same_server: Option<String>,
+    key_kinds: Vec<Kind>,
     source: DbPool,
     writer: Writer,
     cp: Checkpoints,
@@ -353,6 +362,14 @@ pub async fn run(
     } else {
         None
     };
+    let same_server = if opts.same_server {
+        source_as_seen_from_target(&r, &source, &target).await
+    } else {
+        None
+    };
+    if let Some(table) = &same_server {
+        tracing::info!(job = %spec.name, source = %table, "source and target are one server: copying inside it");
+    }
     let packet = introspect::max_allowed_packet(&target).await;
     let writer = Writer::new(target.clone(), &r, packet);
     let first_size = spec.chunk_rows.clamp(1, opts.max_chunk_rows.max(1));
@@ -369,6 +386,8 @@ pub async fn run(
     let ctx = Arc::new(Ctx {
         spec: spec.clone(),
         kinds: r.src_cols.iter().map(|c| c.kind.clone()).collect(),
+        key_kinds: r.key_idx.iter().map(|&i| r.src_cols[i].kind.clone()).collect(),
+        same_server,
         r,
         source,
         writer,
@@ -522,6 +541,7 @@ pub async fn run(
         retries: last.retries,
         throttled_secs: last.throttled_secs,
         resumed,
+        in_server: ctx.same_server.is_some(),
         error: None,
     })
 }
@@ -583,12 +603,25 @@ async fn read_loop(
             ctx.chunk_size.store(n, Relaxed);
             let wait = lock(&ctx.rate).reserve(n);
             tokio::time::sleep(wait).await;
-            let sql = chunk_sql(&ctx.r, &range, after.as_deref(), n);
+            // Inside one server only the chunk's keys are read: the rows stay there.
+            let key_positions: Vec<usize> = (0..ctx.key_kinds.len()).collect();
+            let (sql, kinds, key_idx) = match &ctx.same_server {
+                Some(_) => (
+                    keys_sql(&ctx.r, &range, after.as_deref(), n),
+                    &ctx.key_kinds,
+                    &key_positions,
+                ),
+                None => (
+                    chunk_sql(&ctx.r, &range, after.as_deref(), n),
+                    &ctx.kinds,
+                    &ctx.r.key_idx,
+                ),
+            };
             let t0 = Instant::now();
             let rows = ctx
                 .retry("reading", || {
                     Box::pin(async {
-                        fetch_values(&ctx.source, &sql, &ctx.kinds, &ctx.r.key_idx)
+                        fetch_values(&ctx.source, &sql, kinds, key_idx)
                             .await
                             .map_err(|e| ctx.read_error(e))
                     }) as BoxFuture<'_, Result<Vec<Vec<Value>>, CopyError>>
@@ -598,7 +631,10 @@ async fn read_loop(
             let last = (rows.len() as u64) < n;
             let start_after = after.clone();
             if let Some(row) = rows.last() {
-                after = Some(ctx.r.key_of(row));
+                after = Some(match ctx.same_server {
+                    Some(_) => row.clone(),
+                    None => ctx.r.key_of(row),
+                });
             }
             let chunk = Chunk {
                 range: idx,
@@ -630,7 +666,12 @@ async fn write_loop(
         }
         let range_no = lock(&ctx.slots)[chunk.range].stored.range_no;
         let n = chunk.rows.len();
-        let fitted = match fit_rows(ctx, chunk.rows) {
+        let fitted = match ctx.same_server {
+            // The server converts; in strict mode it refuses what the target cannot hold.
+            Some(_) => Ok(Vec::new()),
+            None => fit_rows(ctx, chunk.rows),
+        };
+        let fitted = match fitted {
             Ok(rows) => rows,
             Err(e) => {
                 lock(&ctx.slots)[chunk.range].state = RangeState::Failed;
@@ -649,10 +690,32 @@ async fn write_loop(
             .cp
             .update_sql(range_no, chunk.high_water.as_deref(), n as u64, chunk.last);
         let t0 = Instant::now();
+        let range = lock(&ctx.slots)[chunk.range].stored.range.clone();
         loop {
-            let res = ctx
-                .retry("writing", || ctx.writer.write(&fitted, &cp_sql, mode))
-                .await;
+            let res = match (&ctx.same_server, &chunk.high_water) {
+                (Some(source), Some(through)) if n > 0 => {
+                    let tail = match mode {
+                        WriteMode::Upsert => ctx.writer.upsert_tail(),
+                        WriteMode::Direct => "",
+                    };
+                    let stmt = insert_select_sql(
+                        &ctx.r,
+                        source,
+                        &range,
+                        chunk.start_after.as_deref(),
+                        through,
+                        tail,
+                    );
+                    ctx.retry("copying inside the server", || {
+                        ctx.writer.write_statement(&stmt, &cp_sql)
+                    })
+                    .await
+                }
+                _ => {
+                    ctx.retry("writing", || ctx.writer.write(&fitted, &cp_sql, mode))
+                        .await
+                }
+            };
             match res {
                 Ok(()) => break,
                 Err(e) if mode == WriteMode::Direct && e.is_unique_violation() => {
@@ -680,13 +743,14 @@ async fn write_loop(
     Ok(())
 }
 
-/// PostgreSQL can COPY straight into the table when the rest of the range is empty there.
+/// PostgreSQL can COPY, and MySQL/MariaDB plainly INSERT, straight into the table when the
+/// rest of the range is empty there (a duplicate then switches the range to upserts).
 async fn direct_or_upsert(
     ctx: &Ctx,
     idx: usize,
     after: Option<&[Value]>,
 ) -> Result<WriteMode, CopyError> {
-    if ctx.r.tgt_dialect != Dialect::Postgres {
+    if ctx.r.tgt_dialect == Dialect::Sqlite {
         return Ok(WriteMode::Upsert);
     }
     let range = lock(&ctx.slots)[idx].stored.range.clone();

@@ -56,7 +56,7 @@ impl CopyError {
             CopyError::Db {
                 source: sqlx::Error::Database(e),
                 ..
-            } => e.code().as_deref() == Some("23505"),
+            } => e.is_unique_violation(),
             _ => false,
         }
     }

@@ -126,6 +126,7 @@ pub async fn follow_external(
                 retries: 0,
                 throttled_secs: 0.0,
                 resumed: base > 0,
+                in_server: false,
                 error: None,
             });
         }

@@ -17,6 +17,7 @@ pub mod progress {
 }
 pub mod feed;
 pub mod resolve;
+pub mod same_server;
 pub mod throttle;
 pub mod writer;
 

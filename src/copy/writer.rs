@@ -4,8 +4,9 @@
 //! - PostgreSQL: `COPY ... FROM STDIN` (text format) straight into the table when the
 //!   range is known empty there, else into a temp staging table and then
 //!   `INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE`.
-//! - MySQL/MariaDB: multi-row `INSERT ... ON DUPLICATE KEY UPDATE`, each statement sized
-//!   under the server's `max_allowed_packet`.
+//! - MySQL/MariaDB: multi-row `INSERT` (when the range is known empty there) or
+//!   `INSERT ... ON DUPLICATE KEY UPDATE`, each statement sized under the server's
+//!   `max_allowed_packet`.
 //! - SQLite: multi-row `INSERT ... ON CONFLICT (key) DO UPDATE` in one transaction.
 
 use futures::future::BoxFuture;
@@ -141,7 +142,7 @@ impl Writer {
             }
             DbPool::MySql(p) => {
                 let mut tx = p.begin().await.map_err(wrap)?;
-                for stmt in self.insert_statements(rows, usize::MAX) {
+                for stmt in self.insert_statements(rows, usize::MAX, mode == WriteMode::Upsert) {
                     tx.as_mut().execute(stmt.as_str()).await.map_err(wrap)?;
                 }
                 tx.as_mut().execute(checkpoint_sql).await.map_err(wrap)?;
@@ -149,7 +150,7 @@ impl Writer {
             }
             DbPool::Sqlite(p) => {
                 let mut tx = p.begin().await.map_err(wrap)?;
-                for stmt in self.insert_statements(rows, 500) {
+                for stmt in self.insert_statements(rows, 500, true) {
                     tx.as_mut().execute(stmt.as_str()).await.map_err(wrap)?;
                 }
                 tx.as_mut().execute(checkpoint_sql).await.map_err(wrap)?;
@@ -158,8 +159,37 @@ impl Writer {
         }
     }
 
-    /// Multi-row upserts, each under the statement size limit and `max_rows` rows.
-    fn insert_statements(&self, rows: &[Vec<Value>], max_rows: usize) -> Vec<String> {
+    /// What an upsert appends (`ON DUPLICATE KEY UPDATE ...`).
+    pub fn upsert_tail(&self) -> &str {
+        &self.tail
+    }
+
+    /// Runs one statement that writes rows (an `INSERT ... SELECT` inside the server) and
+    /// `checkpoint_sql`, atomically.
+    pub fn write_statement<'a>(
+        &'a self,
+        stmt: &'a str,
+        checkpoint_sql: &'a str,
+    ) -> BoxFuture<'a, Result<(), CopyError>> {
+        Box::pin(async move {
+            let wrap = |e| CopyError::db(format!("writing {}", self.r.target_table), e);
+            let DbPool::MySql(p) = &self.pool else {
+                return Err(CopyError::Spec {
+                    job: self.r.job.clone(),
+                    msg: "copying inside the server needs MySQL/MariaDB on both sides".into(),
+                });
+            };
+            let mut tx = p.begin().await.map_err(wrap)?;
+            tx.as_mut().execute(stmt).await.map_err(wrap)?;
+            tx.as_mut().execute(checkpoint_sql).await.map_err(wrap)?;
+            tx.commit().await.map_err(wrap)
+        })
+    }
+
+    /// Multi-row inserts (upserts when `upsert`), each under the statement size limit and
+    /// `max_rows` rows.
+    fn insert_statements(&self, rows: &[Vec<Value>], max_rows: usize, upsert: bool) -> Vec<String> {
+        let tail = if upsert { self.tail.as_str() } else { "" };
         let head = format!("INSERT INTO {} ({}) VALUES ", self.table, self.cols);
         let mut out = Vec::new();
         let mut stmt = String::new();
@@ -181,13 +211,13 @@ impl Writer {
             stmt.push(')');
             n += 1;
             if stmt.len() >= self.max_stmt_bytes || n >= max_rows {
-                stmt.push_str(&self.tail);
+                stmt.push_str(tail);
                 out.push(std::mem::take(&mut stmt));
                 n = 0;
             }
         }
         if !stmt.is_empty() {
-            stmt.push_str(&self.tail);
+            stmt.push_str(tail);
             out.push(stmt);
         }
         out

@@ -217,6 +217,7 @@ pub enum Cmp {
     Gt,
     Ge,
     Lt,
+    Le,
 }
 
 impl Cmp {
@@ -225,12 +226,14 @@ impl Cmp {
             Cmp::Gt => ">",
             Cmp::Ge => ">=",
             Cmp::Lt => "<",
+            Cmp::Le => "<=",
         }
     }
 
     fn strict(self) -> Cmp {
         match self {
             Cmp::Ge => Cmp::Gt,
+            Cmp::Le => Cmp::Lt,
             other => other,
         }
     }

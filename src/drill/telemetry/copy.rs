@@ -103,5 +103,8 @@ pub struct CopySummary {
     pub throttled_secs: f64,
     /// True when this run started from an earlier run's checkpoint.
     pub resumed: bool,
+    /// True when source and target were one server and rows were copied inside it.
+    #[serde(default)]
+    pub in_server: bool,
     pub error: Option<String>,
 }

@@ -1,0 +1,105 @@
+//! When source and target are tables on one MySQL/MariaDB server, rows need not leave it:
+//! each chunk is copied with `INSERT INTO target SELECT ... FROM source` run on the target
+//! connection, bounded by the chunk's keys, with its checkpoint in the same transaction.
+//! Only the chunk boundaries (key values) travel to warroom.
+//!
+//! "Same server" is proven, not guessed from host names: the source connection takes a
+//! named lock and the target connection must see it taken (`IS_USED_LOCK`). A target
+//! connection that cannot read the source table falls back to copying over the wire.
+
+use crate::db::sql::{quote_ident, tuple_cmp, Cmp, TableRef};
+use crate::db::value::Value;
+use crate::db::{DbPool, Dialect};
+
+use super::plan::{where_clause, KeyRange};
+use super::resolve::Resolved;
+
+/// The source table named so that the target connection can read it (`src`.`payments`),
+/// when both connections reach the same MySQL/MariaDB server and the target may read it.
+pub async fn source_as_seen_from_target(
+    r: &Resolved,
+    source: &DbPool,
+    target: &DbPool,
+) -> Option<String> {
+    let (DbPool::MySql(src), DbPool::MySql(tgt)) = (source, target) else {
+        return None;
+    };
+    let mut held = src.acquire().await.ok()?;
+    let name = format!("warroom-same-server-{}", std::process::id());
+    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
+        .bind(&name)
+        .fetch_one(&mut *held)
+        .await
+        .ok()?;
+    let seen: Option<i64> = match got {
+        Some(1) => sqlx::query_scalar("SELECT IS_USED_LOCK(?)")
+            .bind(&name)
+            .fetch_one(tgt)
+            .await
+            .ok()?,
+        _ => None,
+    };
+    let _ = sqlx::query("SELECT RELEASE_LOCK(?)")
+        .bind(&name)
+        .execute(&mut *held)
+        .await;
+    let database: Option<String> = sqlx::query_scalar("SELECT DATABASE()")
+        .fetch_one(&mut *held)
+        .await
+        .ok()?;
+    let _ = held.close().await;
+    seen?;
+    let schema = r.source_table.schema.clone().or(database)?;
+    let qualified = TableRef {
+        schema: Some(schema),
+        name: r.source_table.name.clone(),
+    }
+    .quoted(Dialect::MySql);
+    // The target's user must be allowed to read the source table.
+    sqlx::query(&format!("SELECT 1 FROM {qualified} LIMIT 0"))
+        .execute(tgt)
+        .await
+        .ok()?;
+    Some(qualified)
+}
+
+/// The key columns of the next chunk's rows (the boundaries, not the rows).
+pub fn keys_sql(r: &Resolved, range: &KeyRange, after: Option<&[Value]>, limit: u64) -> String {
+    let keys: Vec<String> = r
+        .key_src()
+        .iter()
+        .map(|k| quote_ident(r.src_dialect, k))
+        .collect();
+    format!(
+        "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {limit}",
+        keys.join(", "),
+        r.source_table.quoted(r.src_dialect),
+        where_clause(r, r.src_style, &r.key_src(), range, after, true),
+        r.order_by(),
+    )
+}
+
+/// `INSERT INTO target (...) SELECT ... FROM source WHERE <chunk>`: the rows of `range`
+/// after `after` up to and including `through`.
+pub fn insert_select_sql(
+    r: &Resolved,
+    source: &str,
+    range: &KeyRange,
+    after: Option<&[Value]>,
+    through: &[Value],
+    tail: &str,
+) -> String {
+    let cols: Vec<String> = r
+        .tgt_cols
+        .iter()
+        .map(|c| quote_ident(Dialect::MySql, &c.name))
+        .collect();
+    format!(
+        "INSERT INTO {} ({}) SELECT {} FROM {source} WHERE {} AND {}{tail}",
+        r.target_table.quoted(Dialect::MySql),
+        cols.join(", "),
+        r.select_list(),
+        where_clause(r, r.src_style, &r.key_src(), range, after, true),
+        tuple_cmp(r.src_style, &r.key_src(), through, Cmp::Le),
+    )
+}
