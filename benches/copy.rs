@@ -220,7 +220,10 @@ fn main() -> Res<()> {
         .1
         .trim()
         .parse()?;
-    assert_eq!(got, rows, "warroom copied every row to MariaDB over the wire");
+    assert_eq!(
+        got, rows,
+        "warroom copied every row to MariaDB over the wire"
+    );
 
     maria("TRUNCATE dst.payments")?;
     let (ins_sel, _) = maria("INSERT INTO dst.payments SELECT * FROM src.payments")?;

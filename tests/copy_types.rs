@@ -173,7 +173,11 @@ async fn maria_to_maria_keeps_every_value_and_rewrites_idempotently() {
         .await;
         res.expect("rewrite");
         assert_eq!(count(&dst, "types").await, 4);
-        assert_eq!(dump(&dst, "types", "id").await, want, "in_server={in_server}");
+        assert_eq!(
+            dump(&dst, "types", "id").await,
+            want,
+            "in_server={in_server}"
+        );
     }
 }
 

@@ -17,7 +17,6 @@ use crate::db::value::Value;
 use crate::db::{introspect, DbPool, Dialect};
 use crate::runbook::{CopyEngine, CopySpec};
 
-use super::same_server::{insert_select_sql, keys_sql, source_as_seen_from_target};
 use super::checkpoint::{Checkpoints, StoredRange};
 use super::control::{CopyControl, RateLimiter};
 use super::error::CopyError;
@@ -26,6 +25,7 @@ use super::progress::{
     CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
 };
 use super::resolve::{resolve, Resolved};
+use super::same_server::{insert_select_sql, keys_sql, source_as_seen_from_target};
 use super::throttle::{evaluate, ProbeHook, ThrottleInputs};
 use super::writer::{WriteMode, Writer};
 
@@ -386,7 +386,11 @@ pub async fn run(
     let ctx = Arc::new(Ctx {
         spec: spec.clone(),
         kinds: r.src_cols.iter().map(|c| c.kind.clone()).collect(),
-        key_kinds: r.key_idx.iter().map(|&i| r.src_cols[i].kind.clone()).collect(),
+        key_kinds: r
+            .key_idx
+            .iter()
+            .map(|&i| r.src_cols[i].kind.clone())
+            .collect(),
         same_server,
         r,
         source,
