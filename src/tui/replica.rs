@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::drill::telemetry::copy::CopyProgress;
 use crate::drill::telemetry::health::HealthSnapshot;
+use crate::drill::telemetry::recon::ReconProgress;
 use crate::drill::telemetry::Telemetry;
 use crate::drill::{Drill, Event, Update};
 use crate::runbook::Runbook;
@@ -21,6 +22,8 @@ pub struct Replica {
     pub health: Option<HealthSnapshot>,
     /// The latest progress of each copy job, by job name.
     pub copies: BTreeMap<String, CopyProgress>,
+    /// The latest progress of each recon job, by job name.
+    pub recons: BTreeMap<String, ReconProgress>,
     /// Recent rows/s readings of each copy job, oldest first (for the sparkline).
     pub copy_rates: BTreeMap<String, VecDeque<f64>>,
 }
@@ -36,6 +39,7 @@ impl Replica {
             health: None,
             copies: BTreeMap::new(),
             copy_rates: BTreeMap::new(),
+            recons: BTreeMap::new(),
         }
     }
 
@@ -58,6 +62,10 @@ impl Replica {
                 }
                 rates.push_back(progress.rows_per_sec_now);
                 self.copies.insert(progress.job.clone(), progress.clone());
+                true
+            }
+            Update::Telemetry(Telemetry::Recon(progress)) => {
+                self.recons.insert(progress.job.clone(), progress.clone());
                 true
             }
             Update::Event(e) => {

@@ -4,6 +4,7 @@
 
 pub mod copy;
 pub mod health;
+pub mod recon;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 pub enum Telemetry {
     Health(health::HealthSnapshot),
     Copy(copy::CopyProgress),
+    Recon(recon::ReconProgress),
 }
 
 impl Telemetry {
@@ -21,6 +23,7 @@ impl Telemetry {
         match self {
             Telemetry::Health(_) => "health",
             Telemetry::Copy(_) => "copy",
+            Telemetry::Recon(_) => "recon",
         }
     }
 
@@ -29,6 +32,7 @@ impl Telemetry {
         match self {
             Telemetry::Health(_) => "health".to_string(),
             Telemetry::Copy(p) => format!("copy:{}", p.job),
+            Telemetry::Recon(p) => format!("recon:{}", p.job),
         }
     }
 }
