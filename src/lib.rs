@@ -14,5 +14,6 @@ pub mod health;
 pub mod hub;
 pub mod journal;
 pub mod line;
+pub mod recon;
 pub mod runbook;
 pub mod tui;

@@ -38,6 +38,12 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 layout,
             } => cli::demo::run(dir, line, solo, &layout).await.map(|()| 0),
             Cmd::Copy { runbook, job, json } => cli::copy::run(&runbook, &job, json).await,
+            Cmd::Recon {
+                runbook,
+                job,
+                json,
+                fix_sql,
+            } => Ok(cli::recon::run(&runbook, &job, json, fix_sql.as_deref()).await),
             Cmd::Probe {
                 runbook,
                 once,

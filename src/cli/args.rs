@@ -61,6 +61,20 @@ pub enum Cmd {
         #[arg(long, default_value = "coordinator")]
         layout: String,
     },
+    /// Run one `[[recon]]` job without the console: exit 0 with no mismatch, 1 with
+    /// mismatches, 2 on error.
+    Recon {
+        runbook: PathBuf,
+        /// The `[[recon]]` job's name.
+        #[arg(long)]
+        job: String,
+        /// A JSON report instead of one line per mismatch.
+        #[arg(long)]
+        json: bool,
+        /// Write SQL that makes the target match the source to this file.
+        #[arg(long, value_name = "FILE")]
+        fix_sql: Option<PathBuf>,
+    },
     /// Run one copy job without the console; resumes from its checkpoint when run again.
     Copy {
         runbook: PathBuf,

@@ -9,6 +9,7 @@ pub mod events;
 pub mod line_mode;
 pub mod logging;
 pub mod probe;
+pub mod recon;
 pub mod run;
 
 pub use args::{Cli, Cmd};

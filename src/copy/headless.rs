@@ -19,7 +19,8 @@ use super::external::follow_external;
 use super::progress::{CopyProgress, CopyState, CopySummary};
 use super::throttle::ProbeHook;
 
-async fn connect(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
+/// A pool for the runbook connection `name` (URL read from the environment).
+pub(crate) async fn connect(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
     let conn = runbook.connection(name).ok_or_else(|| CopyError::Spec {
         job: String::new(),
         msg: format!("connection `{name}` is not declared"),

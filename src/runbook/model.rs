@@ -242,6 +242,29 @@ pub struct ReconSpec {
     pub concurrency: u32,
     /// Absolute tolerance for float comparison; `None` = exact.
     pub float_tolerance: Option<f64>,
+    /// Continuous mode for dual-write phases.
+    pub watch: Option<ReconWatch>,
+    /// Business checks: aggregate queries run on both sides, compared group by group.
+    pub checks: Vec<DomainCheck>,
+}
+
+/// Re-check rows changed recently (by `column`, e.g. `updated_at`) every `every`; a
+/// difference is raised only if it is still there after `settle`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReconWatch {
+    pub column: String,
+    #[serde(with = "crate::runbook::duration::serde_human")]
+    pub every: Duration,
+    #[serde(with = "crate::runbook::duration::serde_human")]
+    pub settle: Duration,
+}
+
+/// Two queries returning `(group, value...)` rows, e.g. count and sum(amount) per day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainCheck {
+    pub name: String,
+    pub source_sql: String,
+    pub target_sql: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -172,6 +172,28 @@ pub struct RawRecon {
     pub chunk_rows: Option<Spanned<u64>>,
     pub concurrency: Option<Spanned<u32>>,
     pub float_tolerance: Option<Spanned<f64>>,
+    /// Continuous mode (dual-write): `watch = { column = "updated_at", every = "30s",
+    /// settle = "10s" }`.
+    pub watch: Option<Spanned<RawReconWatch>>,
+    /// `[[recon.check]]`: business checks compared group by group.
+    #[serde(default, rename = "check")]
+    pub checks: Vec<Spanned<RawDomainCheck>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReconWatch {
+    pub column: String,
+    pub every: Option<SString>,
+    pub settle: Option<SString>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDomainCheck {
+    pub name: SString,
+    pub source_sql: String,
+    pub target_sql: String,
 }
 
 /// `[[probe]]`: which fields are required depends on `kind` (checked in validation).

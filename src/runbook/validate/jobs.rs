@@ -547,6 +547,37 @@ impl Validator<'_, '_> {
                 chunk_rows,
                 concurrency,
                 float_tolerance: r.float_tolerance.as_ref().map(|t| *t.get_ref()),
+                watch: r.watch.as_ref().map(|w| {
+                    let w = w.get_ref();
+                    let every = w
+                        .every
+                        .as_ref()
+                        .and_then(|e| self.duration(e, &format!("`watch.every` of {what}")))
+                        .unwrap_or(Duration::from_secs(30));
+                    let settle = w
+                        .settle
+                        .as_ref()
+                        .and_then(|e| self.duration(e, &format!("`watch.settle` of {what}")))
+                        .unwrap_or(Duration::from_secs(10));
+                    ReconWatch {
+                        column: w.column.clone(),
+                        every,
+                        settle,
+                    }
+                }),
+                checks: r
+                    .checks
+                    .iter()
+                    .map(|c| {
+                        let c = c.get_ref();
+                        self.identifier(&c.name, "recon check name");
+                        DomainCheck {
+                            name: c.name.get_ref().clone(),
+                            source_sql: c.source_sql.clone(),
+                            target_sql: c.target_sql.clone(),
+                        }
+                    })
+                    .collect(),
             });
         }
         out

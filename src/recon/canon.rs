@@ -1,0 +1,233 @@
+//! Canonical text of values, so that equal data hashes equal on MariaDB/MySQL and
+//! PostgreSQL and unequal data never does. The same rules run as SQL inside each database
+//! (for chunk checksums) and in Rust (for columns no database can canonicalise the same
+//! way, for SQLite, and for the row diff). docs/recon.md states the rules.
+//!
+//! A row's text is, per column, `N` for NULL or `V<bytes>:<text>`, so no choice of values
+//! can make two different rows read the same ('a,' 'b' vs 'a' ',b'; NULL vs '').
+
+use std::fmt::Write as _;
+
+use crate::db::types::{Column, Kind};
+use crate::db::value::{push_hex, write_date, write_float, Value};
+use crate::db::Dialect;
+
+/// Where a column's canonical text is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Inside the database, in the chunk checksum query.
+    InDatabase,
+    /// In warroom, from the fetched value (JSON that a database stores re-ordered, SQLite).
+    InRust,
+}
+
+/// Decides where a column pair is canonicalised: both sides must use the same place.
+pub fn place(src: (Dialect, &Column), tgt: (Dialect, &Column)) -> Place {
+    let rust_only = |(d, c): (Dialect, &Column)| {
+        d == Dialect::Sqlite
+            // jsonb re-orders keys and spaces: only a parsed document compares.
+            || c.declared.to_ascii_lowercase().contains("jsonb")
+            || matches!(c.kind, Kind::Other { .. })
+    };
+    if rust_only(src) || rust_only(tgt) {
+        Place::InRust
+    } else {
+        Place::InDatabase
+    }
+}
+
+/// The SQL expression for a column's canonical text (never NULL-safe: wrap with [`piece`]).
+pub fn text_sql(d: Dialect, q: &str, kind: &Kind) -> String {
+    match (d, kind) {
+        (Dialect::MySql, Kind::Bool) | (Dialect::MySql, Kind::Bit { bits: 1 }) => {
+            format!("IF({q} <> 0, '1', '0')")
+        }
+        (Dialect::Postgres, Kind::Bool) => format!("CASE WHEN {q} THEN '1' ELSE '0' END"),
+        (Dialect::MySql, Kind::Decimal { .. }) => trim_decimal_mysql(&format!("CAST({q} AS CHAR)")),
+        (Dialect::Postgres, Kind::Decimal { .. }) => trim_decimal_pg(&format!("{q}::text")),
+        (Dialect::MySql, Kind::Binary { .. }) => format!("HEX({q})"),
+        (Dialect::Postgres, Kind::Binary { .. }) => format!("upper(encode({q}, 'hex'))"),
+        (Dialect::MySql, Kind::Date) => format!("DATE_FORMAT({q}, '%Y-%m-%d')"),
+        (Dialect::Postgres, Kind::Date) => format!("to_char({q}, 'YYYY-MM-DD')"),
+        (Dialect::MySql, Kind::Time { .. }) => format!("TIME_FORMAT({q}, '%H:%i:%s.%f')"),
+        (Dialect::Postgres, Kind::Time { .. }) => format!("to_char({q}, 'HH24:MI:SS.US')"),
+        (Dialect::MySql, Kind::DateTime { .. }) => {
+            format!("DATE_FORMAT({q}, '%Y-%m-%d %H:%i:%s.%f')")
+        }
+        (Dialect::Postgres, Kind::DateTime { .. }) => {
+            format!("to_char({q}, 'YYYY-MM-DD HH24:MI:SS.US')")
+        }
+        // An instant, whatever the session's time zone: seconds since the epoch.
+        (Dialect::MySql, Kind::Timestamp { .. }) => {
+            trim_decimal_mysql(&format!("CAST(UNIX_TIMESTAMP({q}) AS CHAR)"))
+        }
+        (Dialect::Postgres, Kind::Timestamp { .. }) => {
+            trim_decimal_pg(&format!("extract(epoch from {q})::numeric::text"))
+        }
+        (Dialect::MySql, _) => format!("CAST({q} AS CHAR)"),
+        (Dialect::Postgres, _) => format!("{q}::text"),
+        // SQLite columns are always canonicalised in Rust.
+        (Dialect::Sqlite, _) => q.to_string(),
+    }
+}
+
+/// `N` for NULL, else `V<byte length>:<text>`.
+pub fn piece(d: Dialect, q: &str, kind: &Kind) -> String {
+    let text = text_sql(d, q, kind);
+    match d {
+        Dialect::MySql => format!(
+            "IF({q} IS NULL, 'N', CONCAT('V', LENGTH({text}), ':', {text}))"
+        ),
+        _ => format!(
+            "CASE WHEN {q} IS NULL THEN 'N' ELSE 'V' || octet_length({text}) || ':' || {text} END"
+        ),
+    }
+}
+
+/// `12.50` -> `12.5`, `7.00` -> `7`; integers untouched.
+fn trim_decimal_mysql(s: &str) -> String {
+    format!("IF(LOCATE('.', {s}) > 0, TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM {s})), {s})")
+}
+
+fn trim_decimal_pg(s: &str) -> String {
+    format!("CASE WHEN position('.' in {s}) > 0 THEN rtrim(rtrim({s}, '0'), '.') ELSE {s} END")
+}
+
+/// Trailing fractional zeros off a decimal's text (`-0` stays as written).
+pub fn trim_decimal(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// The canonical text of a value read from a column of `kind`; `None` is NULL. Matches
+/// [`text_sql`] for every kind a database canonicalises itself.
+pub fn text(v: &Value, kind: &Kind) -> Option<String> {
+    let mut out = String::new();
+    match v {
+        Value::Null => return None,
+        Value::Bool(b) => out.push(if *b { '1' } else { '0' }),
+        Value::Int(i) if matches!(kind, Kind::Bool) => out.push(if *i != 0 { '1' } else { '0' }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::UInt(u) => {
+            let _ = write!(out, "{u}");
+        }
+        Value::Float(f) => write_float(&mut out, *f),
+        Value::Decimal(s) => out.push_str(&trim_decimal(s)),
+        Value::Text(s) => out.push_str(s),
+        Value::Bytes(b) => push_hex(&mut out, b),
+        Value::Date(d) => write_date(&mut out, *d),
+        Value::Time(t) => {
+            let _ = write!(out, "{}", t.format("%H:%M:%S%.6f"));
+        }
+        Value::DateTime(dt) => {
+            let _ = write!(out, "{}", dt.format("%Y-%m-%d %H:%M:%S%.6f"));
+        }
+        Value::Timestamp(ts) => {
+            let micros = ts.timestamp_micros();
+            let secs = micros.div_euclid(1_000_000);
+            let frac = micros.rem_euclid(1_000_000);
+            let s = format!("{secs}.{frac:06}");
+            out.push_str(&trim_decimal(&s));
+        }
+        Value::Json(s) => out.push_str(&canonical_json(s)),
+    }
+    Some(out)
+}
+
+/// JSON with sorted keys and no spaces; text that is not JSON stays as it is.
+pub fn canonical_json(s: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(v) => v.to_string(),
+        Err(_) => s.to_string(),
+    }
+}
+
+/// Appends one column's piece of a row's canonical text (see the module doc).
+pub fn push_piece(out: &mut String, v: &Value, kind: &Kind) {
+    match text(v, kind) {
+        None => out.push('N'),
+        Some(t) => {
+            let _ = write!(out, "V{}:{t}", t.len());
+        }
+    }
+}
+
+/// Two values of one column pair are equal for recon: same canonical text, or floats
+/// within `tolerance`, or JSON documents equal once parsed.
+pub fn same(a: &Value, ka: &Kind, b: &Value, kb: &Kind, tolerance: Option<f64>) -> bool {
+    if let (Some(tol), Some(x), Some(y)) = (tolerance, as_f64(a), as_f64(b)) {
+        if matches!(ka, Kind::Float { .. }) || matches!(kb, Kind::Float { .. }) {
+            return (x - y).abs() <= tol || (x.is_nan() && y.is_nan());
+        }
+    }
+    let (ta, tb) = (text(a, ka), text(b, kb));
+    if ta == tb {
+        return true;
+    }
+    let json = |v: &Value, k: &Kind| matches!(v, Value::Json(_)) || matches!(k, Kind::Json);
+    if json(a, ka) || json(b, kb) {
+        return ta.as_deref().map(canonical_json) == tb.as_deref().map(canonical_json);
+    }
+    false
+}
+
+fn as_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Float(f) => Some(*f),
+        Value::Int(i) => Some(*i as f64),
+        Value::Decimal(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_are_unambiguous_and_null_is_not_empty() {
+        let k = Kind::Text { max_chars: None };
+        let row = |a: &Value, b: &Value| {
+            let mut s = String::new();
+            push_piece(&mut s, a, &k);
+            push_piece(&mut s, b, &k);
+            s
+        };
+        let t = |s: &str| Value::Text(s.into());
+        assert_ne!(row(&t("a,"), &t("b")), row(&t("a"), &t(",b")));
+        assert_ne!(row(&Value::Null, &t("x")), row(&t(""), &t("x")));
+        assert_eq!(row(&t("é"), &Value::Null), "V2:éN");
+    }
+
+    #[test]
+    fn decimals_compare_by_value_and_json_by_document() {
+        let dec = Kind::Decimal {
+            precision: Some(18),
+            scale: Some(2),
+        };
+        assert_eq!(text(&Value::Decimal("12.50".into()), &dec).as_deref(), Some("12.5"));
+        assert_eq!(text(&Value::Decimal("120".into()), &dec).as_deref(), Some("120"));
+        assert_ne!(
+            text(&Value::Decimal("12.51".into()), &dec),
+            text(&Value::Decimal("12.5".into()), &dec)
+        );
+        assert!(same(
+            &Value::Json(r#"{"b": 1, "a": [1, 2]}"#.into()),
+            &Kind::Json,
+            &Value::Json(r#"{"a":[1,2],"b":1}"#.into()),
+            &Kind::Json,
+            None
+        ));
+        let f = Kind::Float { double: true };
+        assert!(!same(&Value::Float(0.1), &f, &Value::Float(0.1000001), &f, None));
+        assert!(same(&Value::Float(0.1), &f, &Value::Float(0.1000001), &f, Some(1e-6)));
+        let t = Kind::Text { max_chars: None };
+        assert!(!same(&Value::Text("a".into()), &t, &Value::Text("A".into()), &t, None));
+        assert!(!same(&Value::Text("a".into()), &t, &Value::Text("a ".into()), &t, None));
+    }
+}

@@ -1,0 +1,70 @@
+//! Fix SQL: statements in the target's dialect that make its rows match the source's.
+//! Source values are fitted to the target's column types first (as the copy does), so a
+//! value the target cannot hold is an error naming the key and column, not a bad statement.
+
+use crate::db::sql::{push_literal, quote_ident};
+use crate::db::types::fit;
+use crate::db::value::Value;
+use crate::drill::telemetry::recon::MismatchKind;
+
+use super::diff::Finding;
+use super::side::Side;
+
+/// One statement per finding, in the order found.
+pub fn fix_sql(src: &Side, tgt: &Side, findings: &[Finding]) -> Result<Vec<String>, String> {
+    let d = tgt.pool.dialect();
+    let table = tgt.table.quoted(d);
+    let fitted = |row: &[Value], i: usize| -> Result<String, String> {
+        let v = fit(row[i].clone(), &tgt.cols[i], d).map_err(|why| {
+            format!(
+                "{}: column `{}`: {why}",
+                src.key_idx
+                    .iter()
+                    .map(|&k| format!("{}={}", src.cols[k].name, row[k].display()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                tgt.cols[i].name
+            )
+        })?;
+        let mut s = String::new();
+        push_literal(&mut s, tgt.style, &v);
+        Ok(s)
+    };
+    let mut out = Vec::with_capacity(findings.len());
+    for f in findings {
+        let key = f.key(src, tgt);
+        let stmt = match (f.mismatch.kind, &f.source) {
+            (MismatchKind::MissingInTarget, Some(row)) => {
+                let cols: Vec<String> = tgt.cols.iter().map(|c| quote_ident(d, &c.name)).collect();
+                let vals = (0..row.len())
+                    .map(|i| fitted(row, i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                format!(
+                    "INSERT INTO {table} ({}) VALUES ({});",
+                    cols.join(", "),
+                    vals.join(", ")
+                )
+            }
+            (MismatchKind::ExtraInTarget, _) => {
+                format!("DELETE FROM {table} WHERE {};", tgt.key_eq(&key))
+            }
+            (MismatchKind::Changed, Some(row)) => {
+                let sets = f
+                    .mismatch
+                    .columns
+                    .iter()
+                    .filter_map(|c| src.cols.iter().position(|s| s.name == c.column))
+                    .map(|i| Ok(format!("{} = {}", quote_ident(d, &tgt.cols[i].name), fitted(row, i)?)))
+                    .collect::<Result<Vec<_>, String>>()?;
+                format!(
+                    "UPDATE {table} SET {} WHERE {};",
+                    sets.join(", "),
+                    tgt.key_eq(&key)
+                )
+            }
+            _ => continue,
+        };
+        out.push(stmt);
+    }
+    Ok(out)
+}

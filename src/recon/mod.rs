@@ -1,0 +1,13 @@
+//! Recon: chunk checksums pushed down to both databases, bisection to rows, row diff, fix
+//! SQL, continuous re-check of recent changes, business checks. See docs/recon.md.
+
+pub mod canon;
+pub mod diff;
+pub mod engine;
+pub mod error;
+pub mod fix;
+pub mod headless;
+pub mod side;
+
+pub use engine::{ReconJob, ReconOutcome};
+pub use error::ReconError;

@@ -1,0 +1,270 @@
+//! One side of a recon (source or target): its pool, table, columns and the SQL that runs
+//! there: chunk checksums, row fetches, bisection points.
+
+use sha2::{Digest, Sha256};
+
+use crate::copy::plan::{where_clause, KeyRange};
+use crate::copy::resolve::Resolved;
+use crate::db::rows::{fetch_text, fetch_values};
+use crate::db::sql::{quote_ident, LiteralStyle, TableRef};
+use crate::db::types::{Column, Kind};
+use crate::db::value::Value;
+use crate::db::{DbPool, Dialect};
+
+use super::canon::{piece, push_piece, text, Place};
+use super::error::ReconError;
+
+/// What a chunk checksum returns: equal sums mean equal rows (with overwhelming odds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkSum {
+    pub rows: u64,
+    /// Two 60-bit slices of each row's MD5, summed inside the database (exact decimals).
+    pub db: (String, String),
+    /// The same idea over the columns canonicalised in Rust (wrapping sum of SHA-256).
+    pub rust: u128,
+}
+
+#[derive(Debug, Clone)]
+pub struct Side {
+    pub name: &'static str,
+    pub pool: DbPool,
+    pub table: TableRef,
+    pub cols: Vec<Column>,
+    pub key: Vec<String>,
+    pub key_idx: Vec<usize>,
+    pub style: LiteralStyle,
+    pub places: Vec<Place>,
+}
+
+impl Side {
+    pub fn source(r: &Resolved, pool: DbPool, places: &[Place]) -> Side {
+        Side {
+            name: "source",
+            pool,
+            table: r.source_table.clone(),
+            cols: r.src_cols.clone(),
+            key: r.key_src(),
+            key_idx: r.key_idx.clone(),
+            style: r.src_style,
+            places: places.to_vec(),
+        }
+    }
+
+    pub fn target(r: &Resolved, pool: DbPool, places: &[Place]) -> Side {
+        Side {
+            name: "target",
+            pool,
+            table: r.target_table.clone(),
+            cols: r.tgt_cols.clone(),
+            key: r.key_tgt(),
+            key_idx: r.key_idx.clone(),
+            style: r.tgt_style,
+            places: places.to_vec(),
+        }
+    }
+
+    fn dialect(&self) -> Dialect {
+        self.pool.dialect()
+    }
+
+    fn q(&self, col: &str) -> String {
+        quote_ident(self.dialect(), col)
+    }
+
+    fn from(&self) -> String {
+        self.table.quoted(self.dialect())
+    }
+
+    fn filter(&self, r: &Resolved, range: &KeyRange) -> String {
+        where_clause(r, self.style, &self.key, range, None, true)
+    }
+
+    fn order_by(&self) -> String {
+        self.key
+            .iter()
+            .map(|k| format!("{}.{}", self.from(), self.q(k)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A column read as text where the dialect needs it (PostgreSQL `::text`).
+    fn read(&self, col: &str) -> String {
+        match self.dialect() {
+            Dialect::Postgres => format!("{}::text", self.q(col)),
+            _ => self.q(col),
+        }
+    }
+
+    pub fn key_kinds(&self) -> Vec<Kind> {
+        self.key_idx.iter().map(|&i| self.cols[i].kind.clone()).collect()
+    }
+
+    fn rust_cols(&self) -> Vec<usize> {
+        (0..self.cols.len())
+            .filter(|&i| self.places[i] == Place::InRust)
+            .collect()
+    }
+
+    /// Row count and hash sums of the rows of `range`.
+    pub async fn checksum(&self, r: &Resolved, range: &KeyRange) -> Result<ChunkSum, ReconError> {
+        let filter = self.filter(r, range);
+        let pieces: Vec<String> = self
+            .cols
+            .iter()
+            .zip(&self.places)
+            .filter(|(_, p)| **p == Place::InDatabase)
+            .map(|(c, _)| piece(self.dialect(), &self.q(&c.name), &c.kind))
+            .collect();
+        let sql = match (self.dialect(), pieces.is_empty()) {
+            (_, true) => format!("SELECT COUNT(*), '0', '0' FROM {} WHERE {filter}", self.from()),
+            (Dialect::MySql, false) => format!(
+                "SELECT COUNT(*), \
+                 CAST(COALESCE(SUM(CAST(CONV(SUBSTRING(m, 1, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR), \
+                 CAST(COALESCE(SUM(CAST(CONV(SUBSTRING(m, 16, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR) \
+                 FROM (SELECT MD5(CONCAT({})) AS m FROM {} WHERE {filter}) AS x",
+                pieces.join(", "),
+                self.from()
+            ),
+            (_, false) => format!(
+                "SELECT count(*)::text, \
+                 coalesce(sum(('x' || substr(m, 1, 15))::bit(60)::bigint), 0)::text, \
+                 coalesce(sum(('x' || substr(m, 16, 15))::bit(60)::bigint), 0)::text \
+                 FROM (SELECT md5({}) AS m FROM {} WHERE {filter}) AS x",
+                pieces.join(" || "),
+                self.from()
+            ),
+        };
+        let rows = fetch_text(&self.pool, &sql)
+            .await
+            .map_err(|e| ReconError::db(self.name, "checksumming a chunk", e))?;
+        let cell = |i: usize| {
+            rows.first()
+                .and_then(|r| r.get(i).cloned().flatten())
+                .unwrap_or_else(|| "0".to_string())
+        };
+        let count = cell(0).trim().parse().unwrap_or(0);
+        let rust = self.rust_sum(r, range).await?;
+        Ok(ChunkSum {
+            rows: count,
+            db: (cell(1), cell(2)),
+            rust,
+        })
+    }
+
+    /// The wrapping sum of the hashes of (key, Rust-side columns) per row.
+    async fn rust_sum(&self, r: &Resolved, range: &KeyRange) -> Result<u128, ReconError> {
+        let rust_cols = self.rust_cols();
+        if rust_cols.is_empty() {
+            return Ok(0);
+        }
+        let mut cols: Vec<usize> = self.key_idx.clone();
+        cols.extend(rust_cols.iter().filter(|i| !self.key_idx.contains(i)));
+        let list: Vec<String> = cols.iter().map(|&i| self.read(&self.cols[i].name)).collect();
+        let kinds: Vec<Kind> = cols.iter().map(|&i| self.cols[i].kind.clone()).collect();
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {}",
+            list.join(", "),
+            self.from(),
+            self.filter(r, range)
+        );
+        let key_positions: Vec<usize> = (0..self.key_idx.len()).collect();
+        let rows = fetch_values(&self.pool, &sql, &kinds, &key_positions)
+            .await
+            .map_err(|e| ReconError::read(self.name, e))?;
+        let mut sum: u128 = 0;
+        let mut buf = String::new();
+        for row in &rows {
+            buf.clear();
+            for (v, k) in row.iter().zip(&kinds) {
+                push_piece(&mut buf, v, k);
+            }
+            let digest = Sha256::digest(buf.as_bytes());
+            let mut first = [0u8; 16];
+            first.copy_from_slice(&digest[..16]);
+            sum = sum.wrapping_add(u128::from_be_bytes(first));
+        }
+        Ok(sum)
+    }
+
+    /// Every row of `range` (or of the given keys), all columns, ordered by the key.
+    pub async fn rows(
+        &self,
+        r: &Resolved,
+        range: &KeyRange,
+        keys: Option<&[Vec<Value>]>,
+    ) -> Result<Vec<Vec<Value>>, ReconError> {
+        let list: Vec<String> = self.cols.iter().map(|c| self.read(&c.name)).collect();
+        let kinds: Vec<Kind> = self.cols.iter().map(|c| c.kind.clone()).collect();
+        let filter = match keys {
+            None => self.filter(r, range),
+            Some(keys) => self.key_in(keys),
+        };
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {filter} ORDER BY {}",
+            list.join(", "),
+            self.from(),
+            self.order_by()
+        );
+        fetch_values(&self.pool, &sql, &kinds, &self.key_idx)
+            .await
+            .map_err(|e| ReconError::read(self.name, e))
+    }
+
+    /// `(k1 = .. AND k2 = ..) OR ...` for a list of keys (FALSE when empty).
+    pub fn key_in(&self, keys: &[Vec<Value>]) -> String {
+        if keys.is_empty() {
+            return "1 = 0".into();
+        }
+        keys.iter()
+            .map(|key| self.key_eq(key))
+            .map(|k| format!("({k})"))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    }
+
+    /// `k1 = .. AND k2 = ..` for one key.
+    pub fn key_eq(&self, key: &[Value]) -> String {
+        self.key
+            .iter()
+            .zip(key)
+            .map(|(k, v)| format!("{} = {}", self.q(k), crate::db::sql::literal(self.style, v)))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+
+    /// The key of the `offset`-th row of `range` (for bisection).
+    pub async fn key_at(
+        &self,
+        r: &Resolved,
+        range: &KeyRange,
+        offset: u64,
+    ) -> Result<Option<Vec<Value>>, ReconError> {
+        let list: Vec<String> = self.key.iter().map(|k| self.read(k)).collect();
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {offset}",
+            list.join(", "),
+            self.from(),
+            self.filter(r, range),
+            self.order_by()
+        );
+        let kinds = self.key_kinds();
+        let rows = fetch_values(&self.pool, &sql, &kinds, &[])
+            .await
+            .map_err(|e| ReconError::read(self.name, e))?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// The canonical text of a row's key (to match rows across sides).
+    pub fn key_text(&self, row: &[Value]) -> String {
+        let mut out = String::new();
+        for &i in &self.key_idx {
+            match text(&row[i], &self.cols[i].kind) {
+                None => out.push('N'),
+                Some(t) => {
+                    out.push_str(&format!("V{}:{t}", t.len()));
+                }
+            }
+        }
+        out
+    }
+}
