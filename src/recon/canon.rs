@@ -45,6 +45,9 @@ pub fn text_sql(d: Dialect, q: &str, kind: &Kind) -> String {
         (Dialect::Postgres, Kind::Bool) => format!("CASE WHEN {q} THEN '1' ELSE '0' END"),
         (Dialect::MySql, Kind::Decimal { .. }) => trim_decimal_mysql(&format!("CAST({q} AS CHAR)")),
         (Dialect::Postgres, Kind::Decimal { .. }) => trim_decimal_pg(&format!("{q}::text")),
+        // Shortest round-trip text on both; PostgreSQL writes `1e+308` where MariaDB
+        // writes `1e308`.
+        (Dialect::Postgres, Kind::Float { .. }) => format!("replace({q}::text, 'e+', 'e')"),
         (Dialect::MySql, Kind::Binary { .. }) => format!("HEX({q})"),
         (Dialect::Postgres, Kind::Binary { .. }) => format!("upper(encode({q}, 'hex'))"),
         (Dialect::MySql, Kind::Date) => format!("DATE_FORMAT({q}, '%Y-%m-%d')"),
@@ -75,9 +78,7 @@ pub fn text_sql(d: Dialect, q: &str, kind: &Kind) -> String {
 pub fn piece(d: Dialect, q: &str, kind: &Kind) -> String {
     let text = text_sql(d, q, kind);
     match d {
-        Dialect::MySql => format!(
-            "IF({q} IS NULL, 'N', CONCAT('V', LENGTH({text}), ':', {text}))"
-        ),
+        Dialect::MySql => format!("IF({q} IS NULL, 'N', CONCAT('V', LENGTH({text}), ':', {text}))"),
         _ => format!(
             "CASE WHEN {q} IS NULL THEN 'N' ELSE 'V' || octet_length({text}) || ':' || {text} END"
         ),
@@ -169,6 +170,14 @@ pub fn same(a: &Value, ka: &Kind, b: &Value, kb: &Kind, tolerance: Option<f64>) 
     if ta == tb {
         return true;
     }
+    // A decimal kept as text on one side (SQLite) compares by value with the other.
+    let decimal = |k: &Kind| matches!(k, Kind::Decimal { .. });
+    if decimal(ka) || decimal(kb) {
+        let norm = |t: &Option<String>| t.as_deref().map(trim_decimal);
+        if norm(&ta).is_some() && norm(&ta) == norm(&tb) {
+            return true;
+        }
+    }
     let json = |v: &Value, k: &Kind| matches!(v, Value::Json(_)) || matches!(k, Kind::Json);
     if json(a, ka) || json(b, kb) {
         return ta.as_deref().map(canonical_json) == tb.as_deref().map(canonical_json);
@@ -210,8 +219,14 @@ mod tests {
             precision: Some(18),
             scale: Some(2),
         };
-        assert_eq!(text(&Value::Decimal("12.50".into()), &dec).as_deref(), Some("12.5"));
-        assert_eq!(text(&Value::Decimal("120".into()), &dec).as_deref(), Some("120"));
+        assert_eq!(
+            text(&Value::Decimal("12.50".into()), &dec).as_deref(),
+            Some("12.5")
+        );
+        assert_eq!(
+            text(&Value::Decimal("120".into()), &dec).as_deref(),
+            Some("120")
+        );
         assert_ne!(
             text(&Value::Decimal("12.51".into()), &dec),
             text(&Value::Decimal("12.5".into()), &dec)
@@ -224,10 +239,34 @@ mod tests {
             None
         ));
         let f = Kind::Float { double: true };
-        assert!(!same(&Value::Float(0.1), &f, &Value::Float(0.1000001), &f, None));
-        assert!(same(&Value::Float(0.1), &f, &Value::Float(0.1000001), &f, Some(1e-6)));
+        assert!(!same(
+            &Value::Float(0.1),
+            &f,
+            &Value::Float(0.1000001),
+            &f,
+            None
+        ));
+        assert!(same(
+            &Value::Float(0.1),
+            &f,
+            &Value::Float(0.1000001),
+            &f,
+            Some(1e-6)
+        ));
         let t = Kind::Text { max_chars: None };
-        assert!(!same(&Value::Text("a".into()), &t, &Value::Text("A".into()), &t, None));
-        assert!(!same(&Value::Text("a".into()), &t, &Value::Text("a ".into()), &t, None));
+        assert!(!same(
+            &Value::Text("a".into()),
+            &t,
+            &Value::Text("A".into()),
+            &t,
+            None
+        ));
+        assert!(!same(
+            &Value::Text("a".into()),
+            &t,
+            &Value::Text("a ".into()),
+            &t,
+            None
+        ));
     }
 }

@@ -29,6 +29,9 @@ impl Finding {
     }
 }
 
+/// A key's row on each side, if it has one.
+type RowPair = (Option<Vec<Value>>, Option<Vec<Value>>);
+
 /// Classifies every difference between `source` and `target` rows (same key space).
 pub fn diff_rows(
     src: &Side,
@@ -37,7 +40,7 @@ pub fn diff_rows(
     target: Vec<Vec<Value>>,
     tolerance: Option<f64>,
 ) -> Vec<Finding> {
-    let mut by_key: BTreeMap<String, (Option<Vec<Value>>, Option<Vec<Value>>)> = BTreeMap::new();
+    let mut by_key: BTreeMap<String, RowPair> = BTreeMap::new();
     for row in source {
         let key = src.key_text(&row);
         by_key.entry(key).or_default().0 = Some(row);
@@ -72,7 +75,13 @@ pub fn compare(
         (Some(sr), Some(tr)) => {
             let columns: Vec<ColumnDiff> = (0..src.cols.len())
                 .filter(|&i| {
-                    !same(&sr[i], &src.cols[i].kind, &tr[i], &tgt.cols[i].kind, tolerance)
+                    !same(
+                        &sr[i],
+                        &src.cols[i].kind,
+                        &tr[i],
+                        &tgt.cols[i].kind,
+                        tolerance,
+                    )
                 })
                 .map(|i| ColumnDiff {
                     column: src.cols[i].name.clone(),

@@ -29,6 +29,13 @@ use super::side::Side;
 /// A chunk with at most this many rows on either side is diffed row by row.
 pub const LEAF_ROWS: u64 = 64;
 
+/// One chunk checked: rows on each side, whether it was bisected, what differed.
+struct Checked {
+    rows: (u64, u64),
+    bisected: bool,
+    findings: Vec<Finding>,
+}
+
 /// A recon job bound to its two databases.
 #[derive(Debug, Clone)]
 pub struct ReconJob {
@@ -145,7 +152,7 @@ impl ReconJob {
             };
             let Some((i, res)) = next else { break };
             match res {
-                Ok((ns, nt, findings)) => lock(&live).chunk_done(i, ns, nt, findings),
+                Ok(checked) => lock(&live).chunk_done(i, checked),
                 Err(e) => {
                     lock(&live).last_error = Some(e.to_string());
                     failure = Some(e);
@@ -203,25 +210,42 @@ impl ReconJob {
     }
 
     /// Checks one chunk: (source rows, target rows, findings).
-    async fn check_range(&self, range: &KeyRange) -> Result<(u64, u64, Vec<Finding>), ReconError> {
+    async fn check_range(&self, range: &KeyRange) -> Result<Checked, ReconError> {
         let (a, b) = tokio::try_join!(
             self.src.checksum(&self.r, range),
             self.tgt.checksum(&self.r, range)
         )?;
         if a == b {
-            return Ok((a.rows, b.rows, Vec::new()));
+            return Ok(Checked {
+                rows: (a.rows, b.rows),
+                bisected: false,
+                findings: Vec::new(),
+            });
         }
         let findings = self.bisect(range.clone(), a.rows, b.rows).await?;
-        Ok((a.rows, b.rows, findings))
+        Ok(Checked {
+            rows: (a.rows, b.rows),
+            bisected: true,
+            findings,
+        })
     }
 
     /// Narrows a differing range down to the rows that differ.
-    fn bisect(&self, range: KeyRange, ns: u64, nt: u64) -> BoxFuture<'_, Result<Vec<Finding>, ReconError>> {
+    fn bisect(
+        &self,
+        range: KeyRange,
+        ns: u64,
+        nt: u64,
+    ) -> BoxFuture<'_, Result<Vec<Finding>, ReconError>> {
         async move {
             if ns.max(nt) <= LEAF_ROWS || ns == 0 || nt == 0 {
                 return self.diff_range(&range, ns, nt).await;
             }
-            let (side, n) = if ns >= nt { (&self.src, ns) } else { (&self.tgt, nt) };
+            let (side, n) = if ns >= nt {
+                (&self.src, ns)
+            } else {
+                (&self.tgt, nt)
+            };
             let Some(mid) = side.key_at(&self.r, &range, n / 2).await? else {
                 return self.diff_range(&range, ns, nt).await;
             };
@@ -253,7 +277,12 @@ impl ReconJob {
         .boxed()
     }
 
-    async fn diff_range(&self, range: &KeyRange, ns: u64, nt: u64) -> Result<Vec<Finding>, ReconError> {
+    async fn diff_range(
+        &self,
+        range: &KeyRange,
+        ns: u64,
+        nt: u64,
+    ) -> Result<Vec<Finding>, ReconError> {
         let (s, t) = tokio::try_join!(
             async {
                 if ns == 0 {
@@ -270,11 +299,20 @@ impl ReconJob {
                 }
             }
         )?;
-        Ok(diff_rows(&self.src, &self.tgt, s, t, self.spec.float_tolerance))
+        Ok(diff_rows(
+            &self.src,
+            &self.tgt,
+            s,
+            t,
+            self.spec.float_tolerance,
+        ))
     }
 
     /// Re-diffs the rows of the given keys (after a fix, or in continuous mode).
-    pub async fn recheck(&self, keys: &[Vec<crate::db::value::Value>]) -> Result<Vec<Finding>, ReconError> {
+    pub async fn recheck(
+        &self,
+        keys: &[Vec<crate::db::value::Value>],
+    ) -> Result<Vec<Finding>, ReconError> {
         let mut out = Vec::new();
         let all = KeyRange::all();
         for batch in keys.chunks(200) {
@@ -282,7 +320,13 @@ impl ReconJob {
                 self.src.rows(&self.r, &all, Some(batch)),
                 self.tgt.rows(&self.r, &all, Some(batch))
             )?;
-            out.extend(diff_rows(&self.src, &self.tgt, s, t, self.spec.float_tolerance));
+            out.extend(diff_rows(
+                &self.src,
+                &self.tgt,
+                s,
+                t,
+                self.spec.float_tolerance,
+            ));
         }
         Ok(out)
     }
@@ -353,7 +397,10 @@ impl ReconJob {
                 .map(|row| {
                     let norm: Vec<String> = row
                         .iter()
-                        .map(|c| c.as_deref().map_or("NULL".to_string(), |v| trim_decimal(v.trim())))
+                        .map(|c| {
+                            c.as_deref()
+                                .map_or("NULL".to_string(), |v| trim_decimal(v.trim()))
+                        })
                         .collect();
                     let group = norm.first().cloned().unwrap_or_default();
                     (group, norm[1.min(norm.len())..].join(" | "))
@@ -418,6 +465,7 @@ struct Live {
     state: ReconState,
     chunks: Vec<ReconChunk>,
     chunks_done: u64,
+    chunks_bisected: u64,
     rows_source: u64,
     rows_target: u64,
     counts: MismatchCounts,
@@ -440,6 +488,7 @@ impl Live {
                 })
                 .collect(),
             chunks_done: 0,
+            chunks_bisected: 0,
             rows_source: 0,
             rows_target: 0,
             counts: MismatchCounts::default(),
@@ -449,8 +498,14 @@ impl Live {
         }
     }
 
-    fn chunk_done(&mut self, i: usize, ns: u64, nt: u64, findings: Vec<Finding>) {
+    fn chunk_done(&mut self, i: usize, checked: Checked) {
+        let Checked {
+            rows: (ns, nt),
+            bisected,
+            findings,
+        } = checked;
         self.chunks_done += 1;
+        self.chunks_bisected += u64::from(bisected);
         self.rows_source += ns;
         self.rows_target += nt;
         if let Some(c) = self.chunks.get_mut(i) {
@@ -480,6 +535,7 @@ impl Live {
             state: self.state,
             chunks_total: self.chunks.len() as u64,
             chunks_done: self.chunks_done,
+            chunks_bisected: self.chunks_bisected,
             rows_source: self.rows_source,
             rows_target: self.rows_target,
             counts: self.counts,

@@ -54,7 +54,13 @@ pub fn fix_sql(src: &Side, tgt: &Side, findings: &[Finding]) -> Result<Vec<Strin
                     .columns
                     .iter()
                     .filter_map(|c| src.cols.iter().position(|s| s.name == c.column))
-                    .map(|i| Ok(format!("{} = {}", quote_ident(d, &tgt.cols[i].name), fitted(row, i)?)))
+                    .map(|i| {
+                        Ok(format!(
+                            "{} = {}",
+                            quote_ident(d, &tgt.cols[i].name),
+                            fitted(row, i)?
+                        ))
+                    })
                     .collect::<Result<Vec<_>, String>>()?;
                 format!(
                     "UPDATE {table} SET {} WHERE {};",

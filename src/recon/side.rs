@@ -96,7 +96,10 @@ impl Side {
     }
 
     pub fn key_kinds(&self) -> Vec<Kind> {
-        self.key_idx.iter().map(|&i| self.cols[i].kind.clone()).collect()
+        self.key_idx
+            .iter()
+            .map(|&i| self.cols[i].kind.clone())
+            .collect()
     }
 
     fn rust_cols(&self) -> Vec<usize> {
@@ -159,7 +162,10 @@ impl Side {
         }
         let mut cols: Vec<usize> = self.key_idx.clone();
         cols.extend(rust_cols.iter().filter(|i| !self.key_idx.contains(i)));
-        let list: Vec<String> = cols.iter().map(|&i| self.read(&self.cols[i].name)).collect();
+        let list: Vec<String> = cols
+            .iter()
+            .map(|&i| self.read(&self.cols[i].name))
+            .collect();
         let kinds: Vec<Kind> = cols.iter().map(|&i| self.cols[i].kind.clone()).collect();
         let sql = format!(
             "SELECT {} FROM {} WHERE {}",

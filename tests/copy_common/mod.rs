@@ -2,6 +2,8 @@
 //! and reading a table back as comparable values.
 #![allow(dead_code)]
 
+pub mod matrix;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

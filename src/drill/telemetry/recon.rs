@@ -136,6 +136,10 @@ pub struct ReconProgress {
     pub state: ReconState,
     pub chunks_total: u64,
     pub chunks_done: u64,
+    /// Chunks whose checksums differed and were bisected (a chunk can differ and still hold
+    /// no mismatch: floats within tolerance, JSON written differently).
+    #[serde(default)]
+    pub chunks_bisected: u64,
     /// Rows counted on each side in the chunks checked so far.
     pub rows_source: u64,
     pub rows_target: u64,
