@@ -95,6 +95,7 @@ pub async fn open_session(
     let health = health::feed::start(hub.clone(), clock.clone());
     tokio::spawn(crate::copy::feed::run_actions(hub.clone()));
     tokio::spawn(crate::actions::feed::run_actions(hub.clone(), allow_shell));
+    tokio::spawn(crate::recon::feed::run_actions(hub.clone()));
     Ok(Session {
         runbook,
         journal_path: path,

@@ -74,3 +74,23 @@ pub fn fix_sql(src: &Side, tgt: &Side, findings: &[Finding]) -> Result<Vec<Strin
     }
     Ok(out)
 }
+
+/// Runs the fix statements on the target in one transaction: all of them or none.
+pub async fn apply(target: &crate::db::DbPool, statements: &[String]) -> Result<(), sqlx::Error> {
+    use crate::db::DbPool;
+    use sqlx::Executor;
+    macro_rules! in_tx {
+        ($pool:expr) => {{
+            let mut tx = $pool.begin().await?;
+            for s in statements {
+                tx.as_mut().execute(s.as_str()).await?;
+            }
+            tx.commit().await
+        }};
+    }
+    match target {
+        DbPool::MySql(p) => in_tx!(p),
+        DbPool::Postgres(p) => in_tx!(p),
+        DbPool::Sqlite(p) => in_tx!(p),
+    }
+}

@@ -5,6 +5,7 @@ pub mod canon;
 pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod feed;
 pub mod fix;
 pub mod headless;
 pub mod side;

@@ -1,0 +1,193 @@
+//! Recon in the drill: a step whose action is `recon = "job"` runs that recon when it
+//! starts (and again on resume if the step is still running without a result). Progress
+//! goes to the hub as telemetry, mismatches included as they are found; the result is
+//! journaled as evidence `recon:job`, holding only with zero mismatches. When the
+//! coordinator approves the fix (`FixApproved`), the fix SQL is applied to the target in
+//! one transaction, the affected rows are checked again, and the evidence is re-recorded.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch, Mutex};
+
+use crate::drill::telemetry::recon::{MismatchCounts, ReconProgress};
+use crate::drill::telemetry::Telemetry;
+use crate::drill::{Actor, Command, CommandKind, Drill, EventKind, Target, Update};
+use crate::hub::{self, HubHandle};
+use crate::runbook::{Action, Evidence};
+
+use super::diff::Finding;
+use super::engine::ReconJob;
+use super::fix::{apply, fix_sql};
+use super::headless::connect_job;
+
+/// The last result of each recon job, kept for the fix.
+type Results = Arc<Mutex<BTreeMap<String, (ReconJob, ReconProgress, Vec<Finding>)>>>;
+
+/// Watches the drill and runs recon actions. Spawn it as a task; it ends with the hub.
+pub async fn run_actions(hub: HubHandle) {
+    let Ok((events, mut updates)) = hub::follow(&hub).await else {
+        return;
+    };
+    let runbook = hub.runbook().clone();
+    let drill = Drill::replay(runbook.clone(), &events);
+    let results: Results = Arc::new(Mutex::new(BTreeMap::new()));
+    for step in &runbook.steps {
+        let (Some(Action::Recon(job)), Some(state)) = (&step.action, drill.state().step(&step.id))
+        else {
+            continue;
+        };
+        let reported = drill
+            .state()
+            .evidence
+            .contains_key(&Evidence::ReconClean(job.clone()));
+        if state.status.is_active() && !reported {
+            tokio::spawn(run_job(hub.clone(), job.clone(), results.clone()));
+        }
+    }
+    while let Ok(update) = updates.recv().await {
+        let Update::Event(event) = update else {
+            continue;
+        };
+        match &event.kind {
+            EventKind::Started {
+                target: Target::Step(id),
+            } => {
+                if let Some(Action::Recon(job)) = runbook.step(id).and_then(|s| s.action.as_ref()) {
+                    tokio::spawn(run_job(hub.clone(), job.clone(), results.clone()));
+                }
+            }
+            EventKind::FixApproved { recon } => {
+                tokio::spawn(apply_fix(hub.clone(), recon.clone(), results.clone()));
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn run_job(hub: HubHandle, job: String, results: Results) {
+    let (holds, detail) = match recon_once(&hub, &job).await {
+        Ok((recon, progress, findings)) => {
+            let verdict = verdict(&progress.counts, progress.problems());
+            let holds = progress.problems() == 0;
+            let detail = format!(
+                "{} rows checked in {:.1} s: {verdict}",
+                progress.rows_source, progress.elapsed_secs
+            );
+            results
+                .lock()
+                .await
+                .insert(job.clone(), (recon, progress, findings));
+            (holds, detail)
+        }
+        Err(e) => (false, format!("recon failed: {e:#}")),
+    };
+    record(&hub, &job, holds, detail).await;
+}
+
+/// One full recon with progress forwarded to the hub.
+async fn recon_once(
+    hub: &HubHandle,
+    job: &str,
+) -> anyhow::Result<(ReconJob, ReconProgress, Vec<Finding>)> {
+    let runbook = hub.runbook().clone();
+    let spec = runbook
+        .recons
+        .iter()
+        .find(|r| r.name == job)
+        .ok_or_else(|| anyhow::anyhow!("no [[recon]] named `{job}`"))?;
+    let recon = connect_job(&runbook, spec).await?;
+    let (tx, mut rx) = mpsc::channel::<ReconProgress>(16);
+    let forward = {
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            while let Some(p) = rx.recv().await {
+                hub.publish(Telemetry::Recon(p));
+            }
+        })
+    };
+    let (_stop, stop_rx) = watch::channel(false);
+    let outcome = recon.run(tx, stop_rx).await;
+    let _ = forward.await;
+    let outcome = outcome?;
+    Ok((recon, outcome.progress, outcome.findings))
+}
+
+async fn apply_fix(hub: HubHandle, job: String, results: Results) {
+    let outcome = fix_and_recheck(&hub, &job, &results).await;
+    let (holds, detail) = match outcome {
+        Ok((applied, progress)) => (
+            progress.problems() == 0,
+            format!(
+                "fix applied ({applied} statements); re-check of those rows: {}",
+                verdict(&progress.counts, progress.problems())
+            ),
+        ),
+        Err(e) => (false, format!("the fix was not applied: {e:#}")),
+    };
+    record(&hub, &job, holds, detail).await;
+}
+
+async fn fix_and_recheck(
+    hub: &HubHandle,
+    job: &str,
+    results: &Results,
+) -> anyhow::Result<(usize, ReconProgress)> {
+    if !results.lock().await.contains_key(job) {
+        // The console restarted since the recon ran: run it again first.
+        let fresh = recon_once(hub, job).await?;
+        results.lock().await.insert(job.to_string(), fresh);
+    }
+    let mut guard = results.lock().await;
+    let Some((recon, progress, findings)) = guard.get_mut(job) else {
+        anyhow::bail!("recon `{job}` has no result to fix");
+    };
+    let statements = fix_sql(&recon.src, &recon.tgt, findings).map_err(|e| anyhow::anyhow!(e))?;
+    apply(&recon.tgt.pool, &statements)
+        .await
+        .map_err(|e| anyhow::anyhow!("applying the fix to the target: {e}"))?;
+    let keys: Vec<_> = findings
+        .iter()
+        .map(|f| f.key(&recon.src, &recon.tgt))
+        .collect();
+    let remaining = recon.recheck(&keys).await?;
+    let mut counts = MismatchCounts::default();
+    for f in &remaining {
+        counts.add(f.mismatch.kind);
+    }
+    progress.counts = counts;
+    progress.findings = remaining.iter().map(|f| f.mismatch.clone()).collect();
+    *findings = remaining;
+    hub.publish(Telemetry::Recon(progress.clone()));
+    Ok((statements.len(), progress.clone()))
+}
+
+fn verdict(counts: &MismatchCounts, problems: u64) -> String {
+    if problems == 0 {
+        "no mismatch".to_string()
+    } else {
+        let checks = problems - counts.total();
+        let mut s = format!(
+            "{} missing, {} extra, {} changed",
+            counts.missing, counts.extra, counts.changed
+        );
+        if checks > 0 {
+            s.push_str(&format!(", {checks} failing business checks"));
+        }
+        s
+    }
+}
+
+async fn record(hub: &HubHandle, job: &str, holds: bool, detail: String) {
+    let command = Command {
+        by: Actor::System,
+        kind: CommandKind::RecordEvidence {
+            evidence: Evidence::ReconClean(job.to_string()),
+            holds,
+            detail,
+        },
+    };
+    if let Err(e) = hub.sink().send(command).await {
+        tracing::warn!(%job, error = %e, "recon evidence not journaled");
+    }
+}
