@@ -1,0 +1,129 @@
+#![allow(clippy::unwrap_used)]
+//! `warroom recon` without the console: exit 0 clean, 1 with mismatches (listed, or as a
+//! JSON report), 2 on error; `--fix-sql` writes statements that make the target match.
+
+mod copy_common;
+mod support;
+
+use std::process::Command;
+
+use copy_common::*;
+use support::servers;
+use warroom::db::rows::execute;
+
+fn runbook(src_url: &str, dst_url: &str) -> String {
+    format!(
+        r#"
+[runbook]
+name = "recon headless"
+kind = "drill"
+coordinator = "casey"
+
+[people.casey]
+name = "Casey"
+role = "coordinator"
+
+[connections.src]
+url = "{src_url}"
+[connections.dst]
+url = "{dst_url}"
+
+[[recon]]
+name = "accounts"
+source = "src"
+source_table = "accounts"
+target = "dst"
+target_table = "accounts"
+key = ["id"]
+chunk_rows = 10
+
+[[recon.check]]
+name = "balance-by-region"
+source_sql = "SELECT region, COUNT(*), SUM(balance) FROM accounts GROUP BY region ORDER BY region"
+target_sql = "SELECT region, COUNT(*), SUM(balance) FROM accounts GROUP BY region ORDER BY region"
+
+[[phase]]
+name = "verify"
+[[phase.step]]
+id = "recon"
+title = "Recon accounts"
+dri = "casey"
+reviewer = "casey"
+planned = "5m"
+action = {{ recon = "accounts" }}
+"#
+    )
+}
+
+fn warroom(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn exit_codes_report_and_fix_sql() {
+    let Some(my) = servers::mysql() else { return };
+    let ddl = "CREATE TABLE accounts (id INT PRIMARY KEY, region VARCHAR(10), balance DECIMAL(12,2));
+               INSERT INTO accounts SELECT seq, ELT(1 + seq % 3, 'eu', 'us', 'apac'), seq * 10.5 FROM seq_1_to_100";
+    let (src, src_url, _) = mysql_db(&my, "hsrc").await;
+    let (dst, dst_url, _) = mysql_db(&my, "hdst").await;
+    execute(&src, ddl).await.unwrap();
+    execute(&dst, ddl).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("recon.toml");
+    std::fs::write(&file, runbook(&src_url, &dst_url)).unwrap();
+    let rb = file.to_str().unwrap();
+
+    let (code, out, err) = warroom(&["recon", rb, "--job", "accounts"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("recon accounts: 100 rows in source, 100 in target"),
+        "{out}"
+    );
+
+    execute(&dst, "UPDATE accounts SET balance = balance + 1 WHERE id = 42; DELETE FROM accounts WHERE id = 7")
+        .await
+        .unwrap();
+    let fix = dir.path().join("fix.sql");
+    let (code, out, _) = warroom(&[
+        "recon",
+        rb,
+        "--job",
+        "accounts",
+        "--fix-sql",
+        fix.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("missing in target: id=7"), "{out}");
+    assert!(out.contains("changed id=42: balance 441 → 442"), "{out}");
+    assert!(
+        out.contains("check balance-by-region: us: source 34 | 18028.5, target 33 | 17955"),
+        "{out}"
+    );
+    assert!(!out.contains("apac"), "{out}");
+
+    let (code, out, _) = warroom(&["recon", rb, "--job", "accounts", "--json"]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["counts"]["missing"], 1);
+    assert_eq!(report["counts"]["changed"], 1);
+    assert_eq!(report["mismatches"].as_array().map(Vec::len), Some(2));
+
+    let sql = std::fs::read_to_string(&fix).unwrap();
+    for stmt in sql.lines().filter(|l| !l.starts_with("--")) {
+        execute(&dst, stmt).await.unwrap();
+    }
+    let (code, out, err) = warroom(&["recon", rb, "--job", "accounts"]);
+    assert_eq!(code, 0, "after the fix: {out}{err}");
+
+    let (code, _, err) = warroom(&["recon", rb, "--job", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no [[recon]] named `nope`"), "{err}");
+}
