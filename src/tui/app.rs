@@ -71,7 +71,7 @@ pub struct App {
     pub follow: bool,
     /// Selected job in the copy panel (index into `runbook.copies`).
     pub copy_selected: usize,
-    /// Selected job in the recon panel (index into `runbook.recons`).
+    /// Selected row of the recon panel (index into [`App::recon_rows`]).
     pub recon_selected: usize,
     /// The operator's local time zone for the header (fixed at start; tests set UTC).
     pub local_offset: chrono::FixedOffset,

@@ -30,12 +30,30 @@ impl App {
     /// step's recon action.
     pub fn selected_recon(&self) -> Option<String> {
         match self.focus {
-            PanelKind::Recon => Some(self.runbook.recons.get(self.recon_selected)?.name.clone()),
+            PanelKind::Recon => {
+                let (job, _) = *self.recon_rows().get(self.recon_selected)?;
+                Some(self.runbook.recons.get(job)?.name.clone())
+            }
             _ => match self.selected_step_action()? {
                 StepAction::Recon(job) => Some(job.clone()),
                 _ => None,
             },
         }
+    }
+
+    /// The recon panel's rows: each job, then each of its mismatches (job index, finding).
+    pub fn recon_rows(&self) -> Vec<(usize, Option<usize>)> {
+        let mut rows = Vec::new();
+        for (j, spec) in self.runbook.recons.iter().enumerate() {
+            rows.push((j, None));
+            let n = self
+                .replica
+                .recons
+                .get(&spec.name)
+                .map_or(0, |p| p.findings.len());
+            rows.extend((0..n).map(|i| (j, Some(i))));
+        }
+        rows
     }
 
     fn selected_step_action(&self) -> Option<&StepAction> {
@@ -207,7 +225,10 @@ impl App {
     pub(super) fn move_job_selection(&mut self, down: bool) -> bool {
         let (selected, len) = match self.focus {
             PanelKind::Copy => (&mut self.copy_selected, self.runbook.copies.len()),
-            PanelKind::Recon => (&mut self.recon_selected, self.runbook.recons.len()),
+            PanelKind::Recon => {
+                let len = self.recon_rows().len();
+                (&mut self.recon_selected, len)
+            }
             _ => return false,
         };
         *selected = if down {

@@ -1,25 +1,218 @@
-//! Recon (checksum) findings. The recon engine comes with its own issue: until then this
-//! panel lists the declared jobs as waiting.
+//! Recon, per job: progress (chunks checked of the total, rows covered), mismatch counts by
+//! kind, the chunk map (verified, mismatched, in flight, pending), and the mismatches as
+//! they are found. With the panel focused, j/k walk the mismatches; the selected one opens
+//! to show source and target values side by side.
 
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::{styled, text_panel, PanelKind};
+use super::{block, styled, PanelKind};
+use crate::drill::telemetry::recon::{
+    ChunkState, Mismatch, MismatchKind, ReconProgress, ReconState,
+};
 use crate::tui::app::App;
 use crate::tui::theme::Tone;
 
 pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
-    let mut lines = vec![Line::styled(
-        "no recon running — engine arrives with the recon issue",
-        styled(app, Tone::Dim),
-    )];
-    lines.extend(
-        app.runbook
-            .recons
+    let width = usize::from(area.width.saturating_sub(2)).max(10);
+    let focused = app.focus == PanelKind::Recon;
+    let selected = app.recon_rows().get(app.recon_selected).copied();
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut selected_line = 0;
+    if app.runbook.recons.is_empty() {
+        lines.push(Line::styled(
+            "no recon jobs declared in this runbook",
+            styled(app, Tone::Dim),
+        ));
+    }
+    for (j, spec) in app.runbook.recons.iter().enumerate() {
+        let marker = |row: (usize, Option<usize>)| {
+            if focused && selected == Some(row) {
+                "▸ "
+            } else {
+                "  "
+            }
+        };
+        if selected == Some((j, None)) {
+            selected_line = lines.len();
+        }
+        let Some(p) = app.replica.recons.get(&spec.name) else {
+            lines.push(Line::styled(
+                format!(
+                    "{}{}  {}→{}  waiting for its step to start",
+                    marker((j, None)),
+                    spec.name,
+                    spec.source_table,
+                    spec.target_table
+                ),
+                styled(app, Tone::Dim),
+            ));
+            continue;
+        };
+        lines.extend(header(app, p, marker((j, None))));
+        if !p.chunks.is_empty() {
+            lines.push(Line::styled(
+                format!("  chunks {}", chunk_map(p, width.saturating_sub(9))),
+                styled(app, Tone::Dim),
+            ));
+        }
+        if let Some(e) = &p.last_error {
+            lines.push(Line::styled(
+                format!("  error: {e}"),
+                styled(app, Tone::Bad),
+            ));
+        }
+        for d in &p.domain {
+            for diff in &d.differences {
+                lines.push(Line::styled(
+                    format!("  check {}: {diff}", d.name),
+                    styled(app, Tone::Bad),
+                ));
+            }
+        }
+        for (i, m) in p.findings.iter().enumerate() {
+            if selected == Some((j, Some(i))) {
+                selected_line = lines.len();
+            }
+            lines.push(finding_line(app, m, marker((j, Some(i)))));
+            if focused && selected == Some((j, Some(i))) {
+                lines.extend(detail(app, m));
+            }
+        }
+        let hidden = p.counts.total().saturating_sub(p.findings.len() as u64);
+        if hidden > 0 {
+            lines.push(Line::styled(
+                format!(
+                    "  … {hidden} more (warroom recon --job {} --json lists all)",
+                    p.job
+                ),
+                styled(app, Tone::Dim),
+            ));
+        }
+    }
+    // Keep the selection in view.
+    let height = usize::from(area.height.saturating_sub(2));
+    let scroll = if focused && selected_line + 3 > height {
+        (selected_line + 3 - height) as u16
+    } else {
+        0
+    };
+    Paragraph::new(lines)
+        .block(block(app, PanelKind::Recon, "recon"))
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(area, buf);
+}
+
+fn header(app: &App, p: &ReconProgress, marker: &str) -> [Line<'static>; 2] {
+    let (state, tone) = match p.state {
+        ReconState::Planning => ("planning", Tone::Info),
+        ReconState::Running => ("running", Tone::Info),
+        ReconState::Watching => ("watching", Tone::Info),
+        ReconState::Failed => ("FAILED", Tone::Bad),
+        ReconState::Done if p.problems() == 0 => ("clean", Tone::Good),
+        ReconState::Done => ("MISMATCHES", Tone::Bad),
+    };
+    let c = p.counts;
+    let counts_tone = if c.total() > 0 { Tone::Bad } else { Tone::Good };
+    [
+        Line::from(vec![
+            Span::styled(format!("{marker}{} ", p.job), styled(app, Tone::Normal)),
+            Span::styled(state.to_string(), styled(app, tone)),
+            Span::raw(format!(
+                "  {}/{} chunks  {} rows",
+                p.chunks_done,
+                p.chunks_total,
+                human(p.rows_source)
+            )),
+        ]),
+        Line::styled(
+            format!(
+                "  {} missing · {} extra · {} changed",
+                c.missing, c.extra, c.changed
+            ),
+            styled(app, counts_tone),
+        ),
+    ]
+}
+
+fn chunk_map(p: &ReconProgress, width: usize) -> String {
+    let n = p.chunks.len();
+    if n == 0 || width == 0 {
+        return String::new();
+    }
+    // One cell per chunk, or per group of chunks (the worst state wins).
+    let per = n.div_ceil(width);
+    p.chunks
+        .chunks(per)
+        .map(|group| {
+            let worst = |s: ChunkState| group.iter().any(|c| c.state == s);
+            if worst(ChunkState::Mismatched) {
+                '✗'
+            } else if worst(ChunkState::InFlight) {
+                '▒'
+            } else if worst(ChunkState::Pending) {
+                '·'
+            } else {
+                '█'
+            }
+        })
+        .collect()
+}
+
+fn finding_line(app: &App, m: &Mismatch, marker: &str) -> Line<'static> {
+    let what = match m.kind {
+        MismatchKind::Changed => format!(
+            "changed  {}  ({})",
+            m.key.join(", "),
+            m.columns
+                .iter()
+                .map(|c| c.column.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        kind => format!("{:<8} {}", kind.label(), m.key.join(", ")),
+    };
+    Line::styled(format!("{marker}{what}"), styled(app, Tone::Warn))
+}
+
+/// Source and target values of each differing column, side by side.
+fn detail(app: &App, m: &Mismatch) -> Vec<Line<'static>> {
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "NULL".into());
+    match m.kind {
+        MismatchKind::Changed => m
+            .columns
             .iter()
-            .map(|r| Line::raw(format!("{}  {}  waiting", r.name, r.target_table))),
-    );
-    text_panel(app, PanelKind::Recon, "recon", lines, area, buf);
+            .map(|c| {
+                Line::from(vec![
+                    Span::styled(format!("      {}: ", c.column), styled(app, Tone::Dim)),
+                    Span::raw(format!("source {}", shown(&c.source))),
+                    Span::styled("  │  ", styled(app, Tone::Dim)),
+                    Span::styled(
+                        format!("target {}", shown(&c.target)),
+                        styled(app, Tone::Bad),
+                    ),
+                ])
+            })
+            .collect(),
+        MismatchKind::MissingInTarget => vec![Line::styled(
+            "      in the source only: the fix inserts it into the target",
+            styled(app, Tone::Dim),
+        )],
+        MismatchKind::ExtraInTarget => vec![Line::styled(
+            "      in the target only: the fix deletes it",
+            styled(app, Tone::Dim),
+        )],
+    }
+}
+
+fn human(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 => format!("{:.1}M", n as f64 / 1e6),
+        n if n >= 1_000 => format!("{:.1}k", n as f64 / 1e3),
+        n => n.to_string(),
+    }
 }

@@ -265,3 +265,83 @@ fn coordinator_approves_the_fix_of_a_recon_with_mismatches() {
         }]
     );
 }
+
+fn recon_progress() -> crate::drill::telemetry::recon::ReconProgress {
+    use crate::drill::telemetry::recon::*;
+    let chunk = |state| ReconChunk {
+        lo: "-∞".into(),
+        hi: "+∞".into(),
+        state,
+    };
+    ReconProgress {
+        job: "orders".into(),
+        state: ReconState::Done,
+        chunks_total: 4,
+        chunks_done: 4,
+        chunks_bisected: 1,
+        rows_source: 20_000,
+        rows_target: 19_999,
+        counts: MismatchCounts {
+            missing: 1,
+            extra: 0,
+            changed: 1,
+        },
+        findings: vec![
+            Mismatch {
+                kind: MismatchKind::MissingInTarget,
+                key: vec!["id=1".into()],
+                columns: Vec::new(),
+            },
+            Mismatch {
+                kind: MismatchKind::Changed,
+                key: vec!["id=7".into()],
+                columns: vec![ColumnDiff {
+                    column: "amount".into(),
+                    source: Some("12.5".into()),
+                    target: Some("12.51".into()),
+                }],
+            },
+        ],
+        domain: Vec::new(),
+        elapsed_secs: 1.5,
+        last_error: None,
+        chunks: vec![
+            chunk(ChunkState::Verified),
+            chunk(ChunkState::Mismatched),
+            chunk(ChunkState::Verified),
+            chunk(ChunkState::Verified),
+        ],
+    }
+}
+
+#[test]
+fn recon_panel_lists_mismatches_and_opens_the_selected_one() {
+    let mut a = demo_app(&[], "val", false);
+    a.apply_update(&crate::drill::Update::Telemetry(
+        crate::drill::telemetry::Telemetry::Recon(recon_progress()),
+    ));
+    let screen = text(&draw(&a, t0(), 200, 50));
+    assert!(
+        screen.contains("orders MISMATCHES  4/4 chunks  20.0k rows"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("1 missing · 0 extra · 1 changed"),
+        "{screen}"
+    );
+    assert!(screen.contains("chunks █✗██"), "{screen}");
+    assert!(screen.contains("changed  id=7  (amount)"), "{screen}");
+    // Not focused: no detail. Focused, two rows down: the changed row opens.
+    assert!(!screen.contains("source 12.5"), "{screen}");
+    a.focus = PanelKind::Recon;
+    a.handle_key(key('j'), t0());
+    a.handle_key(key('j'), t0());
+    let screen = text(&draw(&a, t0(), 200, 50));
+    assert!(screen.contains("▸ changed  id=7"), "{screen}");
+    assert!(
+        screen.contains("amount: source 12.5  │  target 12.51"),
+        "{screen}"
+    );
+    // An observer walks the list but gets no fix key.
+    assert!(!a.offered(Action::ApplyFix, t0()));
+}
