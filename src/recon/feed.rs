@@ -30,8 +30,10 @@ pub async fn run_actions(hub: HubHandle) {
         return;
     };
     let runbook = hub.runbook().clone();
-    let drill = Drill::replay(runbook.clone(), &events);
+    let mut drill = Drill::replay(runbook.clone(), &events);
     let results: Results = Arc::new(Mutex::new(BTreeMap::new()));
+    // Continuous recons run while their step is active.
+    let mut watching: BTreeMap<String, (String, watch::Sender<bool>)> = BTreeMap::new();
     for step in &runbook.steps {
         let (Some(Action::Recon(job)), Some(state)) = (&step.action, drill.state().step(&step.id))
         else {
@@ -42,19 +44,37 @@ pub async fn run_actions(hub: HubHandle) {
             .evidence
             .contains_key(&Evidence::ReconClean(job.clone()));
         if state.status.is_active() && !reported {
-            tokio::spawn(run_job(hub.clone(), job.clone(), results.clone()));
+            let stop = stopper(&mut watching, &step.id, job);
+            tokio::spawn(run_job(hub.clone(), job.clone(), results.clone(), stop));
         }
     }
     while let Ok(update) = updates.recv().await {
-        let Update::Event(event) = update else {
-            continue;
+        let event = match update {
+            Update::Event(event) => event,
+            Update::Snapshot { events } => {
+                drill = Drill::replay(runbook.clone(), &events);
+                continue;
+            }
+            Update::Telemetry(_) => continue,
         };
+        drill.apply(&event);
+        watching.retain(|_, (step, stop)| {
+            let active = drill
+                .state()
+                .step(step)
+                .is_some_and(|s| s.status.is_active());
+            if !active {
+                let _ = stop.send(true);
+            }
+            active
+        });
         match &event.kind {
             EventKind::Started {
                 target: Target::Step(id),
             } => {
                 if let Some(Action::Recon(job)) = runbook.step(id).and_then(|s| s.action.as_ref()) {
-                    tokio::spawn(run_job(hub.clone(), job.clone(), results.clone()));
+                    let stop = stopper(&mut watching, id, job);
+                    tokio::spawn(run_job(hub.clone(), job.clone(), results.clone(), stop));
                 }
             }
             EventKind::FixApproved { recon } => {
@@ -65,7 +85,18 @@ pub async fn run_actions(hub: HubHandle) {
     }
 }
 
-async fn run_job(hub: HubHandle, job: String, results: Results) {
+/// A stop signal for the continuous part of `job`, run by step `step`.
+fn stopper(
+    watching: &mut BTreeMap<String, (String, watch::Sender<bool>)>,
+    step: &str,
+    job: &str,
+) -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    watching.insert(job.to_string(), (step.to_string(), tx));
+    rx
+}
+
+async fn run_job(hub: HubHandle, job: String, results: Results, stop: watch::Receiver<bool>) {
     let (holds, detail) = match recon_once(&hub, &job).await {
         Ok((recon, progress, findings)) => {
             let verdict = verdict(&progress.counts, progress.problems());
@@ -83,6 +114,41 @@ async fn run_job(hub: HubHandle, job: String, results: Results) {
         Err(e) => (false, format!("recon failed: {e:#}")),
     };
     record(&hub, &job, holds, detail).await;
+    if holds {
+        watch_job(&hub, &job, &results, stop).await;
+    }
+}
+
+/// Continuous mode after a clean pass: re-records the evidence whenever the set of
+/// differences that outlasted the settle delay changes.
+async fn watch_job(hub: &HubHandle, job: &str, results: &Results, stop: watch::Receiver<bool>) {
+    let Some(w) = hub
+        .runbook()
+        .recons
+        .iter()
+        .find(|r| r.name == job)
+        .and_then(|r| r.watch.clone())
+    else {
+        return;
+    };
+    let Some(recon) = results.lock().await.get(job).map(|(r, _, _)| r.clone()) else {
+        return;
+    };
+    let (tx, mut rx) = mpsc::channel::<ReconProgress>(16);
+    let watcher = tokio::spawn(async move { recon.watch_changes(&w, tx, stop).await });
+    let mut last = 0;
+    while let Some(p) = rx.recv().await {
+        let now = p.counts.total();
+        hub.publish(Telemetry::Recon(p.clone()));
+        if now != last {
+            let detail = format!("continuous check: {}", verdict(&p.counts, now));
+            record(hub, job, now == 0, detail).await;
+            last = now;
+        }
+    }
+    if let Ok(Err(e)) = watcher.await {
+        record(hub, job, false, format!("continuous check failed: {e}")).await;
+    }
 }
 
 /// One full recon with progress forwarded to the hub.

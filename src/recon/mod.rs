@@ -9,6 +9,7 @@ pub mod feed;
 pub mod fix;
 pub mod headless;
 pub mod side;
+pub mod watch;
 
 pub use engine::{ReconJob, ReconOutcome};
 pub use error::ReconError;

@@ -262,9 +262,15 @@ impl Side {
 
     /// The canonical text of a row's key (to match rows across sides).
     pub fn key_text(&self, row: &[Value]) -> String {
+        let key: Vec<Value> = self.key_idx.iter().map(|&i| row[i].clone()).collect();
+        self.key_text_of(&key)
+    }
+
+    /// The canonical text of key values (in key order).
+    pub fn key_text_of(&self, key: &[Value]) -> String {
         let mut out = String::new();
-        for &i in &self.key_idx {
-            match text(&row[i], &self.cols[i].kind) {
+        for (v, &i) in key.iter().zip(&self.key_idx) {
+            match text(v, &self.cols[i].kind) {
                 None => out.push('N'),
                 Some(t) => {
                     out.push_str(&format!("V{}:{t}", t.len()));
