@@ -1,0 +1,305 @@
+//! Recon benchmark: the 2,000,000-row payments table (shared dataset script) after a copy,
+//! checked by warroom and by the reference tools, printed side by side in one run.
+//!
+//!   cargo bench --bench recon      (WARROOM_BENCH_REUSE=1 keeps an existing dataset)
+//!
+//! Rows: MariaDB vs PostgreSQL, warroom vs reladiff, with 0 and with 100 injected
+//! differences (40 changed, 30 deleted, 30 extra); MariaDB vs MariaDB, warroom vs
+//! pt-table-sync (--print), with 0 and 100. Each tool's findings are counted and compared
+//! with what was injected.
+
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+use warroom::copy::{self, CopyOptions};
+use warroom::db::{DbPool, SecretUrl};
+use warroom::recon::ReconJob;
+use warroom::runbook::{CopyEngine, CopySpec, ReconSpec};
+
+const MY_SRC: &str = "mysql://root@127.0.0.1:3306/src";
+const MY_DST: &str = "mysql://root@127.0.0.1:3306/dst";
+const PG_DST: &str = "postgres://postgres@127.0.0.1:5432/dst";
+const COLUMNS: [&str; 9] = [
+    "id",
+    "account_id",
+    "amount",
+    "currency",
+    "status",
+    "created_at",
+    "updated_at",
+    "memo",
+    "metadata",
+];
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn sh(cmd: &str) -> Res<(f64, String)> {
+    let t0 = Instant::now();
+    let out = Command::new("bash")
+        .args(["-c", cmd])
+        .stdin(Stdio::null())
+        .output()?;
+    let secs = t0.elapsed().as_secs_f64();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() && out.status.code() != Some(1) {
+        return Err(format!("`{cmd}` failed: {text}").into());
+    }
+    Ok((secs, String::from_utf8_lossy(&out.stdout).into_owned()))
+}
+
+fn psql(sql: &str) -> Res<String> {
+    Ok(sh(&format!(
+        "psql -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres -d dst -c \"{sql}\""
+    ))?
+    .1)
+}
+
+fn maria(sql: &str) -> Res<String> {
+    Ok(sh(&format!("mariadb -h 127.0.0.1 -u root -N -e \"{sql}\""))?.1)
+}
+
+async fn pool(url: &str, max: u32) -> Res<DbPool> {
+    let url = SecretUrl::expand("bench", url, |_| None)?;
+    Ok(DbPool::connect(&url, max, Duration::from_secs(30)).await?)
+}
+
+fn recon_spec(target_table: &str) -> ReconSpec {
+    ReconSpec {
+        name: "payments".into(),
+        source: "src".into(),
+        source_table: "payments".into(),
+        target: "dst".into(),
+        target_table: target_table.into(),
+        key: vec!["id".into()],
+        columns: Some(COLUMNS.map(String::from).to_vec()),
+        filter: None,
+        chunk_rows: 20_000,
+        concurrency: 2,
+        float_tolerance: None,
+        watch: None,
+        checks: Vec::new(),
+    }
+}
+
+/// warroom's recon: (seconds, keys found, chunks bisected).
+async fn warroom(target_url: &str, table: &str) -> Res<(f64, BTreeSet<String>, u64)> {
+    let src = pool(MY_SRC, 5).await?;
+    let dst = pool(target_url, 5).await?;
+    let t0 = Instant::now();
+    let job = ReconJob::prepare(&recon_spec(table), src, dst).await?;
+    let (tx, mut rx) = mpsc::channel(64);
+    tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let (_stop, stop_rx) = watch::channel(false);
+    let out = job.run(tx, stop_rx).await?;
+    let secs = t0.elapsed().as_secs_f64();
+    let keys = out
+        .findings
+        .iter()
+        .map(|f| f.mismatch.key.join(",").trim_start_matches("id=").to_string())
+        .collect();
+    Ok((secs, keys, out.progress.chunks_bisected))
+}
+
+/// reladiff, MariaDB vs PostgreSQL: (seconds, distinct keys reported).
+fn reladiff() -> Res<(f64, BTreeSet<String>)> {
+    let cols: String = COLUMNS[1..].iter().map(|c| format!(" -c {c}")).collect();
+    let (secs, out) = sh(&format!(
+        "reladiff mysql://root@127.0.0.1:3306/src payments postgresql://postgres@127.0.0.1:5432/dst payments -k id{cols} --json"
+    ))?;
+    let keys = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| {
+            let key = &v["key"];
+            key.as_array()
+                .and_then(|k| k.first())
+                .map(|k| k.as_str().map_or(k.to_string(), str::to_string))
+                .or_else(|| key.as_str().map(str::to_string))
+        })
+        .collect();
+    Ok((secs, keys))
+}
+
+/// pt-table-sync --print, MariaDB vs MariaDB: (seconds, statements printed).
+fn pt_table_sync() -> Res<(f64, usize)> {
+    let (secs, out) = sh(
+        "pt-table-sync --print --no-check-slave h=127.0.0.1,u=root,D=src,t=payments h=127.0.0.1,u=root,D=dst,t=payments",
+    )?;
+    let n = out
+        .lines()
+        .filter(|l| l.starts_with("REPLACE") || l.starts_with("DELETE") || l.starts_with("INSERT") || l.starts_with("UPDATE"))
+        .count();
+    Ok((secs, n))
+}
+
+/// Injects 40 changed, 30 deleted and 30 extra rows; returns their ids.
+fn inject(pg: bool) -> Res<BTreeSet<String>> {
+    let ids: Vec<i64> = maria("SELECT id FROM src.payments WHERE id % 19997 = 3 ORDER BY id LIMIT 70")?
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    let max: i64 = maria("SELECT MAX(id) FROM src.payments")?.trim().parse()?;
+    let gaps: Vec<i64> = maria(
+        "SELECT s.seq FROM seq_1_to_200000 s LEFT JOIN src.payments p ON p.id = s.seq WHERE p.id IS NULL AND s.seq % 3 = 0 LIMIT 15",
+    )?
+    .lines()
+    .filter_map(|l| l.trim().parse().ok())
+    .collect();
+    let extra: Vec<i64> = gaps.into_iter().chain((1..=15).map(|i| max + i * 10)).collect();
+    let list = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let (changed, deleted) = ids.split_at(40);
+    let table = if pg { "payments" } else { "dst.payments" };
+    let first = "(SELECT MIN(id) FROM src.payments)";
+    let sqls = [
+        format!("UPDATE {table} SET amount = amount + 0.01 WHERE id IN ({})", list(changed)),
+        format!("DELETE FROM {table} WHERE id IN ({})", list(deleted)),
+    ];
+    for s in &sqls {
+        if pg {
+            psql(s)?;
+        } else {
+            maria(s)?;
+        }
+    }
+    let row: Vec<String> = maria(&format!(
+        "SELECT account_id, amount, currency, status, created_at, updated_at FROM src.payments WHERE id = {first}"
+    ))?
+    .trim()
+    .split('\t')
+    .map(str::to_string)
+    .collect();
+    let values = extra
+        .iter()
+        .map(|id| {
+            format!(
+                "({id}, {}, {}, '{}', '{}', '{}', '{}', NULL, NULL)",
+                row[0], row[1], row[2], row[3], row[4], row[5]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let insert = format!("INSERT INTO {table} VALUES {values}");
+    if pg {
+        psql(&insert)?;
+    } else {
+        maria(&insert)?;
+    }
+    Ok(ids
+        .iter()
+        .chain(&extra)
+        .map(i64::to_string)
+        .collect())
+}
+
+async fn copy_to(target_url: &str, table: &str) -> Res<()> {
+    let spec = CopySpec {
+        name: "bench_recon_copy".into(),
+        engine: CopyEngine::Native,
+        source: "src".into(),
+        source_table: "payments".into(),
+        target: "dst".into(),
+        target_table: table.into(),
+        key: vec!["id".into()],
+        columns: None,
+        rename: Default::default(),
+        filter: None,
+        workers: 2,
+        chunk_rows: 5_000,
+        chunk_target: Duration::from_millis(500),
+        max_rows_per_sec: None,
+        throttle: Vec::new(),
+        progress: None,
+    };
+    let (_c, crx) = mpsc::channel(1);
+    let (tx, mut rx) = mpsc::channel(64);
+    tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let opts = CopyOptions {
+        restart: true,
+        ..CopyOptions::default()
+    };
+    copy::run(&spec, pool(MY_SRC, 3).await?, pool(target_url, 3).await?, opts, crx, tx).await?;
+    Ok(())
+}
+
+fn verdict(found: &BTreeSet<String>, want: &BTreeSet<String>) -> String {
+    if found == want {
+        format!("found exactly the {} injected", want.len())
+    } else {
+        let missed = want.difference(found).count();
+        let spurious = found.difference(want).count();
+        format!("found {} ({missed} missed, {spurious} not injected)", found.len())
+    }
+}
+
+fn row(name: &str, secs: f64, note: &str) {
+    println!("| {name:<46} | {secs:>7.1} s | {note}");
+}
+
+#[tokio::main]
+async fn main() -> Res<()> {
+    let n: u64 = std::env::var("WARROOM_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000_000);
+    println!("load before: {}", sh("uptime")?.1.trim());
+    if std::env::var("WARROOM_BENCH_REUSE").is_err() {
+        let (secs, _) = sh(&format!("bash /work/shared/bench/payments-dataset.sh {n}"))?;
+        println!("dataset: {n} rows ({secs:.1} s)");
+    }
+    // Fresh copies on both targets.
+    psql("TRUNCATE public.payments; DROP TABLE IF EXISTS public._warroom_copy_checkpoints")?;
+    maria("TRUNCATE dst.payments; DROP TABLE IF EXISTS dst._warroom_copy_checkpoints")?;
+    copy_to(PG_DST, "public.payments").await?;
+    copy_to(MY_DST, "payments").await?;
+    psql("DROP TABLE IF EXISTS public._warroom_copy_checkpoints; VACUUM ANALYZE public.payments")?;
+    maria("DROP TABLE IF EXISTS dst._warroom_copy_checkpoints; ANALYZE TABLE dst.payments")?;
+    let none = BTreeSet::new();
+
+    let (w_pg0, f, bis) = warroom(PG_DST, "public.payments").await?;
+    let w_pg0_note = format!("{}; {bis} chunks bisected", verdict(&f, &none));
+    let (r0, f) = reladiff()?;
+    let r0_note = verdict(&f, &none);
+    let (w_my0, f, bis) = warroom(MY_DST, "payments").await?;
+    let w_my0_note = format!("{}; {bis} chunks bisected", verdict(&f, &none));
+    let (p0, stmts) = pt_table_sync()?;
+    let p0_note = format!("{stmts} statements");
+
+    let want_pg = inject(true)?;
+    let want_my = inject(false)?;
+    let (w_pg1, f, bis) = warroom(PG_DST, "public.payments").await?;
+    let w_pg1_note = format!("{}; {bis} chunks bisected", verdict(&f, &want_pg));
+    let (r1, f) = reladiff()?;
+    let r1_note = verdict(&f, &want_pg);
+    let (w_my1, f, bis) = warroom(MY_DST, "payments").await?;
+    let w_my1_note = format!("{}; {bis} chunks bisected", verdict(&f, &want_my));
+    let (p1, stmts) = pt_table_sync()?;
+    let p1_note = format!("{stmts} statements (100 injected)");
+
+    println!();
+    println!("payments: {n} rows; 2 cores shared; load after: {}", sh("uptime")?.1.trim());
+    println!("| {:<46} | {:>9} | findings", "run", "time");
+    println!("|{}|{}|{}", "-".repeat(48), "-".repeat(11), "-".repeat(30));
+    row("warroom MariaDB vs PostgreSQL, 0 differences", w_pg0, &w_pg0_note);
+    row("reladiff MariaDB vs PostgreSQL, 0 differences", r0, &r0_note);
+    row("warroom MariaDB vs PostgreSQL, 100 differences", w_pg1, &w_pg1_note);
+    row("reladiff MariaDB vs PostgreSQL, 100 differences", r1, &r1_note);
+    row("warroom MariaDB vs MariaDB, 0 differences", w_my0, &w_my0_note);
+    row("pt-table-sync --print, 0 differences", p0, &p0_note);
+    row("warroom MariaDB vs MariaDB, 100 differences", w_my1, &w_my1_note);
+    row("pt-table-sync --print, 100 differences", p1, &p1_note);
+    println!();
+    println!(
+        "goals: <= 1/3 of reladiff with none -> {:.2}; <= 1/4 with 100 -> {:.2}; faster than pt-table-sync -> {:.2}x / {:.2}x",
+        w_pg0 / r0,
+        w_pg1 / r1,
+        p0 / w_my0,
+        p1 / w_my1
+    );
+    Ok(())
+}
