@@ -3,8 +3,11 @@
 //! (for chunk checksums) and in Rust (for columns no database can canonicalise the same
 //! way, for SQLite, and for the row diff). docs/recon.md states the rules.
 //!
-//! A row's text is, per column, `N` for NULL or `V<bytes>:<text>`, so no choice of values
-//! can make two different rows read the same ('a,' 'b' vs 'a' ',b'; NULL vs '').
+//! Inside a database a row's text is its columns' pieces joined by `|`: a text-like column
+//! is `N` for NULL or `V<bytes>:<text>`; any other column is its canonical text (which
+//! never holds `|` and is never `N`) or `N`. So no choice of values can make two
+//! different rows read the same ('a,' 'b' vs 'a' ',b'; NULL vs ''), and each value is
+//! converted once. In Rust every piece is length-prefixed.
 
 use std::fmt::Write as _;
 
@@ -36,13 +39,15 @@ pub fn place(src: (Dialect, &Column), tgt: (Dialect, &Column)) -> Place {
     }
 }
 
-/// The SQL expression for a column's canonical text (never NULL-safe: wrap with [`piece`]).
+/// The SQL expression for a column's canonical text; NULL stays NULL ([`piece`] marks it).
 pub fn text_sql(d: Dialect, q: &str, kind: &Kind) -> String {
     match (d, kind) {
         (Dialect::MySql, Kind::Bool) | (Dialect::MySql, Kind::Bit { bits: 1 }) => {
-            format!("IF({q} <> 0, '1', '0')")
+            format!("CASE WHEN {q} IS NULL THEN NULL WHEN {q} <> 0 THEN '1' ELSE '0' END")
         }
-        (Dialect::Postgres, Kind::Bool) => format!("CASE WHEN {q} THEN '1' ELSE '0' END"),
+        (Dialect::Postgres, Kind::Bool) => {
+            format!("CASE WHEN {q} IS NULL THEN NULL WHEN {q} THEN '1' ELSE '0' END")
+        }
         (Dialect::MySql, Kind::Decimal { .. }) => trim_decimal_mysql(&format!("CAST({q} AS CHAR)")),
         (Dialect::Postgres, Kind::Decimal { .. }) => trim_decimal_pg(&format!("{q}::text")),
         // Shortest round-trip text on both; PostgreSQL writes `1e+308` where MariaDB
@@ -67,6 +72,7 @@ pub fn text_sql(d: Dialect, q: &str, kind: &Kind) -> String {
         (Dialect::Postgres, Kind::Timestamp { .. }) => {
             trim_decimal_pg(&format!("extract(epoch from {q})::numeric::text"))
         }
+        (Dialect::MySql, Kind::Int { .. }) => q.to_string(),
         (Dialect::MySql, _) => format!("CAST({q} AS CHAR)"),
         (Dialect::Postgres, _) => format!("{q}::text"),
         // SQLite columns are always canonicalised in Rust.
@@ -74,14 +80,36 @@ pub fn text_sql(d: Dialect, q: &str, kind: &Kind) -> String {
     }
 }
 
-/// `N` for NULL, else `V<byte length>:<text>`.
+/// Kinds whose text may hold anything (and so need a length prefix).
+fn textual(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Text { .. } | Kind::Json | Kind::Enum { .. } | Kind::Uuid | Kind::Other { .. }
+    )
+}
+
+/// One column's piece of the in-database row text (see the module doc).
 pub fn piece(d: Dialect, q: &str, kind: &Kind) -> String {
-    let text = text_sql(d, q, kind);
+    if !textual(kind) {
+        return match d {
+            Dialect::MySql => format!("IFNULL({}, 'N')", text_sql(d, q, kind)),
+            _ => format!("coalesce({}, 'N')", text_sql(d, q, kind)),
+        };
+    }
     match d {
-        Dialect::MySql => format!("IF({q} IS NULL, 'N', CONCAT('V', LENGTH({text}), ':', {text}))"),
+        // The column as it is: its bytes are its canonical text.
+        Dialect::MySql => format!("IF({q} IS NULL, 'N', CONCAT('V', LENGTH({q}), ':', {q}))"),
         _ => format!(
-            "CASE WHEN {q} IS NULL THEN 'N' ELSE 'V' || octet_length({text}) || ':' || {text} END"
+            "CASE WHEN {q} IS NULL THEN 'N' ELSE 'V' || octet_length({q}::text) || ':' || {q}::text END"
         ),
+    }
+}
+
+/// The in-database row text: the pieces joined by `|`.
+pub fn row_sql(d: Dialect, pieces: &[String]) -> String {
+    match d {
+        Dialect::MySql => format!("CONCAT({})", pieces.join(", '|', ")),
+        _ => pieces.join(" || '|' || "),
     }
 }
 

@@ -11,14 +11,15 @@ use crate::db::types::{Column, Kind};
 use crate::db::value::Value;
 use crate::db::{DbPool, Dialect};
 
-use super::canon::{piece, push_piece, text, Place};
+use super::canon::{piece, push_piece, row_sql, text, Place};
 use super::error::ReconError;
 
 /// What a chunk checksum returns: equal sums mean equal rows (with overwhelming odds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkSum {
     pub rows: u64,
-    /// Two 60-bit slices of each row's MD5, summed inside the database (exact decimals).
+    /// A 60-bit slice of each row's MD5, summed inside the database (an exact decimal);
+    /// the second field is unused (`0`).
     pub db: (String, String),
     /// The same idea over the columns canonicalised in Rust (wrapping sum of SHA-256).
     pub rust: u128,
@@ -120,20 +121,20 @@ impl Side {
             .collect();
         let sql = match (self.dialect(), pieces.is_empty()) {
             (_, true) => format!("SELECT COUNT(*), '0', '0' FROM {} WHERE {filter}", self.from()),
+            // One slice of the MD5 only: an optimiser may inline a derived column, and a
+            // second slice would then hash every row twice.
             (Dialect::MySql, false) => format!(
                 "SELECT COUNT(*), \
-                 CAST(COALESCE(SUM(CAST(CONV(SUBSTRING(m, 1, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR), \
-                 CAST(COALESCE(SUM(CAST(CONV(SUBSTRING(m, 16, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR) \
-                 FROM (SELECT MD5(CONCAT({})) AS m FROM {} WHERE {filter}) AS x",
-                pieces.join(", "),
+                 CAST(COALESCE(SUM(CAST(CONV(SUBSTRING(MD5({}), 1, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR), '0' \
+                 FROM {} WHERE {filter}",
+                row_sql(Dialect::MySql, &pieces),
                 self.from()
             ),
             (_, false) => format!(
                 "SELECT count(*)::text, \
-                 coalesce(sum(('x' || substr(m, 1, 15))::bit(60)::bigint), 0)::text, \
-                 coalesce(sum(('x' || substr(m, 16, 15))::bit(60)::bigint), 0)::text \
-                 FROM (SELECT md5({}) AS m FROM {} WHERE {filter}) AS x",
-                pieces.join(" || "),
+                 coalesce(sum(('x' || substr(md5({}), 1, 15))::bit(60)::bigint), 0)::text, '0' \
+                 FROM {} WHERE {filter}",
+                row_sql(Dialect::Postgres, &pieces),
                 self.from()
             ),
         };
