@@ -125,7 +125,7 @@ async fn warroom(target_url: &str, table: &str) -> Res<(f64, BTreeSet<String>, u
 fn reladiff() -> Res<(f64, BTreeSet<String>)> {
     let cols: String = COLUMNS[1..].iter().map(|c| format!(" -c {c}")).collect();
     let (secs, out) = sh(&format!(
-        "reladiff mysql://root@127.0.0.1:3306/src payments postgresql://postgres@127.0.0.1:5432/dst payments -k id{cols} --json"
+        "COLUMNS=1000000 reladiff mysql://root@127.0.0.1:3306/src payments postgresql://postgres@127.0.0.1:5432/dst payments -k id{cols} --json"
     ))?;
     let keys = out
         .lines()

@@ -38,9 +38,11 @@ fn recon_spec(source_table: &str, target_table: &str, key: &[&str], chunk_rows: 
 }
 
 async fn recon(spec: &ReconSpec, src: &DbPool, tgt: &DbPool) -> (ReconJob, ReconOutcome) {
-    let job = ReconJob::prepare(spec, src.clone(), tgt.clone())
+    let mut job = ReconJob::prepare(spec, src.clone(), tgt.clone())
         .await
         .expect("prepare recon");
+    // Small leaves, so that these small tables are bisected several levels deep.
+    job.leaf_rows = 4;
     let (tx, mut rx) = mpsc::channel(1024);
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
     let (_stop, stop_rx) = watch::channel(false);
@@ -283,7 +285,7 @@ async fn injected_differences_are_found_classified_and_fixed() {
         )
         .await;
         res.expect("copy");
-        let s = recon_spec("payments", table, &["id"], 100);
+        let s = recon_spec("payments", table, &["id"], 250);
         let (_, clean) = recon(&s, &src, target).await;
         assert_eq!(found(&clean), BTreeSet::new(), "{table} before injection");
         // Equal data hashes equal inside both databases: no chunk needed a closer look.
@@ -296,6 +298,7 @@ async fn injected_differences_are_found_classified_and_fixed() {
         let (job, out) = recon(&s, &src, target).await;
         assert_eq!(found(&out), want, "{table}");
         assert_eq!(out.progress.counts.total(), 10);
+        assert!(out.progress.chunks_bisected > 0);
         // The values travel with the finding: the changed amount shows both sides.
         let amount = out
             .findings

@@ -20,6 +20,9 @@ use crate::db::Dialect;
 pub enum Place {
     /// Inside the database, in the chunk checksum query.
     InDatabase,
+    /// Inside the database, as the database writes it: decimals of the same scale on both
+    /// sides (`12.50` on both) need no trimming.
+    InDatabaseAsIs,
     /// In warroom, from the fetched value (JSON that a database stores re-ordered, SQLite).
     InRust,
 }
@@ -32,8 +35,14 @@ pub fn place(src: (Dialect, &Column), tgt: (Dialect, &Column)) -> Place {
             || c.declared.to_ascii_lowercase().contains("jsonb")
             || matches!(c.kind, Kind::Other { .. })
     };
+    let scale = |c: &Column| match c.kind {
+        Kind::Decimal { scale: Some(s), .. } => Some(s),
+        _ => None,
+    };
     if rust_only(src) || rust_only(tgt) {
         Place::InRust
+    } else if scale(src.1).is_some() && scale(src.1) == scale(tgt.1) {
+        Place::InDatabaseAsIs
     } else {
         Place::InDatabase
     }
@@ -89,7 +98,13 @@ fn textual(kind: &Kind) -> bool {
 }
 
 /// One column's piece of the in-database row text (see the module doc).
-pub fn piece(d: Dialect, q: &str, kind: &Kind) -> String {
+pub fn piece(d: Dialect, q: &str, kind: &Kind, place: Place) -> String {
+    if place == Place::InDatabaseAsIs {
+        return match d {
+            Dialect::MySql => format!("IFNULL({q}, 'N')"),
+            _ => format!("coalesce({q}::text, 'N')"),
+        };
+    }
     if !textual(kind) {
         return match d {
             Dialect::MySql => format!("IFNULL({}, 'N')", text_sql(d, q, kind)),

@@ -26,8 +26,11 @@ use super::diff::{compare, diff_rows, Finding};
 use super::error::ReconError;
 use super::side::Side;
 
-/// A chunk with at most this many rows on either side is diffed row by row.
-pub const LEAF_ROWS: u64 = 64;
+/// A part with at most this many rows on either side is fetched and diffed row by row.
+pub const LEAF_ROWS: u64 = 1_000;
+
+/// How many parts a differing range is split into at each step of the bisection.
+pub const SPLIT: u64 = 8;
 
 /// One chunk checked: rows on each side, whether it was bisected, what differed.
 struct Checked {
@@ -40,6 +43,8 @@ struct Checked {
 #[derive(Debug, Clone)]
 pub struct ReconJob {
     pub spec: ReconSpec,
+    /// Parts with at most this many rows are diffed row by row ([`LEAF_ROWS`]).
+    pub leaf_rows: u64,
     pub r: Resolved,
     pub src: Side,
     pub tgt: Side,
@@ -97,6 +102,7 @@ impl ReconJob {
             .collect();
         Ok(ReconJob {
             spec: spec.clone(),
+            leaf_rows: LEAF_ROWS,
             src: Side::source(&r, source, &places),
             tgt: Side::target(&r, target, &places),
             r,
@@ -230,7 +236,9 @@ impl ReconJob {
         })
     }
 
-    /// Narrows a differing range down to the rows that differ.
+    /// Narrows a differing range down to the rows that differ: split it into [`SPLIT`]
+    /// parts at keys of its larger side, checksum every part on both sides at once, and go
+    /// on into the parts that differ until they are small enough to diff.
     fn bisect(
         &self,
         range: KeyRange,
@@ -238,7 +246,7 @@ impl ReconJob {
         nt: u64,
     ) -> BoxFuture<'_, Result<Vec<Finding>, ReconError>> {
         async move {
-            if ns.max(nt) <= LEAF_ROWS || ns == 0 || nt == 0 {
+            if ns.max(nt) <= self.leaf_rows || ns == 0 || nt == 0 {
                 return self.diff_range(&range, ns, nt).await;
             }
             let (side, n) = if ns >= nt {
@@ -246,33 +254,51 @@ impl ReconJob {
             } else {
                 (&self.tgt, nt)
             };
-            let Some(mid) = side.key_at(&self.r, &range, n / 2).await? else {
-                return self.diff_range(&range, ns, nt).await;
-            };
-            if range.lo.as_ref() == Some(&mid) {
-                return self.diff_range(&range, ns, nt).await;
-            }
-            let halves = [
-                KeyRange {
-                    lo: range.lo.clone(),
-                    hi: Some(mid.clone()),
-                },
-                KeyRange {
-                    lo: Some(mid),
-                    hi: range.hi.clone(),
-                },
-            ];
-            let mut out = Vec::new();
-            for half in halves {
-                let (a, b) = tokio::try_join!(
-                    self.src.checksum(&self.r, &half),
-                    self.tgt.checksum(&self.r, &half)
-                )?;
-                if a != b {
-                    out.extend(self.bisect(half, a.rows, b.rows).await?);
+            let offsets: Vec<u64> = (1..SPLIT).map(|i| n * i / SPLIT).collect();
+            let bounds = futures::future::try_join_all(
+                offsets.iter().map(|&o| side.key_at(&self.r, &range, o)),
+            )
+            .await?;
+            let mut cuts: Vec<Vec<crate::db::value::Value>> = Vec::new();
+            for b in bounds.into_iter().flatten() {
+                if Some(&b) != range.lo.as_ref() && cuts.last() != Some(&b) {
+                    cuts.push(b);
                 }
             }
-            Ok(out)
+            if cuts.is_empty() {
+                return self.diff_range(&range, ns, nt).await;
+            }
+            let mut parts = Vec::with_capacity(cuts.len() + 1);
+            let mut lo = range.lo.clone();
+            for cut in cuts {
+                parts.push(KeyRange {
+                    lo: lo.take(),
+                    hi: Some(cut.clone()),
+                });
+                lo = Some(cut);
+            }
+            parts.push(KeyRange {
+                lo,
+                hi: range.hi.clone(),
+            });
+            let sums = futures::future::try_join_all(parts.iter().map(|part| async move {
+                tokio::try_join!(
+                    self.src.checksum(&self.r, part),
+                    self.tgt.checksum(&self.r, part)
+                )
+            }))
+            .await?;
+            let mut deeper = Vec::new();
+            for (part, (a, b)) in parts.into_iter().zip(sums) {
+                if a != b {
+                    deeper.push(self.bisect(part, a.rows, b.rows));
+                }
+            }
+            Ok(futures::future::try_join_all(deeper)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect())
         }
         .boxed()
     }

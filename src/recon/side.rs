@@ -116,8 +116,8 @@ impl Side {
             .cols
             .iter()
             .zip(&self.places)
-            .filter(|(_, p)| **p == Place::InDatabase)
-            .map(|(c, _)| piece(self.dialect(), &self.q(&c.name), &c.kind))
+            .filter(|(_, p)| **p != Place::InRust)
+            .map(|(c, p)| piece(self.dialect(), &self.q(&c.name), &c.kind, *p))
             .collect();
         let sql = match (self.dialect(), pieces.is_empty()) {
             (_, true) => format!("SELECT COUNT(*), '0', '0' FROM {} WHERE {filter}", self.from()),
