@@ -88,8 +88,9 @@ fn recon_spec(target_table: &str) -> ReconSpec {
         key: vec!["id".into()],
         columns: Some(COLUMNS.map(String::from).to_vec()),
         filter: None,
-        chunk_rows: 20_000,
-        concurrency: 2,
+        // The runbook defaults.
+        chunk_rows: 10_000,
+        concurrency: 4,
         float_tolerance: None,
         watch: None,
         checks: Vec::new(),

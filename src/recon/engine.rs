@@ -27,7 +27,7 @@ use super::error::ReconError;
 use super::side::Side;
 
 /// A part with at most this many rows on either side is fetched and diffed row by row.
-pub const LEAF_ROWS: u64 = 1_000;
+pub const LEAF_ROWS: u64 = 2_000;
 
 /// How many parts a differing range is split into at each step of the bisection.
 pub const SPLIT: u64 = 8;
