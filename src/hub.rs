@@ -9,10 +9,11 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::drill::telemetry::Telemetry;
 use crate::drill::{
-    Clock, Command, CommandReply, CommandRequest, CommandSink, Drill, Event, Update,
+    Actor, Clock, Command, CommandKind, CommandReply, CommandRequest, CommandSink, Drill, Event,
+    Update,
 };
 use crate::journal::Journal;
-use crate::runbook::Runbook;
+use crate::runbook::{Evidence, Runbook};
 
 /// How many updates a slow console may fall behind before it must resubscribe.
 const UPDATE_BUFFER: usize = 1024;
@@ -48,6 +49,23 @@ pub enum HubError {
 }
 
 impl HubHandle {
+    /// Journals evidence an engine found (as the system). A hub that is gone is logged,
+    /// not an error: the engine's result then has nowhere to go.
+    pub async fn record_evidence(&self, evidence: Evidence, holds: bool, detail: String) {
+        let what = evidence.to_string();
+        let command = Command {
+            by: Actor::System,
+            kind: CommandKind::RecordEvidence {
+                evidence,
+                holds,
+                detail,
+            },
+        };
+        if let Err(e) = self.sink.send(command).await {
+            tracing::warn!(evidence = %what, error = %e, "evidence not journaled");
+        }
+    }
+
     /// Where the local console (and the network server) send commands.
     pub fn sink(&self) -> CommandSink {
         self.sink.clone()

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 
 use super::check::{run_sql_check, CheckOutcome};
 use super::shell::{run_shell, SHELL_TIMEOUT};
-use crate::drill::{Actor, Command, CommandKind, Drill, EventKind, Target, Update};
+use crate::drill::{Drill, EventKind, Target, Update};
 use crate::hub::{self, HubHandle};
 use crate::runbook::{Action, Check, Evidence, Runbook, StepId};
 
@@ -147,15 +147,10 @@ fn start_check(
 }
 
 async fn report(hub: &HubHandle, step: &str, outcome: CheckOutcome) {
-    let command = Command {
-        by: Actor::System,
-        kind: CommandKind::RecordEvidence {
-            evidence: Evidence::Action(step.to_string()),
-            holds: outcome.holds,
-            detail: outcome.detail,
-        },
-    };
-    if let Err(e) = hub.sink().send(command).await {
-        tracing::warn!(%step, error = %e, "action evidence not journaled");
-    }
+    hub.record_evidence(
+        Evidence::Action(step.to_string()),
+        outcome.holds,
+        outcome.detail,
+    )
+    .await;
 }

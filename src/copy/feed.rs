@@ -10,10 +10,7 @@ use tokio::sync::mpsc;
 
 use crate::drill::telemetry::health::HealthSnapshot;
 use crate::drill::telemetry::Telemetry;
-use crate::drill::{
-    Actor, Command, CommandKind, CopyCommand, CopyControls, Drill, EventKind, StepStatus, Target,
-    Update,
-};
+use crate::drill::{CopyCommand, CopyControls, Drill, EventKind, StepStatus, Target, Update};
 use crate::hub::{self, HubHandle};
 use crate::runbook::{Action, Evidence};
 
@@ -143,17 +140,8 @@ async fn run_job(
         Ok(detail) => (true, detail),
         Err(e) => (false, format!("copy failed: {e:#}")),
     };
-    let command = Command {
-        by: Actor::System,
-        kind: CommandKind::RecordEvidence {
-            evidence: Evidence::CopyDone(job.clone()),
-            holds,
-            detail,
-        },
-    };
-    if let Err(e) = hub.sink().send(command).await {
-        tracing::warn!(%job, error = %e, "copy evidence not journaled");
-    }
+    hub.record_evidence(Evidence::CopyDone(job), holds, detail)
+        .await;
 }
 
 async fn copy_job(

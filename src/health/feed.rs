@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::drill::telemetry::Telemetry;
-use crate::drill::{Actor, Clock, Command, CommandKind};
+use crate::drill::Clock;
 use crate::hub::HubHandle;
 use crate::runbook::Evidence;
 
@@ -21,7 +21,6 @@ pub fn start(hub: HubHandle, clock: Arc<dyn Clock>) -> Option<SamplerHandle> {
     tokio::spawn(async move {
         // Whether each probe's evidence held when last journaled.
         let mut journaled: BTreeMap<String, bool> = BTreeMap::new();
-        let sink = hub.sink();
         while let Some(update) = updates.recv().await {
             for probe in &update.snapshot.probes {
                 if probe.latest.is_none() && probe.stale_for.is_none() {
@@ -39,17 +38,8 @@ pub fn start(hub: HubHandle, clock: Arc<dyn Clock>) -> Option<SamplerHandle> {
                     .map(|c| c.describe())
                     .or_else(|| probe.detail())
                     .unwrap_or_else(|| probe.status.label().to_string());
-                let command = Command {
-                    by: Actor::System,
-                    kind: CommandKind::RecordEvidence {
-                        evidence: Evidence::ProbeGreen(probe.name.clone()),
-                        holds,
-                        detail,
-                    },
-                };
-                if let Err(e) = sink.send(command).await {
-                    tracing::warn!(probe = %probe.name, error = %e, "probe evidence not journaled");
-                }
+                hub.record_evidence(Evidence::ProbeGreen(probe.name.clone()), holds, detail)
+                    .await;
             }
             hub.publish(Telemetry::Health(update.snapshot));
         }

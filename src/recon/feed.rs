@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch, Mutex};
 
 use crate::drill::telemetry::recon::{MismatchCounts, ReconProgress};
 use crate::drill::telemetry::Telemetry;
-use crate::drill::{Actor, Command, CommandKind, Drill, EventKind, Target, Update};
+use crate::drill::{Drill, EventKind, Target, Update};
 use crate::hub::{self, HubHandle};
 use crate::runbook::{Action, Evidence};
 
@@ -245,15 +245,6 @@ fn verdict(counts: &MismatchCounts, problems: u64) -> String {
 }
 
 async fn record(hub: &HubHandle, job: &str, holds: bool, detail: String) {
-    let command = Command {
-        by: Actor::System,
-        kind: CommandKind::RecordEvidence {
-            evidence: Evidence::ReconClean(job.to_string()),
-            holds,
-            detail,
-        },
-    };
-    if let Err(e) = hub.sink().send(command).await {
-        tracing::warn!(%job, error = %e, "recon evidence not journaled");
-    }
+    hub.record_evidence(Evidence::ReconClean(job.to_string()), holds, detail)
+        .await;
 }
