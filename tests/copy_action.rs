@@ -6,26 +6,13 @@ mod support;
 
 use std::time::Duration;
 
-use warroom::cli::run::open_session;
 use warroom::drill::telemetry::Telemetry;
 use warroom::drill::{Actor, Command, CommandKind, EventKind, Target, Update};
 use warroom::runbook::Evidence;
 
 #[tokio::test]
 async fn starting_the_backfill_step_copies_the_rows_and_records_evidence() {
-    let dir = tempfile::tempdir().unwrap();
-    warroom::demo::data::create(dir.path(), 3_000)
-        .await
-        .unwrap();
-    std::env::set_var("WARROOM_DEMO_DIR", dir.path());
-    let text = std::fs::read_to_string("runbooks/demo.toml").unwrap();
-    let runbook = warroom::runbook::parse_str("demo.toml", &text)
-        .unwrap()
-        .runbook;
-    let journal = dir.path().join("j.db");
-    let session = open_session(runbook, None, None, Some(&journal), false)
-        .await
-        .unwrap();
+    let (dir, session) = support::steps::demo_session(3_000).await;
     let (_, mut updates) = warroom::hub::follow(&session.hub).await.unwrap();
     let sink = session.hub.sink();
     let casey = Actor::Person("casey".into());

@@ -8,7 +8,6 @@ mod support;
 use std::time::Duration;
 
 use tokio::sync::broadcast::Receiver;
-use warroom::cli::run::open_session;
 use warroom::drill::telemetry::copy::{CopyProgress, CopyState};
 use warroom::drill::telemetry::Telemetry;
 use warroom::drill::{
@@ -52,19 +51,7 @@ async fn progress_until(
 
 #[tokio::test]
 async fn coordinator_limits_pauses_and_resumes_a_running_copy() {
-    let dir = tempfile::tempdir().unwrap();
-    warroom::demo::data::create(dir.path(), 20_000)
-        .await
-        .unwrap();
-    std::env::set_var("WARROOM_DEMO_DIR", dir.path());
-    let text = std::fs::read_to_string("runbooks/demo.toml").unwrap();
-    let runbook = warroom::runbook::parse_str("demo.toml", &text)
-        .unwrap()
-        .runbook;
-    let journal = dir.path().join("j.db");
-    let session = open_session(runbook, None, None, Some(&journal), false)
-        .await
-        .unwrap();
+    let (dir, session) = support::steps::demo_session(20_000).await;
     let (_, mut updates) = warroom::hub::follow(&session.hub).await.unwrap();
     let sink = session.hub.sink();
     support::steps::finish_steps(

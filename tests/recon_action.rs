@@ -8,7 +8,6 @@ mod support;
 use std::time::Duration;
 
 use tokio::sync::broadcast::Receiver;
-use warroom::cli::run::open_session;
 use warroom::drill::telemetry::Telemetry;
 use warroom::drill::{Actor, Command, CommandKind, EventKind, Target, Update};
 use warroom::runbook::Evidence;
@@ -41,18 +40,7 @@ async fn recon_evidence(updates: &mut Receiver<Update>, saw_findings: &mut bool)
 
 #[tokio::test]
 async fn the_recon_step_finds_mismatches_and_the_approved_fix_clears_them() {
-    let dir = tempfile::tempdir().unwrap();
-    warroom::demo::data::create(dir.path(), 2_000)
-        .await
-        .unwrap();
-    std::env::set_var("WARROOM_DEMO_DIR", dir.path());
-    let text = std::fs::read_to_string("runbooks/demo.toml").unwrap();
-    let runbook = warroom::runbook::parse_str("demo.toml", &text)
-        .unwrap()
-        .runbook;
-    let session = open_session(runbook, None, None, Some(&dir.path().join("j.db")), false)
-        .await
-        .unwrap();
+    let (dir, session) = support::steps::demo_session(2_000).await;
     let (_, mut updates) = warroom::hub::follow(&session.hub).await.unwrap();
     let sink = session.hub.sink();
     support::steps::finish_steps(

@@ -39,3 +39,24 @@ pub async fn finish_steps(sink: &CommandSink, by: &str, steps: &[&str]) {
         }
     }
 }
+
+/// A demo drill on fresh SQLite databases with `rows` orders, its hub running (journal in
+/// the same temporary directory). Each test binary sets `WARROOM_DEMO_DIR` once.
+pub async fn demo_session(rows: u32) -> (tempfile::TempDir, warroom::cli::run::Session) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    warroom::demo::data::create(dir.path(), rows)
+        .await
+        .unwrap_or_else(|e| panic!("demo data: {e}"));
+    std::env::set_var("WARROOM_DEMO_DIR", dir.path());
+    let text = std::fs::read_to_string("runbooks/demo.toml")
+        .unwrap_or_else(|e| panic!("runbooks/demo.toml: {e}"));
+    let runbook = match warroom::runbook::parse_str("demo.toml", &text) {
+        Ok(loaded) => loaded.runbook,
+        Err(d) => panic!("{d:?}"),
+    };
+    let journal = dir.path().join("j.db");
+    let session = warroom::cli::run::open_session(runbook, None, None, Some(&journal), false)
+        .await
+        .unwrap_or_else(|e| panic!("session: {e:#}"));
+    (dir, session)
+}
