@@ -158,8 +158,24 @@ async fn pause_and_resume_from_commands_and_rate_limit() {
     assert_eq!(count(&dst, "t").await, 4_000);
 }
 
-/// Kills (KILL CONNECTION) the copy's busy connections on both sides, repeatedly.
-async fn killer(admin: DbPool, dbs: Vec<String>, until: tokio::time::Instant) -> u32 {
+/// Once rows are landing in `dst_table` (mid-copy, not during its setup), kills (KILL
+/// CONNECTION) the copy's busy connections on both sides, repeatedly, for `window`.
+async fn killer(admin: DbPool, dbs: Vec<String>, dst_table: String, window: Duration) -> u32 {
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        let rows = fetch_text(&admin, &format!("SELECT COUNT(*) FROM {dst_table}"))
+            .await
+            .unwrap_or_default();
+        if rows
+            .first()
+            .and_then(|r| r[0].as_deref())
+            .is_some_and(|n| n != "0")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let until = tokio::time::Instant::now() + window;
     let mut kills = 0;
     while tokio::time::Instant::now() < until {
         let list = dbs
@@ -198,8 +214,13 @@ async fn killed_connections_are_retried_and_nothing_is_lost() {
     s.chunk_rows = 500;
     s.max_rows_per_sec = Some(15_000);
     let admin = pool(&my, 1).await;
-    let until = tokio::time::Instant::now() + Duration::from_millis(1_500);
-    let kill = tokio::spawn(killer(admin, vec![src_db, dst_db], until));
+    let dst_table = format!("{dst_db}.t");
+    let kill = tokio::spawn(killer(
+        admin,
+        vec![src_db, dst_db],
+        dst_table,
+        Duration::from_millis(1_500),
+    ));
     let (res, progress) = run_copy(&s, &src, &dst, CopyOptions::default()).await;
     let kills = kill.await.expect("killer");
     let summary = res.expect("copy survives");
