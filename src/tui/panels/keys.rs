@@ -37,14 +37,54 @@ pub fn hints(app: &App, now: DateTime<Utc>) -> Vec<(String, &'static str)> {
     out
 }
 
+/// The hints that fit in `width` columns, in order; help and quit are always kept (last),
+/// so a narrow terminal still says where the other keys are.
+pub fn fitting(all: Vec<(String, &'static str)>, width: usize) -> Vec<(String, &'static str)> {
+    let cost = |(k, l): &(String, &str)| k.chars().count() + l.chars().count() + 3;
+    let essential =
+        |(_, l): &(String, &str)| *l == Action::Help.label() || *l == Action::Quit.label();
+    let (keep, rest): (Vec<_>, Vec<_>) = all.into_iter().partition(essential);
+    let mut room = width.saturating_sub(keep.iter().map(cost).sum());
+    let mut out = Vec::new();
+    for h in rest {
+        let c = cost(&h);
+        if c <= room {
+            room -= c;
+            out.push(h);
+        }
+    }
+    out.extend(keep);
+    out
+}
+
 pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
+    let mut width = usize::from(area.width);
     if !app.can_send {
         spans.push(Span::styled("READ-ONLY ", styled(app, Tone::Warn)));
+        width = width.saturating_sub(10);
     }
-    for (keys, label) in hints(app, now) {
+    for (keys, label) in fitting(hints(app, now), width) {
         spans.push(Span::styled(keys, styled(app, Tone::Accent)));
         spans.push(Span::raw(format!(" {label}  ")));
     }
     Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_narrow_bar_keeps_help_and_quit() {
+        let all = vec![
+            ("s".to_string(), "start"),
+            ("x".to_string(), "skip"),
+            ("?".to_string(), Action::Help.label()),
+            ("q".to_string(), Action::Quit.label()),
+        ];
+        let shown: Vec<&str> = fitting(all.clone(), 25).iter().map(|h| h.1).collect();
+        assert_eq!(shown, ["start", Action::Help.label(), Action::Quit.label()]);
+        assert_eq!(fitting(all, 200).len(), 4);
+    }
 }
