@@ -273,6 +273,11 @@ async fn text_keys_under_a_case_insensitive_collation() {
             "chunk {chunk}: {:?}",
             out.findings
         );
+        assert_eq!(out.progress.rows_source, 13);
+        assert_eq!(out.progress.rows_target, 13, "each key counted once");
+        if chunk == 1 {
+            assert!(out.progress.chunks_total > 5, "{:?}", out.progress.chunks);
+        }
     }
     execute(
         &pg,
