@@ -186,14 +186,17 @@ pub fn push_copy_text(out: &mut String, v: &Value) {
 /// Comparison of a key tuple (or a prefix of it) with values: `(a, b) > (1, 'x')`,
 /// expanded into ORs of equalities so every dialect's planner can use the index.
 pub fn tuple_cmp(style: LiteralStyle, cols: &[String], vals: &[Value], op: Cmp) -> String {
-    let n = vals.len().min(cols.len());
+    let q: Vec<String> = cols.iter().map(|c| quote_ident(style.dialect, c)).collect();
+    tuple_cmp_exprs(style, &q, vals, op)
+}
+
+/// [`tuple_cmp`] over SQL expressions (e.g. a text column compared by its bytes).
+pub fn tuple_cmp_exprs(style: LiteralStyle, q: &[String], vals: &[Value], op: Cmp) -> String {
+    let n = vals.len().min(q.len());
     if n == 0 {
         return "TRUE".into();
     }
-    let q: Vec<String> = cols[..n]
-        .iter()
-        .map(|c| quote_ident(style.dialect, c))
-        .collect();
+    let q = &q[..n];
     let lits: Vec<String> = vals[..n].iter().map(|v| literal(style, v)).collect();
     if style.dialect == Dialect::Postgres && n > 1 {
         return format!("({}) {} ({})", q.join(", "), op.sql(), lits.join(", "));

@@ -25,6 +25,10 @@ pub enum Place {
     InDatabaseAsIs,
     /// In warroom, from the fetched value (JSON that a database stores re-ordered, SQLite).
     InRust,
+    /// An instant (MySQL TIMESTAMP, `timestamptz`) on one side and a date-time without a
+    /// zone on the other (the copy writes instants as UTC date-times): both as the UTC
+    /// date-time text `YYYY-MM-DD HH:MM:SS.ffffff`.
+    UtcDateTime,
 }
 
 /// Decides where a column pair is canonicalised: both sides must use the same place.
@@ -39,8 +43,13 @@ pub fn place(src: (Dialect, &Column), tgt: (Dialect, &Column)) -> Place {
         Kind::Decimal { scale: Some(s), .. } => Some(s),
         _ => None,
     };
+    let instant = |k: &Kind, l: &Kind| {
+        matches!(k, Kind::Timestamp { .. }) && matches!(l, Kind::DateTime { .. })
+    };
     if rust_only(src) || rust_only(tgt) {
         Place::InRust
+    } else if instant(&src.1.kind, &tgt.1.kind) || instant(&tgt.1.kind, &src.1.kind) {
+        Place::UtcDateTime
     } else if scale(src.1).is_some() && scale(src.1) == scale(tgt.1) {
         Place::InDatabaseAsIs
     } else {
@@ -82,6 +91,9 @@ pub fn text_sql(d: Dialect, q: &str, kind: &Kind) -> String {
             trim_decimal_pg(&format!("extract(epoch from {q})::numeric::text"))
         }
         (Dialect::MySql, Kind::Int { .. }) => q.to_string(),
+        // BIT(n) as its number: `CAST(bit AS CHAR)` is the raw bytes (which may read `N`
+        // or hold `|`).
+        (Dialect::MySql, Kind::Bit { .. }) => format!("CAST(CAST({q} AS UNSIGNED) AS CHAR)"),
         (Dialect::MySql, _) => format!("CAST({q} AS CHAR)"),
         (Dialect::Postgres, _) => format!("{q}::text"),
         // SQLite columns are always canonicalised in Rust.
@@ -103,6 +115,23 @@ pub fn piece(d: Dialect, q: &str, kind: &Kind, place: Place) -> String {
         return match d {
             Dialect::MySql => format!("IFNULL({q}, 'N')"),
             _ => format!("coalesce({q}::text, 'N')"),
+        };
+    }
+    if place == Place::UtcDateTime {
+        let text = match (d, kind) {
+            // Exact and independent of the session's time zone (no DST fold).
+            (Dialect::MySql, Kind::Timestamp { .. }) => format!(
+                "DATE_FORMAT(TIMESTAMPADD(MICROSECOND, UNIX_TIMESTAMP({q}) * 1000000, \
+                 TIMESTAMP'1970-01-01 00:00:00'), '%Y-%m-%d %H:%i:%s.%f')"
+            ),
+            (Dialect::Postgres, Kind::Timestamp { .. }) => {
+                format!("to_char({q} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")
+            }
+            _ => text_sql(d, q, kind),
+        };
+        return match d {
+            Dialect::MySql => format!("IFNULL({text}, 'N')"),
+            _ => format!("coalesce({text}, 'N')"),
         };
     }
     if !textual(kind) {
@@ -171,12 +200,9 @@ pub fn text(v: &Value, kind: &Kind) -> Option<String> {
         Value::DateTime(dt) => {
             let _ = write!(out, "{}", dt.format("%Y-%m-%d %H:%M:%S%.6f"));
         }
+        // In UTC, so that an instant equals the UTC date-time the copy wrote for it.
         Value::Timestamp(ts) => {
-            let micros = ts.timestamp_micros();
-            let secs = micros.div_euclid(1_000_000);
-            let frac = micros.rem_euclid(1_000_000);
-            let s = format!("{secs}.{frac:06}");
-            out.push_str(&trim_decimal(&s));
+            let _ = write!(out, "{}", ts.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f"));
         }
         Value::Json(s) => out.push_str(&canonical_json(s)),
     }

@@ -210,9 +210,27 @@ impl ReconJob {
                     .unwrap_or(0),
             );
         let parts = (est / self.spec.chunk_rows.max(1)).max(1) as usize;
-        plan(&self.src.pool, &self.r, parts)
-            .await
-            .map_err(|e| ReconError::Setup(format!("planning chunks: {e}")))
+        if !super::side::key_is_collated(&self.r) {
+            return plan(&self.src.pool, &self.r, parts)
+                .await
+                .map_err(|e| ReconError::Setup(format!("planning chunks: {e}")));
+        }
+        // Text keys: bounds in byte order (the order both sides compare them in).
+        if parts <= 1 {
+            return Ok(vec![KeyRange::all()]);
+        }
+        let every = self.spec.chunk_rows.max(1);
+        let mut ranges = Vec::new();
+        let mut lo = None;
+        for b in self.src.sample_bounds(every).await? {
+            ranges.push(KeyRange {
+                lo: lo.take(),
+                hi: Some(b.clone()),
+            });
+            lo = Some(b);
+        }
+        ranges.push(KeyRange { lo, hi: None });
+        Ok(ranges)
     }
 
     /// Checks one chunk: (source rows, target rows, findings).

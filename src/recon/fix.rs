@@ -10,7 +10,8 @@ use crate::drill::telemetry::recon::MismatchKind;
 use super::diff::Finding;
 use super::side::Side;
 
-/// One statement per finding, in the order found.
+/// One statement per finding: deletes first, then updates, then inserts (so that a row
+/// the target holds under a key its collation calls equal is gone before the insert).
 pub fn fix_sql(src: &Side, tgt: &Side, findings: &[Finding]) -> Result<Vec<String>, String> {
     let d = tgt.pool.dialect();
     let table = tgt.table.quoted(d);
@@ -70,9 +71,15 @@ pub fn fix_sql(src: &Side, tgt: &Side, findings: &[Finding]) -> Result<Vec<Strin
             }
             _ => continue,
         };
-        out.push(stmt);
+        let rank = match f.mismatch.kind {
+            MismatchKind::ExtraInTarget => 0,
+            MismatchKind::Changed => 1,
+            MismatchKind::MissingInTarget => 2,
+        };
+        out.push((rank, stmt));
     }
-    Ok(out)
+    out.sort_by_key(|(rank, _)| *rank);
+    Ok(out.into_iter().map(|(_, s)| s).collect())
 }
 
 /// Runs the fix statements on the target in one transaction: all of them or none.

@@ -3,10 +3,10 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::copy::plan::{where_clause, KeyRange};
+use crate::copy::plan::KeyRange;
 use crate::copy::resolve::Resolved;
 use crate::db::rows::{fetch_text, fetch_values};
-use crate::db::sql::{quote_ident, LiteralStyle, TableRef};
+use crate::db::sql::{quote_ident, tuple_cmp_exprs, Cmp, LiteralStyle, TableRef};
 use crate::db::types::{Column, Kind};
 use crate::db::value::Value;
 use crate::db::{DbPool, Dialect};
@@ -35,6 +35,52 @@ pub struct Side {
     pub key_idx: Vec<usize>,
     pub style: LiteralStyle,
     pub places: Vec<Place>,
+    /// The key columns as compared and sorted here: text by its UTF-8 bytes (see
+    /// [`collated`]), anything else as it is.
+    pub key_exprs: Vec<String>,
+    /// The job's `where`, if any.
+    pub job_filter: Option<String>,
+}
+
+/// Kinds whose order depends on a collation (a case-insensitive MariaDB column, a
+/// PostgreSQL locale): as keys they are compared and sorted by their UTF-8 bytes on both
+/// sides, so that a key range holds the same keys in both databases.
+pub fn collated(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Text { .. } | Kind::Enum { .. } | Kind::Uuid | Kind::Json | Kind::Other { .. }
+    )
+}
+
+/// Whether the key has a column whose order depends on a collation on either side.
+pub fn key_is_collated(r: &Resolved) -> bool {
+    r.key_idx
+        .iter()
+        .any(|&i| collated(&r.src_cols[i].kind) || collated(&r.tgt_cols[i].kind))
+}
+
+/// A text column as its UTF-8 bytes, for comparisons and ORDER BY.
+fn byte_order(d: Dialect, q: &str) -> String {
+    match d {
+        Dialect::MySql => format!("CAST(CONVERT({q} USING utf8mb4) AS BINARY)"),
+        Dialect::Postgres => format!("({q})::text COLLATE \"C\""),
+        Dialect::Sqlite => format!("{q} COLLATE BINARY"),
+    }
+}
+
+fn key_exprs(r: &Resolved, d: Dialect, names: &[String]) -> Vec<String> {
+    r.key_idx
+        .iter()
+        .zip(names)
+        .map(|(&i, name)| {
+            let q = quote_ident(d, name);
+            if collated(&r.src_cols[i].kind) || collated(&r.tgt_cols[i].kind) {
+                byte_order(d, &q)
+            } else {
+                q
+            }
+        })
+        .collect()
 }
 
 impl Side {
@@ -48,6 +94,8 @@ impl Side {
             key_idx: r.key_idx.clone(),
             style: r.src_style,
             places: places.to_vec(),
+            key_exprs: key_exprs(r, r.src_dialect, &r.key_src()),
+            job_filter: r.filter.clone(),
         }
     }
 
@@ -61,6 +109,8 @@ impl Side {
             key_idx: r.key_idx.clone(),
             style: r.tgt_style,
             places: places.to_vec(),
+            key_exprs: key_exprs(r, r.tgt_dialect, &r.key_tgt()),
+            job_filter: r.filter.clone(),
         }
     }
 
@@ -76,16 +126,27 @@ impl Side {
         self.table.quoted(self.dialect())
     }
 
-    fn filter(&self, r: &Resolved, range: &KeyRange) -> String {
-        where_clause(r, self.style, &self.key, range, None, true)
+    /// The job's filter and `lo <= key < hi`, keys compared as [`Side::key_exprs`].
+    fn filter(&self, _r: &Resolved, range: &KeyRange) -> String {
+        let mut parts = Vec::new();
+        if let Some(f) = &self.job_filter {
+            parts.push(format!("({f})"));
+        }
+        if let Some(lo) = &range.lo {
+            parts.push(tuple_cmp_exprs(self.style, &self.key_exprs, lo, Cmp::Ge));
+        }
+        if let Some(hi) = &range.hi {
+            parts.push(tuple_cmp_exprs(self.style, &self.key_exprs, hi, Cmp::Lt));
+        }
+        if parts.is_empty() {
+            "1=1".into()
+        } else {
+            parts.join(" AND ")
+        }
     }
 
     fn order_by(&self) -> String {
-        self.key
-            .iter()
-            .map(|k| format!("{}.{}", self.from(), self.q(k)))
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.key_exprs.join(", ")
     }
 
     /// A column read as text where the dialect needs it (PostgreSQL `::text`).
@@ -229,14 +290,50 @@ impl Side {
             .join(" OR ")
     }
 
-    /// `k1 = .. AND k2 = ..` for one key.
+    /// `k1 = .. AND k2 = ..` for one key: the native equality (which the index serves) and,
+    /// for text, the byte equality too (a case-insensitive or PAD SPACE collation must not
+    /// match `B` for `b` or `a` for `a `).
     pub fn key_eq(&self, key: &[Value]) -> String {
-        self.key
+        let lit = |v: &Value| crate::db::sql::literal(self.style, v);
+        let mut parts: Vec<String> = self
+            .key
             .iter()
             .zip(key)
-            .map(|(k, v)| format!("{} = {}", self.q(k), crate::db::sql::literal(self.style, v)))
-            .collect::<Vec<_>>()
-            .join(" AND ")
+            .map(|(k, v)| format!("{} = {}", self.q(k), lit(v)))
+            .collect();
+        for ((e, k), v) in self.key_exprs.iter().zip(&self.key).zip(key) {
+            if *e != self.q(k) {
+                parts.push(format!("{e} = {}", lit(v)));
+            }
+        }
+        parts.join(" AND ")
+    }
+
+    /// Range bounds about `every` rows apart, in this side's key order ([`Side::order_by`]),
+    /// read in one pass (for keys whose native order depends on a collation).
+    pub async fn sample_bounds(&self, every: u64) -> Result<Vec<Vec<Value>>, ReconError> {
+        let list: Vec<String> = self
+            .key
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{} AS k{i}", self.read(k)))
+            .collect();
+        let outer: Vec<String> = (0..self.key.len()).map(|i| format!("k{i}")).collect();
+        let filter = self
+            .job_filter
+            .as_ref()
+            .map_or(String::new(), |f| format!(" WHERE ({f})"));
+        let sql = format!(
+            "SELECT {} FROM (SELECT {}, ROW_NUMBER() OVER (ORDER BY {}) AS rn FROM {}{filter}) x \
+             WHERE rn % {every} = 0 ORDER BY rn",
+            outer.join(", "),
+            list.join(", "),
+            self.order_by(),
+            self.from()
+        );
+        fetch_values(&self.pool, &sql, &self.key_kinds(), &[])
+            .await
+            .map_err(|e| ReconError::read(self.name, e))
     }
 
     /// The key of the `offset`-th row of `range` (for bisection).

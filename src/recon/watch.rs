@@ -34,6 +34,10 @@ impl ReconJob {
             newest(&self.src, &w.column).await?,
             newest(&self.tgt, &w.column).await?,
         ];
+        // Each round looks back to where the round before it started: a transaction that
+        // stamped its rows before the newest value seen but committed after it is still
+        // caught.
+        let mut older = since.clone();
         // Key text -> (first seen, key values).
         let mut suspects: HashMap<String, (Instant, Vec<Value>)> = HashMap::new();
         let mut rounds = 0u64;
@@ -46,8 +50,10 @@ impl ReconJob {
             let mut keys: Vec<Vec<Value>> = suspects.values().map(|(_, k)| k.clone()).collect();
             for (i, side) in [&self.src, &self.tgt].into_iter().enumerate() {
                 let next = newest(side, &w.column).await?;
-                keys.extend(changed_keys(side, &w.column, since[i].as_deref()).await?);
+                let from = older[i].as_deref().or(since[i].as_deref());
+                keys.extend(changed_keys(side, &w.column, from).await?);
                 if next.is_some() {
+                    older[i] = since[i].take().or_else(|| next.clone());
                     since[i] = next;
                 }
             }

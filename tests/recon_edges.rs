@@ -1,0 +1,353 @@
+#![allow(clippy::unwrap_used)]
+//! Recon edge cases against real servers: the copy's reverse mapping (PostgreSQL ->
+//! MariaDB: timestamptz -> DATETIME(6), uuid -> CHAR(36), boolean -> TINYINT(1), numeric ->
+//! DECIMAL(65,30)), wider BIT and SET columns, TINYINT(1) values other than 0/1, text keys
+//! under a case-insensitive collation, and latin1 text. Identical data must give zero
+//! mismatches; a real difference must be found and classified.
+
+mod copy_common;
+mod support;
+
+use std::collections::BTreeSet;
+
+use copy_common::*;
+use support::servers;
+use tokio::sync::{mpsc, watch};
+use warroom::copy::CopyOptions;
+use warroom::db::rows::execute;
+use warroom::db::DbPool;
+use warroom::drill::telemetry::recon::{MismatchKind, ReconState};
+use warroom::recon::fix::fix_sql;
+use warroom::recon::{ReconJob, ReconOutcome};
+use warroom::runbook::ReconSpec;
+
+fn recon_spec(source_table: &str, target_table: &str, key: &[&str], chunk_rows: u64) -> ReconSpec {
+    ReconSpec {
+        name: "edge".into(),
+        source: "src".into(),
+        source_table: source_table.into(),
+        target: "dst".into(),
+        target_table: target_table.into(),
+        key: key.iter().map(|k| k.to_string()).collect(),
+        columns: None,
+        filter: None,
+        chunk_rows,
+        concurrency: 2,
+        float_tolerance: None,
+        watch: None,
+        checks: Vec::new(),
+    }
+}
+
+async fn recon(spec: &ReconSpec, src: &DbPool, tgt: &DbPool) -> (ReconJob, ReconOutcome) {
+    let mut job = ReconJob::prepare(spec, src.clone(), tgt.clone())
+        .await
+        .expect("prepare recon");
+    job.leaf_rows = 4;
+    let (tx, mut rx) = mpsc::channel(1024);
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let (_stop, stop_rx) = watch::channel(false);
+    let outcome = job.run(tx, stop_rx).await.expect("recon runs");
+    let _ = drain.await;
+    assert_eq!(outcome.progress.state, ReconState::Done);
+    (job, outcome)
+}
+
+fn found(outcome: &ReconOutcome) -> BTreeSet<(MismatchKind, String, Vec<String>)> {
+    outcome
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.mismatch.kind,
+                f.mismatch.key.join(","),
+                f.mismatch
+                    .columns
+                    .iter()
+                    .map(|c| c.column.clone())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+async fn apply_fix(job: &ReconJob, out: &ReconOutcome, target: &DbPool) {
+    for s in fix_sql(&job.src, &job.tgt, &out.findings).expect("fix sql") {
+        execute(target, &s)
+            .await
+            .unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+}
+
+fn changed(key: &str, col: &str) -> (MismatchKind, String, Vec<String>) {
+    (
+        MismatchKind::Changed,
+        key.to_string(),
+        vec![col.to_string()],
+    )
+}
+
+#[tokio::test]
+async fn postgres_to_mariadb_mapping_hashes_alike_and_differences_are_found() {
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
+    let (pg, schema) = pg_schema(&pgu, "redge_pg").await;
+    let table = format!("{schema}.things");
+    execute(
+        &pg,
+        &format!(
+            "CREATE TABLE {table} (
+               id bigint PRIMARY KEY, at timestamptz(6), u uuid, ok boolean, n numeric,
+               j jsonb, t text, b bytea, f float8, d date, tm time(6));
+             INSERT INTO {table} VALUES
+               (1, '2024-02-29 12:34:56.123456+02', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', true,
+                12.5, '{{\"b\": 1, \"a\": [1, 2.5]}}', 'Zürich ✓', '\\x00ff', 1e-7, '2024-02-29', '23:59:59.999999'),
+               (2, '1970-01-01 00:00:01+00', '00000000-0000-0000-0000-000000000000', false,
+                -0.000000000000000000000000000001, '[]', '', '\\x', 1.7976931348623157e308, '1000-01-01', '00:00:00'),
+               (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+               (4, '2038-01-19 03:14:07.999999+00', 'ffffffff-ffff-ffff-ffff-ffffffffffff', true,
+                123456789012345678901234567890.5, '{{\"x\": null}}', 'trailing ', '\\x20', 0.1, '9999-12-31', '12:00:00.000001')"
+        ),
+    )
+    .await
+    .expect("pg source");
+    let (my_dst, _, _) = mysql_db(&my, "redge_my").await;
+    execute(
+        &my_dst,
+        "CREATE TABLE things (id BIGINT PRIMARY KEY, at DATETIME(6), u CHAR(36), ok TINYINT(1),
+           n DECIMAL(65,30), j JSON, t TEXT, b BLOB, f DOUBLE, d DATE, tm TIME(6))",
+    )
+    .await
+    .expect("maria target");
+    let (res, _) = run_copy(
+        &spec("c", &table, "things", &["id"]),
+        &pg,
+        &my_dst,
+        CopyOptions::default(),
+    )
+    .await;
+    res.expect("copy PostgreSQL -> MariaDB");
+    let s = recon_spec(&table, "things", &["id"], 2);
+    let (_, out) = recon(&s, &pg, &my_dst).await;
+    assert_eq!(found(&out), BTreeSet::new(), "{:?}", out.findings);
+    execute(
+        &my_dst,
+        "UPDATE things SET at = at + INTERVAL 1 MICROSECOND WHERE id = 1;
+         UPDATE things SET u = UPPER(u) WHERE id = 4;
+         UPDATE things SET ok = 0 WHERE id = 4;
+         UPDATE things SET t = 'trailing' WHERE id = 4",
+    )
+    .await
+    .expect("inject");
+    let (job, out) = recon(&s, &pg, &my_dst).await;
+    let mut want = BTreeSet::from([changed("id=1", "at")]);
+    want.insert((
+        MismatchKind::Changed,
+        "id=4".into(),
+        vec!["u".into(), "ok".into(), "t".into()],
+    ));
+    assert_eq!(found(&out), want, "{:?}", out.findings);
+    apply_fix(&job, &out, &my_dst).await;
+    let (_, after) = recon(&s, &pg, &my_dst).await;
+    assert_eq!(found(&after), BTreeSet::new());
+}
+
+#[tokio::test]
+async fn mariadb_bit_set_and_tinyint_values_compare_exactly() {
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
+    let (src, _, _) = mysql_db(&my, "redge_bit").await;
+    let ddl = "(id INT PRIMARY KEY, flags BIT(8), tags SET('a','b','c'), small TINYINT(1))";
+    execute(
+        &src,
+        &format!(
+            "CREATE TABLE t {ddl};
+             INSERT INTO t VALUES (1, b'10100101', 'a,c', 1), (2, b'0', '', 0), (3, NULL, NULL, NULL), (4, b'1', 'b', 2)"
+        ),
+    )
+    .await
+    .expect("source");
+    // MariaDB -> MariaDB: TINYINT(1) holds 2, and 2 is not 1.
+    let (dst, _, _) = mysql_db(&my, "redge_bitdst").await;
+    execute(&dst, &format!("CREATE TABLE t {ddl}"))
+        .await
+        .expect("ddl");
+    let (res, _) = run_copy(
+        &spec("c", "t", "t", &["id"]),
+        &src,
+        &dst,
+        CopyOptions::default(),
+    )
+    .await;
+    res.expect("copy");
+    let s = recon_spec("t", "t", &["id"], 2);
+    let (_, out) = recon(&s, &src, &dst).await;
+    assert_eq!(found(&out), BTreeSet::new(), "{:?}", out.findings);
+    execute(
+        &dst,
+        "UPDATE t SET small = 1 WHERE id = 4; UPDATE t SET flags = b'10100100' WHERE id = 1;
+                   UPDATE t SET flags = b'01001110' WHERE id = 3",
+    )
+    .await
+    .expect("inject");
+    let (_, out) = recon(&s, &src, &dst).await;
+    assert_eq!(
+        found(&out),
+        BTreeSet::from([
+            changed("id=1", "flags"),
+            // 78 is the byte `N`: it must not read as NULL.
+            changed("id=3", "flags"),
+            changed("id=4", "small"),
+        ]),
+        "{:?}",
+        out.findings
+    );
+    // MariaDB -> PostgreSQL: BIT(8) -> bigint, SET -> text.
+    let (pg, schema) = pg_schema(&pgu, "redge_bitpg").await;
+    let table = format!("{schema}.t");
+    execute(
+        &pg,
+        &format!(
+            "CREATE TABLE {table} (id int PRIMARY KEY, flags bigint, tags text, small smallint)"
+        ),
+    )
+    .await
+    .expect("pg ddl");
+    let (res, _) = run_copy(
+        &spec("c", "t", &table, &["id"]),
+        &src,
+        &pg,
+        CopyOptions::default(),
+    )
+    .await;
+    res.expect("copy to PostgreSQL");
+    let s = recon_spec("t", &table, &["id"], 2);
+    let (_, out) = recon(&s, &src, &pg).await;
+    assert_eq!(found(&out), BTreeSet::new(), "{:?}", out.findings);
+    assert_eq!(out.progress.chunks_bisected, 0, "{:?}", out.progress);
+    execute(&pg, &format!("UPDATE {table} SET flags = 164 WHERE id = 1"))
+        .await
+        .expect("inject");
+    let (_, out) = recon(&s, &src, &pg).await;
+    assert_eq!(found(&out), BTreeSet::from([changed("id=1", "flags")]));
+}
+
+#[tokio::test]
+async fn text_keys_under_a_case_insensitive_collation() {
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
+    let (src, _, _) = mysql_db(&my, "redge_ci").await;
+    execute(
+        &src,
+        "CREATE TABLE k (code VARCHAR(20) PRIMARY KEY, v INT) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+         INSERT INTO k VALUES ('a', 1), ('B', 2), ('c', 3), ('Ö', 4), ('_x', 5), ('Z', 6), ('b1', 7),
+           ('é', 8), ('F', 9), ('10', 10), ('9', 11), ('a b', 12), ('ab', 13)",
+    )
+    .await
+    .expect("source");
+    let (pg, schema) = pg_schema(&pgu, "redge_cipg").await;
+    let table = format!("{schema}.k");
+    execute(
+        &pg,
+        &format!("CREATE TABLE {table} (code varchar(20) PRIMARY KEY, v int)"),
+    )
+    .await
+    .expect("pg ddl");
+    let (res, _) = run_copy(
+        &spec("c", "k", &table, &["code"]),
+        &src,
+        &pg,
+        CopyOptions::default(),
+    )
+    .await;
+    res.expect("copy");
+    for chunk in [1, 3, 100] {
+        let s = recon_spec("k", &table, &["code"], chunk);
+        let (_, out) = recon(&s, &src, &pg).await;
+        assert_eq!(
+            found(&out),
+            BTreeSet::new(),
+            "chunk {chunk}: {:?}",
+            out.findings
+        );
+        assert_eq!(out.progress.rows_source, 13);
+        assert_eq!(out.progress.rows_target, 13, "each key counted once");
+        if chunk == 1 {
+            assert!(out.progress.chunks_total > 5, "{:?}", out.progress.chunks);
+        }
+    }
+    execute(
+        &pg,
+        &format!("UPDATE {table} SET code = 'b' WHERE code = 'B'; UPDATE {table} SET v = 0 WHERE code = 'Ö'"),
+    )
+    .await
+    .expect("inject");
+    let s = recon_spec("k", &table, &["code"], 3);
+    let (job, out) = recon(&s, &src, &pg).await;
+    assert_eq!(
+        found(&out),
+        BTreeSet::from([
+            (
+                MismatchKind::MissingInTarget,
+                "code='B'".to_string(),
+                Vec::new()
+            ),
+            (
+                MismatchKind::ExtraInTarget,
+                "code='b'".to_string(),
+                Vec::new()
+            ),
+            changed("code='Ö'", "v"),
+        ]),
+        "{:?}",
+        out.findings
+    );
+    apply_fix(&job, &out, &pg).await;
+    let (_, after) = recon(&s, &src, &pg).await;
+    assert_eq!(found(&after), BTreeSet::new());
+}
+
+#[tokio::test]
+async fn latin1_text_hashes_as_its_characters() {
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
+    let (src, _, _) = mysql_db(&my, "redge_l1").await;
+    execute(
+        &src,
+        "CREATE TABLE l (id INT PRIMARY KEY, name VARCHAR(20) CHARACTER SET latin1, c CHAR(5) CHARACTER SET latin1);
+         INSERT INTO l VALUES (1, 'café', 'né'), (2, 'plain', 'x'), (3, 'Ärger ', NULL)",
+    )
+    .await
+    .expect("source");
+    let (pg, schema) = pg_schema(&pgu, "redge_l1pg").await;
+    let table = format!("{schema}.l");
+    execute(
+        &pg,
+        &format!("CREATE TABLE {table} (id int PRIMARY KEY, name varchar(20), c char(5))"),
+    )
+    .await
+    .expect("pg ddl");
+    let (res, _) = run_copy(
+        &spec("c", "l", &table, &["id"]),
+        &src,
+        &pg,
+        CopyOptions::default(),
+    )
+    .await;
+    res.expect("copy");
+    let s = recon_spec("l", &table, &["id"], 10);
+    let (_, out) = recon(&s, &src, &pg).await;
+    assert_eq!(found(&out), BTreeSet::new(), "{:?}", out.findings);
+    execute(
+        &pg,
+        &format!("UPDATE {table} SET name = 'cafe' WHERE id = 1"),
+    )
+    .await
+    .expect("inject");
+    let (_, out) = recon(&s, &src, &pg).await;
+    assert_eq!(found(&out), BTreeSet::from([changed("id=1", "name")]));
+}
