@@ -305,8 +305,67 @@ async fn text_keys_under_a_case_insensitive_collation() {
         "{:?}",
         out.findings
     );
+    assert!(
+        job.src.byte_order && job.tgt.byte_order,
+        "MariaDB vs PostgreSQL text key"
+    );
     apply_fix(&job, &out, &pg).await;
     let (_, after) = recon(&s, &src, &pg).await;
+    assert_eq!(found(&after), BTreeSet::new());
+    // MariaDB vs MariaDB with the same collation: the native order (and the index) serves.
+    let (dst, _, _) = mysql_db(&my, "redge_cimy").await;
+    execute(
+        &dst,
+        "CREATE TABLE k (code VARCHAR(20) PRIMARY KEY, v INT) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+    )
+    .await
+    .expect("ddl");
+    let (res, _) = run_copy(
+        &spec("c", "k", "k", &["code"]),
+        &src,
+        &dst,
+        CopyOptions::default(),
+    )
+    .await;
+    res.expect("copy");
+    execute(
+        &dst,
+        "UPDATE k SET code = 'b' WHERE code = 'B'; UPDATE k SET code = 'ab ' WHERE code = 'ab'",
+    )
+    .await
+    .expect("inject");
+    let s = recon_spec("k", "k", &["code"], 2);
+    let (job, out) = recon(&s, &src, &dst).await;
+    assert!(!job.src.byte_order, "same collation on both sides");
+    assert_eq!(
+        found(&out),
+        BTreeSet::from([
+            (
+                MismatchKind::MissingInTarget,
+                "code='B'".to_string(),
+                Vec::new()
+            ),
+            (
+                MismatchKind::ExtraInTarget,
+                "code='b'".to_string(),
+                Vec::new()
+            ),
+            (
+                MismatchKind::MissingInTarget,
+                "code='ab'".to_string(),
+                Vec::new()
+            ),
+            (
+                MismatchKind::ExtraInTarget,
+                "code='ab '".to_string(),
+                Vec::new()
+            ),
+        ]),
+        "{:?}",
+        out.findings
+    );
+    apply_fix(&job, &out, &dst).await;
+    let (_, after) = recon(&s, &src, &dst).await;
     assert_eq!(found(&after), BTreeSet::new());
 }
 

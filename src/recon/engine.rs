@@ -100,11 +100,12 @@ impl ReconJob {
             .zip(&r.tgt_cols)
             .map(|(s, t)| place((r.src_dialect, s), (r.tgt_dialect, t)))
             .collect();
+        let byte_order = super::side::needs_byte_order(&r, &source, &target).await;
         Ok(ReconJob {
             spec: spec.clone(),
             leaf_rows: LEAF_ROWS,
-            src: Side::source(&r, source, &places),
-            tgt: Side::target(&r, target, &places),
+            src: Side::source(&r, source, &places, byte_order),
+            tgt: Side::target(&r, target, &places, byte_order),
             r,
         })
     }
@@ -210,7 +211,7 @@ impl ReconJob {
                     .unwrap_or(0),
             );
         let parts = (est / self.spec.chunk_rows.max(1)).max(1) as usize;
-        if !super::side::key_is_collated(&self.r) {
+        if !self.src.byte_order {
             return plan(&self.src.pool, &self.r, parts)
                 .await
                 .map_err(|e| ReconError::Setup(format!("planning chunks: {e}")));

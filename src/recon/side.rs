@@ -40,6 +40,8 @@ pub struct Side {
     pub key_exprs: Vec<String>,
     /// The job's `where`, if any.
     pub job_filter: Option<String>,
+    /// Text keys are compared by their bytes (the two databases may order them apart).
+    pub byte_order: bool,
 }
 
 /// Kinds whose order depends on a collation (a case-insensitive MariaDB column, a
@@ -59,8 +61,66 @@ pub fn key_is_collated(r: &Resolved) -> bool {
         .any(|&i| collated(&r.src_cols[i].kind) || collated(&r.tgt_cols[i].kind))
 }
 
+/// Whether the two databases may order the key differently: a text key column, unless both
+/// sides are the same kind of database with the same collation on every key column (then
+/// the native order, which the key's index serves, is the same on both).
+pub async fn needs_byte_order(r: &Resolved, source: &DbPool, target: &DbPool) -> bool {
+    if !key_is_collated(r) {
+        return false;
+    }
+    if source.dialect() != target.dialect() {
+        return true;
+    }
+    let (src_key, tgt_key) = (r.key_src(), r.key_tgt());
+    let (a, b) = tokio::join!(
+        key_collations(source, &r.source_table, &src_key),
+        key_collations(target, &r.target_table, &tgt_key)
+    );
+    !(a.len() == r.key_idx.len() && a == b && a.iter().all(Option::is_some))
+}
+
+/// Each key column's collation (`None` when it cannot be read).
+async fn key_collations(pool: &DbPool, table: &TableRef, names: &[String]) -> Vec<Option<String>> {
+    let d = pool.dialect();
+    let lit = |s: &str| {
+        let mut out = String::new();
+        crate::db::sql::push_str_literal(&mut out, LiteralStyle::new(d), s);
+        out
+    };
+    let sql = match d {
+        Dialect::MySql => format!(
+            "SELECT COLUMN_NAME, COALESCE(COLLATION_NAME, '') FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}",
+            table
+                .schema
+                .as_deref()
+                .map_or("DATABASE()".to_string(), lit),
+            lit(&table.name)
+        ),
+        Dialect::Postgres => format!(
+            "SELECT a.attname::text, coalesce(co.collname::text, '') || '/' || \
+             (SELECT datcollate::text FROM pg_database WHERE datname = current_database()) \
+             FROM pg_attribute a LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+             WHERE a.attrelid = {}::regclass AND a.attnum > 0",
+            lit(&table.quoted(d))
+        ),
+        Dialect::Sqlite => return names.iter().map(|_| Some("BINARY".into())).collect(),
+    };
+    let Ok(rows) = fetch_text(pool, &sql).await else {
+        return Vec::new();
+    };
+    names
+        .iter()
+        .map(|n| {
+            rows.iter()
+                .find(|r| r.first().cloned().flatten().as_deref() == Some(n.as_str()))
+                .and_then(|r| r.get(1).cloned().flatten())
+        })
+        .collect()
+}
+
 /// A text column as its UTF-8 bytes, for comparisons and ORDER BY.
-fn byte_order(d: Dialect, q: &str) -> String {
+fn by_bytes(d: Dialect, q: &str) -> String {
     match d {
         Dialect::MySql => format!("CAST(CONVERT({q} USING utf8mb4) AS BINARY)"),
         Dialect::Postgres => format!("({q})::text COLLATE \"C\""),
@@ -68,14 +128,14 @@ fn byte_order(d: Dialect, q: &str) -> String {
     }
 }
 
-fn key_exprs(r: &Resolved, d: Dialect, names: &[String]) -> Vec<String> {
+fn key_exprs(r: &Resolved, d: Dialect, names: &[String], byte_order: bool) -> Vec<String> {
     r.key_idx
         .iter()
         .zip(names)
         .map(|(&i, name)| {
             let q = quote_ident(d, name);
-            if collated(&r.src_cols[i].kind) || collated(&r.tgt_cols[i].kind) {
-                byte_order(d, &q)
+            if byte_order && (collated(&r.src_cols[i].kind) || collated(&r.tgt_cols[i].kind)) {
+                by_bytes(d, &q)
             } else {
                 q
             }
@@ -84,7 +144,7 @@ fn key_exprs(r: &Resolved, d: Dialect, names: &[String]) -> Vec<String> {
 }
 
 impl Side {
-    pub fn source(r: &Resolved, pool: DbPool, places: &[Place]) -> Side {
+    pub fn source(r: &Resolved, pool: DbPool, places: &[Place], byte_order: bool) -> Side {
         Side {
             name: "source",
             pool,
@@ -94,12 +154,13 @@ impl Side {
             key_idx: r.key_idx.clone(),
             style: r.src_style,
             places: places.to_vec(),
-            key_exprs: key_exprs(r, r.src_dialect, &r.key_src()),
+            key_exprs: key_exprs(r, r.src_dialect, &r.key_src(), byte_order),
             job_filter: r.filter.clone(),
+            byte_order,
         }
     }
 
-    pub fn target(r: &Resolved, pool: DbPool, places: &[Place]) -> Side {
+    pub fn target(r: &Resolved, pool: DbPool, places: &[Place], byte_order: bool) -> Side {
         Side {
             name: "target",
             pool,
@@ -109,8 +170,9 @@ impl Side {
             key_idx: r.key_idx.clone(),
             style: r.tgt_style,
             places: places.to_vec(),
-            key_exprs: key_exprs(r, r.tgt_dialect, &r.key_tgt()),
+            key_exprs: key_exprs(r, r.tgt_dialect, &r.key_tgt(), byte_order),
             job_filter: r.filter.clone(),
+            byte_order,
         }
     }
 
