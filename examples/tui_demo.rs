@@ -64,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
         keymap_path: None,
         title: None,
         connection: "demo (in-process)".into(),
+        link: None,
     })
     .await
 }

@@ -14,6 +14,7 @@ pub mod health;
 pub mod hub;
 pub mod journal;
 pub mod line;
+pub mod net;
 pub mod recon;
 pub mod runbook;
 pub mod tui;

@@ -36,7 +36,21 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 line,
                 solo,
                 layout,
-            } => cli::demo::run(dir, line, solo, &layout).await.map(|()| 0),
+                serve,
+            } => cli::demo::run(dir, line, solo, &layout, &serve)
+                .await
+                .map(|()| 0),
+            Cmd::Observe { url, token, layout } => {
+                cli::remote::observe(&url, token, &layout).await.map(|()| 0)
+            }
+            Cmd::Join {
+                url,
+                operator,
+                token,
+                layout,
+            } => cli::remote::join(&url, &operator, token, &layout)
+                .await
+                .map(|()| 0),
             Cmd::Copy { runbook, job, json } => cli::copy::run(&runbook, &job, json).await,
             Cmd::Recon {
                 runbook,

@@ -11,6 +11,9 @@ Examples:
   warroom run runbooks/mysql-to-postgres-cutover.toml --as maria
   warroom run runbooks/demo.toml --resume drills/demo-20261122T010203Z.db
   echo 'start pre-checks' | warroom run runbooks/demo.toml --line
+  warroom run runbooks/demo.toml --listen 127.0.0.1:7300     serve it (invites beside the journal)
+  warroom observe ws://127.0.0.1:7300                        follow it read-only
+  warroom join ws://127.0.0.1:7300 --as dev --token TOKEN    a DRI's console
   warroom events drills/demo-20261122T010203Z.db";
 
 #[derive(Debug, Parser)]
@@ -57,6 +60,33 @@ pub enum Cmd {
         /// in line mode).
         #[arg(long)]
         solo: bool,
+        /// Screen layout.
+        #[arg(long, default_value = "coordinator")]
+        layout: String,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Follow a served drill, read-only: no key changes anything.
+    Observe {
+        /// The drill's address, as the coordinator's invites give it (ws://HOST:PORT).
+        url: String,
+        /// The observer token, if the coordinator requires one.
+        #[arg(long, env = "WARROOM_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Screen layout.
+        #[arg(long, default_value = "observer")]
+        layout: String,
+    },
+    /// A DRI's console on a served drill: sign off your own steps and add notes.
+    Join {
+        /// The drill's address (ws://HOST:PORT).
+        url: String,
+        /// Who you are (a handle from the runbook's [people]).
+        #[arg(long = "as", value_name = "HANDLE")]
+        operator: String,
+        /// Your token, from the coordinator's invite.
+        #[arg(long, env = "WARROOM_TOKEN", hide_env_values = true)]
+        token: Option<String>,
         /// Screen layout.
         #[arg(long, default_value = "coordinator")]
         layout: String,
@@ -125,4 +155,19 @@ pub struct RunArgs {
     /// Allow steps whose action is a shell command to run it.
     #[arg(long)]
     pub allow_shell: bool,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Serving a drill to remote consoles.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Serve the drill to DRIs (`join`) and observers (`observe`) on this address. A bare
+    /// port binds 127.0.0.1; binding another interface (0.0.0.0:7300) is your explicit choice.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Whether observers need a token: `open` (anyone who can reach the address may watch)
+    /// or `token`.
+    #[arg(long, value_enum, default_value = "open")]
+    pub observers: crate::net::ObserverPolicy,
 }

@@ -16,7 +16,13 @@ pub const DEMO_RUNBOOK: &str = include_str!("../../runbooks/demo.toml");
 /// Rows in the demo's source table.
 const DEMO_ROWS: u32 = 20_000;
 
-pub async fn run(dir: Option<PathBuf>, line: bool, solo: bool, layout: &str) -> anyhow::Result<()> {
+pub async fn run(
+    dir: Option<PathBuf>,
+    line: bool,
+    solo: bool,
+    layout: &str,
+    serve: &super::args::ServeArgs,
+) -> anyhow::Result<()> {
     let (dir, _cleanup) = match dir {
         Some(dir) => (dir, None),
         None => {
@@ -52,10 +58,15 @@ pub async fn run(dir: Option<PathBuf>, line: bool, solo: bool, layout: &str) -> 
             crew::Pace::default(),
         ));
     }
+    let text = super::serve::runbook_text("runbooks/demo.toml", DEMO_RUNBOOK);
+    let serving = super::serve::start(&session, text, serve).await?;
     if line {
+        if let Some(s) = &serving {
+            eprintln!("warroom: {}", s.describe());
+        }
         super::line_mode::run(&session).await
     } else {
-        super::run::console(&session, layout).await
+        super::run::console(&session, layout, serving.as_ref()).await
     }
 }
 

@@ -10,7 +10,9 @@ pub mod line_mode;
 pub mod logging;
 pub mod probe;
 pub mod recon;
+pub mod remote;
 pub mod run;
+pub mod serve;
 
 pub use args::{Cli, Cmd};
 

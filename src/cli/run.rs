@@ -35,10 +35,18 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         args.allow_shell,
     )
     .await?;
+    let text = std::fs::read_to_string(&args.runbook)
+        .with_context(|| format!("cannot read {}", args.runbook.display()))?;
+    let file = args.runbook.display().to_string();
+    let serving = super::serve::start(&session, super::serve::runbook_text(&file, &text), &args.serve)
+        .await?;
     if args.line {
+        if let Some(s) = &serving {
+            eprintln!("warroom: {}", s.describe());
+        }
         super::line_mode::run(&session).await
     } else {
-        console(&session, &args.layout).await
+        console(&session, &args.layout, serving.as_ref()).await
     }
 }
 
@@ -107,7 +115,19 @@ pub async fn open_session(
 }
 
 /// The full-screen console for the local operator, fed by the hub.
-pub async fn console(session: &Session, layout: &str) -> anyhow::Result<()> {
+pub async fn console(
+    session: &Session,
+    layout: &str,
+    serving: Option<&super::serve::Serving>,
+) -> anyhow::Result<()> {
+    let journal = session.journal_path.file_name().map_or_else(
+        || session.journal_path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let connection = match serving {
+        Some(s) => format!("local · journal {journal} · {}", s.describe()),
+        None => format!("local · journal {journal}"),
+    };
     let (initial_events, updates) = hub::follow(&session.hub).await?;
     tui::run_console(ConsoleOptions {
         runbook: session.runbook.clone(),
@@ -120,13 +140,8 @@ pub async fn console(session: &Session, layout: &str) -> anyhow::Result<()> {
         layouts_dir: None,
         keymap_path: None,
         title: None,
-        connection: format!(
-            "local · journal {}",
-            session.journal_path.file_name().map_or_else(
-                || session.journal_path.display().to_string(),
-                |n| n.to_string_lossy().into_owned()
-            )
-        ),
+        connection,
+        link: None,
     })
     .await?;
     eprintln!(

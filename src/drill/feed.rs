@@ -20,6 +20,13 @@ pub enum Update {
     Telemetry(Telemetry),
 }
 
+/// A remote console's link to the drill, as its header shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkState {
+    pub ok: bool,
+    pub text: String,
+}
+
 /// The hub's answer to a command: the events it journaled, or why it refused.
 pub type CommandReply = Result<Vec<Event>, String>;
 

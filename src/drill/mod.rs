@@ -24,7 +24,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::{Actor, Command, CommandKind, CopyCommand, Target};
 pub use engine::Drill;
 pub use event::{Event, EventKind};
-pub use feed::{CommandReply, CommandRequest, CommandSink, SinkError, Update};
+pub use feed::{CommandReply, CommandRequest, CommandSink, LinkState, SinkError, Update};
 pub use rejection::{Rejection, RejectionKind};
 pub use role::Role;
 pub use state::{

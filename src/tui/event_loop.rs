@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use ratatui::crossterm::event::{Event as TermEvent, EventStream};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 
 use super::app::{App, AppEffect};
 use super::render;
 use super::terminal::TerminalGuard;
 use super::theme::Tone;
-use crate::drill::{Clock, CommandSink, SinkError, Update};
+use crate::drill::{Clock, CommandSink, LinkState, SinkError, Update};
 
 /// Sleeps until the next whole wall-clock second, so the clocks on screen tick together.
 fn until_next_second(clock: &dyn Clock) -> Duration {
@@ -25,6 +25,7 @@ pub async fn run(
     mut app: App,
     mut updates: broadcast::Receiver<Update>,
     sink: Option<CommandSink>,
+    mut link: Option<watch::Receiver<LinkState>>,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<()> {
     let mut guard = TerminalGuard::enter()?;
@@ -87,6 +88,16 @@ pub async fn run(
                     dirty = true;
                 }
             },
+            changed = link_changed(&mut link) => {
+                match changed {
+                    Some(state) => {
+                        app.connection.ok = state.ok;
+                        app.connection.text = state.text;
+                    }
+                    None => link = None,
+                }
+                dirty = true;
+            }
             Some(reply) = replies.recv() => {
                 let now = clock.now();
                 match reply {
@@ -102,5 +113,16 @@ pub async fn run(
             _ = tokio::signal::ctrl_c() => return Ok(()),
             _ = term => return Ok(()),
         }
+    }
+}
+
+/// The link's next state; `None` once its sender is gone; never for a local console.
+async fn link_changed(link: &mut Option<watch::Receiver<LinkState>>) -> Option<LinkState> {
+    match link {
+        Some(rx) => match rx.changed().await {
+            Ok(()) => Some(rx.borrow_and_update().clone()),
+            Err(_) => None,
+        },
+        None => std::future::pending().await,
     }
 }

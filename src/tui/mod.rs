@@ -55,6 +55,8 @@ pub struct ConsoleOptions {
     pub title: Option<String>,
     /// Connection state shown in the header ("local", "connected to host:port").
     pub connection: String,
+    /// A remote console's live link state (replaces `connection` as it changes).
+    pub link: Option<tokio::sync::watch::Receiver<crate::drill::LinkState>>,
 }
 
 /// `$XDG_CONFIG_HOME/warroom` (or `~/.config/warroom`), where `keys.toml` and `layouts/`
@@ -117,7 +119,7 @@ pub fn build_app(opts: &ConsoleOptions) -> App {
 /// is restored on every way out, panics included.
 pub async fn run_console(opts: ConsoleOptions) -> anyhow::Result<()> {
     let app = build_app(&opts);
-    event_loop::run(app, opts.updates, opts.sink, opts.clock).await
+    event_loop::run(app, opts.updates, opts.sink, opts.link, opts.clock).await
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::drill::telemetry::copy::CopyProgress;
 use crate::drill::telemetry::health::HealthSnapshot;
+use crate::drill::telemetry::presence::Presence;
 use crate::drill::telemetry::recon::ReconProgress;
 use crate::drill::telemetry::Telemetry;
 use crate::drill::{Drill, Event, Update};
@@ -26,6 +27,8 @@ pub struct Replica {
     pub recons: BTreeMap<String, ReconProgress>,
     /// Recent rows/s readings of each copy job, oldest first (for the sparkline).
     pub copy_rates: BTreeMap<String, VecDeque<f64>>,
+    /// Who is connected over the network, when the drill is served.
+    pub presence: Option<Presence>,
 }
 
 /// How many throughput readings the copy sparkline keeps.
@@ -40,6 +43,7 @@ impl Replica {
             copies: BTreeMap::new(),
             copy_rates: BTreeMap::new(),
             recons: BTreeMap::new(),
+            presence: None,
         }
     }
 
@@ -66,6 +70,10 @@ impl Replica {
             }
             Update::Telemetry(Telemetry::Recon(progress)) => {
                 self.recons.insert(progress.job.clone(), progress.clone());
+                true
+            }
+            Update::Telemetry(Telemetry::Presence(presence)) => {
+                self.presence = Some(presence.clone());
                 true
             }
             Update::Event(e) => {

@@ -4,6 +4,7 @@
 
 pub mod copy;
 pub mod health;
+pub mod presence;
 pub mod recon;
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ pub enum Telemetry {
     Health(health::HealthSnapshot),
     Copy(copy::CopyProgress),
     Recon(recon::ReconProgress),
+    Presence(presence::Presence),
 }
 
 impl Telemetry {
@@ -24,6 +26,7 @@ impl Telemetry {
             Telemetry::Health(_) => "health",
             Telemetry::Copy(_) => "copy",
             Telemetry::Recon(_) => "recon",
+            Telemetry::Presence(_) => "presence",
         }
     }
 
@@ -33,6 +36,7 @@ impl Telemetry {
             Telemetry::Health(_) => "health".to_string(),
             Telemetry::Copy(p) => format!("copy:{}", p.job),
             Telemetry::Recon(p) => format!("recon:{}", p.job),
+            Telemetry::Presence(_) => "presence".to_string(),
         }
     }
 }

@@ -126,7 +126,11 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
         Role::Observer => "observer",
         Role::System => "system",
     };
-    let ro = if app.can_send { "" } else { " read-only" };
+    let ro = if app.can_send {
+        ""
+    } else {
+        " · READ-ONLY VIEW"
+    };
     let sync = if app.replica.out_of_sync {
         " OUT OF SYNC: waiting for a snapshot"
     } else {

@@ -10,7 +10,8 @@ use crate::tui::app::App;
 
 pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let rb = &app.runbook;
-    let lines = rb
+    let presence = app.replica.presence.as_ref();
+    let mut lines: Vec<Line> = rb
         .people
         .iter()
         .map(|p| {
@@ -21,12 +22,23 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
             } else {
                 " "
             };
+            let online = match presence.and_then(|pr| pr.since(&p.handle)) {
+                Some(since) => format!("  ● online since {}", since.format("%H:%M")),
+                None => String::new(),
+            };
             // Role last: a narrow panel cuts it first.
             Line::raw(format!(
-                "{coord}{:<8} DRI {dri} rev {rev}  {}",
+                "{coord}{:<8} DRI {dri} rev {rev}  {}{online}",
                 p.handle, p.role
             ))
         })
         .collect();
+    if let Some(presence) = presence {
+        lines.push(Line::raw(format!(
+            " {} connected · {} anonymous observer(s)",
+            presence.clients.len(),
+            presence.anonymous()
+        )));
+    }
     text_panel(app, PanelKind::People, "people", lines, area, buf);
 }

@@ -194,6 +194,7 @@ fn broken_layout_file_falls_back_with_a_flash() {
         keymap_path: None,
         title: None,
         connection: "observing".into(),
+        link: None,
     };
     let a = build_app(&opts);
     assert_eq!(a.layout.name, "coordinator");

@@ -1,0 +1,173 @@
+//! The wire format between a served drill and its remote consoles: one JSON object per
+//! WebSocket text frame. The server speaks [`ServerFrame`]s, clients [`ClientFrame`]s.
+//!
+//! Sequence numbers: every update the server relays gets the next number. A `hello` says
+//! "the state below includes every update up to `seq`"; the next `update` is `seq + 1`. A
+//! client that sees any other number has missed something and asks for a `resync` (a fresh
+//! `hello`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::drill::telemetry::Telemetry;
+use crate::drill::{CommandKind, Event, Role, Update};
+
+/// The largest frame a client may send. Commands are small; anything bigger is an attack
+/// or a bug, and closes that connection.
+pub const MAX_CLIENT_FRAME: usize = 64 * 1024;
+
+/// The largest frame a client accepts from the server (a snapshot of a long drill).
+pub const MAX_SERVER_FRAME: usize = 64 * 1024 * 1024;
+
+/// Who the server took this connection for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// The person's handle; `None` for an anonymous observer.
+    pub handle: Option<String>,
+    pub role: Role,
+}
+
+impl Identity {
+    /// Observers never send commands; everyone else may try (the hub decides).
+    pub fn may_send(&self) -> bool {
+        !matches!(self.role, Role::Observer | Role::System)
+    }
+
+    pub fn label(&self) -> String {
+        self.handle.clone().unwrap_or_else(|| "observer".into())
+    }
+}
+
+/// The runbook as its file reads (literal URL passwords masked), for the remote console to
+/// parse: the console renders the same plan the coordinator runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunbookText {
+    pub file: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum ServerFrame {
+    /// The whole drill as of update `seq`: sent on connect, on `resync`, and when a client
+    /// fell too far behind.
+    Hello {
+        seq: u64,
+        at: DateTime<Utc>,
+        you: Identity,
+        runbook: RunbookText,
+        events: Vec<Event>,
+        telemetry: Vec<Telemetry>,
+    },
+    /// One update, in order.
+    Update {
+        seq: u64,
+        at: DateTime<Utc>,
+        update: Update,
+    },
+    /// The answer to the client's command `id`: the events journaled, or why not.
+    Reply {
+        id: u64,
+        #[serde(flatten)]
+        outcome: Outcome,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Done(Vec<Event>),
+    Refused(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum ClientFrame {
+    /// Do this as the person this connection authenticated as (the server sets who).
+    Command { id: u64, command: CommandKind },
+    /// Send me a fresh `hello`: I missed an update.
+    Resync,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FrameError {
+    #[error("frame of {0} bytes is over the limit of {1} bytes")]
+    TooLarge(usize, usize),
+    #[error("frame is not UTF-8 JSON text")]
+    NotText,
+    #[error("malformed frame: {0}")]
+    Malformed(String),
+}
+
+/// Decodes what a client sent. Never panics, whatever the bytes.
+pub fn decode_client(bytes: &[u8]) -> Result<ClientFrame, FrameError> {
+    decode(bytes, MAX_CLIENT_FRAME)
+}
+
+/// Decodes what the server sent.
+pub fn decode_server(bytes: &[u8]) -> Result<ServerFrame, FrameError> {
+    decode(bytes, MAX_SERVER_FRAME)
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8], limit: usize) -> Result<T, FrameError> {
+    if bytes.len() > limit {
+        return Err(FrameError::TooLarge(bytes.len(), limit));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| FrameError::NotText)?;
+    serde_json::from_str(text).map_err(|e| FrameError::Malformed(e.to_string()))
+}
+
+/// Encodes a frame as JSON text. Our own types always serialize; a failure is a bug, logged
+/// and sent as an empty object the client will reject.
+pub fn encode<T: Serialize>(frame: &T) -> String {
+    serde_json::to_string(frame).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "frame not encodable");
+        "{}".into()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_round_trips() {
+        let frame = ClientFrame::Command {
+            id: 7,
+            command: CommandKind::Note {
+                step: Some("precheck".into()),
+                text: "replica lag 0".into(),
+            },
+        };
+        let text = encode(&frame);
+        assert_eq!(decode_client(text.as_bytes()), Ok(frame));
+    }
+
+    #[test]
+    fn bad_bytes_are_errors_not_panics() {
+        assert_eq!(decode_client(&[0xff, 0xfe]), Err(FrameError::NotText));
+        assert!(matches!(
+            decode_client(b"{\"type\":\"command\"}"),
+            Err(FrameError::Malformed(_))
+        ));
+        let big = vec![b' '; MAX_CLIENT_FRAME + 1];
+        assert_eq!(
+            decode_client(&big),
+            Err(FrameError::TooLarge(MAX_CLIENT_FRAME + 1, MAX_CLIENT_FRAME))
+        );
+    }
+
+    #[test]
+    fn observers_may_not_send() {
+        let observer = Identity {
+            handle: Some("olga".into()),
+            role: Role::Observer,
+        };
+        let dri = Identity {
+            handle: Some("dev".into()),
+            role: Role::Participant,
+        };
+        assert!(!observer.may_send());
+        assert!(dri.may_send());
+    }
+}

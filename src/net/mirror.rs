@@ -1,0 +1,169 @@
+//! The server's own view of the drill, fed by the hub like any console: it numbers every
+//! update, encodes each once for all clients, and answers "what is the state as of now"
+//! for a new client, `/api/state` and `/metrics`.
+//!
+//! A new client's snapshot and its place in the live stream are taken under one lock, the
+//! same lock under which an update is numbered and broadcast, so nothing falls between them.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::broadcast;
+
+use super::frame::{encode, Identity, RunbookText, ServerFrame};
+use crate::drill::telemetry::presence::Presence;
+use crate::drill::telemetry::Telemetry;
+use crate::drill::{Clock, Drill, Event, Update};
+use crate::hub::{self, HubHandle, HubError};
+
+/// How many updates a client may fall behind before it is sent a fresh snapshot instead.
+pub const CLIENT_BUFFER: usize = 1024;
+
+/// One numbered update, encoded once.
+#[derive(Debug, Clone)]
+pub struct Relayed {
+    pub seq: u64,
+    pub text: Arc<str>,
+}
+
+struct View {
+    seq: u64,
+    drill: Drill,
+    events: Vec<Event>,
+    telemetry: BTreeMap<String, Telemetry>,
+}
+
+#[derive(Clone)]
+pub struct Mirror {
+    view: Arc<Mutex<View>>,
+    frames: broadcast::Sender<Relayed>,
+    runbook: Arc<RunbookText>,
+    clock: Arc<dyn Clock>,
+}
+
+/// What a new client starts from: its hello frame and its place in the stream.
+pub struct Joined {
+    pub hello: String,
+    pub seq: u64,
+    pub frames: broadcast::Receiver<Relayed>,
+}
+
+impl Mirror {
+    /// Follows `hub` from now on (its past included).
+    pub async fn start(
+        hub: &HubHandle,
+        runbook: RunbookText,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Mirror, HubError> {
+        let (events, mut updates) = hub::follow(hub).await?;
+        let drill = Drill::replay(hub.runbook().clone(), &events);
+        let (frames, _) = broadcast::channel(CLIENT_BUFFER);
+        let mirror = Mirror {
+            view: Arc::new(Mutex::new(View {
+                seq: 0,
+                drill,
+                events,
+                telemetry: BTreeMap::new(),
+            })),
+            frames,
+            runbook: Arc::new(runbook),
+            clock,
+        };
+        let relay = mirror.clone();
+        tokio::spawn(async move {
+            loop {
+                match updates.recv().await {
+                    Ok(update) => relay.relay(update),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        // `follow` heals itself with a snapshot; this only logs.
+                        tracing::warn!(missed, "network mirror lagged behind the hub");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+            tracing::info!("network mirror stopped: the hub is gone");
+        });
+        Ok(mirror)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, View> {
+        // A panic while holding this lock leaves a consistent view (every write is one
+        // assignment), so a poisoned lock is still usable.
+        self.view.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn relay(&self, update: Update) {
+        let at = self.clock.now();
+        let mut view = self.lock();
+        match &update {
+            Update::Event(e) => {
+                view.drill.apply(e);
+                view.events.push(e.clone());
+            }
+            Update::Snapshot { events } => {
+                view.drill = Drill::replay(view.drill.runbook().clone(), events);
+                view.events = events.clone();
+            }
+            Update::Telemetry(t) => {
+                view.telemetry.insert(t.key(), t.clone());
+            }
+        }
+        view.seq += 1;
+        let seq = view.seq;
+        let text: Arc<str> = encode(&ServerFrame::Update { seq, at, update }).into();
+        // No receiver is fine: nobody is connected.
+        let _ = self.frames.send(Relayed { seq, text });
+    }
+
+    /// A hello for `you` and the stream right after it.
+    pub fn join(&self, you: Identity) -> Joined {
+        let at = self.clock.now();
+        let view = self.lock();
+        let frames = self.frames.subscribe();
+        let frame = ServerFrame::Hello {
+            seq: view.seq,
+            at,
+            you,
+            runbook: (*self.runbook).clone(),
+            events: view.events.clone(),
+            telemetry: view.telemetry.values().cloned().collect(),
+        };
+        Joined {
+            hello: encode(&frame),
+            seq: view.seq,
+            frames,
+        }
+    }
+
+    /// Runs `f` on the current state (for `/api/state` and `/metrics`).
+    pub fn read<T>(&self, f: impl FnOnce(&Snapshot<'_>) -> T) -> T {
+        let view = self.lock();
+        let now = self.clock.now();
+        let presence = match view.telemetry.get("presence") {
+            Some(Telemetry::Presence(p)) => Some(p),
+            _ => None,
+        };
+        f(&Snapshot {
+            seq: view.seq,
+            now,
+            drill: &view.drill,
+            telemetry: view.telemetry.values().collect(),
+            presence,
+        })
+    }
+
+    /// How many clients follow the stream right now.
+    pub fn followers(&self) -> usize {
+        self.frames.receiver_count()
+    }
+}
+
+/// The state at one moment, borrowed from the mirror.
+pub struct Snapshot<'a> {
+    pub seq: u64,
+    pub now: DateTime<Utc>,
+    pub drill: &'a Drill,
+    pub telemetry: Vec<&'a Telemetry>,
+    pub presence: Option<&'a Presence>,
+}

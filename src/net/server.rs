@@ -1,0 +1,384 @@
+//! `warroom run --listen ADDR`: serves the drill over HTTP and WebSocket.
+//!
+//! - `GET /ws`: the live stream (a `hello` snapshot, then every update in order); DRIs send
+//!   commands on it, observers cannot.
+//! - `GET /api/state`: the current state as JSON. `GET /metrics`: Prometheus text.
+//! - `GET /healthz`: `ok` while the server runs.
+//!
+//! A token travels as `Authorization: Bearer TOKEN` or `?token=TOKEN`. Every connection is
+//! on its own: a malformed, oversized or silent client is closed and nothing else notices;
+//! a slow one is sent a fresh snapshot instead of stalling anyone.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use tokio::sync::{broadcast, mpsc, Semaphore};
+
+use super::frame::{self, ClientFrame, Identity, Outcome, RunbookText, ServerFrame};
+use super::metrics;
+use super::mirror::Mirror;
+use super::tokens::{AuthError, Tokens};
+use crate::drill::telemetry::presence::{Presence, RemoteClient};
+use crate::drill::telemetry::Telemetry;
+use crate::drill::{Actor, Clock, Command, SinkError};
+use crate::hub::HubHandle;
+
+/// How often the server pings each client.
+const PING_EVERY: Duration = Duration::from_secs(10);
+/// A client silent this long (not even a pong) is taken for gone: a half-open connection.
+const SILENT_LIMIT: Duration = Duration::from_secs(30);
+/// A write that cannot go out this long means the client stopped reading.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Commands one connection may have waiting for the hub at once.
+const COMMANDS_IN_FLIGHT: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source} (is another drill serving there? pick another port with --listen)")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("the drill hub has stopped")]
+    Hub(#[from] crate::hub::HubError),
+}
+
+struct Shared {
+    hub: HubHandle,
+    mirror: Mirror,
+    tokens: Tokens,
+    clock: Arc<dyn Clock>,
+    clients: Mutex<BTreeMap<u64, RemoteClient>>,
+    next_id: AtomicU64,
+}
+
+/// A running server.
+pub struct Served {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Served {
+    /// The address to give clients (`ws://host:port`).
+    pub fn url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Binds `addr` and serves the drill until the returned value is dropped.
+pub async fn serve(
+    addr: &str,
+    hub: &HubHandle,
+    runbook: RunbookText,
+    tokens: Tokens,
+    clock: Arc<dyn Clock>,
+) -> Result<Served, ServeError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| ServeError::Bind {
+        addr: addr.to_string(),
+        source,
+    })?;
+    let mirror = Mirror::start(hub, runbook, clock.clone()).await?;
+    let shared = Arc::new(Shared {
+        hub: hub.clone(),
+        mirror,
+        tokens,
+        clock,
+        clients: Mutex::new(BTreeMap::new()),
+        next_id: AtomicU64::new(1),
+    });
+    let app = Router::new()
+        .route("/ws", get(ws))
+        .route("/api/state", get(api_state))
+        .route("/metrics", get(prometheus))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .with_state(shared);
+    let task = tokio::spawn(async move {
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, service).await {
+            tracing::error!(error = %e, "network server stopped");
+        }
+    });
+    tracing::info!(addr = %local, "serving the drill");
+    Ok(Served { addr: local, task })
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+fn presented<'a>(headers: &'a HeaderMap, query: &'a TokenQuery) -> Option<&'a str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .or(query.token.as_deref())
+}
+
+fn refuse(e: AuthError) -> Response {
+    (StatusCode::UNAUTHORIZED, format!("{e}\n")).into_response()
+}
+
+async fn ws(
+    upgrade: WebSocketUpgrade,
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let who = match shared.tokens.authenticate(presented(&headers, &query)) {
+        Ok(who) => who,
+        Err(e) => {
+            tracing::warn!(%peer, error = %e, "connection refused");
+            return refuse(e);
+        }
+    };
+    upgrade
+        .max_message_size(frame::MAX_CLIENT_FRAME)
+        .max_frame_size(frame::MAX_CLIENT_FRAME)
+        .on_upgrade(move |socket| async move {
+            let id = shared.connected(&who, peer);
+            tracing::info!(%peer, who = %who.label(), role = ?who.role, "console connected");
+            let why = connection(socket, &shared, &who, peer).await;
+            tracing::info!(%peer, who = %who.label(), %why, "console disconnected");
+            shared.disconnected(id);
+        })
+}
+
+async fn api_state(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    if let Err(e) = shared.tokens.authenticate(presented(&headers, &query)) {
+        return refuse(e);
+    }
+    let body = shared.mirror.read(|s| {
+        serde_json::json!({
+            "drill": s.drill.runbook().meta.name,
+            "seq": s.seq,
+            "at": s.now,
+            "state": s.drill.state(),
+            "telemetry": s.telemetry,
+            "clients": s.presence.map(|p| &p.clients),
+        })
+    });
+    Json(body).into_response()
+}
+
+async fn prometheus(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    if let Err(e) = shared.tokens.authenticate(presented(&headers, &query)) {
+        return refuse(e);
+    }
+    let text = shared.mirror.read(metrics::render);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+impl Shared {
+    fn connected(&self, who: &Identity, peer: SocketAddr) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let client = RemoteClient {
+            handle: who.handle.clone(),
+            role: who.role,
+            since: self.clock.now(),
+            peer: peer.to_string(),
+        };
+        self.with_clients(|c| {
+            c.insert(id, client);
+        });
+        id
+    }
+
+    fn disconnected(&self, id: u64) {
+        self.with_clients(|c| {
+            c.remove(&id);
+        });
+    }
+
+    /// Changes the client list and tells every console who is connected now.
+    fn with_clients(&self, f: impl FnOnce(&mut BTreeMap<u64, RemoteClient>)) {
+        let presence = {
+            let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut clients);
+            Presence {
+                clients: clients.values().cloned().collect(),
+            }
+        };
+        self.hub.publish(Telemetry::Presence(presence));
+    }
+}
+
+/// Why a connection ended, for the log.
+type Ended = String;
+
+/// Serves one console until it leaves or misbehaves.
+async fn connection(
+    mut socket: WebSocket,
+    shared: &Arc<Shared>,
+    who: &Identity,
+    peer: SocketAddr,
+) -> Ended {
+    let joined = shared.mirror.join(who.clone());
+    let mut frames = joined.frames;
+    if let Err(e) = send(&mut socket, joined.hello.into()).await {
+        return e;
+    }
+    let (reply_tx, mut replies) = mpsc::channel::<ServerFrame>(COMMANDS_IN_FLIGHT);
+    let in_flight = Arc::new(Semaphore::new(COMMANDS_IN_FLIGHT));
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut last_heard = tokio::time::Instant::now();
+    loop {
+        let silent = tokio::time::sleep_until(last_heard + SILENT_LIMIT);
+        tokio::select! {
+            relayed = frames.recv() => match relayed {
+                Ok(r) => {
+                    if let Err(e) = send(&mut socket, r.text.as_ref().into()).await {
+                        return e;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(%peer, missed, "client fell behind: sending a fresh snapshot");
+                    let again = shared.mirror.join(who.clone());
+                    frames = again.frames;
+                    if let Err(e) = send(&mut socket, again.hello.into()).await {
+                        return e;
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => {
+                    close(&mut socket, 1001, "the drill is over").await;
+                    return "server shutting down".into();
+                }
+            },
+            Some(reply) = replies.recv() => {
+                if let Err(e) = send(&mut socket, frame::encode(&reply).into()).await {
+                    return e;
+                }
+            }
+            incoming = socket.recv() => {
+                last_heard = tokio::time::Instant::now();
+                let message = match incoming {
+                    None => return "closed by the client".into(),
+                    Some(Err(e)) => return format!("read failed: {e}"),
+                    Some(Ok(m)) => m,
+                };
+                let bytes = match &message {
+                    Message::Text(t) => t.as_bytes(),
+                    Message::Binary(b) => b.as_ref(),
+                    Message::Ping(_) | Message::Pong(_) => continue,
+                    Message::Close(_) => return "closed by the client".into(),
+                };
+                let decoded = frame::decode_client(bytes);
+                match decoded {
+                    Err(e) => {
+                        tracing::warn!(%peer, error = %e, "malformed frame: closing that connection");
+                        close(&mut socket, 1007, "malformed frame").await;
+                        return format!("malformed frame: {e}");
+                    }
+                    Ok(ClientFrame::Resync) => {
+                        let again = shared.mirror.join(who.clone());
+                        frames = again.frames;
+                        if let Err(e) = send(&mut socket, again.hello.into()).await {
+                            return e;
+                        }
+                    }
+                    Ok(ClientFrame::Command { id, command }) => {
+                        let outcome = if !who.may_send() {
+                            tracing::warn!(%peer, who = %who.label(), ?command, "an observer tried to send a command: refused");
+                            Some(Outcome::Refused("this is a read-only observer connection: it cannot change the drill".into()))
+                        } else {
+                            match in_flight.clone().try_acquire_owned() {
+                                Err(_) => Some(Outcome::Refused("too many commands waiting: wait for the answers".into())),
+                                Ok(permit) => {
+                                    let sink = shared.hub.sink();
+                                    let by = Actor::Person(who.label());
+                                    let tx = reply_tx.clone();
+                                    tokio::spawn(async move {
+                                        let outcome = match sink.send(Command { by, kind: command }).await {
+                                            Ok(events) => Outcome::Done(events),
+                                            Err(SinkError::Refused(why)) => Outcome::Refused(why),
+                                            Err(e) => Outcome::Refused(e.to_string()),
+                                        };
+                                        let _ = tx.send(ServerFrame::Reply { id, outcome }).await;
+                                        drop(permit);
+                                    });
+                                    None
+                                }
+                            }
+                        };
+                        if let Some(outcome) = outcome {
+                            let reply = frame::encode(&ServerFrame::Reply { id, outcome });
+                            if let Err(e) = send(&mut socket, reply.into()).await {
+                                return e;
+                            }
+                        }
+                    }
+                }
+            }
+            _ = ping.tick() => {
+                if let Err(e) = send_message(&mut socket, Message::Ping(Default::default())).await {
+                    return e;
+                }
+            }
+            _ = silent => {
+                close(&mut socket, 1001, "no answer to pings").await;
+                return "silent: taken for a half-open connection".into();
+            }
+        }
+    }
+}
+
+async fn send(socket: &mut WebSocket, text: axum::extract::ws::Utf8Bytes) -> Result<(), Ended> {
+    send_message(socket, Message::Text(text)).await
+}
+
+async fn send_message(socket: &mut WebSocket, message: Message) -> Result<(), Ended> {
+    match tokio::time::timeout(WRITE_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("write failed: {e}")),
+        Err(_) => Err("the client stopped reading: closed".into()),
+    }
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = tokio::time::timeout(
+        Duration::from_secs(1),
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
+}
