@@ -143,11 +143,11 @@ pub fn render(s: &Snapshot<'_>) -> String {
     );
     out.sample("warroom_rollback_active", &[], flag(state.rollback_active()));
     out.family(
-        "warroom_update_seq",
+        "warroom_updates_total",
         "counter",
         "Updates relayed to remote consoles so far.",
     );
-    out.sample("warroom_update_seq", &[], s.seq as f64);
+    out.sample("warroom_updates_total", &[], s.seq as f64);
 
     out.family(
         "warroom_step_status",

@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use tokio::sync::{broadcast, mpsc, Semaphore};
+use tokio::sync::{broadcast, mpsc, watch, Semaphore};
 
 use super::frame::{self, ClientFrame, Identity, Outcome, RunbookText, ServerFrame};
 use super::metrics;
@@ -60,12 +60,15 @@ struct Shared {
     clock: Arc<dyn Clock>,
     clients: Mutex<BTreeMap<u64, RemoteClient>>,
     next_id: AtomicU64,
+    /// Turns true when the server stops: every connection says goodbye and closes.
+    stopping: watch::Receiver<bool>,
 }
 
 /// A running server.
 pub struct Served {
     pub addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
+    stop: watch::Sender<bool>,
 }
 
 impl Served {
@@ -77,6 +80,7 @@ impl Served {
 
 impl Drop for Served {
     fn drop(&mut self) {
+        let _ = self.stop.send(true);
         self.task.abort();
     }
 }
@@ -100,6 +104,7 @@ pub async fn serve(
         source,
     })?;
     let mirror = Mirror::start(hub, runbook, clock.clone()).await?;
+    let (stop, stopping) = watch::channel(false);
     let shared = Arc::new(Shared {
         hub: hub.clone(),
         mirror,
@@ -107,6 +112,7 @@ pub async fn serve(
         clock,
         clients: Mutex::new(BTreeMap::new()),
         next_id: AtomicU64::new(1),
+        stopping,
     });
     let app = Router::new()
         .route("/ws", get(ws))
@@ -121,7 +127,11 @@ pub async fn serve(
         }
     });
     tracing::info!(addr = %local, "serving the drill");
-    Ok(Served { addr: local, task })
+    Ok(Served {
+        addr: local,
+        task,
+        stop,
+    })
 }
 
 #[derive(Deserialize)]
@@ -259,6 +269,7 @@ async fn connection(
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut last_heard = tokio::time::Instant::now();
+    let mut stopping = shared.stopping.clone();
     loop {
         let silent = tokio::time::sleep_until(last_heard + SILENT_LIMIT);
         tokio::select! {
@@ -350,6 +361,11 @@ async fn connection(
                 if let Err(e) = send_message(&mut socket, Message::Ping(Default::default())).await {
                     return e;
                 }
+            }
+            // The only change ever sent is "stop"; a dropped sender means the same.
+            _ = stopping.changed() => {
+                close(&mut socket, 1012, "the coordinator stopped serving").await;
+                return "server stopped".into();
             }
             _ = silent => {
                 close(&mut socket, 1001, "no answer to pings").await;
