@@ -56,9 +56,8 @@ planned = "1m"
 
 const WAIT: Duration = Duration::from_secs(10);
 
-type Socket = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 struct Drill {
     _dir: tempfile::TempDir,
@@ -69,7 +68,11 @@ struct Drill {
 
 async fn serve(policy: ObserverPolicy) -> Drill {
     let dir = tempfile::tempdir().unwrap();
-    let runbook = Arc::new(warroom::runbook::parse_str("net.toml", RUNBOOK).unwrap().runbook);
+    let runbook = Arc::new(
+        warroom::runbook::parse_str("net.toml", RUNBOOK)
+            .unwrap()
+            .runbook,
+    );
     let journal_path = dir.path().join("j.db");
     let journal = Journal::create(&journal_path, &runbook).await.unwrap();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -194,7 +197,9 @@ async fn a_dri_signs_off_and_the_observer_sees_it_in_order() {
     };
     assert_eq!(you.role, warroom::drill::Role::Observer);
     assert!(
-        events.iter().any(|e| format!("{:?}", e.kind).contains("Started")),
+        events
+            .iter()
+            .any(|e| format!("{:?}", e.kind).contains("Started")),
         "the snapshot holds the events so far: {events:?}"
     );
 
@@ -219,7 +224,11 @@ async fn a_dri_signs_off_and_the_observer_sees_it_in_order() {
         ServerFrame::Reply {
             id: 1,
             outcome: Outcome::Done(events),
-        } => assert_eq!(events[0].by, Actor::Person("dana".into()), "the server sets who"),
+        } => assert_eq!(
+            events[0].by,
+            Actor::Person("dana".into()),
+            "the server sets who"
+        ),
         other => panic!("{other:?}"),
     }
     // A DRI may not do the coordinator's work: the hub refuses with a reason.
@@ -282,9 +291,7 @@ async fn a_dri_signs_off_and_the_observer_sees_it_in_order() {
     else {
         unreachable!()
     };
-    assert!(events
-        .iter()
-        .any(|e| e.by == Actor::Person("dana".into())));
+    assert!(events.iter().any(|e| e.by == Actor::Person("dana".into())));
 }
 
 #[tokio::test]
@@ -321,7 +328,10 @@ async fn bad_frames_close_only_their_connection() {
         .send(Message::Binary(vec![0xff, 0x00, 0x13, 0x37].into()))
         .await
         .unwrap();
-    assert!(closed(&mut garbage).await, "garbage must close the connection");
+    assert!(
+        closed(&mut garbage).await,
+        "garbage must close the connection"
+    );
 
     // Well-formed JSON that is not a frame.
     let mut wrong = d.connect(None).await.unwrap();
@@ -361,7 +371,9 @@ async fn bad_frames_close_only_their_connection() {
     assert_eq!(health.text().await.unwrap().trim(), "ok");
     let notes = d.hub.subscribe().await.unwrap().events;
     assert!(
-        !notes.iter().any(|e| format!("{:?}", e.kind).contains("Note")),
+        !notes
+            .iter()
+            .any(|e| format!("{:?}", e.kind).contains("Note")),
         "the oversized note must not be journaled"
     );
 }
@@ -468,7 +480,9 @@ async fn the_client_library_follows_sends_and_reconnects() {
     let d = serve(ObserverPolicy::Open).await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let dana = d.tokens.token_of("dana").unwrap().to_string();
-    let mut remote = net::connect(&d.served.url(), Some(dana), clock).await.unwrap();
+    let mut remote = net::connect(&d.served.url(), Some(dana), clock)
+        .await
+        .unwrap();
     assert_eq!(remote.runbook.steps.len(), 2);
     let sink = remote.sink.take().expect("a DRI may send");
     d.act("casey", start("announce")).await;
@@ -496,15 +510,25 @@ async fn the_client_library_follows_sends_and_reconnects() {
     // notices, retries with backoff and resumes from a fresh snapshot.
     let addr = d.served.addr.to_string();
     let Drill {
-        _dir, hub, served, tokens,
+        _dir,
+        hub,
+        served,
+        tokens,
     } = d;
     drop(served);
     let deadline = tokio::time::Instant::now() + WAIT;
     while remote.link.borrow().ok {
-        assert!(tokio::time::Instant::now() < deadline, "the cut went unnoticed");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the cut went unnoticed"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(remote.link.borrow().text.contains("link down"), "{}", remote.link.borrow().text);
+    assert!(
+        remote.link.borrow().text.contains("link down"),
+        "{}",
+        remote.link.borrow().text
+    );
     let text = RunbookText {
         file: "net.toml".into(),
         text: RUNBOOK.into(),

@@ -30,13 +30,20 @@ pub async fn join(
     let mut remote = net::connect(url, token, clock.clone()).await?;
     match remote.you.handle.as_deref() {
         Some(h) if h == handle => {}
-        Some(other) => bail!(
-            "this token is {other}'s, not {handle}'s: use your own invite (or --as {other})"
-        ),
+        Some(other) => {
+            bail!("this token is {other}'s, not {handle}'s: use your own invite (or --as {other})")
+        }
         None => bail!("this is an observer token: use `warroom observe {url}` to follow the drill"),
     }
     let sink = remote.sink.take();
-    console(remote, Actor::Person(handle.to_string()), sink, layout, clock).await
+    console(
+        remote,
+        Actor::Person(handle.to_string()),
+        sink,
+        layout,
+        clock,
+    )
+    .await
 }
 
 async fn console(

@@ -38,8 +38,12 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.runbook)
         .with_context(|| format!("cannot read {}", args.runbook.display()))?;
     let file = args.runbook.display().to_string();
-    let serving = super::serve::start(&session, super::serve::runbook_text(&file, &text), &args.serve)
-        .await?;
+    let serving = super::serve::start(
+        &session,
+        super::serve::runbook_text(&file, &text),
+        &args.serve,
+    )
+    .await?;
     if args.line {
         if let Some(s) = &serving {
             eprintln!("warroom: {}", s.describe());

@@ -70,7 +70,8 @@ pub async fn start(
     let mut invites = session.journal_path.clone().into_os_string();
     invites.push(".invites");
     let invites = PathBuf::from(invites);
-    let mut text = String::from("# warroom: hand each person their own line; the tokens are secrets\n");
+    let mut text =
+        String::from("# warroom: hand each person their own line; the tokens are secrets\n");
     for line in tokens.invites(&served.url()) {
         text.push_str(&line);
         text.push('\n');

@@ -116,7 +116,16 @@ async fn open(url: &str, token: Option<&str>) -> Result<Socket, ClientError> {
 async fn hello(
     socket: &mut Socket,
     url: &str,
-) -> Result<(u64, Identity, frame::RunbookText, Vec<Event>, Vec<Telemetry>), ClientError> {
+) -> Result<
+    (
+        u64,
+        Identity,
+        frame::RunbookText,
+        Vec<Event>,
+        Vec<Telemetry>,
+    ),
+    ClientError,
+> {
     let protocol = |why: String| ClientError::Protocol {
         url: url.into(),
         why,
@@ -189,6 +198,7 @@ pub async fn connect(
         clock,
         next_id: 1,
         pending: HashMap::new(),
+        reconnected_at: None,
     };
     tokio::spawn(link_task.run(socket, seq, commands));
     Ok(Remote {
@@ -210,6 +220,8 @@ struct Link {
     clock: Arc<dyn Clock>,
     next_id: u64,
     pending: HashMap<u64, oneshot::Sender<CommandReply>>,
+    /// When the link last came back, shown beside the lag so a cut is not forgotten.
+    reconnected_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Why one connection ended.
@@ -221,6 +233,17 @@ enum Cut {
 }
 
 impl Link {
+    fn live_text(&self, lag_ms: Option<i64>) -> String {
+        let mut text = format!("● live {}", self.url);
+        if let Some(lag) = lag_ms {
+            text.push_str(&format!(" · lag {lag} ms"));
+        }
+        if let Some(at) = self.reconnected_at {
+            text.push_str(&format!(" · reconnected {}", at.format("%H:%M:%S")));
+        }
+        text
+    }
+
     fn set(&self, ok: bool, text: String) {
         let _ = self.link.send(LinkState { ok, text });
     }
@@ -271,7 +294,8 @@ impl Link {
                         }
                     };
                     attempt = 0;
-                    self.set(true, format!("● live {} (reconnected)", self.url));
+                    self.reconnected_at = Some(self.clock.now());
+                    self.set(true, self.live_text(None));
                 }
             }
         }
@@ -359,7 +383,7 @@ impl Link {
                             }
                             *seq = s;
                             let lag = (self.clock.now() - at).num_milliseconds().max(0);
-                            self.set(true, format!("● live {} · lag {lag} ms", self.url));
+                            self.set(true, self.live_text(Some(lag)));
                             if self.updates.send(update).is_err() {
                                 return Cut::ConsoleGone;
                             }
@@ -416,8 +440,14 @@ mod tests {
 
     #[test]
     fn addresses_people_type_become_stream_urls() {
-        assert_eq!(ws_url("ws://127.0.0.1:7300").ok().as_deref(), Some("ws://127.0.0.1:7300/ws"));
-        assert_eq!(ws_url("db-host:7300").ok().as_deref(), Some("ws://db-host:7300/ws"));
+        assert_eq!(
+            ws_url("ws://127.0.0.1:7300").ok().as_deref(),
+            Some("ws://127.0.0.1:7300/ws")
+        );
+        assert_eq!(
+            ws_url("db-host:7300").ok().as_deref(),
+            Some("ws://db-host:7300/ws")
+        );
         assert_eq!(ws_url("http://h:1/ws").ok().as_deref(), Some("ws://h:1/ws"));
         assert!(ws_url("https://h").is_err());
         assert!(ws_url("h").is_err());

@@ -114,7 +114,11 @@ pub fn render(s: &Snapshot<'_>) -> String {
     let state = s.drill.state();
     let timing = s.drill.timing();
 
-    out.family("warroom_drill_info", "gauge", "The drill being served (always 1).");
+    out.family(
+        "warroom_drill_info",
+        "gauge",
+        "The drill being served (always 1).",
+    );
     out.sample(
         "warroom_drill_info",
         &[
@@ -141,7 +145,11 @@ pub fn render(s: &Snapshot<'_>) -> String {
         "gauge",
         "1 while a rollback is under way.",
     );
-    out.sample("warroom_rollback_active", &[], flag(state.rollback_active()));
+    out.sample(
+        "warroom_rollback_active",
+        &[],
+        flag(state.rollback_active()),
+    );
     out.family(
         "warroom_updates_total",
         "counter",
@@ -199,7 +207,11 @@ pub fn render(s: &Snapshot<'_>) -> String {
             _ => None,
         })
         .collect();
-    out.family("warroom_copy_rows", "gauge", "Rows copied so far, per copy job.");
+    out.family(
+        "warroom_copy_rows",
+        "gauge",
+        "Rows copied so far, per copy job.",
+    );
     for c in &copies {
         out.sample("warroom_copy_rows", &[("job", &c.job)], c.rows_done as f64);
     }
@@ -229,11 +241,7 @@ pub fn render(s: &Snapshot<'_>) -> String {
             c.rows_per_sec_now,
         );
     }
-    out.family(
-        "warroom_copy_errors",
-        "gauge",
-        "Errors a copy job has met.",
-    );
+    out.family("warroom_copy_errors", "gauge", "Errors a copy job has met.");
     for c in &copies {
         out.sample("warroom_copy_errors", &[("job", &c.job)], c.errors as f64);
     }
@@ -300,7 +308,10 @@ pub fn render(s: &Snapshot<'_>) -> String {
                 for status in PROBE_STATUSES {
                     out.sample(
                         "warroom_probe_status",
-                        &[("probe", &probe.name), ("status", probe_status_name(status))],
+                        &[
+                            ("probe", &probe.name),
+                            ("status", probe_status_name(status)),
+                        ],
                         flag(probe.status == status),
                     );
                 }

@@ -15,7 +15,7 @@ use super::frame::{encode, Identity, RunbookText, ServerFrame};
 use crate::drill::telemetry::presence::Presence;
 use crate::drill::telemetry::Telemetry;
 use crate::drill::{Clock, Drill, Event, Update};
-use crate::hub::{self, HubHandle, HubError};
+use crate::hub::{self, HubError, HubHandle};
 
 /// How many updates a client may fall behind before it is sent a fresh snapshot instead.
 pub const CLIENT_BUFFER: usize = 1024;

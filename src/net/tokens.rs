@@ -68,26 +68,33 @@ impl Tokens {
         file: &Path,
         policy: ObserverPolicy,
     ) -> Result<Tokens, TokenFileError> {
-        let mut stored = read_file(file)?;
+        let stored = read_file(file)?;
+        // What the file keeps: its own tokens and new ones, never the environment's.
+        let mut keep = stored.clone();
         let mut changed = false;
         let mut wanted: Vec<String> = runbook.people.iter().map(|p| p.handle.clone()).collect();
         wanted.push(OBSERVER.into());
         let mut by_handle = BTreeMap::new();
         for handle in wanted {
-            let token = match std::env::var(env_name(&handle)).ok().filter(|t| !t.is_empty()) {
+            let token = match std::env::var(env_name(&handle))
+                .ok()
+                .filter(|t| !t.is_empty())
+            {
                 Some(t) => t,
-                None => match stored.remove(&handle) {
-                    Some(t) => t,
+                None => match stored.get(&handle) {
+                    Some(t) => t.clone(),
                     None => {
                         changed = true;
-                        new_token()?
+                        let t = new_token()?;
+                        keep.insert(handle.clone(), t.clone());
+                        t
                     }
                 },
             };
             by_handle.insert(handle, token);
         }
         if changed {
-            write_file(file, &by_handle)?;
+            write_file(file, &keep)?;
         }
         let roles = runbook
             .people
@@ -216,7 +223,8 @@ fn write_file(path: &Path, tokens: &BTreeMap<String, String>) -> Result<(), Toke
         source,
     };
     let text = toml::to_string(tokens).map_err(|e| err(std::io::Error::other(e)))?;
-    let text = format!("# warroom: one secret per person; keep private, delete to re-issue\n{text}");
+    let text =
+        format!("# warroom: one secret per person; keep private, delete to re-issue\n{text}");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -275,7 +283,10 @@ mod tests {
         let observer = tokens.observer_token().expect("observer token");
         let who = tokens.authenticate(Some(observer)).expect("observer");
         assert_eq!(who.role, Role::Observer);
-        assert!(tokens.invites("ws://h:1").iter().any(|l| l.contains("observe")));
+        assert!(tokens
+            .invites("ws://h:1")
+            .iter()
+            .any(|l| l.contains("observe")));
     }
 
     #[test]
