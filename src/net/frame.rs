@@ -157,6 +157,22 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any bytes at all: a value or an error, never a panic (the cargo-fuzz target
+        /// `fuzz/frame_decoder` goes much further; this runs on every `cargo test`).
+        #[test]
+        fn any_bytes_decode_or_fail_cleanly(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let _ = decode_client(&bytes);
+            let _ = decode_server(&bytes);
+        }
+
+        #[test]
+        fn json_shaped_text_decodes_or_fails_cleanly(text in r#"\{"type":"(command|resync|hello|update|reply)"(,"[a-z]{1,8}":("[a-z]{0,5}"|[0-9]{1,3}|null|\{\}))*\}"#) {
+            let _ = decode_client(text.as_bytes());
+            let _ = decode_server(text.as_bytes());
+        }
+    }
+
     #[test]
     fn observers_may_not_send() {
         let observer = Identity {

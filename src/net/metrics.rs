@@ -329,9 +329,7 @@ pub fn render(s: &Snapshot<'_>) -> String {
         (Role::Participant, "participant"),
         (Role::Observer, "observer"),
     ] {
-        let n = s
-            .presence
-            .map_or(0, |p| p.clients.iter().filter(|c| c.role == role).count());
+        let n = s.presence.map_or(0, |p| p.count(role));
         out.sample("warroom_connected_clients", &[("role", name)], n as f64);
     }
     out.0

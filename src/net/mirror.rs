@@ -20,11 +20,11 @@ use crate::hub::{self, HubError, HubHandle};
 /// How many updates a client may fall behind before it is sent a fresh snapshot instead.
 pub const CLIENT_BUFFER: usize = 1024;
 
-/// One numbered update, encoded once.
+/// One numbered update, encoded once: every client's copy shares the same bytes.
 #[derive(Debug, Clone)]
 pub struct Relayed {
     pub seq: u64,
-    pub text: Arc<str>,
+    pub text: axum::extract::ws::Utf8Bytes,
 }
 
 struct View {
@@ -111,7 +111,7 @@ impl Mirror {
         }
         view.seq += 1;
         let seq = view.seq;
-        let text: Arc<str> = encode(&ServerFrame::Update { seq, at, update }).into();
+        let text = encode(&ServerFrame::Update { seq, at, update }).into();
         // No receiver is fine: nobody is connected.
         let _ = self.frames.send(Relayed { seq, text });
     }

@@ -58,7 +58,9 @@ struct Shared {
     mirror: Mirror,
     tokens: Tokens,
     clock: Arc<dyn Clock>,
-    clients: Mutex<BTreeMap<u64, RemoteClient>>,
+    clients: Mutex<Clients>,
+    /// Bumped on every connect and leave; a task publishes presence at most once a second.
+    presence_changed: watch::Sender<u64>,
     next_id: AtomicU64,
     /// Turns true when the server stops: every connection says goodbye and closes.
     stopping: watch::Receiver<bool>,
@@ -110,10 +112,15 @@ pub async fn serve(
         mirror,
         tokens,
         clock,
-        clients: Mutex::new(BTreeMap::new()),
+        clients: Mutex::new(Clients::default()),
+        presence_changed: watch::channel(0).0,
         next_id: AtomicU64::new(1),
         stopping,
     });
+    tokio::spawn(publish_presence(
+        Arc::downgrade(&shared),
+        shared.presence_changed.subscribe(),
+    ));
     let app = Router::new()
         .route("/ws", get(ws))
         .route("/api/state", get(api_state))
@@ -193,7 +200,7 @@ async fn api_state(
             "at": s.now,
             "state": s.drill.state(),
             "telemetry": s.telemetry,
-            "clients": s.presence.map(|p| &p.clients),
+            "clients": s.presence,
         })
     });
     Json(body).into_response()
@@ -218,37 +225,73 @@ async fn prometheus(
         .into_response()
 }
 
-impl Shared {
-    fn connected(&self, who: &Identity, peer: SocketAddr) -> u64 {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let client = RemoteClient {
-            handle: who.handle.clone(),
-            role: who.role,
-            since: self.clock.now(),
-            peer: peer.to_string(),
+/// Who is connected: people by connection id, and a count of anonymous observers.
+#[derive(Default)]
+struct Clients {
+    people: BTreeMap<u64, RemoteClient>,
+    anonymous: usize,
+}
+
+/// How often presence may be published: a storm of connections makes one message a second,
+/// not one per connection to every connection.
+const PRESENCE_EVERY: Duration = Duration::from_secs(1);
+
+async fn publish_presence(shared: std::sync::Weak<Shared>, mut changed: watch::Receiver<u64>) {
+    while changed.changed().await.is_ok() {
+        let Some(shared) = shared.upgrade() else {
+            return;
         };
-        self.with_clients(|c| {
-            c.insert(id, client);
-        });
+        let presence = {
+            let clients = shared.clients.lock().unwrap_or_else(|p| p.into_inner());
+            Presence {
+                people: clients.people.values().cloned().collect(),
+                anonymous_observers: clients.anonymous,
+            }
+        };
+        shared.hub.publish(Telemetry::Presence(presence));
+        drop(shared);
+        tokio::time::sleep(PRESENCE_EVERY).await;
+    }
+}
+
+impl Shared {
+    /// Counts a new connection in; returns its id (for [`Shared::disconnected`]).
+    fn connected(&self, who: &Identity, peer: SocketAddr) -> Option<u64> {
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let id = match &who.handle {
+            Some(handle) => {
+                let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+                clients.people.insert(
+                    id,
+                    RemoteClient {
+                        handle: handle.clone(),
+                        role: who.role,
+                        since: self.clock.now(),
+                        peer: peer.to_string(),
+                    },
+                );
+                Some(id)
+            }
+            None => {
+                clients.anonymous += 1;
+                None
+            }
+        };
+        drop(clients);
+        self.presence_changed.send_modify(|v| *v += 1);
         id
     }
 
-    fn disconnected(&self, id: u64) {
-        self.with_clients(|c| {
-            c.remove(&id);
-        });
-    }
-
-    /// Changes the client list and tells every console who is connected now.
-    fn with_clients(&self, f: impl FnOnce(&mut BTreeMap<u64, RemoteClient>)) {
-        let presence = {
-            let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut clients);
-            Presence {
-                clients: clients.values().cloned().collect(),
+    fn disconnected(&self, id: Option<u64>) {
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        match id {
+            Some(id) => {
+                clients.people.remove(&id);
             }
-        };
-        self.hub.publish(Telemetry::Presence(presence));
+            None => clients.anonymous = clients.anonymous.saturating_sub(1),
+        }
+        drop(clients);
+        self.presence_changed.send_modify(|v| *v += 1);
     }
 }
 
@@ -278,7 +321,7 @@ async fn connection(
         tokio::select! {
             relayed = frames.recv() => match relayed {
                 Ok(r) => {
-                    if let Err(e) = send(&mut socket, r.text.as_ref().into()).await {
+                    if let Err(e) = send(&mut socket, r.text).await {
                         return e;
                     }
                 }

@@ -6,16 +6,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::drill::Role;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Named people are listed one by one; anonymous observers only counted, so the message
+/// stays small with hundreds of them connected.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Presence {
-    pub clients: Vec<RemoteClient>,
+    /// Connections that authenticated as a person in the runbook.
+    pub people: Vec<RemoteClient>,
+    /// Connections without a person's token (read-only).
+    pub anonymous_observers: usize,
 }
 
-/// One remote console.
+/// One remote console of a person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteClient {
-    /// The person's handle; `None` for an anonymous observer.
-    pub handle: Option<String>,
+    pub handle: String,
     pub role: Role,
     pub since: DateTime<Utc>,
     /// The peer's address, as the server saw it.
@@ -25,14 +29,24 @@ pub struct RemoteClient {
 impl Presence {
     /// The earliest connection of `handle`, if they are connected at all.
     pub fn since(&self, handle: &str) -> Option<DateTime<Utc>> {
-        self.clients
+        self.people
             .iter()
-            .filter(|c| c.handle.as_deref() == Some(handle))
+            .filter(|c| c.handle == handle)
             .map(|c| c.since)
             .min()
     }
 
-    pub fn anonymous(&self) -> usize {
-        self.clients.iter().filter(|c| c.handle.is_none()).count()
+    /// Connected consoles of `role` (anonymous observers count as observers).
+    pub fn count(&self, role: Role) -> usize {
+        let named = self.people.iter().filter(|c| c.role == role).count();
+        if role == Role::Observer {
+            named + self.anonymous_observers
+        } else {
+            named
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.people.len() + self.anonymous_observers
     }
 }

@@ -36,8 +36,8 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     if let Some(presence) = presence {
         lines.push(Line::raw(format!(
             " {} connected · {} anonymous observer(s)",
-            presence.clients.len(),
-            presence.anonymous()
+            presence.total(),
+            presence.anonymous_observers
         )));
     }
     text_panel(app, PanelKind::People, "people", lines, area, buf);
