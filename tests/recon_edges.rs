@@ -410,3 +410,66 @@ async fn latin1_text_hashes_as_its_characters() {
     let (_, out) = recon(&s, &src, &pg).await;
     assert_eq!(found(&out), BTreeSet::from([changed("id=1", "name")]));
 }
+
+/// A NOT NULL column hashes without its NULL marker; the same column nullable on the other
+/// side must still hash alike, and a NULL there must still be found. Date-times of every
+/// precision and of early years hash alike as numbers on both engines.
+#[tokio::test]
+async fn not_null_against_nullable_and_date_times_of_every_precision() {
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
+    let (src, _, _) = mysql_db(&my, "redge_nn").await;
+    execute(
+        &src,
+        "CREATE TABLE n (id INT PRIMARY KEY, t VARCHAR(20) NOT NULL, a DECIMAL(9,2) NOT NULL,
+            d0 DATETIME NOT NULL, d3 DATETIME(3) NOT NULL, d6 DATETIME(6) NOT NULL);
+         INSERT INTO n VALUES
+           (1, '', 0.00, '1000-01-01 00:00:00', '0999-12-31 23:59:59.999', '0001-01-01 00:00:00.000001'),
+           (2, 'N', -1.50, '2026-11-29 20:10:00', '2026-11-29 20:10:00.100', '2026-11-29 20:10:00.000000'),
+           (3, 'x|y', 12.00, '9999-12-31 23:59:59', '2000-02-29 12:00:00.000', '1970-01-01 00:00:00.5')",
+    )
+    .await
+    .expect("source");
+    let (pg, schema) = pg_schema(&pgu, "redge_nnpg").await;
+    let table = format!("{schema}.n");
+    execute(
+        &pg,
+        &format!(
+            "CREATE TABLE {table} (id int PRIMARY KEY, t varchar(20), a numeric(9,2),
+                d0 timestamp(0), d3 timestamp(3), d6 timestamp(6))"
+        ),
+    )
+    .await
+    .expect("pg ddl");
+    let (res, _) = run_copy(
+        &spec("c", "n", &table, &["id"]),
+        &src,
+        &pg,
+        CopyOptions::default(),
+    )
+    .await;
+    res.expect("copy");
+    let s = recon_spec("n", &table, &["id"], 10);
+    let (_, out) = recon(&s, &src, &pg).await;
+    assert_eq!(found(&out), BTreeSet::new(), "{:?}", out.findings);
+    execute(
+        &pg,
+        &format!(
+            "UPDATE {table} SET t = NULL WHERE id = 1;
+             UPDATE {table} SET d6 = d6 + interval '1 microsecond' WHERE id = 2;
+             UPDATE {table} SET d3 = d3 + interval '1 millisecond' WHERE id = 3"
+        ),
+    )
+    .await
+    .expect("inject");
+    let (_, out) = recon(&s, &src, &pg).await;
+    assert_eq!(
+        found(&out),
+        BTreeSet::from([
+            changed("id=1", "t"),
+            changed("id=2", "d6"),
+            changed("id=3", "d3")
+        ])
+    );
+}

@@ -77,11 +77,11 @@ pub fn text_sql(d: Dialect, q: &str, kind: &Kind) -> String {
         (Dialect::Postgres, Kind::Date) => format!("to_char({q}, 'YYYY-MM-DD')"),
         (Dialect::MySql, Kind::Time { .. }) => format!("TIME_FORMAT({q}, '%H:%i:%s.%f')"),
         (Dialect::Postgres, Kind::Time { .. }) => format!("to_char({q}, 'HH24:MI:SS.US')"),
-        (Dialect::MySql, Kind::DateTime { .. }) => {
-            format!("DATE_FORMAT({q}, '%Y-%m-%d %H:%i:%s.%f')")
-        }
+        // As the number YYYYMMDDhhmmss.ffffff (leading zeros off): MariaDB makes it from
+        // the stored value without formatting, several times cheaper than DATE_FORMAT.
+        (Dialect::MySql, Kind::DateTime { .. }) => format!("CAST({q} AS DECIMAL(20,6))"),
         (Dialect::Postgres, Kind::DateTime { .. }) => {
-            format!("to_char({q}, 'YYYY-MM-DD HH24:MI:SS.US')")
+            format!("ltrim(to_char({q}, 'YYYYMMDDHH24MISS.US'), '0')")
         }
         // An instant, whatever the session's time zone: seconds since the epoch.
         (Dialect::MySql, Kind::Timestamp { .. }) => {
@@ -110,7 +110,20 @@ fn textual(kind: &Kind) -> bool {
 }
 
 /// One column's piece of the in-database row text (see the module doc).
-pub fn piece(d: Dialect, q: &str, kind: &Kind, place: Place) -> String {
+pub fn piece(d: Dialect, q: &str, kind: &Kind, place: Place, nullable: bool) -> String {
+    // A NOT NULL column needs no NULL marker when its text can never be NULL either: the
+    // piece is then the same text the other side writes for the same value, for less work.
+    if !nullable && never_null_text(kind, place) {
+        return match (place, d) {
+            (Place::InDatabaseAsIs, Dialect::MySql) => q.to_string(),
+            (Place::InDatabaseAsIs, _) => format!("{q}::text"),
+            _ if textual(kind) => match d {
+                Dialect::MySql => format!("CONCAT('V', LENGTH({q}), ':', {q})"),
+                _ => format!("'V' || octet_length({q}::text) || ':' || {q}::text"),
+            },
+            _ => text_sql(d, q, kind),
+        };
+    }
     if place == Place::InDatabaseAsIs {
         return match d {
             Dialect::MySql => format!("IFNULL({q}, 'N')"),
@@ -126,6 +139,12 @@ pub fn piece(d: Dialect, q: &str, kind: &Kind, place: Place) -> String {
             ),
             (Dialect::Postgres, Kind::Timestamp { .. }) => {
                 format!("to_char({q} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")
+            }
+            (Dialect::MySql, Kind::DateTime { .. }) => {
+                format!("DATE_FORMAT({q}, '%Y-%m-%d %H:%i:%s.%f')")
+            }
+            (Dialect::Postgres, Kind::DateTime { .. }) => {
+                format!("to_char({q}, 'YYYY-MM-DD HH24:MI:SS.US')")
             }
             _ => text_sql(d, q, kind),
         };
@@ -146,6 +165,23 @@ pub fn piece(d: Dialect, q: &str, kind: &Kind, place: Place) -> String {
         _ => format!(
             "CASE WHEN {q} IS NULL THEN 'N' ELSE 'V' || octet_length({q}::text) || ':' || {q}::text END"
         ),
+    }
+}
+
+/// Whether a column's in-database text is non-NULL for every non-NULL value (so a NOT NULL
+/// column can skip its NULL marker). Formatting functions that return NULL for odd values
+/// (MariaDB's zero dates) are not in this list.
+fn never_null_text(kind: &Kind, place: Place) -> bool {
+    match place {
+        Place::InDatabaseAsIs => true,
+        Place::InDatabase => {
+            textual(kind)
+                || matches!(
+                    kind,
+                    Kind::Int { .. } | Kind::Decimal { .. } | Kind::DateTime { .. }
+                )
+        }
+        Place::InRust | Place::UtcDateTime => false,
     }
 }
 

@@ -18,7 +18,7 @@ use super::error::ReconError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkSum {
     pub rows: u64,
-    /// A 60-bit slice of each row's MD5, summed inside the database (an exact decimal);
+    /// A 60-bit slice of each row's SHA-256, summed inside the database (an exact decimal);
     /// the second field is unused (`0`).
     pub db: (String, String),
     /// The same idea over the columns canonicalised in Rust (wrapping sum of SHA-256).
@@ -240,22 +240,23 @@ impl Side {
             .iter()
             .zip(&self.places)
             .filter(|(_, p)| **p != Place::InRust)
-            .map(|(c, p)| piece(self.dialect(), &self.q(&c.name), &c.kind, *p))
+            .map(|(c, p)| piece(self.dialect(), &self.q(&c.name), &c.kind, *p, c.nullable))
             .collect();
         let sql = match (self.dialect(), pieces.is_empty()) {
             (_, true) => format!("SELECT COUNT(*), '0', '0' FROM {} WHERE {filter}", self.from()),
-            // One slice of the MD5 only: an optimiser may inline a derived column, and a
-            // second slice would then hash every row twice.
+            // One 60-bit slice of the row's SHA-256 only: an optimiser may inline a derived
+            // column, and a second slice would then hash every row twice. SHA-256, not
+            // MD5: MariaDB's MD5 (through OpenSSL 3) costs several times more per row.
             (Dialect::MySql, false) => format!(
                 "SELECT COUNT(*), \
-                 CAST(COALESCE(SUM(CAST(CONV(SUBSTRING(MD5({}), 1, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR), '0' \
+                 CAST(COALESCE(SUM(CAST(CONV(SUBSTRING(SHA2({}, 256), 1, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR), '0' \
                  FROM {} WHERE {filter}",
                 row_sql(Dialect::MySql, &pieces),
                 self.from()
             ),
             (_, false) => format!(
                 "SELECT count(*)::text, \
-                 coalesce(sum(('x' || substr(md5({}), 1, 15))::bit(60)::bigint), 0)::text, '0' \
+                 coalesce(sum(('x' || substr(encode(sha256(convert_to({}, 'UTF8')), 'hex'), 1, 15))::bit(60)::bigint), 0)::text, '0' \
                  FROM {} WHERE {filter}",
                 row_sql(Dialect::Postgres, &pieces),
                 self.from()
