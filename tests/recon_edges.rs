@@ -473,3 +473,47 @@ async fn not_null_against_nullable_and_date_times_of_every_precision() {
         ])
     );
 }
+
+/// Bisection cuts a PostgreSQL side at keys in key order, not in the order of their text
+/// (`10` sorts before `9` as text), and rows come back ordered by key.
+#[tokio::test]
+async fn postgres_integer_keys_split_and_read_in_numeric_order() {
+    let Some(pgu) = servers::postgres() else {
+        return;
+    };
+    let (pg, schema) = pg_schema(&pgu, "redge_order").await;
+    let a = format!("{schema}.a");
+    let b = format!("{schema}.b");
+    for t in [&a, &b] {
+        execute(
+            &pg,
+            &format!(
+                "CREATE TABLE {t} (id bigint PRIMARY KEY, v text);
+                 INSERT INTO {t} SELECT g, 'v' || g FROM generate_series(1, 20) g"
+            ),
+        )
+        .await
+        .expect("table");
+    }
+    let s = recon_spec(&a, &b, &["id"], 100);
+    let job = ReconJob::prepare(&s, pg.clone(), pg.clone())
+        .await
+        .expect("prepare");
+    let range = warroom::copy::plan::KeyRange::all();
+    let third = job.tgt.key_at(&job.r, &range, 2).await.expect("key_at");
+    let tenth = job.tgt.key_at(&job.r, &range, 9).await.expect("key_at");
+    assert_eq!(
+        format!("{third:?} {tenth:?}"),
+        format!(
+            "{:?} {:?}",
+            Some(vec![warroom::db::value::Value::Int(3)]),
+            Some(vec![warroom::db::value::Value::Int(10)])
+        )
+    );
+    let rows = job.src.rows(&job.r, &range, None).await.expect("rows");
+    let ids: Vec<String> = rows.iter().map(|r| format!("{:?}", r[0])).collect();
+    let expected: Vec<String> = (1..=20)
+        .map(|i| format!("{:?}", warroom::db::value::Value::Int(i)))
+        .collect();
+    assert_eq!(ids, expected);
+}

@@ -200,6 +200,20 @@ impl Side {
         if let Some(hi) = &range.hi {
             parts.push(tuple_cmp_exprs(self.style, &self.key_exprs, hi, Cmp::Lt));
         }
+        // PostgreSQL plans a one-sided range on a freshly loaded table (no statistics yet,
+        // as right after a copy) as a third of the table: a full scan and sort for every
+        // first and last chunk. Closing the open end at the key's own extreme (read from
+        // the index when the query runs) makes it a range it reads through the index.
+        if self.dialect() == Dialect::Postgres {
+            if let [key] = self.key_exprs.as_slice() {
+                if range.lo.is_none() {
+                    parts.push(format!("{key} >= (SELECT min({key}) FROM {})", self.from()));
+                }
+                if range.hi.is_none() {
+                    parts.push(format!("{key} <= (SELECT max({key}) FROM {})", self.from()));
+                }
+            }
+        }
         if parts.is_empty() {
             "1=1".into()
         } else {
@@ -324,7 +338,13 @@ impl Side {
         range: &KeyRange,
         keys: Option<&[Vec<Value>]>,
     ) -> Result<Vec<Vec<Value>>, ReconError> {
-        let list: Vec<String> = self.cols.iter().map(|c| self.read(&c.name)).collect();
+        // Aliased so that the ORDER BY sorts the columns, not their text (see `key_at`).
+        let list: Vec<String> = self
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} AS c{i}", self.read(&c.name)))
+            .collect();
         let kinds: Vec<Kind> = self.cols.iter().map(|c| c.kind.clone()).collect();
         let filter = match keys {
             None => self.filter(r, range),
@@ -406,7 +426,14 @@ impl Side {
         range: &KeyRange,
         offset: u64,
     ) -> Result<Option<Vec<Value>>, ReconError> {
-        let list: Vec<String> = self.key.iter().map(|k| self.read(k)).collect();
+        // Aliased: PostgreSQL would bind `ORDER BY "id"` to an output column `"id"::text`
+        // and sort the keys as text.
+        let list: Vec<String> = self
+            .key
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{} AS k{i}", self.read(k)))
+            .collect();
         let sql = format!(
             "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {offset}",
             list.join(", "),
