@@ -379,6 +379,56 @@ async fn bad_frames_close_only_their_connection() {
 }
 
 #[tokio::test]
+async fn a_half_open_connection_is_closed_and_a_live_one_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = Arc::new(
+        warroom::runbook::parse_str("net.toml", RUNBOOK)
+            .unwrap()
+            .runbook,
+    );
+    let journal = Journal::create(&dir.path().join("j.db"), &runbook)
+        .await
+        .unwrap();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let hub = warroom::hub::spawn(runbook.clone(), journal, Vec::new(), clock.clone());
+    let tokens =
+        Tokens::load_or_create(&runbook, &dir.path().join("t"), ObserverPolicy::Open).unwrap();
+    let text = RunbookText {
+        file: "net.toml".into(),
+        text: RUNBOOK.into(),
+    };
+    let timeouts = net::Timeouts {
+        ping_every: Duration::from_millis(100),
+        silent_limit: Duration::from_millis(600),
+    };
+    let served = net::serve_with("127.0.0.1:0", &hub, text, tokens, clock, timeouts)
+        .await
+        .unwrap();
+    let url = format!("{}/ws", served.url());
+    // This client completes the handshake, then goes silent: it never reads, so it never
+    // answers a ping, like a peer behind a cut cable.
+    let (mut silent, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    // This one reads (and so answers pings) all along.
+    let (mut live, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let reader = tokio::spawn(async move {
+        let start = tokio::time::Instant::now();
+        while start.elapsed() < Duration::from_millis(1500) {
+            match tokio::time::timeout(Duration::from_millis(200), live.next()).await {
+                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => return false,
+                _ => {}
+            }
+        }
+        true
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        reader.await.unwrap(),
+        "a client that answers pings must be kept"
+    );
+    assert!(closed(&mut silent).await, "a silent client must be closed");
+}
+
+#[tokio::test]
 async fn a_client_that_never_reads_stalls_nobody() {
     let d = serve(ObserverPolicy::Open).await;
     // This one connects and then never reads a byte.

@@ -11,5 +11,5 @@ pub mod tokens;
 
 pub use client::{connect, ClientError, Remote};
 pub use frame::{Identity, RunbookText};
-pub use server::{serve, ServeError, Served};
+pub use server::{serve, serve_with, ServeError, Served, Timeouts};
 pub use tokens::{ObserverPolicy, Tokens};

@@ -33,10 +33,24 @@ use crate::drill::telemetry::Telemetry;
 use crate::drill::{Actor, Clock, Command, SinkError};
 use crate::hub::HubHandle;
 
-/// How often the server pings each client.
-const PING_EVERY: Duration = Duration::from_secs(10);
-/// A client silent this long (not even a pong) is taken for gone: a half-open connection.
-const SILENT_LIMIT: Duration = Duration::from_secs(30);
+/// How the server tells a live client from a gone one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// How often the server pings each client.
+    pub ping_every: Duration,
+    /// A client silent this long (not even a pong) is taken for gone: a half-open
+    /// connection (a cut cable, a suspended laptop).
+    pub silent_limit: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            ping_every: Duration::from_secs(10),
+            silent_limit: Duration::from_secs(30),
+        }
+    }
+}
 /// A write that cannot go out this long means the client stopped reading.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Commands one connection may have waiting for the hub at once.
@@ -64,6 +78,7 @@ struct Shared {
     next_id: AtomicU64,
     /// Turns true when the server stops: every connection says goodbye and closes.
     stopping: watch::Receiver<bool>,
+    timeouts: Timeouts,
 }
 
 /// A running server.
@@ -95,6 +110,18 @@ pub async fn serve(
     tokens: Tokens,
     clock: Arc<dyn Clock>,
 ) -> Result<Served, ServeError> {
+    serve_with(addr, hub, runbook, tokens, clock, Timeouts::default()).await
+}
+
+/// [`serve`] with other timeouts (tests use short ones).
+pub async fn serve_with(
+    addr: &str,
+    hub: &HubHandle,
+    runbook: RunbookText,
+    tokens: Tokens,
+    clock: Arc<dyn Clock>,
+    timeouts: Timeouts,
+) -> Result<Served, ServeError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind {
@@ -116,6 +143,7 @@ pub async fn serve(
         presence_changed: watch::channel(0).0,
         next_id: AtomicU64::new(1),
         stopping,
+        timeouts,
     });
     tokio::spawn(publish_presence(
         Arc::downgrade(&shared),
@@ -312,12 +340,12 @@ async fn connection(
     }
     let (reply_tx, mut replies) = mpsc::channel::<ServerFrame>(COMMANDS_IN_FLIGHT);
     let in_flight = Arc::new(Semaphore::new(COMMANDS_IN_FLIGHT));
-    let mut ping = tokio::time::interval(PING_EVERY);
+    let mut ping = tokio::time::interval(shared.timeouts.ping_every);
     ping.tick().await;
     let mut last_heard = tokio::time::Instant::now();
     let mut stopping = shared.stopping.clone();
     loop {
-        let silent = tokio::time::sleep_until(last_heard + SILENT_LIMIT);
+        let silent = tokio::time::sleep_until(last_heard + shared.timeouts.silent_limit);
         tokio::select! {
             relayed = frames.recv() => match relayed {
                 Ok(r) => {
