@@ -76,23 +76,10 @@ pub async fn start(
         text.push_str(&line);
         text.push('\n');
     }
-    write_private(&invites, &text)
+    net::tokens::write_private(&invites, &text)
         .with_context(|| format!("cannot write the invites to {}", invites.display()))?;
     tracing::info!(url = %served.url(), invites = %invites.display(), "drill served");
     Ok(Some(Serving { served, invites }))
-}
-
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(text.as_bytes())
 }
 
 #[cfg(test)]

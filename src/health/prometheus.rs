@@ -43,16 +43,7 @@ impl std::fmt::Debug for PromAuth {
 impl PromAuth {
     /// Reads the credentials for `probe` from `lookup` (the environment in production).
     pub fn from_env(probe: &str, lookup: &dyn Fn(&str) -> Option<String>) -> PromAuth {
-        let suffix: String = probe
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let suffix = crate::runbook::names::env_suffix(probe);
         if let Some(token) = lookup(&format!("WARROOM_PROMETHEUS_TOKEN_{suffix}"))
             .or_else(|| lookup("WARROOM_PROMETHEUS_TOKEN"))
         {

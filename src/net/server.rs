@@ -213,13 +213,23 @@ async fn ws(
         })
 }
 
+/// The read-only endpoints take the same tokens as the stream's observers: the refusal,
+/// if any.
+fn refused_reader(shared: &Shared, headers: &HeaderMap, query: &TokenQuery) -> Option<Response> {
+    shared
+        .tokens
+        .authenticate(presented(headers, query))
+        .err()
+        .map(refuse)
+}
+
 async fn api_state(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
 ) -> Response {
-    if let Err(e) = shared.tokens.authenticate(presented(&headers, &query)) {
-        return refuse(e);
+    if let Some(refused) = refused_reader(&shared, &headers, &query) {
+        return refused;
     }
     let body = shared.mirror.read(|s| {
         serde_json::json!({
@@ -239,8 +249,8 @@ async fn prometheus(
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
 ) -> Response {
-    if let Err(e) = shared.tokens.authenticate(presented(&headers, &query)) {
-        return refuse(e);
+    if let Some(refused) = refused_reader(&shared, &headers, &query) {
+        return refused;
     }
     let text = shared.mirror.read(metrics::render);
     (

@@ -174,17 +174,10 @@ pub fn env_name(handle: &str) -> String {
     if handle == OBSERVER {
         return "WARROOM_OBSERVER_TOKEN".into();
     }
-    let tail: String = handle
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("WARROOM_TOKEN_{tail}")
+    format!(
+        "WARROOM_TOKEN_{}",
+        crate::runbook::names::env_suffix(handle)
+    )
 }
 
 /// Where a journal's tokens are kept: beside it, `<journal>.tokens`.
@@ -225,6 +218,12 @@ fn write_file(path: &Path, tokens: &BTreeMap<String, String>) -> Result<(), Toke
     let text = toml::to_string(tokens).map_err(|e| err(std::io::Error::other(e)))?;
     let text =
         format!("# warroom: one secret per person; keep private, delete to re-issue\n{text}");
+    write_private(path, &text).map_err(err)
+}
+
+/// Writes a file only its owner may read (0600 on Unix), synced to disk: it holds secrets.
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -232,10 +231,9 @@ fn write_file(path: &Path, tokens: &BTreeMap<String, String>) -> Result<(), Toke
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    use std::io::Write;
-    let mut file = options.open(path).map_err(err)?;
-    file.write_all(text.as_bytes()).map_err(err)?;
-    file.sync_all().map_err(err)
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }
 
 #[cfg(test)]

@@ -10,6 +10,20 @@ pub fn is_identifier(name: &str) -> bool {
             .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
+/// A runbook name as the tail of an environment variable: upper-cased, anything not an
+/// ASCII letter or digit as `_` (`li.wei-2` -> `LI_WEI_2`).
+pub fn env_suffix(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// The candidate closest to `name` by edit distance, when it is close enough to be a typo.
 pub fn closest<'a, I>(name: &str, candidates: I) -> Option<&'a str>
 where
