@@ -33,27 +33,9 @@ fn coordinator(dir: &Path, port: u16, journal_flag: &str) -> String {
     )
 }
 
-fn events(journal: &Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args(["--log-file", "/dev/null", "events"])
-        .arg(journal)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "events: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn coordinator_dri_and_observer_over_the_network() {
-    if !tmux::available() {
-        if std::env::var("WARROOM_REQUIRE_SERVERS").is_ok_and(|v| v == "1") {
-            panic!("tmux is required for the end-to-end test");
-        }
-        eprintln!("\n!!! SKIPPED: tmux is not installed\n");
+    if !tmux::required() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -152,7 +134,7 @@ fn coordinator_dri_and_observer_over_the_network() {
             .output()
             .unwrap();
         if out.status.success() || std::time::Instant::now() > deadline {
-            break events(&d.join("j.db"));
+            break tmux::journal_events(&d.join("j.db"));
         }
         std::thread::sleep(Duration::from_millis(100)); // the killed process lets go
     };

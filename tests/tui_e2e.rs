@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
 use support::tmux::{self, Tmux};
@@ -13,18 +12,7 @@ use support::tmux::{self, Tmux};
 const WAIT: Duration = Duration::from_secs(15);
 
 fn human_events(journal: &std::path::Path) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args(["--log-file", "/dev/null", "events"])
-        .arg(journal)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    tmux::journal_events(journal)
         .lines()
         // Probes journal their evidence as `system`; keep what people did.
         .filter(|l| !l.contains(" system: "))
@@ -35,13 +23,7 @@ fn human_events(journal: &std::path::Path) -> Vec<String> {
 
 #[test]
 fn demo_drill_by_keys_lands_in_the_journal() {
-    if !tmux::available() {
-        if std::env::var("WARROOM_REQUIRE_SERVERS").is_ok_and(|v| v == "1") {
-            panic!("tmux is required for the end-to-end test");
-        }
-        eprintln!(
-            "\n!!! SKIPPED: tmux is not installed; install it to run the console end to end\n"
-        );
+    if !tmux::required() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

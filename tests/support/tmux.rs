@@ -17,6 +17,34 @@ pub fn available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Whether an end-to-end test can run: says so loudly and skips when tmux is missing, and
+/// fails under CI (`WARROOM_REQUIRE_SERVERS=1`), where it must be there.
+pub fn required() -> bool {
+    if available() {
+        return true;
+    }
+    if std::env::var("WARROOM_REQUIRE_SERVERS").is_ok_and(|v| v == "1") {
+        panic!("tmux is required for the end-to-end tests");
+    }
+    eprintln!("\n!!! SKIPPED: tmux is not installed; install it to run the console end to end\n");
+    false
+}
+
+/// What `warroom events JOURNAL` prints (the real binary), one event per line.
+pub fn journal_events(journal: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["--log-file", "/dev/null", "events"])
+        .arg(journal)
+        .output()
+        .expect("run warroom events");
+    assert!(
+        out.status.success(),
+        "warroom events: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 impl Tmux {
     /// Starts `command` (a shell command line) in a detached session of the given size.
     pub fn start(name: &str, cwd: &Path, width: u16, height: u16, command: &str) -> Tmux {
