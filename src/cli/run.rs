@@ -26,7 +26,7 @@ pub struct Session {
 }
 
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
-    let runbook = load_runbook(&args.runbook)?;
+    let (runbook, text) = read_runbook(&args.runbook)?;
     let session = open_session(
         runbook,
         args.operator.as_deref(),
@@ -35,8 +35,6 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         args.allow_shell,
     )
     .await?;
-    let text = std::fs::read_to_string(&args.runbook)
-        .with_context(|| format!("cannot read {}", args.runbook.display()))?;
     let file = args.runbook.display().to_string();
     let serving = super::serve::start(
         &session,
@@ -56,12 +54,17 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
 
 /// Loads a runbook, printing its warnings; errors list every problem.
 pub fn load_runbook(path: &Path) -> anyhow::Result<Runbook> {
+    read_runbook(path).map(|(runbook, _)| runbook)
+}
+
+/// [`load_runbook`], also handing back the file's text (which `--listen` serves).
+pub fn read_runbook(path: &Path) -> anyhow::Result<(Runbook, String)> {
     match runbook::load(path) {
         Ok(loaded) => {
             for warning in &loaded.warnings {
                 tracing::warn!("{warning}");
             }
-            Ok(loaded.runbook)
+            Ok((loaded.runbook, loaded.text))
         }
         Err(LoadError::Invalid(diagnostics)) => {
             let text: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();

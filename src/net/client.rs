@@ -45,7 +45,7 @@ pub struct Remote {
     pub runbook: Arc<Runbook>,
     pub you: Identity,
     pub events: Vec<Event>,
-    pub telemetry: Vec<Telemetry>,
+    /// Starts with the latest readings, then the live stream.
     pub updates: broadcast::Receiver<Update>,
     /// `Some` when this connection may send commands (a DRI's `join`).
     pub sink: Option<CommandSink>,
@@ -205,7 +205,6 @@ pub async fn connect(
         runbook: Arc::new(parsed.runbook),
         you,
         events,
-        telemetry,
         updates,
         sink,
         link,

@@ -45,7 +45,6 @@ pub struct Mirror {
 /// What a new client starts from: its hello frame and its place in the stream.
 pub struct Joined {
     pub hello: String,
-    pub seq: u64,
     pub frames: broadcast::Receiver<Relayed>,
 }
 
@@ -131,7 +130,6 @@ impl Mirror {
         };
         Joined {
             hello: encode(&frame),
-            seq: view.seq,
             frames,
         }
     }
@@ -151,11 +149,6 @@ impl Mirror {
             telemetry: view.telemetry.values().collect(),
             presence,
         })
-    }
-
-    /// How many clients follow the stream right now.
-    pub fn followers(&self) -> usize {
-        self.frames.receiver_count()
     }
 }
 

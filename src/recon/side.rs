@@ -225,6 +225,17 @@ impl Side {
         self.key_exprs.join(", ")
     }
 
+    /// Columns read as text, each aliased `{prefix}{i}`: PostgreSQL would otherwise bind an
+    /// `ORDER BY "id"` to the output column `"id"::text` and sort by the text (`10` before
+    /// `9`).
+    fn select_list<'a>(&self, cols: impl IntoIterator<Item = &'a str>, prefix: &str) -> String {
+        cols.into_iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} AS {prefix}{i}", self.read(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// A column read as text where the dialect needs it (PostgreSQL `::text`).
     fn read(&self, col: &str) -> String {
         match self.dialect() {
@@ -301,14 +312,10 @@ impl Side {
         }
         let mut cols: Vec<usize> = self.key_idx.clone();
         cols.extend(rust_cols.iter().filter(|i| !self.key_idx.contains(i)));
-        let list: Vec<String> = cols
-            .iter()
-            .map(|&i| self.read(&self.cols[i].name))
-            .collect();
+        let list = self.select_list(cols.iter().map(|&i| self.cols[i].name.as_str()), "c");
         let kinds: Vec<Kind> = cols.iter().map(|&i| self.cols[i].kind.clone()).collect();
         let sql = format!(
-            "SELECT {} FROM {} WHERE {}",
-            list.join(", "),
+            "SELECT {list} FROM {} WHERE {}",
             self.from(),
             self.filter(r, range)
         );
@@ -338,21 +345,14 @@ impl Side {
         range: &KeyRange,
         keys: Option<&[Vec<Value>]>,
     ) -> Result<Vec<Vec<Value>>, ReconError> {
-        // Aliased so that the ORDER BY sorts the columns, not their text (see `key_at`).
-        let list: Vec<String> = self
-            .cols
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{} AS c{i}", self.read(&c.name)))
-            .collect();
+        let list = self.select_list(self.cols.iter().map(|c| c.name.as_str()), "c");
         let kinds: Vec<Kind> = self.cols.iter().map(|c| c.kind.clone()).collect();
         let filter = match keys {
             None => self.filter(r, range),
             Some(keys) => self.key_in(keys),
         };
         let sql = format!(
-            "SELECT {} FROM {} WHERE {filter} ORDER BY {}",
-            list.join(", "),
+            "SELECT {list} FROM {} WHERE {filter} ORDER BY {}",
             self.from(),
             self.order_by()
         );
@@ -395,22 +395,16 @@ impl Side {
     /// Range bounds about `every` rows apart, in this side's key order ([`Side::order_by`]),
     /// read in one pass (for keys whose native order depends on a collation).
     pub async fn sample_bounds(&self, every: u64) -> Result<Vec<Vec<Value>>, ReconError> {
-        let list: Vec<String> = self
-            .key
-            .iter()
-            .enumerate()
-            .map(|(i, k)| format!("{} AS k{i}", self.read(k)))
-            .collect();
+        let list = self.select_list(self.key.iter().map(String::as_str), "k");
         let outer: Vec<String> = (0..self.key.len()).map(|i| format!("k{i}")).collect();
         let filter = self
             .job_filter
             .as_ref()
             .map_or(String::new(), |f| format!(" WHERE ({f})"));
         let sql = format!(
-            "SELECT {} FROM (SELECT {}, ROW_NUMBER() OVER (ORDER BY {}) AS rn FROM {}{filter}) x \
+            "SELECT {} FROM (SELECT {list}, ROW_NUMBER() OVER (ORDER BY {}) AS rn FROM {}{filter}) x \
              WHERE rn % {every} = 0 ORDER BY rn",
             outer.join(", "),
-            list.join(", "),
             self.order_by(),
             self.from()
         );
@@ -426,17 +420,9 @@ impl Side {
         range: &KeyRange,
         offset: u64,
     ) -> Result<Option<Vec<Value>>, ReconError> {
-        // Aliased: PostgreSQL would bind `ORDER BY "id"` to an output column `"id"::text`
-        // and sort the keys as text.
-        let list: Vec<String> = self
-            .key
-            .iter()
-            .enumerate()
-            .map(|(i, k)| format!("{} AS k{i}", self.read(k)))
-            .collect();
+        let list = self.select_list(self.key.iter().map(String::as_str), "k");
         let sql = format!(
-            "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {offset}",
-            list.join(", "),
+            "SELECT {list} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {offset}",
             self.from(),
             self.filter(r, range),
             self.order_by()

@@ -20,6 +20,8 @@ use super::validate;
 pub struct Loaded {
     pub runbook: Runbook,
     pub warnings: Vec<Diagnostic>,
+    /// The text it was parsed from (what `--listen` hands remote consoles).
+    pub text: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +57,7 @@ pub fn parse_str(file_name: &str, text: &str) -> Result<Loaded, Vec<Diagnostic>>
         Some(runbook) if !diags.iter().any(Diagnostic::is_error) => Ok(Loaded {
             runbook,
             warnings: diags,
+            text: text.to_string(),
         }),
         _ => Err(diags),
     }
