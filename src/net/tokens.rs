@@ -288,6 +288,30 @@ mod tests {
     }
 
     #[test]
+    fn a_token_from_the_environment_wins_and_never_reaches_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("t");
+        let rb = crate::drill::testkit::RunbookBuilder::new("t")
+            .person("envtok-7", "DBA")
+            .step("s", "envtok-7", "coord", "1m")
+            .build();
+        std::env::set_var("WARROOM_TOKEN_ENVTOK_7", "from-the-environment");
+        let tokens = Tokens::load_or_create(&rb, &file, ObserverPolicy::Open).expect("tokens");
+        std::env::remove_var("WARROOM_TOKEN_ENVTOK_7");
+        assert_eq!(tokens.token_of("envtok-7"), Some("from-the-environment"));
+        let who = tokens
+            .authenticate(Some("from-the-environment"))
+            .expect("valid");
+        assert_eq!(who.handle.as_deref(), Some("envtok-7"));
+        let stored = std::fs::read_to_string(&file).expect("token file");
+        assert!(!stored.contains("from-the-environment"), "{stored}");
+        assert!(
+            stored.contains("coord"),
+            "the others' tokens are kept: {stored}"
+        );
+    }
+
+    #[test]
     fn env_names_are_shell_safe() {
         assert_eq!(env_name("li.wei-2"), "WARROOM_TOKEN_LI_WEI_2");
     }
