@@ -39,11 +39,31 @@ fn recon_spec(source_table: &str, target_table: &str, key: &[&str], chunk_rows: 
     }
 }
 
+/// Runs the recon twice, narrowing differing chunks once by row digests (the default)
+/// and once by bisection down to tiny leaves; both must find the same.
 async fn recon(spec: &ReconSpec, src: &DbPool, tgt: &DbPool) -> (ReconJob, ReconOutcome) {
+    let (_, bisected) = recon_with(spec, src, tgt, 0).await;
+    let (job, listed) = recon_with(spec, src, tgt, warroom::recon::engine::LIST_ROWS).await;
+    assert_eq!(
+        found(&bisected),
+        found(&listed),
+        "bisection and row digests disagree"
+    );
+    (job, listed)
+}
+
+async fn recon_with(
+    spec: &ReconSpec,
+    src: &DbPool,
+    tgt: &DbPool,
+    list_rows: u64,
+) -> (ReconJob, ReconOutcome) {
     let mut job = ReconJob::prepare(spec, src.clone(), tgt.clone())
         .await
         .expect("prepare recon");
+    // Small leaves, so that these small tables are bisected several levels deep.
     job.leaf_rows = 4;
+    job.list_rows = list_rows;
     let (tx, mut rx) = mpsc::channel(1024);
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
     let (_stop, stop_rx) = watch::channel(false);
@@ -377,8 +397,10 @@ async fn latin1_text_hashes_as_its_characters() {
     let (src, _, _) = mysql_db(&my, "redge_l1").await;
     execute(
         &src,
-        "CREATE TABLE l (id INT PRIMARY KEY, name VARCHAR(20) CHARACTER SET latin1, c CHAR(5) CHARACTER SET latin1);
-         INSERT INTO l VALUES (1, 'café', 'né'), (2, 'plain', 'x'), (3, 'Ärger ', NULL)",
+        "CREATE TABLE l (id INT PRIMARY KEY, name VARCHAR(20) CHARACTER SET latin1, c CHAR(5) CHARACTER SET latin1,
+            d DATETIME(6));
+         INSERT INTO l VALUES (1, 'café', 'né', '2026-11-29 23:00:00.5'), (2, 'plain', 'x', NULL),
+                              (3, 'Ärger ', NULL, '2026-01-01 00:00:00')",
     )
     .await
     .expect("source");
@@ -386,7 +408,9 @@ async fn latin1_text_hashes_as_its_characters() {
     let table = format!("{schema}.l");
     execute(
         &pg,
-        &format!("CREATE TABLE {table} (id int PRIMARY KEY, name varchar(20), c char(5))"),
+        &format!(
+            "CREATE TABLE {table} (id int PRIMARY KEY, name varchar(20), c char(5), d timestamp(6))"
+        ),
     )
     .await
     .expect("pg ddl");
@@ -401,6 +425,8 @@ async fn latin1_text_hashes_as_its_characters() {
     let s = recon_spec("l", &table, &["id"], 10);
     let (_, out) = recon(&s, &src, &pg).await;
     assert_eq!(found(&out), BTreeSet::new(), "{:?}", out.findings);
+    // Hashed alike, not merely found equal by the row diff.
+    assert_eq!(out.progress.chunks_bisected, 0);
     execute(
         &pg,
         &format!("UPDATE {table} SET name = 'cafe' WHERE id = 1"),
@@ -516,4 +542,178 @@ async fn postgres_integer_keys_split_and_read_in_numeric_order() {
         .map(|i| format!("{:?}", warroom::db::value::Value::Int(i)))
         .collect();
     assert_eq!(ids, expected);
+}
+
+/// A `|` moved across a column boundary, a NULL against the text of the NULL marker, and
+/// `''` against NULL: each row in a chunk of its own, so each checksum must see its own
+/// difference (MariaDB against PostgreSQL and against MariaDB).
+#[tokio::test]
+async fn pipes_and_null_markers_in_text_never_hash_alike() {
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
+    let (src, _, _) = mysql_db(&my, "redge_pipe").await;
+    execute(
+        &src,
+        "CREATE TABLE p (id INT PRIMARY KEY, a VARCHAR(20) NULL, b TEXT NULL);
+         INSERT INTO p VALUES (1, 'a|', 'b'), (2, NULL, 'x'), (3, '', NULL), (4, 'p||', ';q'),
+                              (5, '|;', '')",
+    )
+    .await
+    .expect("source");
+    let (pg, schema) = pg_schema(&pgu, "redge_pipepg").await;
+    let pg_table = format!("{schema}.p");
+    execute(
+        &pg,
+        &format!("CREATE TABLE {pg_table} (id int PRIMARY KEY, a varchar(20), b text)"),
+    )
+    .await
+    .expect("pg ddl");
+    execute(&src, "CREATE TABLE p2 LIKE p").await.expect("dst");
+    for (target, table) in [(&pg, pg_table.as_str()), (&src, "p2")] {
+        let (res, _) = run_copy(
+            &spec("c", "p", table, &["id"]),
+            &src,
+            target,
+            CopyOptions::default(),
+        )
+        .await;
+        res.expect("copy");
+        let s = recon_spec("p", table, &["id"], 1);
+        let (_, out) = recon(&s, &src, target).await;
+        assert_eq!(found(&out), BTreeSet::new(), "{table}: {:?}", out.findings);
+        execute(
+            target,
+            &format!(
+                "UPDATE {table} SET a = 'a', b = '|b' WHERE id = 1;
+                 UPDATE {table} SET a = '|0' WHERE id = 2;
+                 UPDATE {table} SET a = NULL, b = '' WHERE id = 3;
+                 UPDATE {table} SET a = 'p|', b = '|;q' WHERE id = 4;
+                 UPDATE {table} SET a = '', b = '|;' WHERE id = 5"
+            ),
+        )
+        .await
+        .expect("inject");
+        let (_, out) = recon(&s, &src, target).await;
+        let both = |key: &str| {
+            (
+                MismatchKind::Changed,
+                key.to_string(),
+                vec!["a".to_string(), "b".to_string()],
+            )
+        };
+        assert_eq!(
+            found(&out),
+            BTreeSet::from([
+                both("id=1"),
+                changed("id=2", "a"),
+                both("id=3"),
+                both("id=4"),
+                both("id=5")
+            ]),
+            "{table}"
+        );
+    }
+}
+
+/// MariaDB cuts a GROUP_CONCAT at `max_allowed_packet` without an error: a chunk whose
+/// rows add up to more than that must not pass as verified when its two copies differ
+/// only past the cut.
+#[tokio::test]
+async fn a_chunk_longer_than_the_concat_limit_is_never_taken_as_verified() {
+    let Some(my) = servers::mysql() else {
+        return;
+    };
+    let (db, _, _) = mysql_db(&my, "redge_cut").await;
+    let packet: u64 = warroom::db::introspect::max_allowed_packet(&db)
+        .await
+        .expect("max_allowed_packet");
+    if packet > 64 << 20 {
+        eprintln!("SKIP: max_allowed_packet is {packet} bytes; this test needs at most 64 MiB");
+        return;
+    }
+    let rows = packet / 1_000_000 + 3;
+    execute(
+        &db,
+        &format!(
+            "CREATE TABLE big (id INT PRIMARY KEY, body LONGTEXT NOT NULL);
+             INSERT INTO big SELECT seq, REPEAT('x', 1000000) FROM seq_1_to_{rows};
+             CREATE TABLE big2 AS SELECT * FROM big;
+             ALTER TABLE big2 ADD PRIMARY KEY (id)"
+        ),
+    )
+    .await
+    .expect("tables");
+    let s = recon_spec("big", "big2", &["id"], 1_000);
+    let (_, out) = recon(&s, &db, &db).await;
+    assert_eq!(found(&out), BTreeSet::new(), "{:?}", out.findings.len());
+    execute(
+        &db,
+        &format!("UPDATE big2 SET body = CONCAT(LEFT(body, 999999), 'y') WHERE id = {rows}"),
+    )
+    .await
+    .expect("inject");
+    let (_, out) = recon(&s, &db, &db).await;
+    assert_eq!(
+        found(&out),
+        BTreeSet::from([changed(&format!("id={rows}"), "body")])
+    );
+}
+
+/// MariaDB checksums skip the sort when the key is the primary key (rows arrive in its
+/// order). Made to trust the primary key's order when the key is another column, a chunk
+/// reads out of key order: it only looks changed, its rows compare equal, and the sort is
+/// switched back on.
+#[tokio::test]
+async fn a_chunk_read_out_of_key_order_is_a_false_alarm_that_turns_sorting_on() {
+    let Some(my) = servers::mysql() else {
+        return;
+    };
+    let (db, _, _) = mysql_db(&my, "redge_order").await;
+    execute(
+        &db,
+        "CREATE TABLE o (id INT PRIMARY KEY, k INT NOT NULL UNIQUE, v VARCHAR(10));
+         INSERT INTO o SELECT seq, 100 - seq, CONCAT('v', seq) FROM seq_1_to_40;
+         CREATE TABLE o2 LIKE o;
+         INSERT INTO o2 SELECT * FROM o",
+    )
+    .await
+    .expect("tables");
+    let by_pk = ReconJob::prepare(
+        &recon_spec("o", "o2", &["id"], 1_000),
+        db.clone(),
+        db.clone(),
+    )
+    .await
+    .expect("prepare");
+    assert!(by_pk
+        .src
+        .scan_in_key_order
+        .load(std::sync::atomic::Ordering::Relaxed));
+    let mut job = ReconJob::prepare(
+        &recon_spec("o", "o2", &["k"], 1_000),
+        db.clone(),
+        db.clone(),
+    )
+    .await
+    .expect("prepare");
+    assert!(!job
+        .src
+        .scan_in_key_order
+        .load(std::sync::atomic::Ordering::Relaxed));
+    job.src
+        .scan_in_key_order
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    job.leaf_rows = 4;
+    let (tx, mut rx) = mpsc::channel(1024);
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let (_stop, stop_rx) = watch::channel(false);
+    let out = job.run(tx, stop_rx).await.expect("recon runs");
+    let _ = drain.await;
+    assert_eq!(found(&out), BTreeSet::new(), "{:?}", out.findings);
+    assert_eq!(out.progress.chunks_bisected, 1, "the chunk looked changed");
+    assert!(!job
+        .src
+        .scan_in_key_order
+        .load(std::sync::atomic::Ordering::Relaxed));
 }

@@ -37,12 +37,31 @@ fn recon_spec(source_table: &str, target_table: &str, key: &[&str], chunk_rows: 
     }
 }
 
+/// Runs the recon twice, narrowing differing chunks once by row digests (the default)
+/// and once by bisection down to tiny leaves; both must find the same.
 async fn recon(spec: &ReconSpec, src: &DbPool, tgt: &DbPool) -> (ReconJob, ReconOutcome) {
+    let (_, bisected) = recon_with(spec, src, tgt, 0).await;
+    let (job, listed) = recon_with(spec, src, tgt, warroom::recon::engine::LIST_ROWS).await;
+    assert_eq!(
+        found(&bisected),
+        found(&listed),
+        "bisection and row digests disagree"
+    );
+    (job, listed)
+}
+
+async fn recon_with(
+    spec: &ReconSpec,
+    src: &DbPool,
+    tgt: &DbPool,
+    list_rows: u64,
+) -> (ReconJob, ReconOutcome) {
     let mut job = ReconJob::prepare(spec, src.clone(), tgt.clone())
         .await
         .expect("prepare recon");
     // Small leaves, so that these small tables are bisected several levels deep.
     job.leaf_rows = 4;
+    job.list_rows = list_rows;
     let (tx, mut rx) = mpsc::channel(1024);
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
     let (_stop, stop_rx) = watch::channel(false);

@@ -203,6 +203,31 @@ pub async fn estimate_rows(pool: &DbPool, table: &TableRef) -> Option<u64> {
     u64::try_from(n).ok()
 }
 
+/// The primary key's columns in order (MySQL/MariaDB only: `None` elsewhere, or when the
+/// table has none or it cannot be read).
+pub async fn primary_key(pool: &DbPool, table: &TableRef) -> Option<Vec<String>> {
+    let d = pool.dialect();
+    if d != Dialect::MySql {
+        return None;
+    }
+    let schema = table
+        .schema
+        .as_deref()
+        .map_or("DATABASE()".to_string(), |s| text_lit(d, s));
+    let sql = format!(
+        "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE \
+         WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {} AND CONSTRAINT_NAME = 'PRIMARY' \
+         ORDER BY ORDINAL_POSITION",
+        text_lit(d, &table.name)
+    );
+    let rows = fetch_text(pool, &sql).await.ok()?;
+    let cols: Vec<String> = rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next()?)
+        .collect();
+    (!cols.is_empty()).then_some(cols)
+}
+
 /// How string literals are escaped on this connection (MySQL's `NO_BACKSLASH_ESCAPES`).
 pub async fn literal_style(pool: &DbPool) -> Result<LiteralStyle, sqlx::Error> {
     let mut style = LiteralStyle::new(pool.dialect());

@@ -43,6 +43,23 @@ impl DbPool {
                 MySqlPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(timeout)
+                    // Recon hashes a chunk's rows as one GROUP_CONCAT, which the session
+                    // cuts at this length (1 KiB by default); the packet size bounds it. A
+                    // server that refuses leaves recon correct (it detects a possible cut
+                    // and diffs those chunks row by row), only slower.
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            let raised = sqlx::query(
+                                "SET SESSION group_concat_max_len = @@GLOBAL.max_allowed_packet",
+                            )
+                            .execute(&mut *conn)
+                            .await;
+                            if let Err(e) = raised {
+                                tracing::debug!("group_concat_max_len stays at its default: {e}");
+                            }
+                            Ok(())
+                        })
+                    })
                     .connect(url.expose())
                     .await
                     .map_err(wrap)?,

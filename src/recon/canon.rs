@@ -3,11 +3,14 @@
 //! (for chunk checksums) and in Rust (for columns no database can canonicalise the same
 //! way, for SQLite, and for the row diff). docs/recon.md states the rules.
 //!
-//! Inside a database a row's text is its columns' pieces joined by `|`: a text-like column
-//! is `N` for NULL or `V<bytes>:<text>`; any other column is its canonical text (which
-//! never holds `|` and is never `N`) or `N`. So no choice of values can make two
-//! different rows read the same ('a,' 'b' vs 'a' ',b'; NULL vs ''), and each value is
-//! converted once. In Rust every piece is length-prefixed.
+//! Inside a database a row's text is its columns' pieces joined by `|;`. A NULL is `|0`; a
+//! text-like value is its text with every `|` doubled; any other value is its canonical
+//! text, which never holds `|`. Read left to right, `||` is a `|` of the value, `|;` ends a
+//! piece and `|0` is a NULL, so no choice of values can make two different rows read the
+//! same ('a|' 'b' vs 'a' '|b'; NULL vs ''; NULL vs '|0'), and each value is converted
+//! once. A row whose text the database cannot build (MariaDB's zero dates, a row longer
+//! than `max_allowed_packet`) reads as `|!` and a random number: it never matches, so its
+//! chunk always goes down to the row diff. In Rust every piece is length-prefixed.
 
 use std::fmt::Write as _;
 
@@ -73,16 +76,21 @@ pub fn text_sql(d: Dialect, q: &str, kind: &Kind) -> String {
         (Dialect::Postgres, Kind::Float { .. }) => format!("replace({q}::text, 'e+', 'e')"),
         (Dialect::MySql, Kind::Binary { .. }) => format!("HEX({q})"),
         (Dialect::Postgres, Kind::Binary { .. }) => format!("upper(encode({q}, 'hex'))"),
-        (Dialect::MySql, Kind::Date) => format!("DATE_FORMAT({q}, '%Y-%m-%d')"),
-        (Dialect::Postgres, Kind::Date) => format!("to_char({q}, 'YYYY-MM-DD')"),
+        // `YYYY-MM-DD`: PostgreSQL's text under the ISO DateStyle (which sqlx sets on every
+        // connection), and MariaDB's as bytes.
+        (Dialect::MySql, Kind::Date) => format!("CAST({q} AS BINARY)"),
+        (Dialect::Postgres, Kind::Date) => format!("{q}::text"),
         (Dialect::MySql, Kind::Time { .. }) => format!("TIME_FORMAT({q}, '%H:%i:%s.%f')"),
         (Dialect::Postgres, Kind::Time { .. }) => format!("to_char({q}, 'HH24:MI:SS.US')"),
-        // As the number YYYYMMDDhhmmss.ffffff (leading zeros off): MariaDB makes it from
-        // the stored value without formatting, several times cheaper than DATE_FORMAT.
-        (Dialect::MySql, Kind::DateTime { .. }) => format!("CAST({q} AS DECIMAL(20,6))"),
-        (Dialect::Postgres, Kind::DateTime { .. }) => {
-            format!("ltrim(to_char({q}, 'YYYYMMDDHH24MISS.US'), '0')")
+        // PostgreSQL's ISO text `YYYY-MM-DD HH:MM:SS[.ffffff]`, trailing fractional zeros
+        // off: its cheapest form (`to_char` costs three times as much). MariaDB writes
+        // every fractional digit of the column's precision and trims them as bytes (as
+        // utf8mb4 text the trim costs more than the cast).
+        (Dialect::MySql, Kind::DateTime { fsp: 0 }) => format!("CAST({q} AS BINARY)"),
+        (Dialect::MySql, Kind::DateTime { .. }) => {
+            format!("TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST({q} AS BINARY)))")
         }
+        (Dialect::Postgres, Kind::DateTime { .. }) => format!("{q}::text"),
         // An instant, whatever the session's time zone: seconds since the epoch.
         (Dialect::MySql, Kind::Timestamp { .. }) => {
             trim_decimal_mysql(&format!("CAST(UNIX_TIMESTAMP({q}) AS CHAR)"))
@@ -111,27 +119,12 @@ fn textual(kind: &Kind) -> bool {
 
 /// One column's piece of the in-database row text (see the module doc).
 pub fn piece(d: Dialect, q: &str, kind: &Kind, place: Place, nullable: bool) -> String {
-    // A NOT NULL column needs no NULL marker when its text can never be NULL either: the
-    // piece is then the same text the other side writes for the same value, for less work.
-    if !nullable && never_null_text(kind, place) {
-        return match (place, d) {
-            (Place::InDatabaseAsIs, Dialect::MySql) => q.to_string(),
-            (Place::InDatabaseAsIs, _) => format!("{q}::text"),
-            _ if textual(kind) => match d {
-                Dialect::MySql => format!("CONCAT('V', LENGTH({q}), ':', {q})"),
-                _ => format!("'V' || octet_length({q}::text) || ':' || {q}::text"),
-            },
-            _ => text_sql(d, q, kind),
-        };
-    }
-    if place == Place::InDatabaseAsIs {
-        return match d {
-            Dialect::MySql => format!("IFNULL({q}, 'N')"),
-            _ => format!("coalesce({q}::text, 'N')"),
-        };
-    }
-    if place == Place::UtcDateTime {
-        let text = match (d, kind) {
+    let text = match place {
+        Place::InDatabaseAsIs => match d {
+            Dialect::MySql => q.to_string(),
+            _ => format!("{q}::text"),
+        },
+        Place::UtcDateTime => match (d, kind) {
             // Exact and independent of the session's time zone (no DST fold).
             (Dialect::MySql, Kind::Timestamp { .. }) => format!(
                 "DATE_FORMAT(TIMESTAMPADD(MICROSECOND, UNIX_TIMESTAMP({q}) * 1000000, \
@@ -147,50 +140,54 @@ pub fn piece(d: Dialect, q: &str, kind: &Kind, place: Place, nullable: bool) -> 
                 format!("to_char({q}, 'YYYY-MM-DD HH24:MI:SS.US')")
             }
             _ => text_sql(d, q, kind),
-        };
-        return match d {
-            Dialect::MySql => format!("IFNULL({text}, 'N')"),
-            _ => format!("coalesce({text}, 'N')"),
-        };
+        },
+        // The value's bytes, every `|` doubled (a `|` is one byte in UTF-8 and in no other
+        // character's encoding).
+        _ if textual(kind) => match d {
+            Dialect::MySql => format!("REPLACE({q}, '|', '||')"),
+            _ => format!("replace({q}::text, '|', '||')"),
+        },
+        _ => text_sql(d, q, kind),
+    };
+    // A NOT NULL column needs no marker: if its text still comes out NULL, the whole row
+    // does, and the row-level guard in [`row_sql`] makes that row unmatched.
+    match (nullable, d) {
+        (false, _) => text,
+        (true, Dialect::MySql) => format!("IFNULL({text}, '|0')"),
+        (true, _) => format!("coalesce({text}, '|0')"),
     }
-    if !textual(kind) {
-        return match d {
-            Dialect::MySql => format!("IFNULL({}, 'N')", text_sql(d, q, kind)),
-            _ => format!("coalesce({}, 'N')", text_sql(d, q, kind)),
-        };
-    }
+}
+
+/// The in-database row text: the pieces joined by `|;`; a row whose text comes out NULL
+/// reads as `|!` and a random number (see the module doc).
+pub fn row_sql(d: Dialect, pieces: &[String]) -> String {
     match d {
-        // The column as it is: its bytes are its canonical text.
-        Dialect::MySql => format!("IF({q} IS NULL, 'N', CONCAT('V', LENGTH({q}), ':', {q}))"),
+        Dialect::MySql => format!(
+            "IFNULL(CONCAT({}), CONCAT('|!', RAND()))",
+            pieces.join(", '|;', ")
+        ),
         _ => format!(
-            "CASE WHEN {q} IS NULL THEN 'N' ELSE 'V' || octet_length({q}::text) || ':' || {q}::text END"
+            "coalesce({}, '|!' || random()::text)",
+            pieces.join(" || '|;' || ")
         ),
     }
 }
 
-/// Whether a column's in-database text is non-NULL for every non-NULL value (so a NOT NULL
-/// column can skip its NULL marker). Formatting functions that return NULL for odd values
-/// (MariaDB's zero dates) are not in this list.
-fn never_null_text(kind: &Kind, place: Place) -> bool {
-    match place {
-        Place::InDatabaseAsIs => true,
-        Place::InDatabase => {
-            textual(kind)
-                || matches!(
-                    kind,
-                    Kind::Int { .. } | Kind::Decimal { .. } | Kind::DateTime { .. }
-                )
-        }
-        Place::InRust | Place::UtcDateTime => false,
-    }
-}
-
-/// The in-database row text: the pieces joined by `|`.
-pub fn row_sql(d: Dialect, pieces: &[String]) -> String {
-    match d {
-        Dialect::MySql => format!("CONCAT({})", pieces.join(", '|', ")),
-        _ => pieces.join(" || '|' || "),
-    }
+/// The most bytes a column's in-database piece can take, where its kind bounds it; `None`
+/// for text-like and binary columns (the checksum measures those).
+pub fn max_piece_bytes(kind: &Kind) -> Option<u64> {
+    let bytes = match kind {
+        Kind::Bool | Kind::Bit { bits: 1 } => 1,
+        Kind::Int { .. } | Kind::Bit { .. } => 20,
+        Kind::Float { .. } => 25,
+        Kind::Decimal { precision, .. } => u64::from(precision.unwrap_or(65)) + 3,
+        Kind::Date => 10,
+        Kind::Time { .. } => 17,
+        Kind::DateTime { .. } | Kind::Timestamp { .. } => 32,
+        _ => return None,
+    };
+    // Room for a NULL marker and the separator.
+    Some(bytes + 4)
 }
 
 /// `12.50` -> `12.5`, `7.00` -> `7`; integers untouched.

@@ -1,8 +1,10 @@
 //! The recon run: split the key space into chunks; per chunk one checksum query per side,
 //! both at once (no row leaves a server for a matching chunk); a chunk that differs is
-//! bisected until small, then its rows are fetched from both sides and diffed. Findings go
-//! out with every progress snapshot, as they are found.
+//! narrowed to its differing rows (by per-row digests, after bisection if it is large),
+//! which are fetched from both sides and diffed. Findings go out with every progress
+//! snapshot, as they are found.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -14,6 +16,7 @@ use crate::copy::plan::{plan, KeyRange};
 use crate::copy::resolve::{resolve, Resolved};
 use crate::db::introspect;
 use crate::db::rows::fetch_text;
+use crate::db::value::Value;
 use crate::db::DbPool;
 use crate::drill::telemetry::recon::{
     ChunkState, DomainResult, Mismatch, MismatchCounts, MismatchKind, ReconChunk, ReconProgress,
@@ -28,6 +31,11 @@ use super::side::Side;
 
 /// A part with at most this many rows on either side is fetched and diffed row by row.
 pub const LEAF_ROWS: u64 = 2_000;
+
+/// A differing range with at most this many rows on either side is narrowed down in one
+/// pass: a digest of every row on both sides, then only the rows whose digests differ are
+/// fetched. Larger ones are bisected first.
+pub const LIST_ROWS: u64 = 100_000;
 
 /// How many parts a differing range is split into at each step of the bisection.
 pub const SPLIT: u64 = 8;
@@ -45,6 +53,8 @@ pub struct ReconJob {
     pub spec: ReconSpec,
     /// Parts with at most this many rows are diffed row by row ([`LEAF_ROWS`]).
     pub leaf_rows: u64,
+    /// Parts with at most this many rows are narrowed by row digests ([`LIST_ROWS`]).
+    pub list_rows: u64,
     pub r: Resolved,
     pub src: Side,
     pub tgt: Side,
@@ -101,11 +111,16 @@ impl ReconJob {
             .map(|(s, t)| place((r.src_dialect, s), (r.tgt_dialect, t)))
             .collect();
         let byte_order = super::side::needs_byte_order(&r, &source, &target).await;
+        let mut src = Side::source(&r, source, &places, byte_order);
+        let mut tgt = Side::target(&r, target, &places, byte_order);
+        tokio::join!(src.read_charsets(), tgt.read_charsets());
+        tokio::join!(src.trust_primary_key_order(), tgt.trust_primary_key_order());
         Ok(ReconJob {
             spec: spec.clone(),
             leaf_rows: LEAF_ROWS,
-            src: Side::source(&r, source, &places, byte_order),
-            tgt: Side::target(&r, target, &places, byte_order),
+            list_rows: LIST_ROWS,
+            src,
+            tgt,
             r,
         })
     }
@@ -268,6 +283,9 @@ impl ReconJob {
             if ns.max(nt) <= self.leaf_rows || ns == 0 || nt == 0 {
                 return self.diff_range(&range, ns, nt).await;
             }
+            if ns.max(nt) <= self.list_rows {
+                return self.diff_by_digests(&range, ns, nt).await;
+            }
             let (side, n) = if ns >= nt {
                 (&self.src, ns)
             } else {
@@ -278,7 +296,7 @@ impl ReconJob {
                 offsets.iter().map(|&o| side.key_at(&self.r, &range, o)),
             )
             .await?;
-            let mut cuts: Vec<Vec<crate::db::value::Value>> = Vec::new();
+            let mut cuts: Vec<Vec<Value>> = Vec::new();
             for b in bounds.into_iter().flatten() {
                 if Some(&b) != range.lo.as_ref() && cuts.last() != Some(&b) {
                     cuts.push(b);
@@ -353,17 +371,56 @@ impl ReconJob {
         ))
     }
 
-    /// Re-diffs the rows of the given keys (after a fix, or in continuous mode).
-    pub async fn recheck(
+    /// Narrows a differing range in one pass: every row's digest from both sides, then the
+    /// rows whose digests differ (or that one side lacks) are fetched and diffed. When most
+    /// rows differ, the whole range is fetched instead.
+    async fn diff_by_digests(
         &self,
-        keys: &[Vec<crate::db::value::Value>],
+        range: &KeyRange,
+        ns: u64,
+        nt: u64,
+    ) -> Result<Vec<Finding>, ReconError> {
+        let (s, t) = tokio::try_join!(
+            self.src.row_digests(&self.r, range),
+            self.tgt.row_digests(&self.r, range)
+        )?;
+        let mut by_key: HashMap<String, (Vec<Value>, Option<String>)> = HashMap::new();
+        for row in s {
+            by_key.insert(self.src.key_text_of(&row.key), (row.key, row.digest));
+        }
+        let mut keys = Vec::new();
+        for row in t {
+            match by_key.remove(&self.tgt.key_text_of(&row.key)) {
+                Some((_, Some(a))) if row.digest.as_ref() == Some(&a) => {}
+                Some((key, _)) => keys.push(key),
+                None => keys.push(row.key),
+            }
+        }
+        keys.extend(by_key.into_values().map(|(key, _)| key));
+        if keys.is_empty() {
+            // Same rows, different chunk hash: a side read them out of key order.
+            if self.src.distrust_scan_order() | self.tgt.distrust_scan_order() {
+                tracing::warn!(job = %self.spec.name, "a chunk was read out of primary-key order: sorting every chunk from now on");
+            }
+            return Ok(Vec::new());
+        }
+        if keys.len() as u64 * 4 > ns.max(nt) {
+            return self.diff_range(range, ns, nt).await;
+        }
+        self.diff_keys(range, &keys).await
+    }
+
+    /// Fetches the rows of the given keys within `range` from both sides and diffs them.
+    async fn diff_keys(
+        &self,
+        range: &KeyRange,
+        keys: &[Vec<Value>],
     ) -> Result<Vec<Finding>, ReconError> {
         let mut out = Vec::new();
-        let all = KeyRange::all();
         for batch in keys.chunks(200) {
             let (s, t) = tokio::try_join!(
-                self.src.rows(&self.r, &all, Some(batch)),
-                self.tgt.rows(&self.r, &all, Some(batch))
+                self.src.rows(&self.r, range, Some(batch)),
+                self.tgt.rows(&self.r, range, Some(batch))
             )?;
             out.extend(diff_rows(
                 &self.src,
@@ -374,6 +431,11 @@ impl ReconJob {
             ));
         }
         Ok(out)
+    }
+
+    /// Re-diffs the rows of the given keys (after a fix, or in continuous mode).
+    pub async fn recheck(&self, keys: &[Vec<Value>]) -> Result<Vec<Finding>, ReconError> {
+        self.diff_keys(&KeyRange::all(), keys).await
     }
 
     fn pair_up(&self, findings: Vec<Finding>) -> Vec<Finding> {

@@ -1,5 +1,8 @@
 //! One side of a recon (source or target): its pool, table, columns and the SQL that runs
-//! there: chunk checksums, row fetches, bisection points.
+//! there: chunk checksums, per-row digests, row fetches, bisection points.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -11,18 +14,27 @@ use crate::db::types::{Column, Kind};
 use crate::db::value::Value;
 use crate::db::{DbPool, Dialect};
 
-use super::canon::{piece, push_piece, row_sql, text, Place};
+use super::canon::{max_piece_bytes, piece, push_piece, row_sql, text, Place};
 use super::error::ReconError;
 
 /// What a chunk checksum returns: equal sums mean equal rows (with overwhelming odds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkSum {
     pub rows: u64,
-    /// A 60-bit slice of each row's SHA-256, summed inside the database (an exact decimal);
-    /// the second field is unused (`0`).
-    pub db: (String, String),
-    /// The same idea over the columns canonicalised in Rust (wrapping sum of SHA-256).
+    /// The SHA-256 (hex) of the chunk's row texts in key order, computed inside the
+    /// database; or a value that matches nothing when the database may have cut the text
+    /// short (see [`Side::checksum`]).
+    pub db: String,
+    /// The columns canonicalised in Rust: the wrapping sum of each row's SHA-256.
     pub rust: u128,
+}
+
+/// One row of a differing range: its key and a digest of its canonical text (`None`: it
+/// could not be computed, so the row is compared as values).
+#[derive(Debug, Clone)]
+pub struct RowDigest {
+    pub key: Vec<Value>,
+    pub digest: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +54,14 @@ pub struct Side {
     pub job_filter: Option<String>,
     /// Text keys are compared by their bytes (the two databases may order them apart).
     pub byte_order: bool,
+    /// MariaDB/MySQL only: the key is the table's primary key, which InnoDB stores rows in,
+    /// so a chunk read through it arrives in key order and GROUP_CONCAT need not sort (a
+    /// fifth of the checksum's cost). Were the order ever different, the chunk would only
+    /// look changed (its rows then compare equal) and this is switched off.
+    pub scan_in_key_order: Arc<AtomicBool>,
+    /// MariaDB/MySQL only: columns whose character set is not UTF-8 (latin1, ...), which
+    /// the row text converts, so that they hash as the same characters in UTF-8.
+    pub not_utf8: Vec<bool>,
 }
 
 /// Kinds whose order depends on a collation (a case-insensitive MariaDB column, a
@@ -157,6 +177,8 @@ impl Side {
             key_exprs: key_exprs(r, r.src_dialect, &r.key_src(), byte_order),
             job_filter: r.filter.clone(),
             byte_order,
+            scan_in_key_order: Arc::new(AtomicBool::new(false)),
+            not_utf8: Vec::new(),
         }
     }
 
@@ -173,7 +195,70 @@ impl Side {
             key_exprs: key_exprs(r, r.tgt_dialect, &r.key_tgt(), byte_order),
             job_filter: r.filter.clone(),
             byte_order,
+            scan_in_key_order: Arc::new(AtomicBool::new(false)),
+            not_utf8: Vec::new(),
         }
+    }
+
+    /// Lets MariaDB/MySQL checksums rely on the primary key's order when the key is the
+    /// primary key and compares natively (see [`Side::scan_in_key_order`]).
+    pub async fn trust_primary_key_order(&self) {
+        if self.dialect() != Dialect::MySql || self.byte_order {
+            return;
+        }
+        let pk = crate::db::introspect::primary_key(&self.pool, &self.table).await;
+        let same = pk.is_some_and(|pk| {
+            pk.len() == self.key.len()
+                && pk
+                    .iter()
+                    .zip(&self.key)
+                    .all(|(a, b)| a.eq_ignore_ascii_case(b))
+        });
+        self.scan_in_key_order.store(same, Ordering::Relaxed);
+    }
+
+    /// Reads which columns are not stored in UTF-8 (MariaDB/MySQL).
+    pub async fn read_charsets(&mut self) {
+        if self.dialect() != Dialect::MySql {
+            return;
+        }
+        let lit = |s: &str| {
+            let mut out = String::new();
+            crate::db::sql::push_str_literal(&mut out, self.style, s);
+            out
+        };
+        let sql = format!(
+            "SELECT COLUMN_NAME, COALESCE(CHARACTER_SET_NAME, '') FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}",
+            self.table
+                .schema
+                .as_deref()
+                .map_or("DATABASE()".to_string(), lit),
+            lit(&self.table.name)
+        );
+        let rows = fetch_text(&self.pool, &sql).await.unwrap_or_default();
+        self.not_utf8 = self
+            .cols
+            .iter()
+            .map(|c| {
+                rows.iter().any(|r| {
+                    r.first().cloned().flatten().as_deref() == Some(c.name.as_str())
+                        && r.get(1).cloned().flatten().is_some_and(|cs| {
+                            !cs.is_empty()
+                                && !matches!(
+                                    cs.as_str(),
+                                    "utf8mb4" | "utf8mb3" | "utf8" | "ascii" | "binary"
+                                )
+                        })
+                })
+            })
+            .collect();
+    }
+
+    /// Stops relying on the scan order (a chunk differed but its rows did not); whether
+    /// it had been relied on.
+    pub fn distrust_scan_order(&self) -> bool {
+        self.scan_in_key_order.swap(false, Ordering::Relaxed)
     }
 
     fn dialect(&self) -> Dialect {
@@ -257,51 +342,167 @@ impl Side {
             .collect()
     }
 
-    /// Row count and hash sums of the rows of `range`.
-    pub async fn checksum(&self, r: &Resolved, range: &KeyRange) -> Result<ChunkSum, ReconError> {
-        let filter = self.filter(r, range);
+    /// The in-database pieces of a row's canonical text (every column not canonicalised
+    /// in Rust), or `None` when there are none.
+    fn row_text(&self) -> Option<String> {
         let pieces: Vec<String> = self
             .cols
             .iter()
             .zip(&self.places)
-            .filter(|(_, p)| **p != Place::InRust)
-            .map(|(c, p)| piece(self.dialect(), &self.q(&c.name), &c.kind, *p, c.nullable))
+            .enumerate()
+            .filter(|(_, (_, p))| **p != Place::InRust)
+            .map(|(i, (c, p))| {
+                let q = if self.not_utf8.get(i).copied().unwrap_or(false) {
+                    format!("CONVERT({} USING utf8mb4)", self.q(&c.name))
+                } else {
+                    self.q(&c.name)
+                };
+                piece(self.dialect(), &q, &c.kind, *p, c.nullable)
+            })
             .collect();
-        let sql = match (self.dialect(), pieces.is_empty()) {
-            (_, true) => format!("SELECT COUNT(*), '0', '0' FROM {} WHERE {filter}", self.from()),
-            // One 60-bit slice of the row's SHA-256 only: an optimiser may inline a derived
-            // column, and a second slice would then hash every row twice. SHA-256, not
-            // MD5: MariaDB's MD5 (through OpenSSL 3) costs several times more per row.
-            (Dialect::MySql, false) => format!(
-                "SELECT COUNT(*), \
-                 CAST(COALESCE(SUM(CAST(CONV(SUBSTRING(SHA2({}, 256), 1, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR), '0' \
-                 FROM {} WHERE {filter}",
-                row_sql(Dialect::MySql, &pieces),
-                self.from()
-            ),
-            (_, false) => format!(
+        (!pieces.is_empty()).then(|| row_sql(self.dialect(), &pieces))
+    }
+
+    /// Row count and hashes of the rows of `range`: one SHA-256 of the rows' canonical
+    /// texts concatenated in key order (one hash call per chunk, not per row: per row,
+    /// PostgreSQL's `sha256` costs more than building the text).
+    pub async fn checksum(&self, r: &Resolved, range: &KeyRange) -> Result<ChunkSum, ReconError> {
+        let filter = self.filter(r, range);
+        let order = self.order_by();
+        // MariaDB cuts GROUP_CONCAT at `group_concat_max_len` (raised to
+        // `max_allowed_packet` on warroom's connections) without an error: the query also
+        // reads the limit and the byte length of every column whose text has no bound, so
+        // that a chunk whose text may have been cut is never taken as verified.
+        let measured: Vec<&Column> = self
+            .cols
+            .iter()
+            .zip(&self.places)
+            .filter(|(c, p)| **p != Place::InRust && max_piece_bytes(&c.kind).is_none())
+            .map(|(c, _)| c)
+            .collect();
+        let sql = match (self.dialect(), self.row_text()) {
+            (_, None) => format!("SELECT COUNT(*), '0' FROM {} WHERE {filter}", self.from()),
+            (Dialect::MySql, Some(row)) => {
+                let lengths: String = measured
+                    .iter()
+                    .map(|c| format!(", COALESCE(SUM(LENGTH({})), 0)", self.q(&c.name)))
+                    .collect();
+                let (order, index) = if self.scan_in_key_order.load(Ordering::Relaxed) {
+                    (String::new(), " FORCE INDEX (PRIMARY)")
+                } else {
+                    (format!(" ORDER BY {order}"), "")
+                };
+                format!(
+                    "SELECT COUNT(*), SHA2(GROUP_CONCAT({row}{order} SEPARATOR ''), 256), \
+                     LEAST(@@group_concat_max_len, @@max_allowed_packet){lengths} \
+                     FROM {}{index} WHERE {filter}",
+                    self.from()
+                )
+            }
+            (_, Some(row)) => format!(
                 "SELECT count(*)::text, \
-                 coalesce(sum(('x' || substr(encode(sha256(convert_to({}, 'UTF8')), 'hex'), 1, 15))::bit(60)::bigint), 0)::text, '0' \
+                 encode(sha256(convert_to(string_agg({row}, '' ORDER BY {order}), 'UTF8')), 'hex') \
                  FROM {} WHERE {filter}",
-                row_sql(Dialect::Postgres, &pieces),
                 self.from()
             ),
         };
         let rows = fetch_text(&self.pool, &sql)
             .await
             .map_err(|e| ReconError::db(self.name, "checksumming a chunk", e))?;
-        let cell = |i: usize| {
-            rows.first()
-                .and_then(|r| r.get(i).cloned().flatten())
-                .unwrap_or_else(|| "0".to_string())
-        };
-        let count = cell(0).trim().parse().unwrap_or(0);
+        let cell = |i: usize| rows.first().and_then(|r| r.get(i).cloned().flatten());
+        let number = |i: usize| cell(i).and_then(|v| v.trim().parse::<u64>().ok());
+        let count = number(0).unwrap_or(0);
+        let mut db = cell(1).unwrap_or_else(|| "0".to_string());
+        if self.dialect() == Dialect::MySql && count > 0 {
+            let limit = number(2).unwrap_or(0);
+            let fixed: u64 = self
+                .cols
+                .iter()
+                .zip(&self.places)
+                .filter(|(_, p)| **p != Place::InRust)
+                .filter_map(|(c, _)| max_piece_bytes(&c.kind))
+                .sum();
+            // A measured piece is at most twice its bytes (every `|` doubled, or hex) and
+            // its NULL marker and separator.
+            let measured_bytes = (0..measured.len())
+                .map(|i| number(3 + i).map_or(u64::MAX, |b| b.saturating_mul(2)))
+                .fold(
+                    count.saturating_mul(4 * measured.len() as u64),
+                    u64::saturating_add,
+                );
+            let bound = count.saturating_mul(fixed).saturating_add(measured_bytes);
+            if bound >= limit {
+                db = format!(
+                    "may be cut short: {bound} >= {limit} bytes {}",
+                    unique_tag()
+                );
+            }
+        }
         let rust = self.rust_sum(r, range).await?;
         Ok(ChunkSum {
             rows: count,
-            db: (cell(1), cell(2)),
+            db,
             rust,
         })
+    }
+
+    /// A digest of every row of `range` (key and canonical text), for narrowing a
+    /// differing range down to its rows in one pass.
+    pub async fn row_digests(
+        &self,
+        r: &Resolved,
+        range: &KeyRange,
+    ) -> Result<Vec<RowDigest>, ReconError> {
+        let rust_cols = self.rust_cols();
+        let mut list = self.select_list(self.key.iter().map(String::as_str), "k");
+        let mut kinds = self.key_kinds();
+        let nkey = kinds.len();
+        let hash = match (self.dialect(), self.row_text()) {
+            (_, None) => "'0'".to_string(),
+            (Dialect::MySql, Some(row)) => format!("LEFT(SHA2({row}, 256), 32)"),
+            (_, Some(row)) => {
+                format!("left(encode(sha256(convert_to({row}, 'UTF8')), 'hex'), 32)")
+            }
+        };
+        list.push_str(&format!(", {hash} AS h"));
+        kinds.push(Kind::Text { max_chars: None });
+        if !rust_cols.is_empty() {
+            let names = rust_cols.iter().map(|&i| self.cols[i].name.as_str());
+            list.push_str(&format!(", {}", self.select_list(names, "r")));
+            kinds.extend(rust_cols.iter().map(|&i| self.cols[i].kind.clone()));
+        }
+        let sql = format!(
+            "SELECT {list} FROM {} WHERE {}",
+            self.from(),
+            self.filter(r, range)
+        );
+        let key_positions: Vec<usize> = (0..nkey).collect();
+        let rows = fetch_values(&self.pool, &sql, &kinds, &key_positions)
+            .await
+            .map_err(|e| ReconError::read(self.name, e))?;
+        let mut buf = String::new();
+        Ok(rows
+            .into_iter()
+            .map(|mut row| {
+                let rest = row.split_off(nkey);
+                let digest = match rest.first() {
+                    Some(Value::Text(h)) => {
+                        buf.clear();
+                        buf.push_str(h);
+                        for (v, k) in rest[1..].iter().zip(&kinds[nkey + 1..]) {
+                            push_piece(&mut buf, v, k);
+                        }
+                        Some(if rest.len() > 1 {
+                            hex_of(&Sha256::digest(buf.as_bytes()))
+                        } else {
+                            buf.clone()
+                        })
+                    }
+                    _ => None,
+                };
+                RowDigest { key: row, digest }
+            })
+            .collect())
     }
 
     /// The wrapping sum of the hashes of (key, Rust-side columns) per row.
@@ -338,7 +539,7 @@ impl Side {
         Ok(sum)
     }
 
-    /// Every row of `range` (or of the given keys), all columns, ordered by the key.
+    /// Every row of `range` (or of the given keys in it), all columns, ordered by the key.
     pub async fn rows(
         &self,
         r: &Resolved,
@@ -349,7 +550,7 @@ impl Side {
         let kinds: Vec<Kind> = self.cols.iter().map(|c| c.kind.clone()).collect();
         let filter = match keys {
             None => self.filter(r, range),
-            Some(keys) => self.key_in(keys),
+            Some(keys) => format!("{} AND ({})", self.filter(r, range), self.key_in(keys)),
         };
         let sql = format!(
             "SELECT {list} FROM {} WHERE {filter} ORDER BY {}",
@@ -453,4 +654,19 @@ impl Side {
         }
         out
     }
+}
+
+/// A tag that no other chunk sum carries (so that sum never matches).
+fn unique_tag() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("#{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
 }
