@@ -89,7 +89,7 @@ fn recon_spec(target_table: &str) -> ReconSpec {
         columns: Some(COLUMNS.map(String::from).to_vec()),
         filter: None,
         // The runbook defaults.
-        chunk_rows: 10_000,
+        chunk_rows: 5_000,
         concurrency: 4,
         float_tolerance: None,
         watch: None,

@@ -516,9 +516,11 @@ impl Validator<'_, '_> {
             if let Some(cols) = &r.columns {
                 self.non_empty_list(cols, &what, "columns");
             }
+            // A chunk that differs is read again row by row: smaller chunks re-read less
+            // for a few scattered differences and cost next to nothing when all match.
             let chunk_rows = self.positive(
                 r.chunk_rows.as_ref(),
-                10_000u64,
+                5_000u64,
                 &format!("`chunk_rows` of {what}"),
             );
             let concurrency = self.positive(
