@@ -9,12 +9,12 @@ use std::collections::BTreeSet;
 
 use copy_common::matrix::*;
 use copy_common::*;
+use support::recon::{found, recon};
 use support::servers;
-use tokio::sync::{mpsc, watch};
 use warroom::copy::CopyOptions;
 use warroom::db::rows::execute;
 use warroom::db::DbPool;
-use warroom::drill::telemetry::recon::{MismatchKind, ReconState};
+use warroom::drill::telemetry::recon::MismatchKind;
 use warroom::recon::fix::fix_sql;
 use warroom::recon::{ReconJob, ReconOutcome};
 use warroom::runbook::ReconSpec;
@@ -35,59 +35,6 @@ fn recon_spec(source_table: &str, target_table: &str, key: &[&str], chunk_rows: 
         watch: None,
         checks: Vec::new(),
     }
-}
-
-/// Runs the recon twice, narrowing differing chunks once by row digests (the default)
-/// and once by bisection down to tiny leaves; both must find the same.
-async fn recon(spec: &ReconSpec, src: &DbPool, tgt: &DbPool) -> (ReconJob, ReconOutcome) {
-    let (_, bisected) = recon_with(spec, src, tgt, 0).await;
-    let (job, listed) = recon_with(spec, src, tgt, warroom::recon::engine::LIST_ROWS).await;
-    assert_eq!(
-        found(&bisected),
-        found(&listed),
-        "bisection and row digests disagree"
-    );
-    (job, listed)
-}
-
-async fn recon_with(
-    spec: &ReconSpec,
-    src: &DbPool,
-    tgt: &DbPool,
-    list_rows: u64,
-) -> (ReconJob, ReconOutcome) {
-    let mut job = ReconJob::prepare(spec, src.clone(), tgt.clone())
-        .await
-        .expect("prepare recon");
-    // Small leaves, so that these small tables are bisected several levels deep.
-    job.leaf_rows = 4;
-    job.list_rows = list_rows;
-    let (tx, mut rx) = mpsc::channel(1024);
-    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-    let (_stop, stop_rx) = watch::channel(false);
-    let outcome = job.run(tx, stop_rx).await.expect("recon runs");
-    let _ = drain.await;
-    assert_eq!(outcome.progress.state, ReconState::Done);
-    (job, outcome)
-}
-
-/// (kind, first key value, changed columns) for each finding, sorted.
-fn found(outcome: &ReconOutcome) -> BTreeSet<(MismatchKind, String, Vec<String>)> {
-    outcome
-        .findings
-        .iter()
-        .map(|f| {
-            (
-                f.mismatch.kind,
-                f.mismatch.key.join(","),
-                f.mismatch
-                    .columns
-                    .iter()
-                    .map(|c| c.column.clone())
-                    .collect(),
-            )
-        })
-        .collect()
 }
 
 #[tokio::test]
