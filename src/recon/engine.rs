@@ -27,7 +27,7 @@ use crate::runbook::{CopyEngine, CopySpec, DomainCheck, ReconSpec};
 use super::canon::{place, trim_decimal};
 use super::diff::{compare, diff_rows, Finding};
 use super::error::ReconError;
-use super::side::{ChunkSum, Side};
+use super::side::Side;
 
 /// A part with at most this many rows on either side is fetched and diffed row by row.
 pub const LEAF_ROWS: u64 = 2_000;
@@ -153,15 +153,14 @@ impl ReconJob {
             })
         };
         let concurrency = self.spec.concurrency.max(1) as usize;
-        // Each side checksums its chunks at its own pace (`concurrency` in flight on each):
-        // a chunk waiting for the slower database does not hold the faster one back.
-        let mut checks = self
-            .sums(&self.src, &ranges, &live, concurrency)
-            .zip(self.sums(&self.tgt, &ranges, &live, concurrency))
-            .enumerate()
-            .map(|(i, (a, b))| {
-                let range = &ranges[i];
-                async move { (i, self.check_sums(range, a, b).await) }
+        let mut checks = futures::stream::iter(ranges.into_iter().enumerate())
+            .map(|(i, range)| {
+                let live = live.clone();
+                async move {
+                    lock(&live).chunks[i].state = ChunkState::InFlight;
+                    let res = self.check_range(&range).await;
+                    (i, res)
+                }
             })
             .buffer_unordered(concurrency);
         let mut failure = None;
@@ -251,34 +250,11 @@ impl ReconJob {
     }
 
     /// Checks one chunk: (source rows, target rows, findings).
-    /// One side's chunk sums, in chunk order, `concurrency` at a time.
-    fn sums<'s>(
-        &'s self,
-        side: &'s Side,
-        ranges: &'s [KeyRange],
-        live: &Arc<Mutex<Live>>,
-        concurrency: usize,
-    ) -> impl futures::Stream<Item = Result<ChunkSum, ReconError>> + 's {
-        let live = live.clone();
-        futures::stream::iter(ranges.iter().enumerate())
-            .map(move |(i, range)| {
-                let live = live.clone();
-                async move {
-                    lock(&live).chunks[i].state = ChunkState::InFlight;
-                    side.checksum(&self.r, range).await
-                }
-            })
-            .buffered(concurrency)
-    }
-
-    /// Compares one chunk's sums; narrows it down to its differing rows if they differ.
-    async fn check_sums(
-        &self,
-        range: &KeyRange,
-        a: Result<ChunkSum, ReconError>,
-        b: Result<ChunkSum, ReconError>,
-    ) -> Result<Checked, ReconError> {
-        let (a, b) = (a?, b?);
+    async fn check_range(&self, range: &KeyRange) -> Result<Checked, ReconError> {
+        let (a, b) = tokio::try_join!(
+            self.src.checksum(&self.r, range),
+            self.tgt.checksum(&self.r, range)
+        )?;
         if a == b {
             return Ok(Checked {
                 rows: (a.rows, b.rows),
