@@ -282,6 +282,35 @@ impl Best {
     }
 }
 
+/// warroom and reladiff (MariaDB vs PostgreSQL), warroom and pt-table-sync (MariaDB vs
+/// MariaDB), `rounds` times interleaved: their best times and what they found, against the
+/// keys injected on each target (`statements` for pt-table-sync).
+async fn measure(
+    rounds: usize,
+    want_pg: &BTreeSet<String>,
+    want_my: &BTreeSet<String>,
+    statements: usize,
+) -> Res<[Best; 4]> {
+    let [mut w_pg, mut r, mut w_my, mut p] = [(); 4].map(|_| Best::default());
+    for _ in 0..rounds {
+        let (t, f, bis) = warroom(PG_DST, "public.payments").await?;
+        let note = format!("{}; {bis} chunks bisected", verdict(&f, want_pg));
+        w_pg.add(t, &f == want_pg, note);
+        let (t, f) = reladiff()?;
+        r.add(t, &f == want_pg, verdict(&f, want_pg));
+        let (t, f, bis) = warroom(MY_DST, "payments").await?;
+        let note = format!("{}; {bis} chunks bisected", verdict(&f, want_my));
+        w_my.add(t, &f == want_my, note);
+        let (t, n) = pt_table_sync()?;
+        p.add(
+            t,
+            n == statements,
+            format!("{n} statements ({statements} injected)"),
+        );
+    }
+    Ok([w_pg, r, w_my, p])
+}
+
 /// Lets the servers write out what the copy (or the injection) left in memory: PostgreSQL
 /// checkpoints, MariaDB flushes both tables (`FOR EXPORT`), so that a background
 /// flush does not weigh on whichever tool runs first.
@@ -334,52 +363,11 @@ async fn main() -> Res<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
-    let [mut w_pg0, mut r0, mut w_my0, mut p0] = [(); 4].map(|_| Best::default());
-    for _ in 0..rounds {
-        let (t, f, bis) = warroom(PG_DST, "public.payments").await?;
-        w_pg0.add(
-            t,
-            f == none,
-            format!("{}; {bis} chunks bisected", verdict(&f, &none)),
-        );
-        let (t, f) = reladiff()?;
-        r0.add(t, f == none, verdict(&f, &none));
-        let (t, f, bis) = warroom(MY_DST, "payments").await?;
-        w_my0.add(
-            t,
-            f == none,
-            format!("{}; {bis} chunks bisected", verdict(&f, &none)),
-        );
-        let (t, stmts) = pt_table_sync()?;
-        p0.add(t, stmts == 0, format!("{stmts} statements"));
-    }
-
+    let [w_pg0, r0, w_my0, p0] = measure(rounds, &none, &none, 0).await?;
     let want_pg = inject(true)?;
     let want_my = inject(false)?;
     settle()?;
-    let [mut w_pg1, mut r1, mut w_my1, mut p1] = [(); 4].map(|_| Best::default());
-    for _ in 0..rounds {
-        let (t, f, bis) = warroom(PG_DST, "public.payments").await?;
-        w_pg1.add(
-            t,
-            f == want_pg,
-            format!("{}; {bis} chunks bisected", verdict(&f, &want_pg)),
-        );
-        let (t, f) = reladiff()?;
-        r1.add(t, f == want_pg, verdict(&f, &want_pg));
-        let (t, f, bis) = warroom(MY_DST, "payments").await?;
-        w_my1.add(
-            t,
-            f == want_my,
-            format!("{}; {bis} chunks bisected", verdict(&f, &want_my)),
-        );
-        let (t, stmts) = pt_table_sync()?;
-        p1.add(
-            t,
-            stmts == 100,
-            format!("{stmts} statements (100 injected)"),
-        );
-    }
+    let [w_pg1, r1, w_my1, p1] = measure(rounds, &want_pg, &want_my, 100).await?;
     let (w_pg0, w_pg0_note, r0, r0_note) = (w_pg0.secs, w_pg0.note, r0.secs, r0.note);
     let (w_my0, w_my0_note, p0, p0_note) = (w_my0.secs, w_my0.note, p0.secs, p0.note);
     let (w_pg1, w_pg1_note, r1, r1_note) = (w_pg1.secs, w_pg1.note, r1.secs, r1.note);

@@ -47,7 +47,7 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
                 &format!(
                     "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, \
                      CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, \
-                     DATETIME_PRECISION FROM information_schema.COLUMNS \
+                     DATETIME_PRECISION, CHARACTER_SET_NAME FROM information_schema.COLUMNS \
                      WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {name} \
                      ORDER BY ORDINAL_POSITION"
                 ),
@@ -97,6 +97,7 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
                         name,
                         kind,
                         nullable: r[3].as_deref() == Some("YES"),
+                        charset: r[8].clone(),
                     }
                 })
                 .collect::<Vec<_>>()
@@ -144,6 +145,7 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
                         ),
                         nullable: r[2].as_deref() == Some("YES"),
                         declared: r[8].clone().unwrap_or(udt),
+                        charset: None,
                     }
                 })
                 .collect()
@@ -163,6 +165,7 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
                         kind: Kind::from_sqlite(&declared),
                         nullable: r[2].as_deref() != Some("1"),
                         declared,
+                        charset: None,
                     }
                 })
                 .collect()

@@ -68,6 +68,20 @@ pub struct Column {
     pub declared: String,
     pub kind: Kind,
     pub nullable: bool,
+    /// MySQL/MariaDB text columns: the character set (`utf8mb4`, `latin1`); `None`
+    /// elsewhere.
+    #[serde(default)]
+    pub charset: Option<String>,
+}
+
+impl Column {
+    /// Whether the column's text is stored in a character set other than UTF-8 (so its
+    /// bytes are not its UTF-8 bytes).
+    pub fn not_utf8(&self) -> bool {
+        self.charset
+            .as_deref()
+            .is_some_and(|cs| !matches!(cs, "utf8mb4" | "utf8mb3" | "utf8" | "ascii" | "binary"))
+    }
 }
 
 impl Kind {
@@ -630,6 +644,7 @@ mod tests {
             declared: declared.into(),
             kind,
             nullable: true,
+            charset: None,
         }
     }
 

@@ -111,9 +111,8 @@ impl ReconJob {
             .map(|(s, t)| place((r.src_dialect, s), (r.tgt_dialect, t)))
             .collect();
         let byte_order = super::side::needs_byte_order(&r, &source, &target).await;
-        let mut src = Side::source(&r, source, &places, byte_order);
-        let mut tgt = Side::target(&r, target, &places, byte_order);
-        tokio::join!(src.read_charsets(), tgt.read_charsets());
+        let src = Side::source(&r, source, &places, byte_order);
+        let tgt = Side::target(&r, target, &places, byte_order);
         tokio::join!(src.trust_primary_key_order(), tgt.trust_primary_key_order());
         Ok(ReconJob {
             spec: spec.clone(),
@@ -255,7 +254,7 @@ impl ReconJob {
             self.src.checksum(&self.r, range),
             self.tgt.checksum(&self.r, range)
         )?;
-        if a == b {
+        if a.matches(&b) {
             return Ok(Checked {
                 rows: (a.rows, b.rows),
                 bisected: false,
@@ -327,7 +326,7 @@ impl ReconJob {
             .await?;
             let mut deeper = Vec::new();
             for (part, (a, b)) in parts.into_iter().zip(sums) {
-                if a != b {
+                if !a.matches(&b) {
                     deeper.push(self.bisect(part, a.rows, b.rows));
                 }
             }

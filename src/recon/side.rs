@@ -11,7 +11,7 @@ use crate::copy::resolve::Resolved;
 use crate::db::rows::{fetch_text, fetch_values};
 use crate::db::sql::{quote_ident, tuple_cmp_exprs, Cmp, LiteralStyle, TableRef};
 use crate::db::types::{Column, Kind};
-use crate::db::value::Value;
+use crate::db::value::{push_hex, Value};
 use crate::db::{DbPool, Dialect};
 
 use super::canon::{max_piece_bytes, piece, push_piece, row_sql, text, Place};
@@ -22,11 +22,20 @@ use super::error::ReconError;
 pub struct ChunkSum {
     pub rows: u64,
     /// The SHA-256 (hex) of the chunk's row texts in key order, computed inside the
-    /// database; or a value that matches nothing when the database may have cut the text
-    /// short (see [`Side::checksum`]).
+    /// database.
     pub db: String,
+    /// The database may have cut the text short before hashing it (see
+    /// [`Side::checksum`]): the sum proves nothing.
+    pub may_be_cut: bool,
     /// The columns canonicalised in Rust: the wrapping sum of each row's SHA-256.
     pub rust: u128,
+}
+
+impl ChunkSum {
+    /// Whether the two sides' chunks hold the same rows.
+    pub fn matches(&self, other: &ChunkSum) -> bool {
+        !self.may_be_cut && !other.may_be_cut && self == other
+    }
 }
 
 /// One row of a differing range: its key and a digest of its canonical text (`None`: it
@@ -59,9 +68,6 @@ pub struct Side {
     /// fifth of the checksum's cost). Were the order ever different, the chunk would only
     /// look changed (its rows then compare equal) and this is switched off.
     pub scan_in_key_order: Arc<AtomicBool>,
-    /// MariaDB/MySQL only: columns whose character set is not UTF-8 (latin1, ...), which
-    /// the row text converts, so that they hash as the same characters in UTF-8.
-    pub not_utf8: Vec<bool>,
 }
 
 /// Kinds whose order depends on a collation (a case-insensitive MariaDB column, a
@@ -178,7 +184,6 @@ impl Side {
             job_filter: r.filter.clone(),
             byte_order,
             scan_in_key_order: Arc::new(AtomicBool::new(false)),
-            not_utf8: Vec::new(),
         }
     }
 
@@ -196,7 +201,6 @@ impl Side {
             job_filter: r.filter.clone(),
             byte_order,
             scan_in_key_order: Arc::new(AtomicBool::new(false)),
-            not_utf8: Vec::new(),
         }
     }
 
@@ -215,44 +219,6 @@ impl Side {
                     .all(|(a, b)| a.eq_ignore_ascii_case(b))
         });
         self.scan_in_key_order.store(same, Ordering::Relaxed);
-    }
-
-    /// Reads which columns are not stored in UTF-8 (MariaDB/MySQL).
-    pub async fn read_charsets(&mut self) {
-        if self.dialect() != Dialect::MySql {
-            return;
-        }
-        let lit = |s: &str| {
-            let mut out = String::new();
-            crate::db::sql::push_str_literal(&mut out, self.style, s);
-            out
-        };
-        let sql = format!(
-            "SELECT COLUMN_NAME, COALESCE(CHARACTER_SET_NAME, '') FROM information_schema.COLUMNS \
-             WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}",
-            self.table
-                .schema
-                .as_deref()
-                .map_or("DATABASE()".to_string(), lit),
-            lit(&self.table.name)
-        );
-        let rows = fetch_text(&self.pool, &sql).await.unwrap_or_default();
-        self.not_utf8 = self
-            .cols
-            .iter()
-            .map(|c| {
-                rows.iter().any(|r| {
-                    r.first().cloned().flatten().as_deref() == Some(c.name.as_str())
-                        && r.get(1).cloned().flatten().is_some_and(|cs| {
-                            !cs.is_empty()
-                                && !matches!(
-                                    cs.as_str(),
-                                    "utf8mb4" | "utf8mb3" | "utf8" | "ascii" | "binary"
-                                )
-                        })
-                })
-            })
-            .collect();
     }
 
     /// Stops relying on the scan order (a chunk differed but its rows did not); whether
@@ -349,10 +315,10 @@ impl Side {
             .cols
             .iter()
             .zip(&self.places)
-            .enumerate()
-            .filter(|(_, (_, p))| **p != Place::InRust)
-            .map(|(i, (c, p))| {
-                let q = if self.not_utf8.get(i).copied().unwrap_or(false) {
+            .filter(|(_, p)| **p != Place::InRust)
+            .map(|(c, p)| {
+                // latin1 (and other non-UTF-8) text hashes as the same characters in UTF-8.
+                let q = if c.not_utf8() {
                     format!("CONVERT({} USING utf8mb4)", self.q(&c.name))
                 } else {
                     self.q(&c.name)
@@ -412,7 +378,8 @@ impl Side {
         let cell = |i: usize| rows.first().and_then(|r| r.get(i).cloned().flatten());
         let number = |i: usize| cell(i).and_then(|v| v.trim().parse::<u64>().ok());
         let count = number(0).unwrap_or(0);
-        let mut db = cell(1).unwrap_or_else(|| "0".to_string());
+        let db = cell(1).unwrap_or_else(|| "0".to_string());
+        let mut may_be_cut = false;
         if self.dialect() == Dialect::MySql && count > 0 {
             let limit = number(2).unwrap_or(0);
             let fixed: u64 = self
@@ -431,17 +398,13 @@ impl Side {
                     u64::saturating_add,
                 );
             let bound = count.saturating_mul(fixed).saturating_add(measured_bytes);
-            if bound >= limit {
-                db = format!(
-                    "may be cut short: {bound} >= {limit} bytes {}",
-                    unique_tag()
-                );
-            }
+            may_be_cut = bound >= limit;
         }
         let rust = self.rust_sum(r, range).await?;
         Ok(ChunkSum {
             rows: count,
             db,
+            may_be_cut,
             rust,
         })
     }
@@ -493,7 +456,9 @@ impl Side {
                             push_piece(&mut buf, v, k);
                         }
                         Some(if rest.len() > 1 {
-                            hex_of(&Sha256::digest(buf.as_bytes()))
+                            let mut hex = String::new();
+                            push_hex(&mut hex, &Sha256::digest(buf.as_bytes()));
+                            hex
                         } else {
                             buf.clone()
                         })
@@ -654,19 +619,4 @@ impl Side {
         }
         out
     }
-}
-
-/// A tag that no other chunk sum carries (so that sum never matches).
-fn unique_tag() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    format!("#{}", NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
 }
