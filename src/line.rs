@@ -3,6 +3,7 @@
 //! ```text
 //! start STEP            done STEP            signoff STEP
 //! fail STEP REASON...   skip STEP REASON...  go STEP       nogo STEP REASON...
+//! override STEP REASON...                    (coordinator: pass a gate without its GO)
 //! note STEP TEXT...     note - TEXT...       (a note on the drill)
 //! rollback STEP REASON...                    (call a rollback from STEP)
 //! evidence copy:NAME|recon:NAME|probe:NAME ok|fail DETAIL...
@@ -30,7 +31,8 @@ pub enum LineRequest {
 pub const HELP: &str = "\
 commands:
   start STEP | done STEP | signoff STEP | fail STEP REASON | skip STEP REASON
-  go STEP | nogo STEP REASON | note STEP|- TEXT | rollback STEP REASON
+  go STEP | nogo STEP REASON | override GATE REASON | note STEP|- TEXT
+  rollback STEP REASON
   evidence copy:NAME|recon:NAME|probe:NAME ok|fail DETAIL | end
   as HANDLE | status | events | help | quit
   (write rollback:STEP to act on the rollback task of STEP)";
@@ -80,6 +82,10 @@ pub fn parse(line: &str) -> Result<LineRequest, String> {
         },
         "nogo" | "no-go" => CommandKind::NoGo {
             step: need_arg("a step id")?,
+            reason: need_text("a reason")?,
+        },
+        "override" => CommandKind::OverrideGate {
+            step: need_arg("a gate's step id")?,
             reason: need_text("a reason")?,
         },
         "note" => {

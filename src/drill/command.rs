@@ -87,6 +87,12 @@ pub enum CommandKind {
         step: StepId,
         reason: String,
     },
+    /// Coordinator only: passes a running gate without its approvers' GO or its evidence,
+    /// with a reason. Journaled as an override and shown red in the header and the record.
+    OverrideGate {
+        step: StepId,
+        reason: String,
+    },
     /// Anyone but an observer; `step: None` is a note on the drill.
     Note {
         step: Option<StepId>,

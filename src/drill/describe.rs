@@ -32,6 +32,11 @@ impl EventKind {
             EventKind::GateGo { step } => format!("said GO at `{step}`"),
             EventKind::GateNoGo { step, reason } => format!("said NO-GO at `{step}`: {reason}"),
             EventKind::GatePassed { step } => format!("gate `{step}` passed"),
+            EventKind::GateOverridden {
+                step,
+                reason,
+                overriding,
+            } => format!("OVERRODE gate `{step}`: {reason} (it waited for {overriding})"),
             EventKind::NoteAdded {
                 step: Some(s),
                 text,

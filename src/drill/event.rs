@@ -49,6 +49,13 @@ pub enum EventKind {
     GatePassed {
         step: StepId,
     },
+    /// The coordinator passed a gate by override. `overriding`: what the gate still waited
+    /// for at that moment, in words.
+    GateOverridden {
+        step: StepId,
+        reason: String,
+        overriding: String,
+    },
     NoteAdded {
         step: Option<StepId>,
         text: String,

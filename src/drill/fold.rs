@@ -139,6 +139,15 @@ impl DrillState {
                 s.signed_off_by = Some(by.clone());
                 s.ended_at = Some(at);
             }
+            EventKind::GateOverridden { step, reason, .. } => {
+                let s = self.step_mut(step, seq)?;
+                s.status = StepStatus::Done;
+                s.signed_off_at = Some(at);
+                s.signed_off_by = Some(by.clone());
+                s.override_by_coordinator = true;
+                s.gate_override = Some(reason.clone());
+                s.ended_at = Some(at);
+            }
             EventKind::NoteAdded { step, text } => {
                 if let Some(id) = step {
                     self.step_mut(id, seq)?;

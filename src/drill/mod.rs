@@ -8,6 +8,7 @@ pub mod engine;
 pub mod event;
 pub mod feed;
 mod fold;
+pub mod gate;
 pub mod rejection;
 pub mod role;
 pub mod rollback;
@@ -25,6 +26,7 @@ pub use command::{Actor, Command, CommandKind, CopyCommand, Target};
 pub use engine::Drill;
 pub use event::{Event, EventKind};
 pub use feed::{CommandReply, CommandRequest, CommandSink, LinkState, SinkError, Update};
+pub use gate::{gate_waits, GateWait};
 pub use rejection::{Rejection, RejectionKind};
 pub use role::Role;
 pub use state::{

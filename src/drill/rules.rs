@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 
 use super::command::{Actor, Command, CommandKind, CopyCommand, Target};
 use super::event::EventKind;
+use super::gate::{self, describe_waits, Pending};
 use super::rejection::{Rejection, RejectionKind};
 use super::role::{role_of, Role};
 use super::rollback::{hms, plan};
-use super::state::{DrillState, RollbackState, StepStatus, Vote};
+use super::state::{DrillState, RollbackState, StepStatus};
 use crate::runbook::{CopyEngine, Evidence, Runbook, Step};
 
 /// Validates `cmd` and returns the events it produces.
@@ -55,17 +56,22 @@ pub(crate) fn decide(
         CommandKind::Skip { step, reason } => ctx.skip(step, reason),
         CommandKind::Go { step } => ctx.vote(step, None),
         CommandKind::NoGo { step, reason } => ctx.vote(step, Some(reason)),
+        CommandKind::OverrideGate { step, reason } => ctx.override_gate(step, reason),
         CommandKind::Note { step, text } => ctx.note(step.as_deref(), text),
         CommandKind::CallRollback { from, reason } => ctx.call_rollback(from, reason),
         CommandKind::RecordEvidence {
             evidence,
             holds,
             detail,
-        } => Ok(vec![EventKind::EvidenceRecorded {
-            evidence: evidence.clone(),
-            holds: *holds,
-            detail: detail.clone(),
-        }]),
+        } => Ok(ctx.then_pass_gates(
+            EventKind::EvidenceRecorded {
+                evidence: evidence.clone(),
+                holds: *holds,
+                detail: detail.clone(),
+            },
+            evidence,
+            *holds,
+        )),
         CommandKind::CopyControl { job, control } => ctx.copy_control(job, *control),
         CommandKind::AcceptEvidence { evidence, note } => ctx.accept_evidence(evidence, note),
         CommandKind::ApproveFix { recon } => ctx.approve_fix(recon),
@@ -116,6 +122,7 @@ impl<'a> Ctx<'a> {
         }
         let coordinator_only = match kind {
             CommandKind::Skip { .. } => Some("skip a step"),
+            CommandKind::OverrideGate { .. } => Some("override a gate"),
             CommandKind::CallRollback { .. } => Some("call a rollback"),
             CommandKind::EndDrill => Some("end the drill"),
             CommandKind::CopyControl { .. } => Some("pause, resume or limit a copy"),
@@ -218,20 +225,10 @@ impl<'a> Ctx<'a> {
         match self.st.status(idx) {
             StepStatus::Ready => {}
             StepStatus::Pending => {
-                let waiting = step
-                    .after
-                    .iter()
-                    .filter_map(|d| self.rb.step_index(d))
-                    .find(|&d| !self.st.status(d).is_settled());
-                let why = match waiting {
-                    Some(d) => format!(
-                        "step `{id}` is waiting for `{}` ({}): finish it first",
-                        self.rb.steps[d].id,
-                        self.st.status(d)
-                    ),
-                    None => format!("step `{id}` is waiting for its dependencies"),
-                };
-                return Err(Rejection::wrong_state(why));
+                return Err(Rejection::wrong_state(format!(
+                    "step `{id}` {}: finish it first",
+                    self.waiting_for(idx)
+                )));
             }
             other => return Err(self.already(idx, &other, "started")),
         }
@@ -249,7 +246,7 @@ impl<'a> Ctx<'a> {
         let (idx, step) = self.step(id)?;
         self.as_dri(step, "mark done")?;
         if step.gate {
-            return Err(Self::gate_hint(step));
+            return Err(self.gate_hint(idx, step));
         }
         self.not_rolling_back()?;
         match self.st.status(idx) {
@@ -266,7 +263,7 @@ impl<'a> Ctx<'a> {
         let (idx, step) = self.step(id)?;
         let override_by_coordinator = self.as_reviewer(step, "step")?;
         if step.gate {
-            return Err(Self::gate_hint(step));
+            return Err(self.gate_hint(idx, step));
         }
         self.not_rolling_back()?;
         match self.st.status(idx) {
@@ -306,9 +303,26 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A skip settles one step whose place in the plan has been reached: never a gate or a
+    /// point of no return, never a step still waiting for its dependencies (that would
+    /// carry what follows it past them).
     fn skip(&self, id: &str, reason: &str) -> Result<Vec<EventKind>, Rejection> {
-        let (idx, _) = self.step(id)?;
+        let (idx, step) = self.step(id)?;
         self.not_rolling_back()?;
+        if step.gate {
+            return Err(Rejection::wrong_state(format!(
+                "gate `{id}` cannot be skipped: it passes only by its approvers' GO ({}); \
+                to pass it without them the coordinator overrides it, with a reason, \
+                recorded as an override",
+                step.approvers.join(", ")
+            )));
+        }
+        if step.irreversible {
+            return Err(Rejection::wrong_state(format!(
+                "step `{id}` is a point of no return and cannot be skipped: do it and sign it \
+                off, fail it, or call a rollback"
+            )));
+        }
         let reason = self.reason(reason, "skipping a step")?;
         match self.st.status(idx) {
             s @ (StepStatus::Done | StepStatus::Skipped { .. } | StepStatus::RolledBack) => {
@@ -316,11 +330,86 @@ impl<'a> Ctx<'a> {
                     "step `{id}` is already {s}: there is nothing to skip"
                 )))
             }
+            StepStatus::Pending => Err(Rejection::wrong_state(format!(
+                "step `{id}` {}: a step can be skipped once its dependencies are done, \
+                so that skipping it never lets what follows walk past them",
+                self.waiting_for(idx)
+            ))),
             _ => Ok(vec![EventKind::Skipped {
                 step: id.to_string(),
                 reason: reason.to_string(),
             }]),
         }
+    }
+
+    /// "is waiting for `prep` (running)": the first dependency that holds step `idx`.
+    fn waiting_for(&self, idx: usize) -> String {
+        let settled = self.st.settled(self.rb);
+        let waiting = self.rb.steps[idx]
+            .after
+            .iter()
+            .filter_map(|d| self.rb.step_index(d))
+            .find(|&d| !settled.get(d).copied().unwrap_or(true));
+        match waiting {
+            Some(d) => format!(
+                "is waiting for `{}` ({})",
+                self.rb.steps[d].id,
+                self.st.status(d)
+            ),
+            None => "is waiting for its dependencies".to_string(),
+        }
+    }
+
+    /// The coordinator passes a running gate without its approvers' GO or evidence. Never a
+    /// side effect of anything else: its own command, its own event, a reason.
+    fn override_gate(&self, id: &str, reason: &str) -> Result<Vec<EventKind>, Rejection> {
+        let (idx, step) = self.step(id)?;
+        if !step.gate {
+            return Err(Rejection::wrong_state(format!(
+                "step `{id}` is not a gate: there is nothing to override"
+            )));
+        }
+        self.not_rolling_back()?;
+        let reason = self.reason(reason, "overriding a gate")?;
+        match self.st.status(idx) {
+            StepStatus::Running => {}
+            other => {
+                return Err(Rejection::wrong_state(format!(
+                    "gate `{id}` is {other}: only a running gate can be overridden \
+                    (its DRI `{}` starts it)",
+                    step.dri
+                )))
+            }
+        }
+        let waits = gate::gate_waits(self.rb, self.st, idx);
+        Ok(vec![EventKind::GateOverridden {
+            step: id.to_string(),
+            reason: reason.to_string(),
+            overriding: describe_waits(&waits),
+        }])
+    }
+
+    /// `first`, then a `GatePassed` for every running gate whose last condition this
+    /// evidence report makes true: a gate passes by itself the moment it can.
+    fn then_pass_gates(
+        &self,
+        first: EventKind,
+        evidence: &Evidence,
+        holds: bool,
+    ) -> Vec<EventKind> {
+        let pending = Pending {
+            go_from: None,
+            evidence: Some((evidence, holds)),
+        };
+        let mut events = vec![first];
+        events.extend(
+            gate::passing(self.rb, self.st, pending)
+                .into_iter()
+                .map(|i| EventKind::GatePassed {
+                    step: self.rb.steps[i].id.clone(),
+                }),
+        );
+        events
     }
 
     /// GO (`no_go: None`) or NO-GO at a gate. The GO that completes the approvals (with
@@ -366,13 +455,11 @@ impl<'a> Ctx<'a> {
         let mut events = vec![EventKind::GateGo {
             step: id.to_string(),
         }];
-        let votes = &self.st.steps[idx].votes;
-        let all_go = step
-            .approvers
-            .iter()
-            .all(|a| a == me || votes.get(a).is_some_and(|v| v.vote == Vote::Go));
-        let evidence_holds = self.st.steps[idx].missing_evidence().is_none();
-        if all_go && evidence_holds {
+        let pending = Pending {
+            go_from: Some(me.as_str()),
+            evidence: None,
+        };
+        if gate::waits_with(self.rb, self.st, idx, pending).is_empty() {
             events.push(EventKind::GatePassed {
                 step: id.to_string(),
             });
@@ -436,10 +523,14 @@ impl<'a> Ctx<'a> {
             )));
         }
         let note = self.reason(note, "accepting evidence")?;
-        Ok(vec![EventKind::EvidenceAccepted {
-            evidence: evidence.clone(),
-            note: note.to_string(),
-        }])
+        Ok(self.then_pass_gates(
+            EventKind::EvidenceAccepted {
+                evidence: evidence.clone(),
+                note: note.to_string(),
+            },
+            evidence,
+            true,
+        ))
     }
 
     fn approve_fix(&self, recon: &str) -> Result<Vec<EventKind>, Rejection> {
@@ -513,9 +604,17 @@ impl<'a> Ctx<'a> {
         Rejection::wrong_state(why)
     }
 
-    fn gate_hint(step: &Step) -> Rejection {
+    /// Why done or sign-off does not apply to a gate, and what it still waits for.
+    fn gate_hint(&self, idx: usize, step: &Step) -> Rejection {
+        let waits = gate::gate_waits(self.rb, self.st, idx);
+        let still = if waits.is_empty() {
+            String::new()
+        } else {
+            format!("; it still waits for {}", describe_waits(&waits))
+        };
         Rejection::wrong_state(format!(
-            "step `{}` is a gate: it passes when every approver ({}) says GO, so vote GO instead",
+            "step `{}` is a gate: it passes by itself once every approver ({}) says GO and its \
+            evidence holds{still}",
             step.id,
             step.approvers.join(", ")
         ))

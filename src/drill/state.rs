@@ -106,6 +106,9 @@ pub struct StepState {
     pub signed_off_by: Option<Actor>,
     /// The coordinator signed off instead of the reviewer.
     pub override_by_coordinator: bool,
+    /// A gate the coordinator passed by an explicit override: the reason given.
+    #[serde(default)]
+    pub gate_override: Option<String>,
     pub failed_at: Option<DateTime<Utc>>,
     pub failure: Option<String>,
     pub skipped_at: Option<DateTime<Utc>>,
@@ -130,6 +133,7 @@ impl StepState {
             signed_off_at: None,
             signed_off_by: None,
             override_by_coordinator: false,
+            gate_override: None,
             failed_at: None,
             failure: None,
             skipped_at: None,
@@ -307,10 +311,47 @@ impl DrillState {
             .is_some_and(|r| r.completed_at.is_none())
     }
 
+    /// Which steps free their dependents: done ones, and skipped ones whose own
+    /// dependencies are settled. A skip stands in for its step only: it never carries a
+    /// dependent past an unfinished step (or gate) further up.
+    pub fn settled(&self, runbook: &Runbook) -> Vec<bool> {
+        let mut settled: Vec<bool> = self
+            .steps
+            .iter()
+            .map(|s| s.status == StepStatus::Done)
+            .collect();
+        // Fixed point over the DAG: each pass settles at least one more skip, or stops.
+        loop {
+            let mut changed = false;
+            for (i, step) in runbook.steps.iter().enumerate() {
+                let skipped = self
+                    .steps
+                    .get(i)
+                    .is_some_and(|s| matches!(s.status, StepStatus::Skipped { .. }));
+                if !skipped || settled.get(i).copied().unwrap_or(true) {
+                    continue;
+                }
+                let deps_settled = step.after.iter().all(|dep| {
+                    runbook
+                        .step_index(dep)
+                        .and_then(|d| settled.get(d).copied())
+                        .unwrap_or(true)
+                });
+                if deps_settled {
+                    settled[i] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return settled;
+            }
+        }
+    }
+
     /// Keeps `Pending`/`Ready` in step with the dependencies, and marks the next rollback
     /// task ready. Run after every event so the state is a pure function of the events.
     pub(crate) fn refresh_ready(&mut self, runbook: &Runbook) {
-        let settled: Vec<bool> = self.steps.iter().map(|s| s.status.is_settled()).collect();
+        let settled = self.settled(runbook);
         for (i, step) in runbook.steps.iter().enumerate() {
             let Some(state) = self.steps.get_mut(i) else {
                 continue;

@@ -287,6 +287,10 @@ impl App {
                 step: step.id.clone(),
                 reason,
             },
+            Action::OverrideGate if forward && step.gate => CommandKind::OverrideGate {
+                step: step.id.clone(),
+                reason,
+            },
             Action::Note => CommandKind::Note {
                 step: Some(step.id.clone()),
                 text: reason,
@@ -489,6 +493,7 @@ impl App {
             Action::Fail => Some(ReasonFor::Fail(target.clone())),
             Action::Skip => Some(ReasonFor::Skip(id.clone())),
             Action::NoGo => Some(ReasonFor::NoGo(id.clone())),
+            Action::OverrideGate => Some(ReasonFor::Override(id.clone())),
             Action::Note => Some(ReasonFor::Note(Some(id.clone()))),
             Action::Rollback => Some(ReasonFor::Rollback(id.clone())),
             _ => None,
@@ -635,6 +640,40 @@ impl App {
                     input,
                 }),
             },
+            Modal::Override {
+                step,
+                reason,
+                mut typed,
+            } => match code {
+                KeyCode::Esc => {}
+                KeyCode::Enter if typed == step => {
+                    return vec![AppEffect::Send(Command {
+                        by: self.operator.clone(),
+                        kind: CommandKind::OverrideGate { step, reason },
+                    })];
+                }
+                KeyCode::Backspace => {
+                    typed.pop();
+                    self.modals.push(Modal::Override {
+                        step,
+                        reason,
+                        typed,
+                    });
+                }
+                KeyCode::Char(c) => {
+                    typed.push(c);
+                    self.modals.push(Modal::Override {
+                        step,
+                        reason,
+                        typed,
+                    });
+                }
+                _ => self.modals.push(Modal::Override {
+                    step,
+                    reason,
+                    typed,
+                }),
+            },
             Modal::Rollback {
                 from,
                 reason,
@@ -705,6 +744,14 @@ impl App {
                 step.clone().unwrap_or_else(|| "the drill".into()),
                 CommandKind::Note { step, text: reason },
             ),
+            ReasonFor::Override(step) => {
+                self.modals.push(Modal::Override {
+                    step,
+                    reason,
+                    typed: String::new(),
+                });
+                return;
+            }
             ReasonFor::Rollback(from) => {
                 let plan = self
                     .replica

@@ -40,6 +40,7 @@ pub enum Action {
     Skip,
     Go,
     NoGo,
+    OverrideGate,
     Note,
     Rollback,
     PauseCopy,
@@ -63,7 +64,7 @@ pub enum Scope {
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::Up,
         Action::Down,
         Action::Top,
@@ -84,6 +85,7 @@ impl Action {
         Action::Skip,
         Action::Go,
         Action::NoGo,
+        Action::OverrideGate,
         Action::Note,
         Action::Rollback,
         Action::PauseCopy,
@@ -115,6 +117,7 @@ impl Action {
             Action::Skip => "skip",
             Action::Go => "go",
             Action::NoGo => "no_go",
+            Action::OverrideGate => "override_gate",
             Action::Note => "note",
             Action::Rollback => "rollback",
             Action::PauseCopy => "pause_copy",
@@ -147,6 +150,7 @@ impl Action {
             Action::Skip => "skip",
             Action::Go => "GO",
             Action::NoGo => "NO-GO",
+            Action::OverrideGate => "override gate",
             Action::Note => "note",
             Action::Rollback => "rollback",
             Action::PauseCopy => "pause/resume copy",
@@ -167,6 +171,7 @@ impl Action {
                 | Action::Skip
                 | Action::Go
                 | Action::NoGo
+                | Action::OverrideGate
                 | Action::Note
                 | Action::Rollback
                 | Action::PauseCopy
@@ -225,6 +230,7 @@ impl Action {
             Action::Skip => &["x"],
             Action::Go => &["y"],
             Action::NoGo => &["n"],
+            Action::OverrideGate => &["O"],
             Action::Note => &["N"],
             Action::Rollback => &["R"],
             Action::PauseCopy => &["p"],

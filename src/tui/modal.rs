@@ -10,6 +10,8 @@ pub enum ReasonFor {
     Fail(Target),
     Skip(StepId),
     NoGo(StepId),
+    /// The coordinator's reason for passing a gate by override.
+    Override(StepId),
     Note(Option<StepId>),
     Rollback(StepId),
     /// A rows-per-second limit for a copy job (or `off`).
@@ -36,6 +38,12 @@ pub enum Modal {
         from: StepId,
         reason: String,
         plan: Result<Vec<StepId>, String>,
+        typed: String,
+    },
+    /// A gate override: what it still waits for, confirmed by typing the gate's id.
+    Override {
+        step: StepId,
+        reason: String,
         typed: String,
     },
     /// "Quit? The journal is safe; the drill goes on without this console."

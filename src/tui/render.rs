@@ -133,6 +133,11 @@ fn draw_modal(app: &App, modal: &Modal, now: DateTime<Utc>, area: Rect, buf: &mu
                 ReasonFor::Fail(tg) => format!("Why does `{tg}` fail?"),
                 ReasonFor::Skip(s) => format!("Why skip `{s}`?"),
                 ReasonFor::NoGo(s) => format!("Why NO-GO at `{s}`?"),
+                ReasonFor::Override(s) => {
+                    format!(
+                        "Why pass gate `{s}` without its approvers' GO? (recorded as an override)"
+                    )
+                }
                 ReasonFor::Note(Some(s)) => format!("Note on `{s}`:"),
                 ReasonFor::Note(None) => "Note on the drill:".into(),
                 ReasonFor::Rollback(s) => format!("Why roll back from `{s}`?"),
@@ -151,6 +156,35 @@ fn draw_modal(app: &App, modal: &Modal, now: DateTime<Utc>, area: Rect, buf: &mu
                 Tone::Info,
                 70,
             )
+        }
+        Modal::Override {
+            step,
+            reason,
+            typed,
+        } => {
+            let mut l = vec![Line::styled(
+                format!("OVERRIDE gate `{step}`: {reason}"),
+                t.style(Tone::Bad),
+            )];
+            let st = app.replica.drill.state();
+            if let Some(idx) = app.runbook.step_index(step) {
+                let waits = crate::drill::gate_waits(&app.runbook, st, idx);
+                if !waits.is_empty() {
+                    l.push(Line::raw("It still waits for:"));
+                    for w in waits {
+                        l.push(Line::styled(format!("  · {w}"), t.style(Tone::Warn)));
+                    }
+                }
+            }
+            l.push(Line::raw(
+                "The override is journaled and shown red in the header and the record.",
+            ));
+            l.push(Line::raw(format!(
+                "Type `{step}` and Enter to override as {} (coordinator):",
+                app.operator
+            )));
+            l.push(Line::styled(format!("> {typed}▏"), t.style(Tone::Accent)));
+            ("override gate".into(), l, Tone::Bad, 76)
         }
         Modal::Rollback {
             from,

@@ -132,6 +132,7 @@ fn command(d: &Drill, g: CmdGen) -> Command {
         25 => CommandKind::NoGo { step: id, reason },
         26 => CommandKind::Fail { target, reason },
         27 => CommandKind::Skip { step: id, reason },
+        39 if e % 2 == 0 => CommandKind::OverrideGate { step: id, reason },
         28 => CommandKind::Note {
             step: (!rollback_target).then_some(id),
             text: reason,
@@ -142,7 +143,7 @@ fn command(d: &Drill, g: CmdGen) -> Command {
             holds: holds || e % 4 != 0,
             detail: String::new(),
         },
-        _ if e % 10 == 0 => CommandKind::EndDrill,
+        _ if e % 10 == 1 => CommandKind::EndDrill,
         _ => CommandKind::Note {
             step: None,
             text: "hello".into(),
@@ -161,6 +162,33 @@ fn command(d: &Drill, g: CmdGen) -> Command {
         by: H::actor(who),
         kind,
     }
+}
+
+/// Every step that `idx` depends on, directly or not.
+fn ancestors(rb: &Runbook, idx: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    let mut todo = vec![idx];
+    while let Some(i) = todo.pop() {
+        for dep in &rb.steps[i].after {
+            if let Some(d) = rb.step_index(dep) {
+                if !out.contains(&d) {
+                    out.push(d);
+                    todo.push(d);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The seq at which gate `id` passed (by GO or by override), if it did.
+fn gate_passed_seq(st: &DrillState, id: &str) -> Option<u64> {
+    st.log.iter().find_map(|l| match &l.event.kind {
+        EventKind::GatePassed { step } | EventKind::GateOverridden { step, .. } if step == id => {
+            Some(l.event.seq)
+        }
+        _ => None,
+    })
 }
 
 fn check_invariants(d: &Drill) -> Result<(), TestCaseError> {
@@ -191,6 +219,55 @@ fn check_invariants(d: &Drill) -> Result<(), TestCaseError> {
                     "{} is {s} but its dependency {dep} is {ds}",
                     step.id
                 );
+            }
+        }
+    }
+    // Gates and points of no return are never skipped; a step that started or became
+    // ready has every step above it (transitively) done or skipped, and every gate above it
+    // passed before it started.
+    for (i, step) in rb.steps.iter().enumerate() {
+        let s = st.status(i);
+        if step.gate || step.irreversible {
+            prop_assert!(
+                !matches!(s, StepStatus::Skipped { .. }),
+                "{} ({}) was skipped",
+                step.id,
+                if step.gate {
+                    "gate"
+                } else {
+                    "point of no return"
+                }
+            );
+        }
+        let started_seq = st.steps[i].started_seq;
+        if started_seq.is_none() && s != StepStatus::Ready {
+            continue;
+        }
+        for a in ancestors(rb, i) {
+            let up = &rb.steps[a];
+            let us = st.status(a);
+            prop_assert!(
+                us.is_settled() || (rolled && us == StepStatus::RolledBack),
+                "{} is {s} but {} above it is {us}",
+                step.id,
+                up.id
+            );
+            if up.gate {
+                let passed = gate_passed_seq(st, &up.id);
+                prop_assert!(
+                    passed.is_some(),
+                    "{} is {s} but gate {} above it never passed",
+                    step.id,
+                    up.id
+                );
+                if let (Some(p), Some(started)) = (passed, started_seq) {
+                    prop_assert!(
+                        p < started,
+                        "{} started (#{started}) before gate {} passed (#{p})",
+                        step.id,
+                        up.id
+                    );
+                }
             }
         }
     }
@@ -243,6 +320,24 @@ proptest! {
             match d.execute(&cmd, now) {
                 Ok(events) => {
                     prop_assert!(can);
+                    if let CommandKind::Skip { .. } = &cmd.kind {
+                        // A skip never makes ready a step whose dependencies are not done.
+                        for i in 0..rb.steps.len() {
+                            if d.state().status(i) == StepStatus::Ready
+                                && before.state().status(i) != StepStatus::Ready
+                            {
+                                for a in ancestors(&rb, i) {
+                                    let us = d.state().status(a);
+                                    prop_assert!(
+                                        us.is_settled(),
+                                        "skip made {} ready with {} {us}",
+                                        rb.steps[i].id,
+                                        rb.steps[a].id
+                                    );
+                                }
+                            }
+                        }
+                    }
                     prop_assert!(!events.is_empty());
                     for (k, e) in events.iter().enumerate() {
                         prop_assert_eq!(e.seq, first + k as u64);
@@ -281,7 +376,7 @@ proptest! {
             let cmd = command(&blank, g);
             let id = rb.steps[g.2 as usize % rb.steps.len()].id.clone();
             let target = if g.3 { Target::Rollback(id.clone()) } else { Target::Step(id.clone()) };
-            let kind = match g.1 % 14 {
+            let kind = match g.1 % 15 {
                 0 => EventKind::DrillStarted,
                 1 => EventKind::Started { target },
                 2 => EventKind::Done { target },
@@ -295,6 +390,7 @@ proptest! {
                 10 => EventKind::RollbackCompleted,
                 11 => EventKind::EvidenceRecorded { evidence: ev(g.5), holds: g.6, detail: String::new() },
                 12 => EventKind::DrillEnded,
+                13 => EventKind::GateOverridden { step: id, reason: "x".into(), overriding: String::new() },
                 _ => EventKind::NoteAdded { step: Some("ghost".into()), text: "x".into() },
             };
             events.push(Event { seq, at: t0(), by: cmd.by, kind });

@@ -1,6 +1,6 @@
 //! Drill name and kind, clocks (wall UTC and local, drill clock, T-minus), planned vs
 //! predicted end, health, connection and who is at this console. Its colour turns red on a
-//! failed step, an active rollback or an overdue gate, amber on an overrunning step.
+//! failed step, an active rollback, a gate passed by override or an overdue gate, amber on an overrunning step.
 
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
@@ -27,6 +27,18 @@ pub fn alarm(app: &App, now: DateTime<Utc>) -> (Tone, Option<String>) {
         (0..rb.steps.len()).find(|&i| matches!(st.status(i), StepStatus::Failed { .. }))
     {
         return (Tone::Bad, Some(format!("FAILED: {}", rb.steps[i].id)));
+    }
+    let overridden: Vec<&str> = st
+        .steps
+        .iter()
+        .filter(|s| s.gate_override.is_some())
+        .map(|s| s.id.as_str())
+        .collect();
+    if !overridden.is_empty() {
+        return (
+            Tone::Bad,
+            Some(format!("GATE OVERRIDDEN: {}", overridden.join(", "))),
+        );
     }
     if let Some((i, late)) = t.overdue_gates(now).first() {
         return (

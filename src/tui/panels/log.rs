@@ -59,6 +59,7 @@ pub fn describe(kind: &EventKind) -> String {
         }
         EventKind::DrillEnded => "ended the drill".into(),
         EventKind::CopyControlled { .. }
+        | EventKind::GateOverridden { .. }
         | EventKind::EvidenceAccepted { .. }
         | EventKind::FixApproved { .. } => kind.describe(),
     }
@@ -74,7 +75,8 @@ pub fn concerns(kind: &EventKind, id: &str) -> bool {
         EventKind::Skipped { step, .. }
         | EventKind::GateGo { step }
         | EventKind::GateNoGo { step, .. }
-        | EventKind::GatePassed { step } => step == id,
+        | EventKind::GatePassed { step }
+        | EventKind::GateOverridden { step, .. } => step == id,
         EventKind::NoteAdded { step, .. } => step.as_deref() == Some(id),
         EventKind::RollbackCalled { from, .. } => from == id,
         _ => false,
@@ -85,6 +87,7 @@ fn tone(kind: &EventKind) -> Tone {
     match kind {
         EventKind::Failed { .. }
         | EventKind::GateNoGo { .. }
+        | EventKind::GateOverridden { .. }
         | EventKind::RollbackCalled { .. } => Tone::Bad,
         EventKind::SignedOff { .. } | EventKind::GatePassed { .. } | EventKind::GateGo { .. } => {
             Tone::Good

@@ -103,6 +103,20 @@ pub fn lines(app: &App, now: DateTime<Utc>) -> Vec<Line<'static>> {
                 };
                 out.push(line);
             }
+            if let Some(reason) = &s.gate_override {
+                out.push(Line::styled(
+                    format!("⚠ GATE OVERRIDDEN by the coordinator: {reason}"),
+                    styled(app, Tone::Bad),
+                ));
+            } else {
+                let waits = crate::drill::gate_waits(rb, st, idx);
+                if !waits.is_empty() {
+                    out.push(Line::styled("gate waits for:", styled(app, Tone::Warn)));
+                    for w in waits {
+                        out.push(Line::styled(format!("  · {w}"), styled(app, Tone::Warn)));
+                    }
+                }
+            }
         }
     }
     let notes: Vec<_> = st

@@ -331,3 +331,54 @@ fn filter_narrows_steps_and_goto_selects_one() {
     a.handle_key(code(KeyCode::Enter), now);
     assert!(a.flash.as_ref().is_some_and(|f| f.text == "no step `nope`"));
 }
+
+#[test]
+fn a_gate_override_is_its_own_action_with_a_reason_and_the_gate_typed() {
+    let rb = runbook();
+    let events = gate_events(&rb); // bob said NO-GO at go-live
+    let now = min(54);
+    // Skip is no way around the gate: not offered on it.
+    let mut a = app(&events, "carol", true);
+    a.selected = a
+        .rows()
+        .iter()
+        .position(|r| matches!(r, crate::tui::app::Row::Step(3)))
+        .expect("gate row");
+    assert!(!a.offered(Action::Skip, now));
+    assert!(a.offered(Action::OverrideGate, now));
+    // Only the coordinator is offered it.
+    let mut b = app(&events, "bob", true);
+    b.selected = a.selected;
+    assert!(!b.offered(Action::OverrideGate, now));
+    a.handle_key(key('O'), now);
+    for c in "VP accepts".chars() {
+        a.handle_key(key(c), now);
+    }
+    a.handle_key(code(KeyCode::Enter), now);
+    assert!(matches!(a.modals.last(), Some(Modal::Override { .. })));
+    assert!(
+        a.handle_key(code(KeyCode::Enter), now).is_empty(),
+        "the gate's id is not typed yet"
+    );
+    for c in "go-live".chars() {
+        a.handle_key(key(c), now);
+    }
+    let fx = a.handle_key(code(KeyCode::Enter), now);
+    let sent = sends(&fx);
+    assert_eq!(
+        sent[0].kind,
+        CommandKind::OverrideGate {
+            step: "go-live".into(),
+            reason: "VP accepts".into()
+        }
+    );
+    // Once journaled, the header says so in red for the rest of the drill.
+    let mut d = Drill::replay(rb.clone(), &events);
+    let evs = d.execute(sent[0], now).expect("override accepted");
+    let mut all = events.clone();
+    all.extend(evs);
+    let a = app(&all, "olga", false);
+    let (tone, why) = crate::tui::panels::header::alarm(&a, min(60));
+    assert_eq!(tone, crate::tui::theme::Tone::Bad);
+    assert_eq!(why.as_deref(), Some("GATE OVERRIDDEN: go-live"));
+}
