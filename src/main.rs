@@ -25,11 +25,16 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             cli::EXIT_INVALID
         });
     }
+    match &cli.command {
+        Cmd::Completions { shell } => return cli::completions::completions(*shell).map(|()| 0),
+        Cmd::Man => return cli::completions::man().map(|()| 0),
+        _ => {}
+    }
     let _log_guard = cli::logging::init(&cli.log_file)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         match cli.command {
-            Cmd::Check { .. } => Ok(0),
+            Cmd::Check { .. } | Cmd::Completions { .. } | Cmd::Man => Ok(0),
             Cmd::Run(args) => cli::run::run(args).await.map(|()| 0),
             Cmd::Demo {
                 dir,

@@ -131,6 +131,13 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script: `warroom completions bash > ~/.local/share/bash-completion/completions/warroom`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `warroom man > ~/.local/share/man/man1/warroom.1`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]

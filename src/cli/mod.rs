@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod check;
+pub mod completions;
 pub mod copy;
 pub mod demo;
 pub mod events;
