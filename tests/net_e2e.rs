@@ -94,7 +94,7 @@ fn coordinator_dri_and_observer_over_the_network() {
     dri.keys(&["o"]);
     dri.wait_for("Sign off `announce` as sam", WAIT);
     dri.keys(&["y"]);
-    dri.wait_for("signoff: recorded", WAIT);
+    dri.wait_for("recorded: signed off `announce`", WAIT);
     observer.wait_for("signed off announce", WAIT);
     coord.wait_for("signed off announce", WAIT);
 

@@ -13,7 +13,7 @@ use super::app::{App, AppEffect};
 use super::render;
 use super::terminal::TerminalGuard;
 use super::theme::Tone;
-use crate::drill::{Clock, CommandSink, LinkState, SinkError, Update};
+use crate::drill::{Clock, CommandSink, Event, LinkState, SinkError, Update};
 
 /// Sleeps until the next whole wall-clock second, so the clocks on screen tick together.
 fn until_next_second(clock: &dyn Clock) -> Duration {
@@ -58,8 +58,7 @@ pub async fn run(
                                     let sink = sink.clone();
                                     let tx = reply_tx.clone();
                                     tokio::spawn(async move {
-                                        let what = format!("{:?}", cmd.kind).split([' ', '{']).next().unwrap_or("").to_lowercase();
-                                        let r = sink.send(cmd).await.map(|_| what);
+                                        let r = sink.send(cmd).await.map(|events| recorded(&events));
                                         let _ = tx.send(r).await;
                                     });
                                 }
@@ -101,7 +100,7 @@ pub async fn run(
             Some(reply) = replies.recv() => {
                 let now = clock.now();
                 match reply {
-                    Ok(what) => app.flash_msg(format!("{what}: recorded"), Tone::Good, now),
+                    Ok(what) => app.flash_msg(what, Tone::Good, now),
                     Err(e) => app.flash_msg(e.to_string(), Tone::Bad, now),
                 }
                 dirty = true;
@@ -114,6 +113,13 @@ pub async fn run(
             _ = term => return Ok(()),
         }
     }
+}
+
+/// The flash line for an accepted command, in the events' own words:
+/// "recorded: signed off `schema`; gate `go-live` passed".
+fn recorded(events: &[Event]) -> String {
+    let what: Vec<String> = events.iter().map(|e| e.kind.describe()).collect();
+    format!("recorded: {}", what.join("; "))
 }
 
 /// The link's next state; `None` once its sender is gone; never for a local console.
