@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::command::{Actor, Command, CommandKind};
 use super::event::{Event, EventKind};
 use super::rejection::Rejection;
-use super::role::{role_of, Role};
+use super::role::{capacity, role_of, Capacity, Role};
 use super::state::DrillState;
 use super::timing::Timing;
 use super::{rollback, rules};
@@ -87,6 +87,12 @@ impl Drill {
             kind: cmd.clone(),
         };
         self.decide(&cmd, now).is_ok()
+    }
+
+    /// In which capacity `actor` would do `kind` on step `step_id` (for confirmations).
+    pub fn capacity(&self, actor: &Actor, step_id: &str, kind: &CommandKind) -> Option<Capacity> {
+        let step = self.runbook.step(step_id)?;
+        Some(capacity(&self.runbook, actor, step, kind))
     }
 
     pub fn role_of(&self, actor: &Actor) -> Role {

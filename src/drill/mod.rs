@@ -28,7 +28,7 @@ pub use event::{Event, EventKind};
 pub use feed::{CommandReply, CommandRequest, CommandSink, LinkState, SinkError, Update};
 pub use gate::{gate_waits, GateWait};
 pub use rejection::{Rejection, RejectionKind};
-pub use role::Role;
+pub use role::{Capacity, Role};
 pub use state::{
     CopyControls, DrillState, EvidenceState, GateVote, LogEntry, Note, RequiredEvidence,
     RollbackState, RollbackTask, StepState, StepStatus, Vote,

@@ -343,38 +343,19 @@ impl App {
             .collect()
     }
 
-    /// In which capacity the operator acts on step `idx`: "reviewer", "DRI", "coordinator".
+    /// In which capacity the operator acts on step `idx`: "reviewer", "DRI", "coordinator,
+    /// overriding the reviewer"... as the drill's rules see it.
     pub fn capacity(&self, action: Action, idx: usize) -> String {
-        let me = self.operator.to_string();
         let step = &self.runbook.steps[idx];
-        let coord = self.role() == Role::Coordinator;
-        let natural = match action {
-            Action::Start | Action::Done => step.dri == me,
-            Action::SignOff => step.reviewer == me,
-            Action::Go | Action::NoGo => step.approvers.contains(&me),
-            _ => false,
-        };
-        let what = match action {
-            Action::Start | Action::Done => "DRI",
-            Action::SignOff => "reviewer",
-            Action::Go | Action::NoGo => "approver",
-            _ if coord => "coordinator",
-            _ if step.dri == me => "DRI",
-            _ if step.reviewer == me => "reviewer",
-            _ => "participant",
-        };
-        if natural
-            || !matches!(
-                action,
-                Action::Start | Action::Done | Action::SignOff | Action::Go | Action::NoGo
-            )
-        {
-            what.to_string()
-        } else if coord {
-            format!("coordinator, overriding the {what}")
-        } else {
-            what.to_string()
-        }
+        let kind = self.probe(action).unwrap_or(CommandKind::Note {
+            step: Some(step.id.clone()),
+            text: String::new(),
+        });
+        self.replica
+            .drill
+            .capacity(&self.operator, &step.id, &kind)
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "participant".to_string())
     }
 
     /// Handles one key press.
@@ -489,16 +470,16 @@ impl App {
             return;
         };
         let id = self.runbook.steps[idx].id.clone();
-        let reason_for = match action {
-            Action::Fail => Some(ReasonFor::Fail(target.clone())),
-            Action::Skip => Some(ReasonFor::Skip(id.clone())),
-            Action::NoGo => Some(ReasonFor::NoGo(id.clone())),
-            Action::OverrideGate => Some(ReasonFor::Override(id.clone())),
-            Action::Note => Some(ReasonFor::Note(Some(id.clone()))),
-            Action::Rollback => Some(ReasonFor::Rollback(id.clone())),
-            _ => None,
-        };
-        if let Some(for_) = reason_for {
+        if action.needs_reason() {
+            let for_ = match action {
+                Action::Fail => ReasonFor::Fail(target.clone()),
+                Action::Skip => ReasonFor::Skip(id.clone()),
+                Action::NoGo => ReasonFor::NoGo(id.clone()),
+                Action::OverrideGate => ReasonFor::Override(id.clone()),
+                Action::Note => ReasonFor::Note(Some(id.clone())),
+                Action::Rollback => ReasonFor::Rollback(id.clone()),
+                _ => return,
+            };
             self.modals.push(Modal::Reason {
                 for_,
                 capacity: self.capacity(action, idx),

@@ -63,132 +63,309 @@ pub enum Scope {
     Job,
 }
 
+/// Everything the console knows about one action, in one row: the key map, the hint bar,
+/// the help and the confirmations are all built from [`SPECS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionSpec {
+    pub action: Action,
+    /// The name used in `keys.toml`.
+    pub name: &'static str,
+    /// Short label for the hint bar and help.
+    pub label: &'static str,
+    /// Default keys (users may rebind them).
+    pub keys: &'static [&'static str],
+    /// Where it is offered.
+    pub scope: Scope,
+    /// Decided in code, never by configuration: does it send a drill command (and so need
+    /// a sink, the role's permission and a confirmation)?
+    pub changes_drill: bool,
+    /// Does it ask for typed text (a reason, a note, a rate) before its confirmation?
+    pub needs_reason: bool,
+}
+
+/// One row per action, in [`Action`]'s order (a test holds them together).
+pub const SPECS: [ActionSpec; 27] = [
+    ActionSpec {
+        action: Action::Up,
+        name: "up",
+        label: "up",
+        keys: &["k", "<Up>"],
+        scope: Scope::List,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::Down,
+        name: "down",
+        label: "down",
+        keys: &["j", "<Down>"],
+        scope: Scope::List,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::Top,
+        name: "top",
+        label: "top",
+        keys: &["g", "<Home>"],
+        scope: Scope::List,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::Bottom,
+        name: "bottom",
+        label: "bottom",
+        keys: &["G", "<End>"],
+        scope: Scope::List,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::FocusNext,
+        name: "focus_next",
+        label: "next panel",
+        keys: &["<Tab>"],
+        scope: Scope::Global,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::FocusPrev,
+        name: "focus_prev",
+        label: "prev panel",
+        keys: &["<BackTab>"],
+        scope: Scope::Global,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::Open,
+        name: "open",
+        label: "open step",
+        keys: &["<Enter>"],
+        scope: Scope::Step,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::Filter,
+        name: "filter",
+        label: "filter",
+        keys: &["/"],
+        scope: Scope::Global,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::CommandLine,
+        name: "command_line",
+        label: "command",
+        keys: &[":"],
+        scope: Scope::Global,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::Help,
+        name: "help",
+        label: "help",
+        keys: &["?"],
+        scope: Scope::Global,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::Close,
+        name: "close",
+        label: "close",
+        keys: &["<Esc>"],
+        scope: Scope::Global,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::Quit,
+        name: "quit",
+        label: "quit",
+        keys: &["q", "<Ctrl-c>"],
+        scope: Scope::Global,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::CycleLayout,
+        name: "cycle_layout",
+        label: "layout",
+        keys: &["L"],
+        scope: Scope::Global,
+        changes_drill: false,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::Start,
+        name: "start",
+        label: "start",
+        keys: &["s"],
+        scope: Scope::Step,
+        changes_drill: true,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::Done,
+        name: "done",
+        label: "done",
+        keys: &["d"],
+        scope: Scope::Step,
+        changes_drill: true,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::SignOff,
+        name: "sign_off",
+        label: "sign off",
+        keys: &["o"],
+        scope: Scope::Step,
+        changes_drill: true,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::Fail,
+        name: "fail",
+        label: "fail",
+        keys: &["f"],
+        scope: Scope::Step,
+        changes_drill: true,
+        needs_reason: true,
+    },
+    ActionSpec {
+        action: Action::Skip,
+        name: "skip",
+        label: "skip",
+        keys: &["x"],
+        scope: Scope::Step,
+        changes_drill: true,
+        needs_reason: true,
+    },
+    ActionSpec {
+        action: Action::Go,
+        name: "go",
+        label: "GO",
+        keys: &["y"],
+        scope: Scope::Step,
+        changes_drill: true,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::NoGo,
+        name: "no_go",
+        label: "NO-GO",
+        keys: &["n"],
+        scope: Scope::Step,
+        changes_drill: true,
+        needs_reason: true,
+    },
+    ActionSpec {
+        action: Action::OverrideGate,
+        name: "override_gate",
+        label: "override gate",
+        keys: &["O"],
+        scope: Scope::Step,
+        changes_drill: true,
+        needs_reason: true,
+    },
+    ActionSpec {
+        action: Action::Note,
+        name: "note",
+        label: "note",
+        keys: &["N"],
+        scope: Scope::Step,
+        changes_drill: true,
+        needs_reason: true,
+    },
+    ActionSpec {
+        action: Action::Rollback,
+        name: "rollback",
+        label: "rollback",
+        keys: &["R"],
+        scope: Scope::Step,
+        changes_drill: true,
+        needs_reason: true,
+    },
+    ActionSpec {
+        action: Action::PauseCopy,
+        name: "pause_copy",
+        label: "pause/resume copy",
+        keys: &["p"],
+        scope: Scope::Job,
+        changes_drill: true,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::CopyRate,
+        name: "copy_rate",
+        label: "copy rate",
+        keys: &["r"],
+        scope: Scope::Job,
+        changes_drill: true,
+        needs_reason: true,
+    },
+    ActionSpec {
+        action: Action::AcceptEvidence,
+        name: "accept_evidence",
+        label: "accept evidence",
+        keys: &["A"],
+        scope: Scope::Step,
+        changes_drill: true,
+        needs_reason: true,
+    },
+    ActionSpec {
+        action: Action::ApplyFix,
+        name: "apply_fix",
+        label: "apply fix",
+        keys: &["F"],
+        scope: Scope::Job,
+        changes_drill: true,
+        needs_reason: false,
+    },
+];
+
 impl Action {
-    pub const ALL: [Action; 27] = [
-        Action::Up,
-        Action::Down,
-        Action::Top,
-        Action::Bottom,
-        Action::FocusNext,
-        Action::FocusPrev,
-        Action::Open,
-        Action::Filter,
-        Action::CommandLine,
-        Action::Help,
-        Action::Close,
-        Action::Quit,
-        Action::CycleLayout,
-        Action::Start,
-        Action::Done,
-        Action::SignOff,
-        Action::Fail,
-        Action::Skip,
-        Action::Go,
-        Action::NoGo,
-        Action::OverrideGate,
-        Action::Note,
-        Action::Rollback,
-        Action::PauseCopy,
-        Action::CopyRate,
-        Action::AcceptEvidence,
-        Action::ApplyFix,
-    ];
+    pub const ALL: [Action; 27] = {
+        let mut all = [Action::Up; 27];
+        let mut i = 0;
+        while i < SPECS.len() {
+            all[i] = SPECS[i].action;
+            i += 1;
+        }
+        all
+    };
+
+    pub fn spec(self) -> &'static ActionSpec {
+        &SPECS[self as usize]
+    }
 
     /// The name used in `keys.toml`.
     pub fn name(self) -> &'static str {
-        match self {
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::FocusNext => "focus_next",
-            Action::FocusPrev => "focus_prev",
-            Action::Open => "open",
-            Action::Filter => "filter",
-            Action::CommandLine => "command_line",
-            Action::Help => "help",
-            Action::Close => "close",
-            Action::Quit => "quit",
-            Action::CycleLayout => "cycle_layout",
-            Action::Start => "start",
-            Action::Done => "done",
-            Action::SignOff => "sign_off",
-            Action::Fail => "fail",
-            Action::Skip => "skip",
-            Action::Go => "go",
-            Action::NoGo => "no_go",
-            Action::OverrideGate => "override_gate",
-            Action::Note => "note",
-            Action::Rollback => "rollback",
-            Action::PauseCopy => "pause_copy",
-            Action::CopyRate => "copy_rate",
-            Action::AcceptEvidence => "accept_evidence",
-            Action::ApplyFix => "apply_fix",
-        }
+        self.spec().name
     }
 
     /// Short label for the hint bar and help.
     pub fn label(self) -> &'static str {
-        match self {
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::FocusNext => "next panel",
-            Action::FocusPrev => "prev panel",
-            Action::Open => "open step",
-            Action::Filter => "filter",
-            Action::CommandLine => "command",
-            Action::Help => "help",
-            Action::Close => "close",
-            Action::Quit => "quit",
-            Action::CycleLayout => "layout",
-            Action::Start => "start",
-            Action::Done => "done",
-            Action::SignOff => "sign off",
-            Action::Fail => "fail",
-            Action::Skip => "skip",
-            Action::Go => "GO",
-            Action::NoGo => "NO-GO",
-            Action::OverrideGate => "override gate",
-            Action::Note => "note",
-            Action::Rollback => "rollback",
-            Action::PauseCopy => "pause/resume copy",
-            Action::CopyRate => "copy rate",
-            Action::AcceptEvidence => "accept evidence",
-            Action::ApplyFix => "apply fix",
-        }
+        self.spec().label
     }
 
     /// Decided in code, never by configuration: does this action send a drill command?
     pub fn changes_drill(self) -> bool {
-        matches!(
-            self,
-            Action::Start
-                | Action::Done
-                | Action::SignOff
-                | Action::Fail
-                | Action::Skip
-                | Action::Go
-                | Action::NoGo
-                | Action::OverrideGate
-                | Action::Note
-                | Action::Rollback
-                | Action::PauseCopy
-                | Action::CopyRate
-                | Action::AcceptEvidence
-                | Action::ApplyFix
-        )
+        self.spec().changes_drill
+    }
+
+    pub fn needs_reason(self) -> bool {
+        self.spec().needs_reason
     }
 
     pub fn scope(self) -> Scope {
-        match self {
-            Action::Up | Action::Down | Action::Top | Action::Bottom => Scope::List,
-            Action::Open => Scope::Step,
-            Action::PauseCopy | Action::CopyRate | Action::ApplyFix => Scope::Job,
-            a if a.changes_drill() => Scope::Step,
-            _ => Scope::Global,
-        }
+        self.spec().scope
     }
 
     /// Is this action offered while `focus` has focus?
@@ -205,39 +382,11 @@ impl Action {
     }
 
     pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name)
+        SPECS.iter().find(|s| s.name == name).map(|s| s.action)
     }
 
     fn default_keys(self) -> &'static [&'static str] {
-        match self {
-            Action::Up => &["k", "<Up>"],
-            Action::Down => &["j", "<Down>"],
-            Action::Top => &["g", "<Home>"],
-            Action::Bottom => &["G", "<End>"],
-            Action::FocusNext => &["<Tab>"],
-            Action::FocusPrev => &["<BackTab>"],
-            Action::Open => &["<Enter>"],
-            Action::Filter => &["/"],
-            Action::CommandLine => &[":"],
-            Action::Help => &["?"],
-            Action::Close => &["<Esc>"],
-            Action::Quit => &["q", "<Ctrl-c>"],
-            Action::CycleLayout => &["L"],
-            Action::Start => &["s"],
-            Action::Done => &["d"],
-            Action::SignOff => &["o"],
-            Action::Fail => &["f"],
-            Action::Skip => &["x"],
-            Action::Go => &["y"],
-            Action::NoGo => &["n"],
-            Action::OverrideGate => &["O"],
-            Action::Note => &["N"],
-            Action::Rollback => &["R"],
-            Action::PauseCopy => &["p"],
-            Action::CopyRate => &["r"],
-            Action::AcceptEvidence => &["A"],
-            Action::ApplyFix => &["F"],
-        }
+        self.spec().keys
     }
 }
 
@@ -495,6 +644,20 @@ mod tests {
 
     fn press(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn one_spec_row_per_action_in_order() {
+        for (i, spec) in SPECS.iter().enumerate() {
+            assert_eq!(spec.action as usize, i, "{spec:?} is out of order");
+            assert_eq!(Action::ALL[i], spec.action);
+        }
+        let mut names: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SPECS.len(), "action names are unique");
+        // Anything that asks for text changes the drill, and so is confirmed.
+        assert!(SPECS.iter().all(|s| !s.needs_reason || s.changes_drill));
     }
 
     #[test]
