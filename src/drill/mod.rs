@@ -10,6 +10,7 @@ pub mod feed;
 mod fold;
 pub mod gate;
 pub mod rejection;
+pub mod replica;
 pub mod role;
 pub mod rollback;
 mod rules;
@@ -28,6 +29,7 @@ pub use event::{Event, EventKind};
 pub use feed::{CommandReply, CommandRequest, CommandSink, LinkState, SinkError, Update};
 pub use gate::{gate_waits, GateWait};
 pub use rejection::{Rejection, RejectionKind};
+pub use replica::Replica;
 pub use role::{Capacity, Role};
 pub use state::{
     CopyControls, DrillState, EvidenceState, GateVote, LogEntry, Note, RequiredEvidence,

@@ -10,9 +10,8 @@ use super::keymap::{Action, KeyMap};
 use super::layout::{Layout, LayoutSet, DEFAULT_LAYOUT};
 use super::modal::{Modal, ReasonFor};
 use super::panels::PanelKind;
-use super::replica::Replica;
 use super::theme::{Theme, Tone};
-use crate::drill::{Actor, Command, CommandKind, Event, Role, StepStatus, Target, Update};
+use crate::drill::{Actor, Command, CommandKind, Event, Replica, Role, StepStatus, Target, Update};
 use crate::runbook::Runbook;
 
 /// What the event loop must do after a key.

@@ -16,7 +16,6 @@ pub mod layout;
 pub mod modal;
 pub mod panels;
 pub mod render;
-pub mod replica;
 pub mod terminal;
 pub mod theme;
 

@@ -1,16 +1,18 @@
-//! The console's own copy of the drill, rebuilt from the hub's update stream. Never shared:
-//! the hub is the one owner of the real state; this is a view of it.
+//! A follower's own copy of the drill, rebuilt from the hub's update stream: what a console
+//! (local, `join`, `observe`) shows. Never shared: the hub is the one owner of the real
+//! state; this is a view of it. An event past a gap in the sequence is never applied: the
+//! replica waits for a snapshot instead.
 
 use std::sync::Arc;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::drill::telemetry::copy::CopyProgress;
-use crate::drill::telemetry::health::HealthSnapshot;
-use crate::drill::telemetry::presence::Presence;
-use crate::drill::telemetry::recon::ReconProgress;
-use crate::drill::telemetry::Telemetry;
-use crate::drill::{Drill, Event, Update};
+use super::telemetry::copy::CopyProgress;
+use super::telemetry::health::HealthSnapshot;
+use super::telemetry::presence::Presence;
+use super::telemetry::recon::ReconProgress;
+use super::telemetry::Telemetry;
+use super::{Drill, Event, Update};
 use crate::runbook::Runbook;
 
 #[derive(Debug, Clone)]
