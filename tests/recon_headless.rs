@@ -102,7 +102,10 @@ async fn exit_codes_report_and_fix_sql() {
     ]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("missing in target: id=7"), "{out}");
-    assert!(out.contains("changed id=42: balance 441 → 442"), "{out}");
+    assert!(
+        out.contains("changed id=42: balance '441' → '442'"),
+        "{out}"
+    );
     assert!(
         out.contains("check balance-by-region: us: source 34 | 18028.5, target 33 | 17955"),
         "{out}"
@@ -126,4 +129,92 @@ async fn exit_codes_report_and_fix_sql() {
     let (code, _, err) = warroom(&["recon", rb, "--job", "nope"]);
     assert_eq!(code, 2);
     assert!(err.contains("no [[recon]] named `nope`"), "{err}");
+}
+
+/// A runbook with one recon job `items` over `table` (key `id`), many small chunks checked
+/// many at a time, so that they finish in no fixed order.
+fn items_runbook(src_url: &str, dst_url: &str, table: &str) -> String {
+    format!(
+        r#"
+[runbook]
+name = "recon items"
+kind = "drill"
+coordinator = "casey"
+
+[people.casey]
+name = "Casey"
+role = "coordinator"
+
+[connections.src]
+url = "{src_url}"
+[connections.dst]
+url = "{dst_url}"
+
+[[recon]]
+name = "items"
+source = "src"
+source_table = "items"
+target = "dst"
+target_table = "{table}"
+key = ["id"]
+chunk_rows = 7
+concurrency = 8
+
+[[phase]]
+name = "verify"
+[[phase.step]]
+id = "recon"
+title = "Recon items"
+dri = "casey"
+reviewer = "casey"
+planned = "5m"
+action = {{ recon = "items" }}
+"#
+    )
+}
+
+#[tokio::test]
+async fn plain_output_quotes_values_and_lists_mismatches_in_key_order() {
+    let Some(my) = servers::mysql() else { return };
+    let ddl = "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL, note VARCHAR(20) NULL) \
+               DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+               INSERT INTO items SELECT seq, CONCAT('Name', seq), IF(seq % 10 = 0, NULL, 'ok') FROM seq_1_to_200";
+    let (src, src_url, _) = mysql_db(&my, "osrc").await;
+    let (dst, dst_url, _) = mysql_db(&my, "odst").await;
+    execute(&src, ddl).await.unwrap();
+    execute(&dst, ddl).await.unwrap();
+    // Keys whose text order differs from their order (-5, 3, 9, 10, 100 ...), spread over
+    // many chunks; values that differ only in what an unquoted line would hide.
+    execute(
+        &dst,
+        "INSERT INTO items VALUES (-5, 'before', NULL), (201, 'after', 'x');
+         UPDATE items SET name = '' WHERE id = 3;
+         UPDATE items SET name = 'Name9 ' WHERE id = 9;
+         UPDATE items SET note = 'NULL' WHERE id = 10;
+         UPDATE items SET note = NULL WHERE id = 11;
+         UPDATE items SET name = 'O''Brien', note = 'a\\nb' WHERE id = 150;
+         DELETE FROM items WHERE id IN (1, 100)",
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("recon.toml");
+    std::fs::write(&file, items_runbook(&src_url, &dst_url, "items")).unwrap();
+    let want = [
+        "extra in target: id=-5",
+        "missing in target: id=1",
+        "changed id=3: name 'Name3' → ''",
+        "changed id=9: name 'Name9' → 'Name9 '",
+        "changed id=10: note NULL → 'NULL'",
+        "changed id=11: note 'ok' → NULL",
+        "missing in target: id=100",
+        "changed id=150: name 'Name150' → 'O''Brien'; note NULL → 'a\\nb'",
+        "extra in target: id=201",
+    ];
+    for run in 0..3 {
+        let (code, out, err) = warroom(&["recon", file.to_str().unwrap(), "--job", "items"]);
+        assert_eq!(code, 1, "{out}{err}");
+        let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with("recon ")).collect();
+        assert_eq!(lines, want, "run {run}:\n{out}");
+    }
 }
