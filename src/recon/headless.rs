@@ -18,7 +18,7 @@ use crate::runbook::{ReconSpec, Runbook};
 use super::diff::quoted;
 use super::engine::{ReconJob, ReconOutcome};
 use super::error::ReconError;
-use super::fix::fix_sql;
+use super::fix::{fix_script, fix_sql};
 
 pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_MISMATCHES: i32 = 1;
@@ -123,14 +123,7 @@ pub async fn run_headless(
     if let Some(path) = fix_file {
         let statements = fix_sql(&recon.src, &recon.tgt, &findings)
             .map_err(|e| anyhow::anyhow!("the fix SQL cannot be written: {e}"))?;
-        let mut text = format!(
-            "-- warroom recon `{job}`: {} statement(s) that make the target match the source.\n",
-            statements.len()
-        );
-        for s in &statements {
-            text.push_str(s);
-            text.push('\n');
-        }
+        let text = fix_script(job, &recon.tgt, &statements);
         std::fs::write(path, text)
             .with_context(|| format!("cannot write the fix SQL to {}", path.display()))?;
     }
