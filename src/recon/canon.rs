@@ -71,9 +71,11 @@ pub fn text_sql(d: Dialect, q: &str, kind: &Kind) -> String {
         }
         (Dialect::MySql, Kind::Decimal { .. }) => trim_decimal_mysql(&format!("CAST({q} AS CHAR)")),
         (Dialect::Postgres, Kind::Decimal { .. }) => trim_decimal_pg(&format!("{q}::text")),
-        // Shortest round-trip text on both; PostgreSQL writes `1e+308` where MariaDB
-        // writes `1e308`.
-        (Dialect::Postgres, Kind::Float { .. }) => format!("replace({q}::text, 'e+', 'e')"),
+        // The exact binary value ([`float_text`]): the two databases' own texts differ
+        // (MariaDB's FLOAT has 6 digits; their shortest round-trip digits and exponent
+        // notation differ too).
+        (Dialect::MySql, Kind::Float { .. }) => float_sql_mysql(q),
+        (Dialect::Postgres, Kind::Float { .. }) => float_sql_pg(q),
         (Dialect::MySql, Kind::Binary { .. }) => format!("HEX({q})"),
         (Dialect::Postgres, Kind::Binary { .. }) => format!("upper(encode({q}, 'hex'))"),
         // `YYYY-MM-DD`: PostgreSQL's text under the ISO DateStyle (which sqlx sets on every
@@ -107,6 +109,70 @@ pub fn text_sql(d: Dialect, q: &str, kind: &Kind) -> String {
         // SQLite columns are always canonicalised in Rust.
         (Dialect::Sqlite, _) => q.to_string(),
     }
+}
+
+/// 2^52: the fraction of a double in units of its last place.
+const FRACTION_UNITS: &str = "4503599627370496";
+/// The smallest normal double, 2^-1022.
+const MIN_NORMAL: &str = "2.2250738585072014e-308";
+
+/// The canonical text of a float inside the databases: the exact value of the double it
+/// widens to (a FLOAT/`real` widens exactly), spelled like C's `%a` without `0x`:
+/// `[-]1.<52 fraction bits as 13 hex digits>p<exponent>`, `[-]0.<13 hex>p-1022` below
+/// the smallest normal double, `0` for both zeros (SQL's `=` calls them equal, and
+/// MariaDB turns every `-0` it is given into `0`), and PostgreSQL's `NaN`, `Infinity`,
+/// `-Infinity`. Both databases compute it from the value, never from their own text.
+pub fn float_text(f: f64) -> String {
+    if f == 0.0 {
+        return "0".into();
+    }
+    if !f.is_finite() {
+        let mut out = String::new();
+        write_float(&mut out, f);
+        return out;
+    }
+    let bits = f.to_bits();
+    let biased = (bits >> 52) & 0x7ff;
+    let fraction = bits & ((1 << 52) - 1);
+    let sign = if f < 0.0 { "-" } else { "" };
+    if biased == 0 {
+        format!("{sign}0.{fraction:013x}p-1022")
+    } else {
+        format!("{sign}1.{fraction:013x}p{}", biased as i64 - 1023)
+    }
+}
+
+/// [`float_text`] in MariaDB/MySQL, which cannot read a double's bits: the exponent is
+/// `FLOOR(LOG2(|x|))` corrected by one either way (LOG2 may round across an integer), and
+/// scaling by powers of two (exact in binary) yields the fraction bits.
+fn float_sql_mysql(q: &str) -> String {
+    let a = format!("ABS({q})");
+    // LOG2 of the largest double rounds up to 1024, and 2^1024 overflows.
+    let e0 = format!("LEAST(1023, GREATEST(-1022, FLOOR(LOG2({a}))))");
+    let r0 = format!("({a} / POW(2, {e0}))");
+    let e = format!("({e0} - ({r0} < 1) + ({r0} >= 2))");
+    format!(
+        "CASE WHEN {q} = 0 THEN '0' \
+         WHEN {a} < {MIN_NORMAL} THEN CONCAT(IF({q} < 0, '-0.', '0.'), \
+         LOWER(LPAD(HEX({a} * POW(2, 537) * POW(2, 537)), 13, '0')), 'p-1022') \
+         ELSE CONCAT(IF({q} < 0, '-1.', '1.'), \
+         LOWER(LPAD(HEX(({a} / POW(2, {e}) - 1) * {FRACTION_UNITS}), 13, '0')), 'p', \
+         CAST({e} AS SIGNED)) END"
+    )
+}
+
+/// [`float_text`] in PostgreSQL, from the double's bits (`float8send`).
+fn float_sql_pg(q: &str) -> String {
+    let v = format!("({q})::float8");
+    let bits = format!("('x' || encode(float8send({v}), 'hex'))::bit(64)::bigint");
+    let biased = format!("(({bits} >> 52) & 2047)");
+    format!(
+        "CASE WHEN {v} = 0 THEN '0' WHEN {biased} = 2047 THEN {v}::text \
+         ELSE CASE WHEN {bits} < 0 THEN '-' ELSE '' END \
+         || CASE WHEN {biased} = 0 THEN '0.' ELSE '1.' END \
+         || lpad(to_hex({bits} & 4503599627370495), 13, '0') || 'p' \
+         || CASE WHEN {biased} = 0 THEN -1022 ELSE {biased} - 1023 END END"
+    )
 }
 
 /// Kinds whose text may hold anything (and so need a length prefix).
@@ -222,7 +288,8 @@ pub fn text(v: &Value, kind: &Kind) -> Option<String> {
         Value::UInt(u) => {
             let _ = write!(out, "{u}");
         }
-        Value::Float(f) => write_float(&mut out, *f),
+        // Both zeros are one value (see [`float_text`]): `-0.0 + 0.0` is `0.0`.
+        Value::Float(f) => write_float(&mut out, *f + 0.0),
         Value::Decimal(s) => out.push_str(&trim_decimal(s)),
         Value::Text(s) => out.push_str(s),
         Value::Bytes(b) => push_hex(&mut out, b),
@@ -313,6 +380,29 @@ mod tests {
         assert_ne!(row(&t("a,"), &t("b")), row(&t("a"), &t(",b")));
         assert_ne!(row(&Value::Null, &t("x")), row(&t(""), &t("x")));
         assert_eq!(row(&t("é"), &Value::Null), "V2:éN");
+    }
+
+    #[test]
+    fn float_text_is_the_exact_binary_value() {
+        assert_eq!(float_text(1.5), "1.8000000000000p0");
+        assert_eq!(float_text(-0.0), "0");
+        assert_eq!(float_text(0.0), "0");
+        assert_eq!(
+            float_text(f64::from(f32::from_bits(1))),
+            "1.0000000000000p-149"
+        );
+        assert_eq!(float_text(f64::from_bits(1)), "0.0000000000001p-1022");
+        assert_eq!(float_text(-f64::MAX), "-1.fffffffffffffp1023");
+        assert_eq!(float_text(f64::NEG_INFINITY), "-Infinity");
+        // One ulp apart never reads alike.
+        let f = 16_777_216f32;
+        assert_ne!(
+            float_text(f64::from(f)),
+            float_text(f64::from(f32::from_bits(f.to_bits() + 1)))
+        );
+        // Both zeros are one value in warroom too.
+        let k = Kind::Float { double: false };
+        assert!(same(&Value::Float(-0.0), &k, &Value::Float(0.0), &k, None));
     }
 
     #[test]

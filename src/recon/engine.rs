@@ -25,7 +25,7 @@ use crate::drill::telemetry::recon::{
 use crate::runbook::{CopyEngine, CopySpec, DomainCheck, ReconSpec};
 
 use super::canon::{place, trim_decimal};
-use super::diff::{compare, diff_rows, Finding};
+use super::diff::{compare, diff_rows, key_order, Finding};
 use super::error::ReconError;
 use super::side::Side;
 
@@ -186,7 +186,11 @@ impl ReconJob {
             // Rows a collation sorted into different chunks on each side look missing on
             // one and extra on the other: pair them up and compare them as rows.
             let findings = std::mem::take(&mut lock(&live).findings);
-            let paired = self.pair_up(findings);
+            let mut paired = self.pair_up(findings);
+            // In key order, whatever order the chunks finished in.
+            paired.sort_by(|a, b| {
+                key_order(&a.key(&self.src, &self.tgt), &b.key(&self.src, &self.tgt))
+            });
             lock(&live).set_findings(paired);
             let domain = self.domain_checks().await;
             lock(&live).domain = domain;

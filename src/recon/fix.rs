@@ -5,6 +5,7 @@
 use crate::db::sql::{push_literal, quote_ident};
 use crate::db::types::fit;
 use crate::db::value::Value;
+use crate::db::Dialect;
 use crate::drill::telemetry::recon::MismatchKind;
 
 use super::diff::Finding;
@@ -80,6 +81,55 @@ pub fn fix_sql(src: &Side, tgt: &Side, findings: &[Finding]) -> Result<Vec<Strin
     }
     out.sort_by_key(|(rank, _)| *rank);
     Ok(out.into_iter().map(|(_, s)| s).collect())
+}
+
+/// The fix statements as a file for the target's own client (`psql`, `mariadb`,
+/// `sqlite3`): the session set up the way the statements were written for (UTF-8, UTC for
+/// MariaDB's TIMESTAMP literals, the backslash rule of its string literals), then all of
+/// them in one transaction, so that a statement that fails leaves nothing applied.
+pub fn fix_script(job: &str, tgt: &Side, statements: &[String]) -> String {
+    let (apply, setup, begin): (&str, Vec<&str>, &str) = match tgt.pool.dialect() {
+        Dialect::Postgres => (
+            // A failed statement aborts the transaction; its COMMIT then rolls back.
+            "psql -v ON_ERROR_STOP=1 -f FILE URL",
+            vec![
+                "SET client_encoding = 'UTF8';",
+                "SET standard_conforming_strings = on;",
+            ],
+            "BEGIN;",
+        ),
+        Dialect::MySql => (
+            // The client stops at the first error and the open transaction is rolled back
+            // as it disconnects; `--force` would go on and commit the rest.
+            "mariadb DATABASE < FILE (never with --force)",
+            vec![
+                "SET NAMES utf8mb4;",
+                "SET time_zone = '+00:00';",
+                if tgt.style.backslash_escapes {
+                    "SET SESSION sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', '');"
+                } else {
+                    "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES');"
+                },
+            ],
+            "START TRANSACTION;",
+        ),
+        Dialect::Sqlite => ("sqlite3 -bail DB < FILE", Vec::new(), "BEGIN;"),
+    };
+    let mut text = format!(
+        "-- warroom recon `{job}`: {} statement(s) that make the target match the source, \
+         in one transaction.\n-- Apply with: {apply}\n",
+        statements.len()
+    );
+    for line in setup.iter().chain([&begin]) {
+        text.push_str(line);
+        text.push('\n');
+    }
+    for s in statements {
+        text.push_str(s);
+        text.push('\n');
+    }
+    text.push_str("COMMIT;\n");
+    text
 }
 
 /// Runs the fix statements on the target in one transaction: all of them or none.

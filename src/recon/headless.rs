@@ -10,12 +10,15 @@ use anyhow::Context as _;
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 
-use crate::drill::telemetry::recon::{DomainResult, Mismatch, MismatchCounts, ReconProgress};
+use crate::drill::telemetry::recon::{
+    DomainResult, Mismatch, MismatchCounts, MismatchKind, ReconProgress,
+};
 use crate::runbook::{ReconSpec, Runbook};
 
+use super::diff::quoted;
 use super::engine::{ReconJob, ReconOutcome};
 use super::error::ReconError;
-use super::fix::fix_sql;
+use super::fix::{fix_script, fix_sql};
 
 pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_MISMATCHES: i32 = 1;
@@ -48,6 +51,22 @@ pub struct ReconReport<'a> {
     pub counts: MismatchCounts,
     pub mismatches: Vec<&'a Mismatch>,
     pub domain: &'a [DomainResult],
+}
+
+/// One mismatch as a line: `changed id=7: note 'a' → ''; amount '10.5' → NULL`, every
+/// value quoted ([`quoted`]) so that `''`, a trailing space and the text `NULL` show.
+pub fn plain_line(m: &Mismatch) -> String {
+    let key = m.key.join(", ");
+    if m.kind != MismatchKind::Changed {
+        return format!("{} in target: {key}", m.kind.label());
+    }
+    let value = |v: &Option<String>| v.as_deref().map_or("NULL".to_string(), quoted);
+    let cols: Vec<String> = m
+        .columns
+        .iter()
+        .map(|c| format!("{} {} → {}", c.column, value(&c.source), value(&c.target)))
+        .collect();
+    format!("changed {key}: {}", cols.join("; "))
 }
 
 /// Runs recon job `job` of `runbook` and prints what it found; returns the exit code.
@@ -104,14 +123,7 @@ pub async fn run_headless(
     if let Some(path) = fix_file {
         let statements = fix_sql(&recon.src, &recon.tgt, &findings)
             .map_err(|e| anyhow::anyhow!("the fix SQL cannot be written: {e}"))?;
-        let mut text = format!(
-            "-- warroom recon `{job}`: {} statement(s) that make the target match the source.\n",
-            statements.len()
-        );
-        for s in &statements {
-            text.push_str(s);
-            text.push('\n');
-        }
+        let text = fix_script(job, &recon.tgt, &statements);
         std::fs::write(path, text)
             .with_context(|| format!("cannot write the fix SQL to {}", path.display()))?;
     }
@@ -130,7 +142,7 @@ pub async fn run_headless(
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
     } else {
         for m in &mismatches {
-            writeln!(out, "{}", m.describe())?;
+            writeln!(out, "{}", plain_line(m))?;
         }
         for d in &progress.domain {
             for line in &d.differences {

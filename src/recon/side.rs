@@ -279,7 +279,7 @@ impl Side {
     /// Columns read as text, each aliased `{prefix}{i}`: PostgreSQL would otherwise bind an
     /// `ORDER BY "id"` to the output column `"id"::text` and sort by the text (`10` before
     /// `9`).
-    fn select_list<'a>(&self, cols: impl IntoIterator<Item = &'a str>, prefix: &str) -> String {
+    fn select_list<'a>(&self, cols: impl IntoIterator<Item = &'a Column>, prefix: &str) -> String {
         cols.into_iter()
             .enumerate()
             .map(|(i, c)| format!("{} AS {prefix}{i}", self.read(c)))
@@ -287,12 +287,30 @@ impl Side {
             .join(", ")
     }
 
-    /// A column read as text where the dialect needs it (PostgreSQL `::text`).
-    fn read(&self, col: &str) -> String {
+    /// A column read as text where the dialect needs it (PostgreSQL `::text`), exactly:
+    /// a single-precision float as the double it widens to, whose text both databases
+    /// write round-trip exact (MariaDB writes a FLOAT with 6 digits, `16777216` as
+    /// `16777200`; PostgreSQL writes a `real` as the shortest text that reads back as the
+    /// same `real`, `0.1`, which reads as another double than MariaDB's same FLOAT).
+    fn read(&self, col: &Column) -> String {
+        let q = self.q(&col.name);
+        let single = matches!(col.kind, Kind::Float { double: false });
         match self.dialect() {
-            Dialect::Postgres => format!("{}::text", self.q(col)),
-            _ => self.q(col),
+            Dialect::Postgres if single => format!("{q}::float8::text"),
+            Dialect::Postgres => format!("{q}::text"),
+            Dialect::MySql if single => format!("({q} + 0e0)"),
+            _ => q,
         }
+    }
+
+    /// The key columns, read as [`Side::read`] reads them.
+    pub fn key_select_list(&self) -> String {
+        self.select_list(self.key_cols(), "k")
+    }
+
+    /// This side's key columns.
+    fn key_cols(&self) -> impl Iterator<Item = &Column> {
+        self.key_idx.iter().map(|&i| &self.cols[i])
     }
 
     pub fn key_kinds(&self) -> Vec<Kind> {
@@ -417,7 +435,7 @@ impl Side {
         range: &KeyRange,
     ) -> Result<Vec<RowDigest>, ReconError> {
         let rust_cols = self.rust_cols();
-        let mut list = self.select_list(self.key.iter().map(String::as_str), "k");
+        let mut list = self.key_select_list();
         let mut kinds = self.key_kinds();
         let nkey = kinds.len();
         let hash = match (self.dialect(), self.row_text()) {
@@ -430,8 +448,8 @@ impl Side {
         list.push_str(&format!(", {hash} AS h"));
         kinds.push(Kind::Text { max_chars: None });
         if !rust_cols.is_empty() {
-            let names = rust_cols.iter().map(|&i| self.cols[i].name.as_str());
-            list.push_str(&format!(", {}", self.select_list(names, "r")));
+            let cols = rust_cols.iter().map(|&i| &self.cols[i]);
+            list.push_str(&format!(", {}", self.select_list(cols, "r")));
             kinds.extend(rust_cols.iter().map(|&i| self.cols[i].kind.clone()));
         }
         let sql = format!(
@@ -478,7 +496,7 @@ impl Side {
         }
         let mut cols: Vec<usize> = self.key_idx.clone();
         cols.extend(rust_cols.iter().filter(|i| !self.key_idx.contains(i)));
-        let list = self.select_list(cols.iter().map(|&i| self.cols[i].name.as_str()), "c");
+        let list = self.select_list(cols.iter().map(|&i| &self.cols[i]), "c");
         let kinds: Vec<Kind> = cols.iter().map(|&i| self.cols[i].kind.clone()).collect();
         let sql = format!(
             "SELECT {list} FROM {} WHERE {}",
@@ -511,7 +529,7 @@ impl Side {
         range: &KeyRange,
         keys: Option<&[Vec<Value>]>,
     ) -> Result<Vec<Vec<Value>>, ReconError> {
-        let list = self.select_list(self.cols.iter().map(|c| c.name.as_str()), "c");
+        let list = self.select_list(&self.cols, "c");
         let kinds: Vec<Kind> = self.cols.iter().map(|c| c.kind.clone()).collect();
         let filter = match keys {
             None => self.filter(r, range),
@@ -561,7 +579,7 @@ impl Side {
     /// Range bounds about `every` rows apart, in this side's key order ([`Side::order_by`]),
     /// read in one pass (for keys whose native order depends on a collation).
     pub async fn sample_bounds(&self, every: u64) -> Result<Vec<Vec<Value>>, ReconError> {
-        let list = self.select_list(self.key.iter().map(String::as_str), "k");
+        let list = self.key_select_list();
         let outer: Vec<String> = (0..self.key.len()).map(|i| format!("k{i}")).collect();
         let filter = self
             .job_filter
@@ -586,7 +604,7 @@ impl Side {
         range: &KeyRange,
         offset: u64,
     ) -> Result<Option<Vec<Value>>, ReconError> {
-        let list = self.select_list(self.key.iter().map(String::as_str), "k");
+        let list = self.key_select_list();
         let sql = format!(
             "SELECT {list} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {offset}",
             self.from(),

@@ -131,17 +131,9 @@ async fn changed_keys(
     };
     let mut lit = String::new();
     crate::db::sql::push_str_literal(&mut lit, side.style, since);
-    let list: Vec<String> = side
-        .key
-        .iter()
-        .map(|k| match d {
-            Dialect::Postgres => format!("{}::text", quote_ident(d, k)),
-            _ => quote_ident(d, k),
-        })
-        .collect();
     let sql = format!(
         "SELECT {} FROM {} WHERE {} >= {lit}",
-        list.join(", "),
+        side.key_select_list(),
         side.table.quoted(d),
         quote_ident(d, column)
     );

@@ -65,3 +65,56 @@ pub fn found(outcome: &ReconOutcome) -> Found {
         })
         .collect()
 }
+
+/// Applies a SQL file with the database's own command-line client (`mariadb` or `psql`), as
+/// a DBA would, in a session set up unlike warroom's (latin1 client character set, a time
+/// zone of +05:00), so that only what the file itself sets counts. `psql` runs with
+/// `ON_ERROR_STOP` only when `stop_on_error`. `None` (after saying so loudly) when the
+/// client is not installed; that fails under WARROOM_REQUIRE_SERVERS=1.
+pub fn apply_with_client(
+    url: &str,
+    file: &std::path::Path,
+    stop_on_error: bool,
+) -> Option<std::process::Output> {
+    use std::process::Command;
+    let mut cmd = if let Some(rest) = url.strip_prefix("mysql://") {
+        let (user, rest) = rest.split_once('@').expect("user@ in the MariaDB URL");
+        let (host_port, db) = rest.split_once('/').expect("/database in the MariaDB URL");
+        let (host, port) = host_port.split_once(':').unwrap_or((host_port, "3306"));
+        let mut cmd = Command::new("mariadb");
+        cmd.args([
+            "--default-character-set=latin1",
+            "--init-command=SET time_zone = '+05:00'",
+            "-h",
+            host,
+            "-P",
+            port,
+            "-u",
+            user,
+            db,
+        ]);
+        cmd.stdin(std::fs::File::open(file).expect("fix file"));
+        cmd
+    } else {
+        let mut cmd = Command::new("psql");
+        cmd.env("PGCLIENTENCODING", "LATIN1")
+            .env("PGTZ", "Asia/Kolkata")
+            .args(["-X", "-q", "-d", url, "-f"])
+            .arg(file);
+        if stop_on_error {
+            cmd.args(["-v", "ON_ERROR_STOP=1"]);
+        }
+        cmd
+    };
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    match cmd.output() {
+        Ok(out) => Some(out),
+        Err(e) if std::env::var("WARROOM_REQUIRE_SERVERS").is_ok_and(|v| v == "1") => {
+            panic!("`{program}` is required (WARROOM_REQUIRE_SERVERS=1) but cannot run: {e}")
+        }
+        Err(e) => {
+            eprintln!("\n!!! SKIPPED: `{program}` cannot run ({e}); install its client.\n");
+            None
+        }
+    }
+}
