@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::error::ProbeError;
-use super::probe::Reading;
+use super::reading::Reading;
 use super::web::{self, Target};
 
 pub(crate) struct HttpProbe {

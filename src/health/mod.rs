@@ -13,6 +13,7 @@ pub mod headless;
 pub mod http;
 pub mod probe;
 pub mod prometheus;
+mod reading;
 /// The sample types live with the drill state (they travel to the screen).
 pub mod sample {
     pub use crate::drill::telemetry::health::*;

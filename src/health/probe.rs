@@ -11,41 +11,13 @@ use crate::runbook::{Connection, ProbeKind, ProbeSpec, Runbook};
 use super::error::ProbeError;
 use super::http::HttpProbe;
 use super::prometheus::{PromAuth, PrometheusProbe};
-use super::sample::{Labels, ProbeSample, ProbeStatus};
+use super::reading::Reading;
+use super::sample::{ProbeSample, ProbeStatus};
 use super::sql::SqlProbe;
 use super::thresholds::{badness, classify};
 
 /// Series kept per sample (sorted by labels); the value and status still come from all.
 pub const MAX_SERIES: usize = 200;
-
-/// What one measurement found, before thresholds.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Reading {
-    /// Whether the series carry labels worth showing (Prometheus).
-    pub labelled: bool,
-    /// The values measured; empty means no data.
-    pub series: Vec<(Labels, f64)>,
-    /// Why there is no data, when `series` is empty.
-    pub no_data: Option<String>,
-}
-
-impl Reading {
-    pub(crate) fn one(value: f64) -> Reading {
-        Reading {
-            labelled: false,
-            series: vec![(Labels::new(), value)],
-            no_data: None,
-        }
-    }
-
-    pub(crate) fn none(why: String) -> Reading {
-        Reading {
-            labelled: false,
-            series: vec![],
-            no_data: Some(why),
-        }
-    }
-}
 
 enum Source {
     Prometheus(PrometheusProbe),
@@ -232,6 +204,7 @@ pub(crate) fn to_sample(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::health::sample::Labels;
     use crate::runbook::Threshold;
 
     fn spec(kind: ProbeKind) -> ProbeSpec {

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::error::ProbeError;
-use super::probe::Reading;
+use super::reading::Reading;
 use super::sample::Labels;
 use super::web::{self, Target};
 

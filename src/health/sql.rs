@@ -13,7 +13,7 @@ use sqlx::{Column, Row, TypeInfo};
 use crate::db::{DbPool, Dialect, SecretUrl};
 
 use super::error::ProbeError;
-use super::probe::Reading;
+use super::reading::Reading;
 
 /// What a SQL probe measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
