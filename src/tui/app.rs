@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use super::keymap::{Action, KeyMap};
 use super::layout::{Layout, LayoutSet, DEFAULT_LAYOUT};
 use super::modal::{Modal, ReasonFor};
-use super::panels::PanelKind;
+use super::panel_kind::PanelKind;
 use super::theme::{Theme, Tone};
 use crate::drill::{Actor, Command, CommandKind, Event, Replica, Role, StepStatus, Target, Update};
 use crate::runbook::Runbook;

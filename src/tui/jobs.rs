@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::app::App;
 use super::keymap::Action;
 use super::modal::{Modal, ReasonFor};
-use super::panels::PanelKind;
+use super::panel_kind::PanelKind;
 use crate::drill::{Command, CommandKind, CopyCommand};
 use crate::runbook::{Action as StepAction, CopyEngine, Evidence};
 

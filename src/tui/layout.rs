@@ -29,7 +29,7 @@ use ratatui::layout::Rect;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::panels::PanelKind;
+use super::panel_kind::PanelKind;
 
 /// The name of the layout used when none is asked for or the asked one is broken.
 pub const DEFAULT_LAYOUT: &str = "coordinator";

@@ -14,6 +14,7 @@ mod jobs;
 pub mod keymap;
 pub mod layout;
 pub mod modal;
+pub mod panel_kind;
 pub mod panels;
 pub mod render;
 pub mod terminal;

@@ -11,7 +11,7 @@ use crate::runbook::Evidence;
 use crate::tui::app::AppEffect;
 use crate::tui::keymap::Action;
 use crate::tui::modal::Modal;
-use crate::tui::panels::PanelKind;
+use crate::tui::panel_kind::PanelKind;
 
 fn demo() -> Arc<Runbook> {
     let text = include_str!("../../../runbooks/demo.toml");

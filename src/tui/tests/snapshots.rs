@@ -221,7 +221,7 @@ fn overdue_gate_turns_the_header_red() {
 
 #[test]
 fn a_panicking_panel_becomes_an_error_box() {
-    use crate::tui::panels::PanelKind;
+    use crate::tui::panel_kind::PanelKind;
     let a = app(&[], "carol", true);
     let area = Rect::new(0, 0, 50, 5);
     let mut buf = Buffer::empty(area);
