@@ -696,3 +696,38 @@ mod live_console {
         assert!(console.child.wait().expect("wait").success());
     }
 }
+
+/// `warroom events JOURNAL | head -1`: the reader goes away, the binary ends quietly.
+#[tokio::test]
+async fn events_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Enough events that the output overflows the pipe.
+    let path = journal_with(dir.path(), 3000).await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("--log-file")
+        .arg(dir.path().join("warroom.log"))
+        .arg("events")
+        .arg(&path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start warroom events");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("first line");
+    assert!(first.contains("#1 "), "{first}");
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    let status = child.wait().expect("wait");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(status.code(), Some(141), "{stderr}");
+}

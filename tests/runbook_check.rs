@@ -380,3 +380,62 @@ fn unreadable_file_names_the_path() {
     assert!(text.contains("cannot read runbook"), "{text}");
     assert!(text.contains("does-not-exist.toml"), "{text}");
 }
+
+/// The real binary with its output read by someone who goes away after one line, as
+/// `warroom check ... | head -1` does: it must end quietly, not complain or panic.
+mod closed_pipe {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    /// Enough files that the output overflows the pipe: the writes after the reader left
+    /// fail.
+    fn check_many() -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
+        command.arg("check");
+        for _ in 0..300 {
+            command.arg(super::fixture("several-errors.toml"));
+        }
+        command.stdin(Stdio::null());
+        command
+    }
+
+    #[test]
+    fn check_into_a_closed_pipe_ends_quietly() {
+        let mut child = check_many()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        assert!(first.contains("several-errors.toml"), "{first}");
+        drop(stdout);
+        let mut stderr = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        let status = child.wait().unwrap();
+        assert!(!stderr.contains("Broken pipe"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(status.code(), Some(141), "{stderr}");
+    }
+
+    /// `2>&1 | head -1`: standard error is the closed pipe too.
+    #[test]
+    fn check_with_stderr_into_the_same_closed_pipe_does_not_panic() {
+        let (reader, writer) = std::io::pipe().unwrap();
+        let mut child = check_many()
+            .stdout(writer.try_clone().unwrap())
+            .stderr(writer)
+            .spawn()
+            .unwrap();
+        // The command (and with it our copies of the write end) is gone: only the child
+        // writes to the pipe.
+        let mut reader = BufReader::new(reader);
+        let mut first = String::new();
+        reader.read_line(&mut first).unwrap();
+        drop(reader);
+        let status = child.wait().unwrap();
+        assert_ne!(status.code(), Some(101), "it panicked");
+        assert_eq!(status.code(), Some(141));
+    }
+}
