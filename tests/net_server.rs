@@ -664,3 +664,32 @@ async fn the_client_library_follows_sends_and_reconnects() {
     assert!(remote.link.borrow().text.contains("reconnected"));
     drop(_dir);
 }
+
+/// `warroom join --token ''` against a served drill that lets anonymous observers in: the
+/// empty token would pass for none, and come back as "an observer token".
+#[tokio::test]
+async fn join_with_an_empty_token_says_it_is_empty() {
+    let d = serve(ObserverPolicy::Open).await;
+    let log = d._dir.path().join("join.log");
+    let url = d.served.url();
+    let with_flag = ["join", url.as_str(), "--as", "dana", "--token", ""];
+    let from_env = ["join", url.as_str(), "--as", "dana"];
+    for (args, env) in [(&with_flag[..], None), (&from_env[..], Some(""))] {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_warroom"));
+        command.arg("--log-file").arg(&log).args(args);
+        command.env_remove("WARROOM_TOKEN");
+        if let Some(value) = env {
+            command.env("WARROOM_TOKEN", value);
+        }
+        let out = command
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("the token is empty"), "{args:?}: {stderr}");
+        assert!(stderr.contains("--token TOKEN"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("observer token"), "{args:?}: {stderr}");
+    }
+}
