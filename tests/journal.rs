@@ -428,12 +428,16 @@ async fn second_writer_refused_while_first_is_open() {
         "{err}"
     );
     // Readers are let in beside the writer, and see what it has appended so far.
-    let live = Journal::read(&path).await.expect("a reader beside the writer");
+    let live = Journal::read(&path)
+        .await
+        .expect("a reader beside the writer");
     assert_eq!(live.events, events(1..=1));
 
     // The first writer is unaffected, and the lock goes with it.
     first.append(&event(2)).await.expect("append");
-    let live = Journal::read(&path).await.expect("a reader beside the writer");
+    let live = Journal::read(&path)
+        .await
+        .expect("a reader beside the writer");
     assert_eq!(live.events, events(1..=2));
     first.close().await.expect("close");
     let (second, replayed) = Journal::open(&path, &rb()).await.expect("open after close");
@@ -575,7 +579,10 @@ async fn a_reader_beside_a_busy_writer_sees_a_consistent_journal() {
         }
     });
     for seq in 1..=300 {
-        writer.append(&event(seq)).await.expect("append beside a reader");
+        writer
+            .append(&event(seq))
+            .await
+            .expect("append beside a reader");
     }
     reader.await.expect("reader");
     writer.close().await.expect("close");
@@ -690,7 +697,10 @@ mod live_console {
         assert!(out.status.success());
         let printed = lines(&out.stdout);
         assert_eq!(printed.len(), 3, "{printed:?}");
-        assert!(printed[2].ends_with("marked `pre-checks` done"), "{printed:?}");
+        assert!(
+            printed[2].ends_with("marked `pre-checks` done"),
+            "{printed:?}"
+        );
 
         console.ask("quit", 0);
         assert!(console.child.wait().expect("wait").success());

@@ -2,24 +2,28 @@
 //! (`warroom events`, reports) read it, even during the drill.
 //!
 //! SQLite in WAL mode lets readers in beside a writer, but it has no lock that keeps a
-//! second *writer* out for the life of a connection (only `locking_mode = EXCLUSIVE`, which
-//! keeps readers out too). So the writer takes an advisory lock of its own, for as long as
-//! its [`Journal`](super::Journal) lives, on a file beside the journal:
-//! `<journal>.lock`. It is a separate file, never the journal itself: SQLite keeps POSIX
-//! locks on the journal, and closing any other handle on that file would drop them.
+//! second *writer* out for the life of a connection, except `locking_mode = EXCLUSIVE`,
+//! which keeps the readers out too. So the writer holds that exclusive lock on another
+//! file, `<journal>.lock` (an empty SQLite database), for as long as its
+//! [`Journal`](super::Journal) lives. It is a file of its own, never the journal: SQLite
+//! keeps POSIX locks on the journal, and any other handle on that file closing would drop
+//! them.
 //!
 //! The lock file stays after the writer closes (removing it could let two writers lock two
 //! different files of the same name); it is empty and harmless.
 
-use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteLockingMode};
+use sqlx::{ConnectOptions, Connection};
+
+use super::connect::{classify, BUSY_TIMEOUT};
 use super::error::JournalError;
 
-/// Held while a writer has the journal open; dropping it releases the lock.
+/// Held while a writer has the journal open; released when closed or dropped.
 #[derive(Debug)]
 pub struct WriterLock {
-    _file: File,
+    conn: SqliteConnection,
 }
 
 /// The lock file of the journal at `journal`.
@@ -29,25 +33,34 @@ pub fn lock_path(journal: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Takes the writer's lock of `journal`, or says it is in use. Never waits: the other
-/// writer holds it for its whole life.
-pub fn acquire(journal: &Path) -> Result<WriterLock, JournalError> {
-    let io = |op, source| JournalError::Io {
-        path: journal.to_path_buf(),
-        op,
-        source,
-    };
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(lock_path(journal))
-        .map_err(|e| io("create the lock file of", e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(WriterLock { _file: file }),
-        Err(TryLockError::WouldBlock) => Err(JournalError::InUse {
-            path: journal.to_path_buf(),
-        }),
-        Err(TryLockError::Error(e)) => Err(io("lock", e)),
+/// Takes the writer's lock of `journal`, or says it is in use ([`JournalError::InUse`]).
+pub async fn acquire(journal: &Path) -> Result<WriterLock, JournalError> {
+    let lock_err = |e| classify(journal, "lock", None, e);
+    let mut conn = SqliteConnectOptions::new()
+        .filename(lock_path(journal))
+        .create_if_missing(true)
+        .locking_mode(SqliteLockingMode::Exclusive)
+        // Nothing is ever written here: no rollback journal file beside it.
+        .journal_mode(SqliteJournalMode::Memory)
+        .busy_timeout(BUSY_TIMEOUT)
+        .connect()
+        .await
+        .map_err(lock_err)?;
+    // An empty write transaction: in EXCLUSIVE locking mode the lock it takes is kept until
+    // the connection closes, and a second writer's transaction here is refused (busy).
+    sqlx::raw_sql("BEGIN IMMEDIATE; COMMIT;")
+        .execute(&mut conn)
+        .await
+        .map_err(lock_err)?;
+    Ok(WriterLock { conn })
+}
+
+impl WriterLock {
+    /// Releases the lock now (dropping it releases it too, a moment later).
+    pub async fn release(self, journal: &Path) -> Result<(), JournalError> {
+        self.conn
+            .close()
+            .await
+            .map_err(|e| classify(journal, "unlock", None, e))
     }
 }

@@ -57,7 +57,7 @@ pub struct Journal {
     broken: Option<String>,
     /// Released after `conn` (fields drop in order), so no second writer opens the file
     /// while this one is still closing it.
-    _lock: lock::WriterLock,
+    lock: lock::WriterLock,
 }
 
 impl Journal {

@@ -34,7 +34,7 @@ impl Journal {
             })?;
         }
         // Locked before the file exists, so no one resumes it half made.
-        let lock = lock::acquire(path)?;
+        let lock = lock::acquire(path).await?;
         let exists = || JournalError::AlreadyExists {
             path: path.to_path_buf(),
         };
@@ -75,7 +75,7 @@ impl Journal {
         runbook: &Runbook,
     ) -> Result<(Journal, Vec<Event>), JournalError> {
         require_exists(path)?;
-        let lock = lock::acquire(path)?;
+        let lock = lock::acquire(path).await?;
         header::check(path)?;
         let mut conn = connect(path, false).await?;
         let loaded = load_meta(&mut conn, path).await?;
@@ -109,7 +109,7 @@ impl Journal {
             last_checksum: replay.last_checksum,
             last_telemetry_id,
             broken: None,
-            _lock: lock,
+            lock,
         };
         Ok((journal, replay.events))
     }
@@ -186,6 +186,6 @@ async fn initialize(
         last_checksum: meta_checksum,
         last_telemetry_id: 0,
         broken: None,
-        _lock: lock,
+        lock,
     })
 }
