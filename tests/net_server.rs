@@ -422,8 +422,10 @@ async fn bad_frames_close_only_their_connection() {
     assert_eq!(bad.len(), 3, "{bad:#?}");
     assert!(bad.iter().all(|l| l.contains(" WARN ")), "{bad:#?}");
     assert!(
-        bad.iter()
-            .any(|l| l.contains(&format!("over the limit of {} bytes", frame::MAX_CLIENT_FRAME))),
+        bad.iter().any(|l| l.contains(&format!(
+            "over the limit of {} bytes",
+            frame::MAX_CLIENT_FRAME
+        ))),
         "{bad:#?}"
     );
 

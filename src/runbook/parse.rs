@@ -364,13 +364,8 @@ impl Reader<'_, '_> {
                     removed.push(key);
                 }
                 (None, None) => {
-                    self.diags.push(serde_error(
-                        self.map,
-                        err_span,
-                        err.message(),
-                        what,
-                        None,
-                    ));
+                    self.diags
+                        .push(serde_error(self.map, err_span, err.message(), what, None));
                     return None;
                 }
             }
@@ -430,7 +425,12 @@ impl Missing {
 }
 
 /// One diagnostic for every required field an item misses.
-fn missing_fields(map: &SourceMap, span: Range<usize>, what: &str, fields: &[String]) -> Diagnostic {
+fn missing_fields(
+    map: &SourceMap,
+    span: Range<usize>,
+    what: &str,
+    fields: &[String],
+) -> Diagnostic {
     let names: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
     let adds: Vec<String> = fields
         .iter()

@@ -58,7 +58,10 @@ impl Found {
     fn diagnostic(&self, map: &SourceMap) -> Diagnostic {
         let opener = self.written.as_str();
         let until = match self.shown_by {
-            Some(at) => format!("before line {}, which cannot be inside it", map.line_col(at).0),
+            Some(at) => format!(
+                "before line {}, which cannot be inside it",
+                map.line_col(at).0
+            ),
             None => "before the end of the file".to_string(),
         };
         let (message, help) = match self.kind {
@@ -115,11 +118,19 @@ impl Scan<'_> {
     }
 
     fn starts_with(&self, s: &[u8]) -> bool {
-        self.text.get(self.pos..).is_some_and(|rest| rest.starts_with(s))
+        self.text
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(s))
     }
 
     /// Stops the scan: the opener at `start`, `width` bytes wide, is never closed.
-    fn unclosed<T>(&self, start: usize, width: usize, kind: Kind, shown_by: Option<usize>) -> Step<T> {
+    fn unclosed<T>(
+        &self,
+        start: usize,
+        width: usize,
+        kind: Kind,
+        shown_by: Option<usize>,
+    ) -> Step<T> {
         let opener = start..start + width;
         Err(Stop::Found(Found {
             written: String::from_utf8_lossy(&self.text[opener.clone()]).into_owned(),
@@ -306,7 +317,10 @@ impl Scan<'_> {
         }
         // `1979-05-27 07:32:00`: a date, a space, a time.
         let is_date = self.pos - start == 10 && self.text[start + 4] == b'-';
-        if is_date && self.peek() == Some(b' ') && self.text.get(self.pos + 1).is_some_and(u8::is_ascii_digit) {
+        if is_date
+            && self.peek() == Some(b' ')
+            && self.text.get(self.pos + 1).is_some_and(u8::is_ascii_digit)
+        {
             self.pos += 1;
             return self.scalar();
         }
