@@ -366,7 +366,7 @@ impl Reader<'_, '_> {
                 (None, None) => {
                     self.diags
                         .push(serde_error(self.map, err_span, err.message(), what, None));
-                    return None;
+                    break;
                 }
             }
         }

@@ -18,6 +18,7 @@ pub fn first_unclosed(map: &SourceMap, text: &str) -> Option<Diagnostic> {
     let mut scan = Scan {
         text: text.as_bytes(),
         pos: 0,
+        depth: 0,
     };
     match scan.file() {
         Err(Stop::Found(found)) => Some(found.diagnostic(map)),
@@ -110,7 +111,12 @@ impl Found {
 struct Scan<'a> {
     text: &'a [u8],
     pos: usize,
+    /// Lists and inline tables the cursor is inside.
+    depth: usize,
 }
+
+/// Deeper nesting than any runbook has: the scan gives up rather than recurse further.
+const MAX_DEPTH: usize = 32;
 
 impl Scan<'_> {
     fn peek(&self) -> Option<u8> {
@@ -377,6 +383,16 @@ impl Scan<'_> {
     /// lines. Unclosed when the file ends inside it, or when a line in it starts what only
     /// the top level may hold.
     fn container(&mut self, close: u8, kind: Kind) -> Step {
+        if self.depth == MAX_DEPTH {
+            return Err(Stop::GiveUp);
+        }
+        self.depth += 1;
+        let inside = self.container_items(close, kind);
+        self.depth -= 1;
+        inside
+    }
+
+    fn container_items(&mut self, close: u8, kind: Kind) -> Step {
         let start = self.pos;
         self.pos += 1;
         loop {
@@ -445,6 +461,20 @@ mod tests {
         let shapes = "a = [[1, 2], [true]]\nb = { c = 1,\n  d = [\"x\",\n\"y\"] }\n\
                       e = 1979-05-27 07:32:00\nf = '''it's\n'''\ng = \"\"\"q\\\"\"\"\"\"\n";
         assert_eq!(found(shapes), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_given_up_not_overflowed() {
+        let deep = format!("a = {}", "[".repeat(100_000));
+        assert_eq!(found(&deep), None);
+    }
+
+    proptest::proptest! {
+        /// Whatever the text: a finding or none, never a panic or a loop.
+        #[test]
+        fn any_text_scans_cleanly(text in "[\\[\\]{}\"'=,#.a-z0-9 \n\\\\]{0,200}") {
+            let _ = found(&text);
+        }
     }
 
     #[test]
