@@ -9,7 +9,7 @@ fn main() {
     let code = match real_main(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            cli::output::note(format_args!("error: {e:#}"));
             cli::EXIT_INVALID
         }
     };

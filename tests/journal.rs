@@ -427,11 +427,18 @@ async fn second_writer_refused_while_first_is_open() {
         err.to_string().contains("in use by another warroom"),
         "{err}"
     );
-    let err = Journal::read(&path).await.expect_err("in use");
-    assert!(matches!(err, JournalError::InUse { .. }), "{err:?}");
+    // Readers are let in beside the writer, and see what it has appended so far.
+    let live = Journal::read(&path)
+        .await
+        .expect("a reader beside the writer");
+    assert_eq!(live.events, events(1..=1));
 
     // The first writer is unaffected, and the lock goes with it.
     first.append(&event(2)).await.expect("append");
+    let live = Journal::read(&path)
+        .await
+        .expect("a reader beside the writer");
+    assert_eq!(live.events, events(1..=2));
     first.close().await.expect("close");
     let (second, replayed) = Journal::open(&path, &rb()).await.expect("open after close");
     assert_eq!(replayed, events(1..=2));
@@ -549,4 +556,188 @@ async fn default_path_is_under_drills() {
         default_path(Path::new("base"), "Payments Cutover", now),
         PathBuf::from("base/drills/payments-cutover-20251130T030405Z.db")
     );
+}
+
+/// A live reader sees the drill as of one moment: events, head and telemetry agree while
+/// the writer appends between its reads.
+#[tokio::test]
+async fn a_reader_beside_a_busy_writer_sees_a_consistent_journal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("j.db");
+    let mut writer = Journal::create(&path, &rb()).await.expect("create");
+    let reader_path = path.clone();
+    let reader = tokio::spawn(async move {
+        let mut seen = 0;
+        for _ in 0..50 {
+            let contents = Journal::read(&reader_path)
+                .await
+                .expect("a consistent read of a live journal");
+            let n = contents.events.len() as u64;
+            assert_eq!(contents.events, events(1..=n));
+            assert!(n >= seen, "went back from {seen} to {n} events");
+            seen = n;
+        }
+    });
+    for seq in 1..=300 {
+        writer
+            .append(&event(seq))
+            .await
+            .expect("append beside a reader");
+    }
+    reader.await.expect("reader");
+    writer.close().await.expect("close");
+}
+
+/// The real binary: `warroom run --line` (the console) and, while it runs,
+/// `warroom events` on its journal and a second `warroom run --resume` of it.
+mod live_console {
+    use std::io::{BufRead, BufReader, Write};
+    use std::path::Path;
+    use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
+
+    const RUNBOOK: &str = "tests/fixtures/small-drill.toml";
+
+    fn warroom(log: &Path) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
+        command.arg("--log-file").arg(log);
+        command
+    }
+
+    struct Console {
+        child: Child,
+        stdin: ChildStdin,
+        stdout: BufReader<ChildStdout>,
+    }
+
+    impl Console {
+        fn start(journal: &Path, log: &Path) -> Console {
+            let mut child = warroom(log)
+                .args(["run", RUNBOOK, "--line", "--journal"])
+                .arg(journal)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start warroom run --line");
+            let stdin = child.stdin.take().expect("stdin");
+            let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+            Console {
+                child,
+                stdin,
+                stdout,
+            }
+        }
+
+        /// Sends one command line and reads `answers` lines.
+        fn ask(&mut self, line: &str, answers: usize) -> Vec<String> {
+            writeln!(self.stdin, "{line}").expect("send");
+            self.stdin.flush().expect("flush");
+            (0..answers)
+                .map(|_| {
+                    let mut s = String::new();
+                    self.stdout.read_line(&mut s).expect("answer");
+                    s.trim_end().to_string()
+                })
+                .collect()
+        }
+    }
+
+    fn events_of(journal: &Path, log: &Path) -> Output {
+        warroom(log)
+            .arg("events")
+            .arg(journal)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run warroom events")
+    }
+
+    fn lines(out: &[u8]) -> Vec<String> {
+        String::from_utf8_lossy(out)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn events_reads_the_journal_of_a_running_console() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = dir.path().join("drill.db");
+        let log = dir.path().join("warroom.log");
+        let mut console = Console::start(&journal, &log);
+        assert_eq!(console.ask("as dan", 1), ["acting as dan"]);
+        let started = console.ask("start pre-checks", 2);
+        assert!(started[1].ends_with("started `pre-checks`"), "{started:?}");
+
+        let out = events_of(&journal, &log);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "warroom events failed: {stderr}");
+        let printed = lines(&out.stdout);
+        assert_eq!(printed.len(), 2, "{printed:?}");
+        assert!(printed[0].ends_with("started the drill"), "{printed:?}");
+        assert!(printed[1].ends_with("started `pre-checks`"), "{printed:?}");
+
+        // A second writer is still refused while the console runs.
+        let second = warroom(&log)
+            .args(["run", RUNBOOK, "--line", "--resume"])
+            .arg(&journal)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run a second console");
+        let refused = String::from_utf8_lossy(&second.stderr);
+        assert!(!second.status.success(), "a second writer got in");
+        assert!(refused.contains("in use by another warroom"), "{refused}");
+
+        // The console was not disturbed: it takes the next command, and a reader sees it.
+        let done = console.ask("done pre-checks", 1);
+        assert!(
+            done[0].starts_with("ok ") && done[0].ends_with("marked `pre-checks` done"),
+            "{done:?}"
+        );
+        let out = events_of(&journal, &log);
+        assert!(out.status.success());
+        let printed = lines(&out.stdout);
+        assert_eq!(printed.len(), 3, "{printed:?}");
+        assert!(
+            printed[2].ends_with("marked `pre-checks` done"),
+            "{printed:?}"
+        );
+
+        console.ask("quit", 0);
+        assert!(console.child.wait().expect("wait").success());
+    }
+}
+
+/// `warroom events JOURNAL | head -1`: the reader goes away, the binary ends quietly.
+#[tokio::test]
+async fn events_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Enough events that the output overflows the pipe.
+    let path = journal_with(dir.path(), 3000).await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("--log-file")
+        .arg(dir.path().join("warroom.log"))
+        .arg("events")
+        .arg(&path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start warroom events");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("first line");
+    assert!(first.contains("#1 "), "{first}");
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    let status = child.wait().expect("wait");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(status.code(), Some(141), "{stderr}");
 }

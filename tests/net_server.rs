@@ -183,6 +183,19 @@ async fn closed(socket: &mut Socket) -> bool {
     }
 }
 
+/// The code of the close frame the server sends, skipping other frames; `None` when the
+/// connection ends without one.
+async fn close_code(socket: &mut Socket) -> Option<u16> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match tokio::time::timeout_at(deadline, socket.next()).await {
+            Err(_) | Ok(None) | Ok(Some(Err(_))) => return None,
+            Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_dri_signs_off_and_the_observer_sees_it_in_order() {
     let d = serve(ObserverPolicy::Open).await;
@@ -315,8 +328,46 @@ async fn tokens_are_checked() {
     assert_eq!(api.status(), 200);
 }
 
+/// What the server logs, captured (the test runtime is one thread, so the server's tasks
+/// log to the subscriber set on it).
+#[derive(Clone, Default)]
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
+impl Logs {
+    fn lines_with(&self, text: &str) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .lines()
+            .filter(|l| l.contains(text))
+            .map(str::to_string)
+            .collect()
+    }
+}
+
 #[tokio::test]
 async fn bad_frames_close_only_their_connection() {
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
     let d = serve(ObserverPolicy::Open).await;
     let mut watcher = d.connect(None).await.unwrap();
     next(&mut watcher).await;
@@ -328,9 +379,10 @@ async fn bad_frames_close_only_their_connection() {
         .send(Message::Binary(vec![0xff, 0x00, 0x13, 0x37].into()))
         .await
         .unwrap();
-    assert!(
-        closed(&mut garbage).await,
-        "garbage must close the connection"
+    assert_eq!(
+        close_code(&mut garbage).await,
+        Some(1007),
+        "garbage must close the connection as an invalid payload"
     );
 
     // Well-formed JSON that is not a frame.
@@ -340,7 +392,7 @@ async fn bad_frames_close_only_their_connection() {
         .send(Message::Text(r#"{"type":"launch_missiles"}"#.into()))
         .await
         .unwrap();
-    assert!(closed(&mut wrong).await);
+    assert_eq!(close_code(&mut wrong).await, Some(1007));
 
     // A frame over the limit.
     let dana = d.tokens.token_of("dana").unwrap().to_string();
@@ -359,7 +411,23 @@ async fn bad_frames_close_only_their_connection() {
             .into(),
         ))
         .await;
-    assert!(closed(&mut big).await, "an oversized frame must close it");
+    assert_eq!(
+        close_code(&mut big).await,
+        Some(1009),
+        "an oversized frame must close it with 1009 (message too big)"
+    );
+
+    // Every bad frame is logged the same way: a warning naming the peer and why.
+    let bad = logs.lines_with("bad frame: closing that connection");
+    assert_eq!(bad.len(), 3, "{bad:#?}");
+    assert!(bad.iter().all(|l| l.contains(" WARN ")), "{bad:#?}");
+    assert!(
+        bad.iter().any(|l| l.contains(&format!(
+            "over the limit of {} bytes",
+            frame::MAX_CLIENT_FRAME
+        ))),
+        "{bad:#?}"
+    );
 
     // A half-open TCP connection that never finishes its request blocks nobody.
     let _half_open = tokio::net::TcpStream::connect(d.served.addr).await.unwrap();
@@ -597,4 +665,33 @@ async fn the_client_library_follows_sends_and_reconnects() {
     }
     assert!(remote.link.borrow().text.contains("reconnected"));
     drop(_dir);
+}
+
+/// `warroom join --token ''` against a served drill that lets anonymous observers in: the
+/// empty token would pass for none, and come back as "an observer token".
+#[tokio::test]
+async fn join_with_an_empty_token_says_it_is_empty() {
+    let d = serve(ObserverPolicy::Open).await;
+    let log = d._dir.path().join("join.log");
+    let url = d.served.url();
+    let with_flag = ["join", url.as_str(), "--as", "dana", "--token", ""];
+    let from_env = ["join", url.as_str(), "--as", "dana"];
+    for (args, env) in [(&with_flag[..], None), (&from_env[..], Some(""))] {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_warroom"));
+        command.arg("--log-file").arg(&log).args(args);
+        command.env_remove("WARROOM_TOKEN");
+        if let Some(value) = env {
+            command.env("WARROOM_TOKEN", value);
+        }
+        let out = command
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("the token is empty"), "{args:?}: {stderr}");
+        assert!(stderr.contains("--token TOKEN"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("observer token"), "{args:?}: {stderr}");
+    }
 }

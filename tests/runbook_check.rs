@@ -106,14 +106,127 @@ fn only_error(name: &str, line: usize, column: usize, message: &str) -> Diagnost
 
 #[test]
 fn bad_syntax_points_at_the_unclosed_string() {
-    let d = only_error(
-        "bad-syntax.toml",
-        18,
-        13,
-        "invalid TOML: invalid basic string, expected `\"`",
-    );
+    let d = only_error("bad-syntax.toml", 18, 8, "this `\"` is never closed");
     assert!(d.file.ends_with("bad-syntax.toml"));
     assert_eq!(d.snippet.as_deref(), Some("name = \"only"));
+}
+
+#[test]
+fn an_unclosed_list_is_one_error_at_its_bracket() {
+    let d = only_error("unclosed-list.toml", 45, 9, "this `[` is never closed");
+    assert!(d.help.as_deref().unwrap().contains("before line 47"), "{d}");
+}
+
+#[test]
+fn an_unclosed_inline_table_is_one_error_at_its_brace() {
+    let d = only_error(
+        "unclosed-inline-table.toml",
+        65,
+        10,
+        "this `{` is never closed",
+    );
+    assert!(d.help.as_deref().unwrap().contains("before line 67"), "{d}");
+}
+
+#[test]
+fn unclosed_text_is_one_error_at_its_opening_quotes() {
+    let d = only_error(
+        "unclosed-text.toml",
+        62,
+        16,
+        "this `\"\"\"` is never closed",
+    );
+    assert!(
+        d.help.as_deref().unwrap().contains("end of the file"),
+        "{d}"
+    );
+}
+
+#[test]
+fn an_empty_string_written_for_text_is_one_error_at_it() {
+    let d = only_error(
+        "empty-string-for-text.toml",
+        52,
+        16,
+        "`\"\"` is an empty string, so the lines after it are read as TOML",
+    );
+    assert!(d.help.as_deref().unwrap().contains("`\"\"\"`"), "{d}");
+}
+
+/// The size of the reported case: one `[` left open in a long runbook, every step after it.
+#[test]
+fn one_unclosed_bracket_in_a_long_runbook_is_one_error() {
+    let text =
+        std::fs::read_to_string(root().join("runbooks/mysql-to-postgres-cutover.toml")).unwrap();
+    let (line, _) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with("after = [") && l.ends_with(']'))
+        .expect("a step with `after` in the example");
+    let broken: Vec<&str> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == line {
+                l.trim_end_matches(']')
+            } else {
+                l
+            }
+        })
+        .collect();
+    let diags = match warroom::runbook::parse_str("long.toml", &broken.join("\n")) {
+        Err(diags) => diags,
+        Ok(_) => panic!("an unclosed `[` must not parse"),
+    };
+    expect(
+        &diags,
+        Severity::Error,
+        line + 1,
+        9,
+        "this `[` is never closed",
+    );
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+}
+
+/// A mistake before the unclosed opener is its own: it is still listed.
+#[test]
+fn a_separate_mistake_before_the_unclosed_one_is_kept() {
+    let text = std::fs::read_to_string(fixture("unclosed-list.toml")).unwrap();
+    let text = text.replacen("planned = \"5m\"", "planned = 5m", 1);
+    let diags = match warroom::runbook::parse_str("two.toml", &text) {
+        Err(diags) => diags,
+        Ok(_) => panic!("must not parse"),
+    };
+    let errors: Vec<(usize, usize)> = diags.iter().map(|d| (d.line, d.column)).collect();
+    assert_eq!(errors.len(), 2, "{diags:#?}");
+    assert_eq!(errors[0].0, 31, "{diags:#?}");
+    assert_eq!(errors[1], (45, 9), "{diags:#?}");
+}
+
+#[test]
+fn every_missing_field_of_a_step_is_listed() {
+    let d = only_error(
+        "missing-fields.toml",
+        36,
+        1,
+        "step `s2` is missing `dri`, `reviewer` and `planned`",
+    );
+    let help = d.help.as_deref().unwrap();
+    assert!(
+        help.contains("`dri = ") && help.contains("`reviewer = ") && help.contains("`planned = "),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_gate_without_approvers_says_the_coordinator_alone_approves() {
+    let mut out = Vec::new();
+    assert!(check_files(&[fixture("gate-without-approvers.toml")], true, &mut out).unwrap());
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("gates          s3 (GO from the coordinator alone: ann)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -379,4 +492,71 @@ fn unreadable_file_names_the_path() {
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("cannot read runbook"), "{text}");
     assert!(text.contains("does-not-exist.toml"), "{text}");
+}
+
+/// The real binary with its output read by someone who goes away after one line, as
+/// `warroom check ... | head -1` does: it must end quietly, not complain or panic.
+mod closed_pipe {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    /// Enough files that the output overflows the pipe: the writes after the reader left
+    /// fail.
+    fn check_many() -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
+        command.arg("check");
+        for _ in 0..300 {
+            command.arg(super::fixture("several-errors.toml"));
+        }
+        command.stdin(Stdio::null());
+        command
+    }
+
+    #[test]
+    fn check_into_a_closed_pipe_ends_quietly() {
+        let mut child = check_many()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        assert!(first.contains("several-errors.toml"), "{first}");
+        drop(stdout);
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(!stderr.contains("Broken pipe"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(status.code(), Some(141), "{stderr}");
+    }
+
+    /// `2>&1 | head -1` in a real shell: standard error is the closed pipe too.
+    #[test]
+    fn check_with_stderr_into_the_same_closed_pipe_does_not_panic() {
+        let files = vec![super::fixture("several-errors.toml").display().to_string(); 300];
+        let script = format!(
+            "'{}' check {} 2>&1 | head -1 >/dev/null; echo ${{PIPESTATUS[0]}}",
+            env!("CARGO_BIN_EXE_warroom"),
+            files
+                .iter()
+                .map(|f| format!("'{f}'"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let out = Command::new("bash")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let status = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert_ne!(status, "101", "it panicked");
+        assert_eq!(status, "141");
+    }
 }

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 /// Prints every diagnostic and summary; returns whether every file passed.
 pub fn run(files: &[PathBuf], strict: bool) -> anyhow::Result<bool> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::output::stdout();
     Ok(crate::runbook::check::check_files(files, strict, &mut out)?)
 }

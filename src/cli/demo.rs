@@ -62,7 +62,7 @@ pub async fn run(
     let serving = super::serve::start(&session, text, serve).await?;
     if line {
         if let Some(s) = &serving {
-            eprintln!("warroom: {}", s.describe());
+            super::output::note(format_args!("warroom: {}", s.describe()));
         }
         super::line_mode::run(&session).await
     } else {

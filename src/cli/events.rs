@@ -9,8 +9,7 @@ use crate::journal::Journal;
 
 pub async fn run(path: &Path, json: bool) -> anyhow::Result<()> {
     let contents = Journal::read(path).await?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::output::stdout();
     for event in &contents.events {
         if json {
             let line = serde_json::to_string(event).context("cannot encode an event as JSON")?;

@@ -11,12 +11,12 @@ use crate::line::{self, LineRequest};
 pub async fn run(session: &Session) -> anyhow::Result<()> {
     let sink = session.hub.sink();
     let mut operator = session.operator.clone();
-    eprintln!(
+    super::output::note(format_args!(
         "warroom: {} ({} steps) as {operator}; journal {}; type `help`",
         session.runbook.meta.name,
         session.runbook.steps.len(),
         session.journal_path.display()
-    );
+    ));
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Some(input) = lines.next_line().await? {
         let request = match line::parse(&input) {
@@ -71,8 +71,7 @@ pub async fn run(session: &Session) -> anyhow::Result<()> {
 }
 
 fn say(text: &str) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::output::stdout();
     writeln!(out, "{text}")?;
     out.flush()
 }

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod events;
 pub mod line_mode;
 pub mod logging;
+pub mod output;
 pub mod probe;
 pub mod recon;
 pub mod remote;

@@ -13,8 +13,7 @@ pub async fn run(path: &Path, once: bool, json: bool) -> anyhow::Result<i32> {
             path.display()
         );
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::output::stdout();
     let all_green = crate::health::run_headless(&runbook, once, json, &mut out).await?;
     Ok(if all_green { 0 } else { 1 })
 }

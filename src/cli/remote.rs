@@ -11,6 +11,10 @@ use crate::net::{self, Remote};
 use crate::tui::{self, ConsoleOptions};
 
 pub async fn observe(url: &str, token: Option<String>, layout: &str) -> anyhow::Result<()> {
+    let token = not_empty(
+        token,
+        "pass the observer token from the coordinator's invite, or leave --token out if the drill lets observers in without one",
+    )?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let remote = net::connect(url, token, clock.clone()).await?;
     let who = remote.you.label();
@@ -23,6 +27,10 @@ pub async fn join(
     token: Option<String>,
     layout: &str,
 ) -> anyhow::Result<()> {
+    let token = not_empty(
+        token,
+        &format!("pass your own token from the coordinator's invite: `warroom join {url} --as {handle} --token TOKEN`"),
+    )?;
     if token.is_none() {
         bail!("`join` needs your token: pass --token (or set WARROOM_TOKEN) from the coordinator's invite");
     }
@@ -44,6 +52,18 @@ pub async fn join(
         clock,
     )
     .await
+}
+
+/// Refuses a token that is there but empty (`--token ''`, `WARROOM_TOKEN=`, an unset
+/// variable in `--token "$TOKEN"`): the server takes an empty token for none, so it would
+/// come back as something else (an observer's connection, or "a token is required").
+fn not_empty(token: Option<String>, what_to_do: &str) -> anyhow::Result<Option<String>> {
+    match token {
+        Some(t) if t.trim().is_empty() => {
+            bail!("the token is empty (--token '' or an empty WARROOM_TOKEN): {what_to_do}")
+        }
+        other => Ok(other),
+    }
 }
 
 async fn console(

@@ -44,7 +44,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     .await?;
     if args.line {
         if let Some(s) = &serving {
-            eprintln!("warroom: {}", s.describe());
+            super::output::note(format_args!("warroom: {}", s.describe()));
         }
         super::line_mode::run(&session).await
     } else {
@@ -151,11 +151,11 @@ pub async fn console(
         link: None,
     })
     .await?;
-    eprintln!(
+    super::output::note(format_args!(
         "warroom: the journal is safe in {}; resume with --resume {}",
         session.journal_path.display(),
         session.journal_path.display()
-    );
+    ));
     Ok(())
 }
 

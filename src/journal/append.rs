@@ -138,14 +138,15 @@ impl Journal {
         }
     }
 
-    /// Closes the file cleanly (checkpoints the WAL into it) and releases the lock.
-    /// Dropping a journal also closes it, without reporting errors.
+    /// Closes the file cleanly (checkpoints the WAL into it), then releases the writer's
+    /// lock. Dropping a journal also closes it, without reporting errors.
     pub async fn close(self) -> Result<(), JournalError> {
         let path = self.path;
         self.conn
             .close()
             .await
-            .map_err(|e| classify(&path, "close", None, e))
+            .map_err(|e| classify(&path, "close", None, e))?;
+        self.lock.release(&path).await
     }
 
     fn check_usable(&self) -> Result<(), JournalError> {

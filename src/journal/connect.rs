@@ -11,8 +11,8 @@ use sqlx::ConnectOptions;
 
 use super::error::JournalError;
 
-/// How long to wait for a lock held by someone else before saying the journal is in use.
-/// The writer holds its lock for its whole life, so waiting longer would not help.
+/// How long to wait for a SQLite lock held by someone else (a reader starting while the
+/// writer checkpoints, say) before saying the journal is in use.
 pub const BUSY_TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// SQLite primary result codes we tell apart.
@@ -24,29 +24,25 @@ const SQLITE_NOTADB: i32 = 26;
 /// Opens the one connection a journal uses.
 ///
 /// WAL with `synchronous = FULL`: every committed transaction is fsynced before `COMMIT`
-/// returns. `locking_mode = EXCLUSIVE` (set before WAL is entered, so the WAL index lives
-/// in heap memory and no `-shm` file is used): the connection takes the file lock on its
-/// first access and keeps it until it closes, so a second console cannot open the file.
+/// returns. Normal locking, so readers (`warroom events`, reports) can read a live journal
+/// beside its writer; keeping a second writer out is the writer's own lock (`lock.rs`).
 ///
-/// Read-only connections use normal locking (SQLite cannot take the exclusive lock through
-/// a read-only handle): they are refused while a writer holds the file, and never write.
-/// They also set `writable_schema`, which only makes SQLite read a file shorter than its
-/// header says (truncated) instead of refusing it outright, so a lenient read can salvage
-/// the records before the cut; a read-only handle cannot change the schema anyway.
+/// Read-only connections never write. They also set `writable_schema`, which only makes
+/// SQLite read a file shorter than its header says (truncated) instead of refusing it
+/// outright, so a lenient read can salvage the records before the cut; a read-only handle
+/// cannot change the schema anyway.
 pub async fn connect(path: &Path, read_only: bool) -> Result<SqliteConnection, JournalError> {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(false)
         .read_only(read_only)
         .busy_timeout(BUSY_TIMEOUT)
-        .foreign_keys(false);
+        .foreign_keys(false)
+        .locking_mode(SqliteLockingMode::Normal);
     let options = if read_only {
-        options
-            .locking_mode(SqliteLockingMode::Normal)
-            .pragma("writable_schema", "ON")
+        options.pragma("writable_schema", "ON")
     } else {
         options
-            .locking_mode(SqliteLockingMode::Exclusive)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
     };

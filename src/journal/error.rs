@@ -16,7 +16,7 @@ pub enum JournalError {
     NotFound { path: PathBuf },
 
     #[error(
-        "journal {} is in use by another warroom (it holds the file's lock); close that console first, or follow the drill with `warroom observe`",
+        "journal {} is in use by another warroom (it holds the writer's lock); close that console first, or follow the drill with `warroom observe` (`warroom events` reads it meanwhile)",
         path.display()
     )]
     InUse { path: PathBuf },

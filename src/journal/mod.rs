@@ -3,7 +3,8 @@
 //! One file per drill (see [`default_path`]). It holds the runbook it ran with (name,
 //! digest and full text, so a report needs nothing else), every [`Event`] in seq order,
 //! and low-rate telemetry samples. Every append is fsynced before it returns (WAL,
-//! `synchronous = FULL`), and one console at a time owns the file (an exclusive lock).
+//! `synchronous = FULL`). One console at a time writes it (the writer's lock, `<journal>.lock`);
+//! readers are let in while it does.
 //!
 //! Reading:
 //! - [`Journal::open`] resumes a drill: it checks the runbook and replays every event; any
@@ -22,6 +23,7 @@ mod chain;
 mod connect;
 mod error;
 mod header;
+mod lock;
 mod path;
 mod read;
 mod reader;
@@ -41,7 +43,7 @@ pub use schema::FORMAT_VERSION;
 #[cfg(doc)]
 use crate::drill::Event;
 
-/// An open journal, owned by one writer (the hub). Holds the file's lock until it is
+/// An open journal, owned by one writer (the hub). Holds the writer's lock until it is
 /// closed or dropped.
 #[derive(Debug)]
 pub struct Journal {
@@ -53,6 +55,9 @@ pub struct Journal {
     last_telemetry_id: i64,
     /// Set when a write failed: the handle refuses further writes.
     broken: Option<String>,
+    /// Released after `conn` (fields drop in order), so no second writer opens the file
+    /// while this one is still closing it.
+    lock: lock::WriterLock,
 }
 
 impl Journal {

@@ -5,12 +5,12 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use sqlx::sqlite::SqliteConnection;
 use sqlx::Connection;
 
 use super::connect::{classify, connect};
 use super::error::JournalError;
 use super::header;
+use super::lock::{self, WriterLock};
 use super::reader::{load_meta, replay_events};
 use super::record::timestamp;
 use super::schema::{APPLICATION_ID, CREATE, FORMAT_VERSION};
@@ -24,7 +24,7 @@ const SIDE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
 
 impl Journal {
     /// Creates a new journal at `path` (and its parent directories) for a drill of
-    /// `runbook`. Refuses to touch an existing file.
+    /// `runbook`, and takes the writer's lock. Refuses to touch an existing file.
     pub async fn create(path: &Path, runbook: &Runbook) -> Result<Journal, JournalError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| JournalError::Io {
@@ -33,6 +33,8 @@ impl Journal {
                 source,
             })?;
         }
+        // Locked before the file exists, so no one resumes it half made.
+        let lock = lock::acquire(path).await?;
         let exists = || JournalError::AlreadyExists {
             path: path.to_path_buf(),
         };
@@ -51,7 +53,7 @@ impl Journal {
                 })
             }
         }
-        match initialize(path, runbook).await {
+        match initialize(path, runbook, lock).await {
             Ok(journal) => Ok(journal),
             Err(e) => {
                 // We created the file a moment ago: remove the half-made journal.
@@ -65,16 +67,17 @@ impl Journal {
     }
 
     /// Opens an existing journal to resume the drill: checks that it was written for this
-    /// version of the runbook, replays and verifies every event, and takes the file's lock.
+    /// version of the runbook, replays and verifies every event, and takes the writer's lock
+    /// (readers are still let in).
     /// Returns the journal, ready for the next append, and the events in seq order.
     pub async fn open(
         path: &Path,
         runbook: &Runbook,
     ) -> Result<(Journal, Vec<Event>), JournalError> {
         require_exists(path)?;
+        let lock = lock::acquire(path).await?;
         header::check(path)?;
         let mut conn = connect(path, false).await?;
-        take_write_lock(&mut conn, path).await?;
         let loaded = load_meta(&mut conn, path).await?;
         if loaded.meta.runbook_digest != runbook.digest {
             return Err(JournalError::RunbookMismatch {
@@ -106,6 +109,7 @@ impl Journal {
             last_checksum: replay.last_checksum,
             last_telemetry_id,
             broken: None,
+            lock,
         };
         Ok((journal, replay.events))
     }
@@ -131,17 +135,11 @@ fn side_file(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// An empty write transaction: in EXCLUSIVE locking mode the lock it takes is kept, so a
-/// second console is refused now rather than at its first append.
-async fn take_write_lock(conn: &mut SqliteConnection, path: &Path) -> Result<(), JournalError> {
-    sqlx::raw_sql("BEGIN IMMEDIATE; COMMIT;")
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| classify(path, "lock", None, e))?;
-    Ok(())
-}
-
-async fn initialize(path: &Path, runbook: &Runbook) -> Result<Journal, JournalError> {
+async fn initialize(
+    path: &Path,
+    runbook: &Runbook,
+    lock: WriterLock,
+) -> Result<Journal, JournalError> {
     let mut conn = connect(path, false).await?;
     let created_at = timestamp(Utc::now());
     let version = env!("CARGO_PKG_VERSION");
@@ -188,5 +186,6 @@ async fn initialize(path: &Path, runbook: &Runbook) -> Result<Journal, JournalEr
         last_checksum: meta_checksum,
         last_telemetry_id: 0,
         broken: None,
+        lock,
     })
 }

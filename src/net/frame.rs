@@ -99,6 +99,25 @@ pub enum FrameError {
     Malformed(String),
 }
 
+impl FrameError {
+    /// The WebSocket close code that answers such a frame: 1009 (message too big) for one
+    /// over the limit, 1007 (invalid payload) for the rest.
+    pub fn close_code(&self) -> u16 {
+        match self {
+            FrameError::TooLarge(..) => 1009,
+            FrameError::NotText | FrameError::Malformed(_) => 1007,
+        }
+    }
+
+    /// The reason sent with [`FrameError::close_code`].
+    pub fn close_reason(&self) -> &'static str {
+        match self {
+            FrameError::TooLarge(..) => "message too big",
+            FrameError::NotText | FrameError::Malformed(_) => "malformed frame",
+        }
+    }
+}
+
 /// Decodes what a client sent. Never panics, whatever the bytes.
 pub fn decode_client(bytes: &[u8]) -> Result<ClientFrame, FrameError> {
     decode(bytes, MAX_CLIENT_FRAME)
@@ -151,10 +170,13 @@ mod tests {
             Err(FrameError::Malformed(_))
         ));
         let big = vec![b' '; MAX_CLIENT_FRAME + 1];
+        let too_large = decode_client(&big).expect_err("too large");
         assert_eq!(
-            decode_client(&big),
-            Err(FrameError::TooLarge(MAX_CLIENT_FRAME + 1, MAX_CLIENT_FRAME))
+            too_large,
+            FrameError::TooLarge(MAX_CLIENT_FRAME + 1, MAX_CLIENT_FRAME)
         );
+        assert_eq!(too_large.close_code(), 1009);
+        assert_eq!(FrameError::NotText.close_code(), 1007);
     }
 
     proptest::proptest! {

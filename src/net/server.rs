@@ -24,7 +24,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc, watch, Semaphore};
 
-use super::frame::{self, ClientFrame, Identity, Outcome, RunbookText, ServerFrame};
+use super::frame::{self, ClientFrame, FrameError, Identity, Outcome, RunbookText, ServerFrame};
 use super::metrics;
 use super::mirror::Mirror;
 use super::tokens::{AuthError, Tokens};
@@ -385,7 +385,10 @@ async fn connection(
                 last_heard = tokio::time::Instant::now();
                 let message = match incoming {
                     None => return "closed by the client".into(),
-                    Some(Err(e)) => return format!("read failed: {e}"),
+                    Some(Err(e)) => match refused_by_the_protocol(&e) {
+                        Some(bad) => return refuse_frame(&mut socket, peer, bad).await,
+                        None => return format!("read failed: {e}"),
+                    },
                     Some(Ok(m)) => m,
                 };
                 let bytes = match &message {
@@ -396,11 +399,7 @@ async fn connection(
                 };
                 let decoded = frame::decode_client(bytes);
                 match decoded {
-                    Err(e) => {
-                        tracing::warn!(%peer, error = %e, "malformed frame: closing that connection");
-                        close(&mut socket, 1007, "malformed frame").await;
-                        return format!("malformed frame: {e}");
-                    }
+                    Err(bad) => return refuse_frame(&mut socket, peer, bad).await,
                     Ok(ClientFrame::Resync) => {
                         let again = shared.mirror.join(who.clone());
                         frames = again.frames;
@@ -456,6 +455,29 @@ async fn connection(
                 return "silent: taken for a half-open connection".into();
             }
         }
+    }
+}
+
+/// Closes the connection of a client that sent a frame we refuse, with the close code that
+/// says why. Every bad frame is logged the same way, whether our decoder or the WebSocket
+/// layer (size limit, text that is not UTF-8) found it.
+async fn refuse_frame(socket: &mut WebSocket, peer: SocketAddr, bad: FrameError) -> Ended {
+    tracing::warn!(%peer, error = %bad, "bad frame: closing that connection");
+    close(socket, bad.close_code(), bad.close_reason()).await;
+    format!("bad frame: {bad}")
+}
+
+/// The frame error behind a read error of the WebSocket layer, when it refused what the
+/// client sent (over the size limit, a text frame that is not UTF-8) rather than failed.
+fn refused_by_the_protocol(e: &axum::Error) -> Option<FrameError> {
+    use tokio_tungstenite::tungstenite::error::{CapacityError, Error};
+    let inner = std::error::Error::source(e)?.downcast_ref::<Error>()?;
+    match inner {
+        Error::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+            Some(FrameError::TooLarge(*size, *max_size))
+        }
+        Error::Utf8(_) => Some(FrameError::NotText),
+        _ => None,
     }
 }
 

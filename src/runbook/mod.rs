@@ -1,6 +1,7 @@
 //! The plan: runbook types, TOML parsing with line:column errors, validation.
 //!
-//! `parse` reads a file into the `raw` structs (TOML syntax, unknown fields), `validate`
+//! `parse` reads a file into the `raw` structs (TOML syntax, unknown fields; `syntax` finds
+//! the opener behind a cascade of syntax errors), `validate`
 //! resolves and checks them into the `model`, `summary` describes a valid runbook and
 //! `check` is what `warroom check` prints.
 
@@ -13,6 +14,7 @@ pub mod names;
 pub mod parse;
 pub mod raw;
 pub mod summary;
+mod syntax;
 pub mod validate;
 
 pub use check::check_files;

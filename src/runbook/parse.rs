@@ -13,6 +13,7 @@ use super::diagnostic::{Diagnostic, SourceMap};
 use super::model::Runbook;
 use super::names::did_you_mean;
 use super::raw::*;
+use super::syntax;
 use super::validate;
 
 /// A runbook that passed validation, with the warnings found on the way.
@@ -78,9 +79,7 @@ const SECTIONS: &[&str] = &[
 fn read_raw(map: &SourceMap, text: &str, diags: &mut Vec<Diagnostic>) -> Option<RawRunbook> {
     let (root, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
-        for e in errors {
-            diags.push(syntax_error(map, &e));
-        }
+        diags.extend(syntax_errors(map, text, &errors));
         return None;
     }
     let mut raw = RawRunbook::default();
@@ -167,6 +166,19 @@ fn read_raw(map: &SourceMap, text: &str, diags: &mut Vec<Diagnostic>) -> Option<
         raw.broken.meta = true;
     }
     Some(raw)
+}
+
+/// The parser's errors, except those that follow an opener never closed: they are that
+/// one mistake seen again and again (the parser reads the rest of the file as its inside),
+/// so the opener is reported instead, at its own line.
+fn syntax_errors(map: &SourceMap, text: &str, errors: &[toml::de::Error]) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = errors.iter().map(|e| syntax_error(map, e)).collect();
+    if let Some(unclosed) = syntax::first_unclosed(map, text) {
+        let at = (unclosed.line, unclosed.column);
+        out.retain(|d| (d.line, d.column) < at);
+        out.push(unclosed);
+    }
+    out
 }
 
 fn syntax_error(map: &SourceMap, e: &toml::de::Error) -> Diagnostic {
@@ -283,9 +295,11 @@ impl Reader<'_, '_> {
     }
 
     /// Deserializes one item. On an error the offending key is reported and dropped and
-    /// the item is read again, so every bad key of the item is listed; the item is
-    /// returned when what is left deserializes (errors already reported keep the runbook
-    /// from being built), `None` when it cannot be read at all.
+    /// the item is read again, so every bad key of the item is listed; a required field
+    /// that is missing is stood in for by a placeholder, so every missing one is found and
+    /// all are reported together. The item is returned when what is left deserializes
+    /// (errors already reported keep the runbook from being built), `None` when it cannot
+    /// be read at all or misses a field.
     fn item<'i, T: Deserialize<'i>>(
         &mut self,
         value: &Spanned<DeValue<'i>>,
@@ -296,19 +310,19 @@ impl Reader<'_, '_> {
         // made only after an error.
         let mut current: Option<DeValue<'i>> = None;
         let mut removed: Vec<String> = Vec::new();
-        // Bounded: each round removes one key.
-        for _ in 0..=64 {
+        let mut missing = Missing::default();
+        let mut read = None;
+        // Bounded: each round removes a key, or adds or changes a placeholder.
+        for _ in 0..=ROUNDS {
             let attempt = current.as_ref().unwrap_or(value.get_ref()).clone();
             let de = ValueDeserializer::from(Spanned::new(span.clone(), attempt));
             let err = match T::deserialize(de) {
-                Ok(t) => return Some(Spanned::new(span, t)),
+                Ok(t) => {
+                    read = Some(t);
+                    break;
+                }
                 Err(e) => e,
             };
-            if let Some(field) = backticked_after(err.message(), "missing field") {
-                if removed.iter().any(|r| *r == field) {
-                    return None; // a consequence of a key already reported
-                }
-            }
             let err_span = err.span().unwrap_or(span.clone());
             let DeValue::Table(table) = current.get_or_insert_with(|| value.get_ref().clone())
             else {
@@ -319,26 +333,122 @@ impl Reader<'_, '_> {
                 ));
                 return None;
             };
+            if err_span == PLACEHOLDER {
+                // The field is not text: try the next kind of stand-in.
+                if missing.next_kind(table) {
+                    continue;
+                }
+                break;
+            }
+            let missing_field = backticked_after(err.message(), "missing field");
+            if let Some(field) = missing_field {
+                if removed.iter().any(|r| *r == field) {
+                    break; // a consequence of a key already reported
+                }
+            }
             let culprit = table
                 .iter()
                 .find(|(k, v)| within(&err_span, &k.span()) || within(&err_span, &v.span()))
                 .map(|(k, _)| k.get_ref().to_string());
-            self.diags.push(serde_error(
-                self.map,
-                err_span,
-                err.message(),
-                what,
-                culprit.as_deref(),
-            ));
-            match culprit {
-                Some(key) => {
+            match (culprit, missing_field) {
+                (None, Some(field)) => missing.stand_in(field, table),
+                (Some(key), _) => {
+                    self.diags.push(serde_error(
+                        self.map,
+                        err_span,
+                        err.message(),
+                        what,
+                        Some(&key),
+                    ));
                     table.remove(key.as_str());
                     removed.push(key);
                 }
-                None => return None,
+                (None, None) => {
+                    self.diags
+                        .push(serde_error(self.map, err_span, err.message(), what, None));
+                    break;
+                }
             }
         }
-        None
+        if !missing.fields.is_empty() {
+            self.diags
+                .push(missing_fields(self.map, span, what, &missing.fields));
+            return None;
+        }
+        read.map(|t| Spanned::new(span, t))
+    }
+}
+
+/// Rounds of [`Reader::item`]: each removes a bad key or tries a stand-in.
+const ROUNDS: usize = 128;
+
+/// Where stand-ins for missing fields claim to be: no real value is there, so an error
+/// located here is about a stand-in.
+const PLACEHOLDER: Range<usize> = usize::MAX - 1..usize::MAX;
+
+/// Stand-ins for a missing field, tried in turn until one has the field's type.
+const STAND_INS: [&str; 5] = ["\"\"", "[]", "0", "false", "{}"];
+
+/// The required fields an item misses, and which stand-in the last one has now.
+#[derive(Default)]
+struct Missing {
+    fields: Vec<String>,
+    kind: usize,
+}
+
+impl Missing {
+    fn stand_in(&mut self, field: &str, table: &mut DeTable<'_>) {
+        self.fields.push(field.to_string());
+        self.kind = 0;
+        self.put(table);
+    }
+
+    /// Replaces the last stand-in by the next kind; false when every kind was tried.
+    fn next_kind(&mut self, table: &mut DeTable<'_>) -> bool {
+        self.kind += 1;
+        self.kind < STAND_INS.len() && self.put(table)
+    }
+
+    fn put(&self, table: &mut DeTable<'_>) -> bool {
+        let (Some(field), Some(text)) = (self.fields.last(), STAND_INS.get(self.kind)) else {
+            return false;
+        };
+        let Ok(value) = DeValue::parse(text) else {
+            return false;
+        };
+        table.insert(
+            Spanned::new(PLACEHOLDER, Cow::Owned(field.clone())),
+            Spanned::new(PLACEHOLDER, value.into_inner()),
+        );
+        true
+    }
+}
+
+/// One diagnostic for every required field an item misses.
+fn missing_fields(
+    map: &SourceMap,
+    span: Range<usize>,
+    what: &str,
+    fields: &[String],
+) -> Diagnostic {
+    let names: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+    let adds: Vec<String> = fields
+        .iter()
+        .map(|f| format!("`{f} = {}`", field_example(f)))
+        .collect();
+    map.error(
+        span,
+        format!("{what} is missing {}", join_and(&names)),
+        format!("add {}", join_and(&adds)),
+    )
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 

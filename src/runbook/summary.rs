@@ -13,6 +13,8 @@ use super::model::{Runbook, RunbookKind, StepId};
 pub struct Summary {
     pub name: String,
     pub kind: RunbookKind,
+    /// Who approves a gate that names no `approvers`.
+    pub coordinator: String,
     pub people: usize,
     pub phases: usize,
     pub steps: usize,
@@ -57,6 +59,7 @@ impl Summary {
         Summary {
             name: runbook.meta.name.clone(),
             kind: runbook.meta.kind,
+            coordinator: runbook.meta.coordinator.clone(),
             people: runbook.people.len(),
             phases: runbook.phases.len(),
             steps: runbook.steps.len(),
@@ -126,7 +129,13 @@ impl fmt::Display for Summary {
         let gates: Vec<String> = self
             .gates
             .iter()
-            .map(|(id, who)| format!("{id} (GO from {})", who.join(", ")))
+            .map(|(id, who)| match who.as_slice() {
+                // A gate without `approvers`: said plainly, as nobody else's GO is needed.
+                [only] if *only == self.coordinator => {
+                    format!("{id} (GO from the coordinator alone: {only})")
+                }
+                _ => format!("{id} (GO from {})", who.join(", ")),
+            })
             .collect();
         writeln!(f, "  gates          {}", list_or_none(&gates))?;
         writeln!(
@@ -216,7 +225,10 @@ irreversible = true
             text.contains("critical path  15m: a -> c -> go -> switch"),
             "{text}"
         );
-        assert!(text.contains("gates          go (GO from ann)"), "{text}");
+        assert!(
+            text.contains("gates          go (GO from the coordinator alone: ann)"),
+            "{text}"
+        );
         assert!(text.contains("no return      switch"), "{text}");
     }
 }
