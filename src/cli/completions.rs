@@ -22,10 +22,7 @@ pub fn man() -> anyhow::Result<()> {
     write_stdout(&out)
 }
 
-/// A closed pipe (`| head`) ends quietly; any other write error is reported.
+/// Through the shared output, so a closed pipe (`| head`) ends quietly.
 fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
-    match std::io::stdout().lock().write_all(bytes) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    Ok(super::output::stdout().write_all(bytes)?)
 }
