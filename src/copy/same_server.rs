@@ -98,7 +98,7 @@ pub fn insert_select_sql(
         "INSERT INTO {} ({}) SELECT {} FROM {source} WHERE {} AND {}{tail}",
         r.target_table.quoted(Dialect::MySql),
         cols.join(", "),
-        r.select_list(),
+        r.source_columns(),
         where_clause(r, r.src_style, &r.key_src(), range, after, true),
         tuple_cmp(r.src_style, &r.key_src(), through, Cmp::Le),
     )
