@@ -6,7 +6,7 @@ mod support;
 
 use copy_common::*;
 use support::servers;
-use warroom::copy::{run_headless, CopyState, CopySummary};
+use warroom::copy::{run_headless, CopyState, CopySummary, Restart};
 use warroom::db::rows::execute;
 use warroom::runbook::Connection;
 
@@ -47,7 +47,7 @@ async fn headless_copy_prints_a_summary_and_resumes() {
     runbook.copies = vec![job];
 
     let mut out = Vec::new();
-    let summary = run_headless(&runbook, "headless", true, &mut out)
+    let summary = run_headless(&runbook, "headless", true, Restart::Resume, &mut out)
         .await
         .expect("copy completes");
     assert_eq!(summary.state, CopyState::Done);
@@ -59,7 +59,7 @@ async fn headless_copy_prints_a_summary_and_resumes() {
 
     // Again: everything is checkpointed, nothing to copy.
     let mut out = Vec::new();
-    let again = run_headless(&runbook, "headless", false, &mut out)
+    let again = run_headless(&runbook, "headless", false, Restart::Resume, &mut out)
         .await
         .expect("second run");
     assert!(again.resumed);
@@ -68,7 +68,7 @@ async fn headless_copy_prints_a_summary_and_resumes() {
     let text = String::from_utf8(out).expect("utf8");
     assert!(text.starts_with("copy headless: 0 rows"), "{text}");
 
-    let err = run_headless(&runbook, "nope", false, &mut Vec::new())
+    let err = run_headless(&runbook, "nope", false, Restart::Resume, &mut Vec::new())
         .await
         .expect_err("unknown job");
     assert!(err.to_string().contains("`nope`"), "{err}");

@@ -40,6 +40,7 @@ async fn maria_to_postgres_to_maria_keeps_every_value() {
         &pg,
         CopyOptions {
             restart: true,
+            overwrite: true,
             ..opts()
         },
     )
@@ -91,6 +92,7 @@ async fn maria_to_maria_keeps_every_value_and_rewrites_idempotently() {
             &dst,
             CopyOptions {
                 restart: true,
+                overwrite: true,
                 ..mode
             },
         )

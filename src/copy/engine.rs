@@ -27,6 +27,7 @@ use super::progress::{
 use super::resolve::{resolve, Resolved};
 use super::same_server::{insert_select_sql, keys_sql, source_as_seen_from_target};
 use super::throttle::{evaluate, ProbeHook, ThrottleInputs};
+use super::verify::{restart_needs_empty_target, target_agrees};
 use super::writer::{WriteMode, Writer};
 
 /// Knobs that are not in the runbook.
@@ -39,8 +40,11 @@ pub struct CopyOptions {
     /// Connections named by throttle rules (`[[copy.throttle]] connection = ...`).
     pub connections: HashMap<String, DbPool>,
     pub probe: Option<ProbeHook>,
-    /// Forget any checkpoint and copy from the start.
+    /// Forget any checkpoint and copy from the start. The target must hold no row, unless
+    /// `overwrite`.
     pub restart: bool,
+    /// With `restart`: copy over the rows the target holds (same key: the source's values).
+    pub overwrite: bool,
     /// Upper bound of the adaptive chunk size (keeps memory flat).
     pub max_chunk_rows: u64,
     /// Copy inside the server (`INSERT ... SELECT`) when source and target are one
@@ -57,6 +61,7 @@ impl Default for CopyOptions {
             connections: HashMap::new(),
             probe: None,
             restart: false,
+            overwrite: false,
             max_chunk_rows: 20_000,
             same_server: true,
         }
@@ -337,13 +342,21 @@ pub async fn run(
     let r = resolve(spec, &source, &target).await?;
     let cp = Checkpoints::new(&spec.name, &r.target_table, r.tgt_style);
     cp.ensure(&target).await?;
+    let packet = introspect::max_allowed_packet(&target).await;
+    let writer = Writer::new(target.clone(), &r, packet);
     if opts.restart {
+        if !opts.overwrite && writer.any_row("1=1").await? {
+            return Err(restart_needs_empty_target(&r));
+        }
         cp.reset(&target).await?;
     }
     let digest = r.digest();
     let workers = spec.workers.max(1) as usize;
     let (stored, resumed) = match cp.load(&target, &digest).await? {
-        Some(stored) => (stored, true),
+        Some(stored) => {
+            target_agrees(&r, &writer, &stored).await?;
+            (stored, true)
+        }
         None => {
             let ranges = plan(&source, &r, if workers > 1 { workers * 4 } else { 1 }).await?;
             (cp.save_plan(&target, &digest, &ranges).await?, false)
@@ -370,8 +383,6 @@ pub async fn run(
     if let Some(table) = &same_server {
         tracing::info!(job = %spec.name, source = %table, "source and target are one server: copying inside it");
     }
-    let packet = introspect::max_allowed_packet(&target).await;
-    let writer = Writer::new(target.clone(), &r, packet);
     let first_size = spec.chunk_rows.clamp(1, opts.max_chunk_rows.max(1));
     let latency_sql = format!(
         "SELECT 1 FROM {} LIMIT 1",

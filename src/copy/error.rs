@@ -28,6 +28,19 @@ pub enum CopyError {
         #[source]
         source: sqlx::Error,
     },
+    /// The job's checkpoint says rows are copied that the target does not hold.
+    #[error(
+        "the checkpoint says {rows} rows of `{job}` are in {table}, but {what}; nothing was \
+         copied; to copy again from the start run `warroom copy RUNBOOK --job {job} \
+         --restart`, which clears the job's rows in _warroom_copy_checkpoints next to the \
+         target table"
+    )]
+    Contradicted {
+        job: String,
+        table: String,
+        rows: u64,
+        what: String,
+    },
     #[error("checkpoint of `{job}`: {msg}")]
     Checkpoint { job: String, msg: String },
     #[error("copy `{0}` was cancelled")]

@@ -1,4 +1,5 @@
-//! `warroom copy RUNBOOK --job NAME [--json]`: one copy job without the console.
+//! `warroom copy RUNBOOK --job NAME [--json] [--restart [--overwrite]]`: one copy job
+//! without the console.
 //!
 //! Progress goes to stderr (a redrawn bar on a terminal, a plain line every few seconds
 //! otherwise); the summary goes to `out` (text, or one JSON object with `json`).
@@ -19,6 +20,29 @@ use super::external::follow_external;
 use super::progress::{CopyProgress, CopyState, CopySummary};
 use super::throttle::ProbeHook;
 
+/// Whether a run resumes from the job's checkpoint or starts over (`--restart`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Restart {
+    /// Resume from the checkpoint, if there is one (the default).
+    #[default]
+    Resume,
+    /// Clear the checkpoint and copy from the start into an empty target (a target that
+    /// holds rows is refused: warroom never truncates).
+    IntoEmpty,
+    /// Clear the checkpoint and copy from the start over the rows the target holds.
+    Overwrite,
+}
+
+impl Restart {
+    pub fn from_flags(restart: bool, overwrite: bool) -> Restart {
+        match (restart, overwrite) {
+            (false, _) => Restart::Resume,
+            (true, false) => Restart::IntoEmpty,
+            (true, true) => Restart::Overwrite,
+        }
+    }
+}
+
 /// A pool for the runbook connection `name` (URL read from the environment).
 pub(crate) async fn connect(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
     let conn = runbook.connection(name).ok_or_else(|| CopyError::Spec {
@@ -35,6 +59,7 @@ pub(crate) async fn run_job(
     runbook: &Runbook,
     spec: &CopySpec,
     probe: Option<ProbeHook>,
+    restart: Restart,
     control_rx: mpsc::Receiver<CopyControl>,
     progress_tx: mpsc::Sender<CopyProgress>,
 ) -> Result<CopySummary, CopyError> {
@@ -53,6 +78,8 @@ pub(crate) async fn run_job(
             let target = connect(runbook, &spec.target, workers + 1).await?;
             let mut opts = CopyOptions {
                 probe,
+                restart: restart != Restart::Resume,
+                overwrite: restart == Restart::Overwrite,
                 ..CopyOptions::default()
             };
             for rule in &spec.throttle {
@@ -69,11 +96,12 @@ pub(crate) async fn run_job(
 }
 
 /// Runs copy job `job` of `runbook` to its end. Resumes from the job's checkpoint when
-/// one exists. Errors unless the copy completed.
+/// one exists, unless `restart` says otherwise. Errors unless the copy completed.
 pub async fn run_headless(
     runbook: &Runbook,
     job: &str,
     json: bool,
+    restart: Restart,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<CopySummary> {
     let spec = runbook
@@ -101,7 +129,7 @@ pub async fn run_headless(
             let _ = writeln!(std::io::stderr());
         }
     });
-    let result = run_job(runbook, spec, None, control_rx, progress_tx).await;
+    let result = run_job(runbook, spec, None, restart, control_rx, progress_tx).await;
     let _ = printer.await;
     let summary = result.with_context(|| format!("copy `{job}` did not complete"))?;
     if json {
