@@ -147,4 +147,14 @@ async fn a_truncated_target_is_refused_and_restart_copies_again() {
     assert_eq!(code, 0, "restart --overwrite: {out}{err}");
     assert_eq!(count(&pg, &table).await, ROWS);
     assert_eq!(dump(&pg, &table, "id").await, dump(&src, "items", "id").await);
+
+    // A resume over an intact target still works and says what it added.
+    let (code, out, err) = copy(&file, &log, &[]);
+    assert_eq!(code, 0, "resume: {out}{err}");
+    assert!(
+        out.starts_with(&format!(
+            "copy items: {ROWS} rows copied in all; resumed: this run added 0 rows"
+        )),
+        "{out}"
+    );
 }

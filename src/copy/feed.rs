@@ -175,9 +175,5 @@ async fn copy_job(
     )
     .await;
     let _ = forward.await;
-    let summary = summary?;
-    Ok(format!(
-        "{} rows in {:.1} s ({:.0} rows/s)",
-        summary.rows, summary.seconds, summary.rows_per_sec
-    ))
+    Ok(summary?.describe())
 }

@@ -137,18 +137,11 @@ pub async fn run_headless(
     } else {
         writeln!(
             out,
-            "copy {}: {} rows in {:.1} s ({:.0} rows/s), {} retries, {:.1} s throttled{}",
+            "copy {}: {}, {} retries, {:.1} s throttled",
             summary.job,
-            summary.rows,
-            summary.seconds,
-            summary.rows_per_sec,
+            summary.describe(),
             summary.retries,
             summary.throttled_secs,
-            if summary.resumed {
-                format!(" (resumed; {} rows in target)", summary.rows_total)
-            } else {
-                String::new()
-            }
         )?;
     }
     if summary.state != CopyState::Done {
