@@ -8,7 +8,9 @@ mod support;
 use copy_common::*;
 use support::servers;
 use tokio::sync::mpsc;
-use warroom::copy::{self, run_headless, CopyControl, CopyOptions, CopyState, CopySummary, Restart};
+use warroom::copy::{
+    self, run_headless, CopyControl, CopyOptions, CopyState, CopySummary, Restart,
+};
 use warroom::db::rows::execute;
 use warroom::runbook::Connection;
 
@@ -91,9 +93,12 @@ async fn a_resumed_copy_reports_every_run_and_what_this_one_added() {
     .await
     .expect("source");
     let (dst, dst_url, _) = mysql_db(&my, "pdst").await;
-    execute(&dst, "CREATE TABLE t (id BIGINT PRIMARY KEY, v VARCHAR(20))")
-        .await
-        .expect("target");
+    execute(
+        &dst,
+        "CREATE TABLE t (id BIGINT PRIMARY KEY, v VARCHAR(20))",
+    )
+    .await
+    .expect("target");
 
     // A first run, slowed down and cancelled part way: its checkpoint stays.
     let mut job = spec("partial", "t", "t", &["id"]);
@@ -104,9 +109,9 @@ async fn a_resumed_copy_reports_every_run_and_what_this_one_added() {
     let (tx, mut rx) = mpsc::channel(1024);
     let first = {
         let (src, dst) = (src.clone(), dst.clone());
-        tokio::spawn(async move {
-            copy::run(&slow, src, dst, CopyOptions::default(), ctl_rx, tx).await
-        })
+        tokio::spawn(
+            async move { copy::run(&slow, src, dst, CopyOptions::default(), ctl_rx, tx).await },
+        )
     };
     while let Some(p) = rx.recv().await {
         if p.rows_done >= 400 {
@@ -118,7 +123,10 @@ async fn a_resumed_copy_reports_every_run_and_what_this_one_added() {
     let first = first.await.expect("join").expect("first run");
     assert_eq!(first.state, CopyState::Cancelled);
     let before = count(&dst, "t").await as u64;
-    assert!(before > 0 && before < 3000, "{before} rows after the first run");
+    assert!(
+        before > 0 && before < 3000,
+        "{before} rows after the first run"
+    );
 
     let demo = warroom::runbook::parse_str("demo.toml", warroom::cli::demo::DEMO_RUNBOOK)
         .expect("demo runbook parses");

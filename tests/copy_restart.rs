@@ -107,7 +107,10 @@ async fn a_truncated_target_is_refused_and_restart_copies_again() {
     // The runbook's rollback: TRUNCATE the target. Copying again must not say "done".
     execute(&pg, &format!("TRUNCATE {table}")).await.unwrap();
     let (code, out, err) = copy(&file, &log, &[]);
-    assert_ne!(code, 0, "a copy over an emptied target claimed success: {out}");
+    assert_ne!(
+        code, 0,
+        "a copy over an emptied target claimed success: {out}"
+    );
     let msg = err
         .lines()
         .find(|l| l.starts_with("error:"))
@@ -124,10 +127,16 @@ async fn a_truncated_target_is_refused_and_restart_copies_again() {
     // Starting over copies everything again (a fresh copy, not a resume).
     let (code, out, err) = copy(&file, &log, &["--restart"]);
     assert_eq!(code, 0, "restart: {out}{err}");
-    assert!(out.starts_with(&format!("copy items: {ROWS} rows in")), "{out}");
+    assert!(
+        out.starts_with(&format!("copy items: {ROWS} rows in")),
+        "{out}"
+    );
     assert!(!out.contains("resumed"), "{out}");
     assert_eq!(count(&pg, &table).await, ROWS);
-    assert_eq!(dump(&pg, &table, "id").await, dump(&src, "items", "id").await);
+    assert_eq!(
+        dump(&pg, &table, "id").await,
+        dump(&src, "items", "id").await
+    );
 
     // Rows deleted from the target (not all): refused too, naming the missing key.
     execute(&pg, &format!("DELETE FROM {table} WHERE id > 5"))
@@ -135,7 +144,10 @@ async fn a_truncated_target_is_refused_and_restart_copies_again() {
         .unwrap();
     let (code, _, err) = copy(&file, &log, &[]);
     assert_ne!(code, 0);
-    assert!(err.contains("is not there (rows were deleted since)"), "{err}");
+    assert!(
+        err.contains("is not there (rows were deleted since)"),
+        "{err}"
+    );
 
     // --restart never truncates: a target that holds rows needs --overwrite.
     let (code, _, err) = copy(&file, &log, &["--restart"]);
@@ -146,7 +158,10 @@ async fn a_truncated_target_is_refused_and_restart_copies_again() {
     let (code, out, err) = copy(&file, &log, &["--restart", "--overwrite"]);
     assert_eq!(code, 0, "restart --overwrite: {out}{err}");
     assert_eq!(count(&pg, &table).await, ROWS);
-    assert_eq!(dump(&pg, &table, "id").await, dump(&src, "items", "id").await);
+    assert_eq!(
+        dump(&pg, &table, "id").await,
+        dump(&src, "items", "id").await
+    );
 
     // A resume over an intact target still works and says what it added.
     let (code, out, err) = copy(&file, &log, &[]);

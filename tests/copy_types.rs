@@ -279,9 +279,12 @@ async fn a_double_that_real_would_round_is_refused() {
     .expect("source");
     let (pg, schema) = pg_schema(&pgu, "dreal").await;
     let t = format!("{schema}.d");
-    execute(&pg, &format!("CREATE TABLE {t} (id integer PRIMARY KEY, f real)"))
-        .await
-        .expect("target");
+    execute(
+        &pg,
+        &format!("CREATE TABLE {t} (id integer PRIMARY KEY, f real)"),
+    )
+    .await
+    .expect("target");
     let (res, _) = run_copy(&spec("d_to_real", "d", &t, &["id"]), &src, &pg, opts()).await;
     let text = res.expect_err("0.1 needs double precision").to_string();
     assert!(text.contains("id=2"), "{text}");

@@ -161,6 +161,22 @@ enum Gate {
     Stop,
 }
 
+/// Which database a statement runs on (for retry messages).
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Source,
+    Target,
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Side::Source => "source",
+            Side::Target => "target",
+        })
+    }
+}
+
 impl Ctx {
     fn note_error(&self, msg: String) {
         self.errors.fetch_add(1, Relaxed);
@@ -189,8 +205,11 @@ impl Ctx {
         }
     }
 
-    /// Runs `f` until it succeeds, fails for good, or the retry budget is spent.
-    async fn retry<T, F, Fut>(&self, what: &str, mut f: F) -> Result<T, CopyError>
+    /// Runs `f` until it succeeds, fails for good, or the retry budget is spent. `side` is
+    /// the database `f` talks to: a pool that timed out is asked why
+    /// ([`DbPool::explain`]), and the copy's last error says `retrying (n): the source is
+    /// unreachable: connection refused` while it retries.
+    async fn retry<T, F, Fut>(&self, side: Side, what: &str, mut f: F) -> Result<T, CopyError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, CopyError>>,
@@ -198,37 +217,48 @@ impl Ctx {
         let start = Instant::now();
         let mut attempt: u32 = 0;
         loop {
-            match f().await {
+            let e = match f().await {
                 Ok(v) => {
                     if attempt > 0 {
                         self.retrying.fetch_sub(1, Relaxed);
                     }
                     return Ok(v);
                 }
-                Err(e)
-                    if e.is_transient()
-                        && start.elapsed() < self.opts.retry_for
-                        && !self.cancelled.load(Relaxed) =>
-                {
-                    if attempt == 0 {
-                        self.retrying.fetch_add(1, Relaxed);
-                    }
-                    attempt += 1;
-                    self.retries.fetch_add(1, Relaxed);
-                    self.note_error(format!("{what}: {e} (retry {attempt})"));
-                    tracing::warn!(job = %self.spec.name, attempt, "{what}: {e}");
-                    let backoff =
-                        Duration::from_millis(100u64 << attempt.min(6)).min(Duration::from_secs(5));
-                    tokio::time::sleep(backoff).await;
+                Err(e) => self.explain(side, e).await,
+            };
+            if !e.is_transient()
+                || start.elapsed() >= self.opts.retry_for
+                || self.cancelled.load(Relaxed)
+            {
+                if attempt > 0 {
+                    self.retrying.fetch_sub(1, Relaxed);
                 }
-                Err(e) => {
-                    if attempt > 0 {
-                        self.retrying.fetch_sub(1, Relaxed);
-                    }
-                    return Err(e);
-                }
+                return Err(e);
             }
+            if attempt == 0 {
+                self.retrying.fetch_add(1, Relaxed);
+            }
+            attempt += 1;
+            self.retries.fetch_add(1, Relaxed);
+            let why = match e.connection_cause() {
+                Some(cause) => format!("the {side} is unreachable: {cause}"),
+                None => format!("{what}: {e}"),
+            };
+            self.note_error(format!("retrying ({attempt}): {why}"));
+            tracing::warn!(job = %self.spec.name, attempt, "retrying: {why}");
+            let backoff =
+                Duration::from_millis(100u64 << attempt.min(6)).min(Duration::from_secs(5));
+            tokio::time::sleep(backoff).await;
         }
+    }
+
+    /// A pool's "timed out" replaced by the reason the database cannot be reached.
+    async fn explain(&self, side: Side, e: CopyError) -> CopyError {
+        let pool = match side {
+            Side::Source => &self.source,
+            Side::Target => self.writer.pool(),
+        };
+        e.explained(pool).await
     }
 
     fn read_error(&self, e: ReadError) -> CopyError {
@@ -634,7 +664,7 @@ async fn read_loop(
             };
             let t0 = Instant::now();
             let rows = ctx
-                .retry("reading", || {
+                .retry(Side::Source, "reading", || {
                     Box::pin(async {
                         fetch_values(&ctx.source, &sql, kinds, key_idx)
                             .await
@@ -721,14 +751,16 @@ async fn write_loop(
                         through,
                         tail,
                     );
-                    ctx.retry("copying inside the server", || {
+                    ctx.retry(Side::Target, "copying inside the server", || {
                         ctx.writer.write_statement(&stmt, &cp_sql)
                     })
                     .await
                 }
                 _ => {
-                    ctx.retry("writing", || ctx.writer.write(&fitted, &cp_sql, mode))
-                        .await
+                    ctx.retry(Side::Target, "writing", || {
+                        ctx.writer.write(&fitted, &cp_sql, mode)
+                    })
+                    .await
                 }
             };
             match res {
@@ -778,7 +810,7 @@ async fn direct_or_upsert(
         false,
     );
     let occupied = ctx
-        .retry("probing the target", || {
+        .retry(Side::Target, "probing the target", || {
             Box::pin(ctx.writer.any_row(&pred)) as BoxFuture<'_, _>
         })
         .await?;

@@ -63,6 +63,26 @@ impl CopyError {
         }
     }
 
+    /// When the error is the database being out of reach (refused, reset, gone away, a
+    /// pool that could not reconnect), the driver's words for it.
+    pub fn connection_cause(&self) -> Option<String> {
+        match self {
+            CopyError::Db { source, .. } if is_connection_sqlx(source) => Some(source.to_string()),
+            _ => None,
+        }
+    }
+
+    /// This error, with a pool's "timed out" replaced by why `pool` cannot connect.
+    pub async fn explained(self, pool: &crate::db::DbPool) -> CopyError {
+        match self {
+            CopyError::Db { what, source } => CopyError::Db {
+                what,
+                source: pool.explain(source).await,
+            },
+            other => other,
+        }
+    }
+
     /// PostgreSQL unique violation (a direct COPY met an existing row).
     pub fn is_unique_violation(&self) -> bool {
         match self {
@@ -102,6 +122,28 @@ pub fn is_transient_sqlx(e: &sqlx::Error) -> bool {
                     | "261"
                     | "517"
             ) || code.starts_with("08")
+        }
+        _ => false,
+    }
+}
+
+/// The connection itself failed (as opposed to a statement: a deadlock, a lock wait).
+pub fn is_connection_sqlx(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => {
+            if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+                // Too many connections, shutdown in progress, connection killed, gone away, lost.
+                return matches!(my.number(), 1040 | 1053 | 1927 | 2006 | 2013);
+            }
+            let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+            // PostgreSQL: too many connections, admin/crash shutdown, cannot connect now,
+            // class 08 (connection exception).
+            matches!(code.as_str(), "53300" | "57P01" | "57P02" | "57P03") || code.starts_with("08")
         }
         _ => false,
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::sync::mpsc;
 
-use crate::db::{DbPool, SecretUrl};
+use crate::db::{DbPool, PoolLimits, SecretUrl};
 use crate::runbook::{CopyEngine, CopySpec, ExternalProgress, Runbook, ThrottleRule};
 
 use super::control::CopyControl;
@@ -43,14 +43,42 @@ impl Restart {
     }
 }
 
+/// How long the first connection of a pool may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a copy's statement waits for a connection before it is retried with the real
+/// reason (a server that went away is then reported within seconds, not after 15 s of the
+/// pool reconnecting in silence). A copy never holds more connections than its pools
+/// have, so only reconnecting waits.
+pub const COPY_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// A pool for the runbook connection `name` (URL read from the environment).
 pub(crate) async fn connect(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
+    connect_limited(runbook, name, max, CONNECT_TIMEOUT).await
+}
+
+async fn connect_limited(
+    runbook: &Runbook,
+    name: &str,
+    max: u32,
+    acquire_timeout: Duration,
+) -> Result<DbPool, CopyError> {
     let conn = runbook.connection(name).ok_or_else(|| CopyError::Spec {
         job: String::new(),
         msg: format!("connection `{name}` is not declared"),
     })?;
     let url = SecretUrl::from_env(&conn.name, &conn.url_template)?;
-    Ok(DbPool::connect(&url, max, Duration::from_secs(15)).await?)
+    let limits = PoolLimits {
+        max_connections: max,
+        connect_timeout: CONNECT_TIMEOUT,
+        acquire_timeout,
+    };
+    Ok(DbPool::connect_limited(&url, limits).await?)
+}
+
+/// A pool for a copy's source or target: fails fast when the server goes away.
+async fn connect_copy(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
+    connect_limited(runbook, name, max, COPY_ACQUIRE_TIMEOUT).await
 }
 
 /// Runs (native) or follows (external) one job: connects what it needs, including the
@@ -74,8 +102,8 @@ pub(crate) async fn run_job(
             follow_external(spec, pool, Duration::from_secs(2), control_rx, progress_tx).await
         }
         CopyEngine::Native => {
-            let source = connect(runbook, &spec.source, workers + 1).await?;
-            let target = connect(runbook, &spec.target, workers + 1).await?;
+            let source = connect_copy(runbook, &spec.source, workers + 1).await?;
+            let target = connect_copy(runbook, &spec.target, workers + 1).await?;
             let mut opts = CopyOptions {
                 probe,
                 restart: restart != Restart::Resume,
@@ -114,16 +142,19 @@ pub async fn run_headless(
     let terminal = std::io::stderr().is_terminal();
     let printer = tokio::spawn(async move {
         let mut last_line = std::time::Instant::now() - Duration::from_secs(60);
+        let mut last_said: Option<(CopyState, Option<String>)> = None;
         while let Some(p) = progress_rx.recv().await {
             let mut err = std::io::stderr();
+            // A plain line every 5 s, and at once when the state or the error changes.
+            let said = Some((p.state, p.last_error.clone()));
             if terminal {
                 let _ = write!(err, "\r\x1b[2K{}", bar_line(&p));
                 let _ = err.flush();
-            } else if last_line.elapsed() >= Duration::from_secs(5) || p.state != CopyState::Running
-            {
+            } else if last_line.elapsed() >= Duration::from_secs(5) || said != last_said {
                 last_line = std::time::Instant::now();
                 let _ = writeln!(err, "{}", plain_line(&p));
             }
+            last_said = said;
         }
         if terminal {
             let _ = writeln!(std::io::stderr());
@@ -165,8 +196,11 @@ fn status(p: &CopyProgress) -> String {
     if !p.throttle.reason.is_empty() && p.throttle.state != super::ThrottleState::Free {
         s.push_str(&format!(" ({})", p.throttle.reason));
     }
-    if p.retries > 0 {
-        s.push_str(&format!(" retries {}", p.retries));
+    match (&p.state, &p.last_error) {
+        // `retrying (3): the source is unreachable: ... Connection refused (os error 111)`
+        (CopyState::Retrying, Some(e)) => s = e.clone(),
+        _ if p.retries > 0 => s.push_str(&format!(" retries {}", p.retries)),
+        _ => {}
     }
     s
 }

@@ -323,9 +323,15 @@ mod tests {
     fn single_floats_are_read_widened() {
         let single = Kind::Float { double: false };
         let double = Kind::Float { double: true };
-        assert_eq!(exact_read(Dialect::MySql, "`f`", &single), "CAST(`f` AS DOUBLE)");
+        assert_eq!(
+            exact_read(Dialect::MySql, "`f`", &single),
+            "CAST(`f` AS DOUBLE)"
+        );
         assert_eq!(exact_read(Dialect::MySql, "`f`", &double), "`f`");
-        assert_eq!(exact_read(Dialect::Postgres, "\"f\"", &single), "\"f\"::text");
+        assert_eq!(
+            exact_read(Dialect::Postgres, "\"f\"", &single),
+            "\"f\"::text"
+        );
         assert_eq!(exact_read(Dialect::Sqlite, "\"f\"", &single), "\"f\"");
     }
 

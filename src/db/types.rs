@@ -710,7 +710,14 @@ mod tests {
     #[test]
     fn single_floats_read_and_fit_bit_exact() {
         let single = Kind::Float { double: false };
-        for text in ["16777216", "1.0000001", "3.1415927", "1e-45", "3.4028235e+38", "0.1"] {
+        for text in [
+            "16777216",
+            "1.0000001",
+            "3.1415927",
+            "1e-45",
+            "3.4028235e+38",
+            "0.1",
+        ] {
             let want: f32 = text.parse().unwrap();
             let Value::Float(got) = parse_text(&single, text).unwrap() else {
                 panic!("{text} is not a float");

@@ -172,7 +172,11 @@ pub async fn singles_bits(pool: &warroom::db::DbPool, table: &str) -> Vec<(i64, 
             let bits = match r[1] {
                 Value::Null => None,
                 Value::Float(f) => {
-                    assert_eq!(f64::from(f as f32), f, "{table} id {id}: {f} is not a single");
+                    assert_eq!(
+                        f64::from(f as f32),
+                        f,
+                        "{table} id {id}: {f} is not a single"
+                    );
                     Some((f as f32).to_bits())
                 }
                 ref other => panic!("{table} id {id}: {other:?}"),
