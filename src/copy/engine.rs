@@ -637,17 +637,11 @@ async fn read_loop(
                 lock(&ctx.slots)[idx].state = RangeState::Pending;
                 return Ok(());
             }
-            let n = {
-                let mut s = lock(sizer);
-                if let Some(rate) = lock(&ctx.rate).rate() {
-                    // A chunk should not take much longer than a second of the allowed rate.
-                    s.size = s.size.min(rate.max(10));
-                }
-                s.size
+            let Some(n) = take_rows(ctx, sizer).await else {
+                // Cancelled or failed while waiting: the gate stops the worker.
+                continue;
             };
             ctx.chunk_size.store(n, Relaxed);
-            let wait = lock(&ctx.rate).reserve(n);
-            tokio::time::sleep(wait).await;
             // Inside one server only the chunk's keys are read: the rows stay there.
             let key_positions: Vec<usize> = (0..ctx.key_kinds.len()).collect();
             let (sql, kinds, key_idx) = match &ctx.same_server {
@@ -697,6 +691,28 @@ async fn read_loop(
         }
     }
     Ok(())
+}
+
+/// Waits until the rate limit grants the next chunk, and returns its size: at most a
+/// second of rows at the limit in force when it is granted. A worker that waits asks again
+/// at least every 100 ms, so a lowered limit holds from its next chunk. `None` when the
+/// copy was cancelled or failed meanwhile.
+async fn take_rows(ctx: &Ctx, sizer: &Mutex<Sizer>) -> Option<u64> {
+    loop {
+        let wait = {
+            let mut rate = lock(&ctx.rate);
+            let mut s = lock(sizer);
+            s.size = rate.cap(s.size);
+            match rate.try_take(s.size) {
+                Ok(()) => return Some(s.size),
+                Err(wait) => wait,
+            }
+        };
+        if ctx.cancelled.load(Relaxed) || ctx.failed.load(Relaxed) {
+            return None;
+        }
+        tokio::time::sleep(wait.min(Duration::from_millis(100))).await;
+    }
 }
 
 async fn write_loop(
