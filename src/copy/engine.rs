@@ -25,7 +25,7 @@ use super::progress::{
     CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
 };
 use super::resolve::{resolve, Resolved};
-use super::same_server::{insert_select_sql, keys_sql, source_as_seen_from_target};
+use super::same_server::{insert_select_sql, keys_sql, refused, source_as_seen_from_target};
 use super::throttle::{evaluate, ProbeHook, ThrottleInputs};
 use super::verify::{restart_needs_empty_target, target_agrees};
 use super::writer::{WriteMode, Writer};
@@ -721,7 +721,7 @@ async fn write_loop(
     mut rx: mpsc::Receiver<Chunk>,
 ) -> Result<(), CopyError> {
     let mut modes: HashMap<usize, WriteMode> = HashMap::new();
-    while let Some(chunk) = rx.recv().await {
+    while let Some(mut chunk) = rx.recv().await {
         if ctx.failed.load(Relaxed) {
             return Ok(());
         }
@@ -730,7 +730,8 @@ async fn write_loop(
         let fitted = match ctx.same_server {
             // The server converts; in strict mode it refuses what the target cannot hold.
             Some(_) => Ok(Vec::new()),
-            None => fit_rows(ctx, chunk.rows),
+            // Inside the server the chunk's rows are its keys: kept for error messages.
+            None => fit_rows(ctx, std::mem::take(&mut chunk.rows)),
         };
         let fitted = match fitted {
             Ok(rows) => rows,
@@ -788,7 +789,18 @@ async fn write_loop(
                 }
                 Err(e) => {
                     lock(&ctx.slots)[chunk.range].state = RangeState::Failed;
-                    return Err(e);
+                    return Err(match (&ctx.same_server, &chunk.high_water) {
+                        (Some(source), Some(through)) => refused(
+                            &ctx.r,
+                            source,
+                            &range,
+                            chunk.start_after.as_deref(),
+                            through,
+                            &chunk.rows,
+                            e,
+                        ),
+                        _ => e,
+                    });
                 }
             }
         }

@@ -22,11 +22,23 @@ pub enum CopyError {
         column: String,
         reason: String,
     },
-    #[error("{what}: {source}")]
-    Db {
-        what: String,
-        #[source]
-        source: sqlx::Error,
+    /// The database's words are part of the message (and not a `source()` as well, which
+    /// would print them a second and third time in an error chain).
+    #[error("{what}: {error}")]
+    Db { what: String, error: sqlx::Error },
+    /// The target server refused a chunk copied inside it (`INSERT ... SELECT`).
+    #[error(
+        "copying {source_table} into {target_table} inside the server: the chunk with keys \
+         {keys} was refused{at}: {reason}"
+    )]
+    InServer {
+        source_table: String,
+        target_table: String,
+        /// `id > 40 and id <= 60`.
+        keys: String,
+        /// ` at key id=42`, when the server said which row.
+        at: String,
+        reason: String,
     },
     /// The job's checkpoint says rows are copied that the target does not hold.
     #[error(
@@ -48,17 +60,17 @@ pub enum CopyError {
 }
 
 impl CopyError {
-    pub fn db(what: impl Into<String>, source: sqlx::Error) -> CopyError {
+    pub fn db(what: impl Into<String>, error: sqlx::Error) -> CopyError {
         CopyError::Db {
             what: what.into(),
-            source,
+            error,
         }
     }
 
     /// A dropped connection, a server restarting, a deadlock: worth another try.
     pub fn is_transient(&self) -> bool {
         match self {
-            CopyError::Db { source, .. } => is_transient_sqlx(source),
+            CopyError::Db { error, .. } => is_transient_sqlx(error),
             _ => false,
         }
     }
@@ -67,7 +79,7 @@ impl CopyError {
     /// pool that could not reconnect), the driver's words for it.
     pub fn connection_cause(&self) -> Option<String> {
         match self {
-            CopyError::Db { source, .. } if is_connection_sqlx(source) => Some(source.to_string()),
+            CopyError::Db { error, .. } if is_connection_sqlx(error) => Some(error.to_string()),
             _ => None,
         }
     }
@@ -75,9 +87,9 @@ impl CopyError {
     /// This error, with a pool's "timed out" replaced by why `pool` cannot connect.
     pub async fn explained(self, pool: &crate::db::DbPool) -> CopyError {
         match self {
-            CopyError::Db { what, source } => CopyError::Db {
+            CopyError::Db { what, error } => CopyError::Db {
                 what,
-                source: pool.explain(source).await,
+                error: pool.explain(error).await,
             },
             other => other,
         }
@@ -87,7 +99,7 @@ impl CopyError {
     pub fn is_unique_violation(&self) -> bool {
         match self {
             CopyError::Db {
-                source: sqlx::Error::Database(e),
+                error: sqlx::Error::Database(e),
                 ..
             } => e.is_unique_violation(),
             _ => false,
