@@ -17,15 +17,28 @@ pub enum DbPool {
     Sqlite(SqlitePool),
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("cannot connect to {url} ({dialect}): {source}")]
+/// A database that cannot be reached. The driver's words are part of the message and not
+/// also its `source()` (an error chain would print them two more times), hence no
+/// thiserror derive here.
+#[derive(Debug)]
 pub struct ConnectError {
     /// The template form: no secret in it.
     pub url: String,
     pub dialect: Dialect,
-    #[source]
     pub source: sqlx::Error,
 }
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot connect to {} ({}): {}",
+            self.url, self.dialect, self.source
+        )
+    }
+}
+
+impl std::error::Error for ConnectError {}
 
 /// How long [`DbPool::explain`] waits for its one direct connection.
 const EXPLAIN_TIMEOUT: Duration = Duration::from_secs(5);
