@@ -54,11 +54,12 @@ pub fn quote_ident(d: Dialect, ident: &str) -> String {
 /// holds every bit of the value: PostgreSQL casts to `text` (exact for every type, floats
 /// included under sqlx's `extra_float_digits`); MySQL/MariaDB send a `FLOAT` in the text
 /// protocol with 6 significant digits (`1.67772e7` for 16777216), so a single-precision
-/// float is widened to `DOUBLE` (exact) and sent with all of its digits.
+/// float is widened to `DOUBLE` (exact) and sent with all of its digits. `f * 1e0` widens
+/// on every version (MySQL 5.7 has no `CAST(... AS DOUBLE)`) and keeps the sign of zero.
 pub fn exact_read(d: Dialect, quoted: &str, kind: &Kind) -> String {
     match (d, kind) {
         (Dialect::Postgres, _) => format!("{quoted}::text"),
-        (Dialect::MySql, Kind::Float { double: false }) => format!("CAST({quoted} AS DOUBLE)"),
+        (Dialect::MySql, Kind::Float { double: false }) => format!("({quoted} * 1e0)"),
         _ => quoted.to_string(),
     }
 }
@@ -323,10 +324,7 @@ mod tests {
     fn single_floats_are_read_widened() {
         let single = Kind::Float { double: false };
         let double = Kind::Float { double: true };
-        assert_eq!(
-            exact_read(Dialect::MySql, "`f`", &single),
-            "CAST(`f` AS DOUBLE)"
-        );
+        assert_eq!(exact_read(Dialect::MySql, "`f`", &single), "(`f` * 1e0)");
         assert_eq!(exact_read(Dialect::MySql, "`f`", &double), "`f`");
         assert_eq!(
             exact_read(Dialect::Postgres, "\"f\"", &single),
