@@ -483,7 +483,8 @@ pub fn fit(v: Value, col: &Column, target: Dialect) -> Result<Value, String> {
             if !*double && f.is_finite() && f64::from(f as f32) != f {
                 return Err(format!(
                     "{f} needs double precision: {} (single precision) would store {}",
-                    col.declared, f as f32
+                    col.declared,
+                    f64::from(f as f32)
                 ));
             }
             V::Float(f)
@@ -733,7 +734,10 @@ mod tests {
         let real = col(single, "real");
         assert!(fit(Value::Float(f64::from(0.1f32)), &real, Dialect::Postgres).is_ok());
         let err = fit(Value::Float(0.1), &real, Dialect::Postgres).unwrap_err();
-        assert!(err.contains("needs double precision"), "{err}");
+        assert!(
+            err.contains("0.1 needs double precision: real (single precision) would store 0.10000000149011612"),
+            "{err}"
+        );
         assert!(fit(Value::Float(f64::NAN), &real, Dialect::Postgres).is_ok());
     }
 
