@@ -56,7 +56,16 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             } => cli::remote::join(&url, &operator, token, &layout)
                 .await
                 .map(|()| 0),
-            Cmd::Copy { runbook, job, json } => cli::copy::run(&runbook, &job, json).await,
+            Cmd::Copy {
+                runbook,
+                job,
+                json,
+                restart,
+                overwrite,
+            } => {
+                let restart = warroom::copy::Restart::from_flags(restart, overwrite);
+                cli::copy::run(&runbook, &job, json, restart).await
+            }
             Cmd::Recon {
                 runbook,
                 job,

@@ -40,6 +40,7 @@ async fn maria_to_postgres_to_maria_keeps_every_value() {
         &pg,
         CopyOptions {
             restart: true,
+            overwrite: true,
             ..opts()
         },
     )
@@ -91,6 +92,7 @@ async fn maria_to_maria_keeps_every_value_and_rewrites_idempotently() {
             &dst,
             CopyOptions {
                 restart: true,
+                overwrite: true,
                 ..mode
             },
         )
@@ -158,4 +160,134 @@ async fn a_value_the_target_cannot_hold_names_table_key_and_column() {
     assert!(text.contains("`u64`"), "{text}");
     assert!(text.contains("out of range"), "{text}");
     assert_eq!(progress.last().map(|p| p.state), Some(CopyState::Failed));
+}
+
+/// A single-precision float arrives bit for bit in every direction: MariaDB FLOAT and
+/// PostgreSQL real, over the wire and inside one server, and through SQLite REAL.
+#[tokio::test]
+async fn single_precision_floats_copy_bit_exact_in_every_direction() {
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
+    let want = singles_want();
+    let (maria, _, _) = mysql_db(&my, "fsrc").await;
+    singles_table(&maria, "floats", true).await;
+    assert_eq!(singles_bits(&maria, "floats").await, want, "MariaDB source");
+    let (pg, schema) = pg_schema(&pgu, "floats").await;
+    let pg_src = format!("{schema}.floats_src");
+    singles_table(&pg, &pg_src, true).await;
+    assert_eq!(singles_bits(&pg, &pg_src).await, want, "PostgreSQL source");
+
+    let mut s = spec("singles", "floats", "floats", &["id"]);
+    s.chunk_rows = 5;
+    let wire = CopyOptions {
+        same_server: false,
+        ..opts()
+    };
+    let copy = |source: &'static str, target: String| {
+        let mut s = s.clone();
+        s.name = format!("singles_{}", target.replace('.', "_"));
+        s.source_table = source.into();
+        s.target_table = target;
+        s
+    };
+    let check = |what: &str, got: Vec<(i64, Option<u32>)>| {
+        for ((id, g), (_, w)) in got.iter().zip(&want) {
+            assert_eq!(
+                g.map(f32::from_bits),
+                w.map(f32::from_bits),
+                "{what}: id {id} (bits {g:x?} vs {w:x?})"
+            );
+        }
+        assert_eq!(got, want, "{what}");
+    };
+
+    // MariaDB -> PostgreSQL.
+    let t = format!("{schema}.from_maria");
+    singles_table(&pg, &t, false).await;
+    run_copy(&copy("floats", t.clone()), &maria, &pg, opts())
+        .await
+        .0
+        .expect("MariaDB -> PostgreSQL");
+    check("MariaDB -> PostgreSQL", singles_bits(&pg, &t).await);
+
+    // MariaDB -> MariaDB, over the wire and inside the server.
+    for (mode, in_server) in [(wire.clone(), false), (opts(), true)] {
+        let (dst, _, _) = mysql_db(&my, "fdst").await;
+        singles_table(&dst, "floats", false).await;
+        let summary = run_copy(&copy("floats", "floats".into()), &maria, &dst, mode)
+            .await
+            .0
+            .expect("MariaDB -> MariaDB");
+        assert_eq!(summary.in_server, in_server);
+        check(
+            &format!("MariaDB -> MariaDB (in server: {in_server})"),
+            singles_bits(&dst, "floats").await,
+        );
+    }
+
+    // PostgreSQL -> MariaDB and PostgreSQL -> PostgreSQL.
+    let (back, _, _) = mysql_db(&my, "fback").await;
+    singles_table(&back, "floats", false).await;
+    let mut from_pg = copy("floats", "floats".into());
+    from_pg.source_table = pg_src.clone();
+    run_copy(&from_pg, &pg, &back, opts())
+        .await
+        .0
+        .expect("PostgreSQL -> MariaDB");
+    check("PostgreSQL -> MariaDB", singles_bits(&back, "floats").await);
+    let t = format!("{schema}.from_pg");
+    singles_table(&pg, &t, false).await;
+    let mut pg_pg = copy("floats", t.clone());
+    pg_pg.source_table = pg_src.clone();
+    run_copy(&pg_pg, &pg, &pg, opts())
+        .await
+        .0
+        .expect("PostgreSQL -> PostgreSQL");
+    check("PostgreSQL -> PostgreSQL", singles_bits(&pg, &t).await);
+
+    // MariaDB -> SQLite (a double holds every single) -> PostgreSQL.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (lite, _) = sqlite_db(dir.path(), "floats").await;
+    singles_table(&lite, "floats", false).await;
+    run_copy(&copy("floats", "floats".into()), &maria, &lite, opts())
+        .await
+        .0
+        .expect("MariaDB -> SQLite");
+    check("MariaDB -> SQLite", singles_bits(&lite, "floats").await);
+    let t = format!("{schema}.from_sqlite");
+    singles_table(&pg, &t, false).await;
+    run_copy(&copy("floats", t.clone()), &lite, &pg, opts())
+        .await
+        .0
+        .expect("SQLite -> PostgreSQL");
+    check("SQLite -> PostgreSQL", singles_bits(&pg, &t).await);
+}
+
+/// A double that a single-precision column would round is refused, not rounded.
+#[tokio::test]
+async fn a_double_that_real_would_round_is_refused() {
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
+    let (src, _, _) = mysql_db(&my, "dsrc").await;
+    execute(
+        &src,
+        "CREATE TABLE d (id INT PRIMARY KEY, f DOUBLE); INSERT INTO d VALUES (1, 0.5), (2, 0.1)",
+    )
+    .await
+    .expect("source");
+    let (pg, schema) = pg_schema(&pgu, "dreal").await;
+    let t = format!("{schema}.d");
+    execute(
+        &pg,
+        &format!("CREATE TABLE {t} (id integer PRIMARY KEY, f real)"),
+    )
+    .await
+    .expect("target");
+    let (res, _) = run_copy(&spec("d_to_real", "d", &t, &["id"]), &src, &pg, opts()).await;
+    let text = res.expect_err("0.1 needs double precision").to_string();
+    assert!(text.contains("id=2"), "{text}");
+    assert!(text.contains("`f`"), "{text}");
+    assert!(text.contains("needs double precision"), "{text}");
 }

@@ -114,6 +114,14 @@ pub enum Cmd {
         /// A JSON summary instead of plain lines.
         #[arg(long)]
         json: bool,
+        /// Forget the job's checkpoint and copy from the start; the target must be empty
+        /// (warroom never truncates it).
+        #[arg(long)]
+        restart: bool,
+        /// With --restart: copy over the rows the target holds (same key: the source's
+        /// values; other rows stay).
+        #[arg(long, requires = "restart")]
+        overwrite: bool,
     },
     /// Sample a runbook's health probes without the console (exit 0 when all are green).
     Probe {

@@ -1,13 +1,16 @@
-//! `warroom copy RUNBOOK --job NAME [--json]`: one copy job, headless.
+//! `warroom copy RUNBOOK --job NAME [--json] [--restart [--overwrite]]`: one copy job,
+//! headless.
 
 use std::path::Path;
+
+use crate::copy::Restart;
 
 use super::run::load_runbook;
 
 /// Exit code 0 only when the copy completed (errors become exit 1 at the edge).
-pub async fn run(path: &Path, job: &str, json: bool) -> anyhow::Result<i32> {
+pub async fn run(path: &Path, job: &str, json: bool, restart: Restart) -> anyhow::Result<i32> {
     let runbook = load_runbook(path)?;
     let mut out = std::io::stdout();
-    crate::copy::run_headless(&runbook, job, json, &mut out).await?;
+    crate::copy::run_headless(&runbook, job, json, restart, &mut out).await?;
     Ok(0)
 }

@@ -16,18 +16,22 @@ pub enum CopyControl {
     Cancel,
 }
 
-/// A shared rows-per-second pacer (a token bucket with no burst).
+/// A shared rows-per-second pacer with no burst: a grant of `n` rows is paid for after it
+/// goes, so the next grant waits `n / rate` from the last one. A new rate prices the part
+/// of the last grant not yet paid for at the new rate, and waiting workers ask again: the
+/// new ceiling holds from the next chunk, and nothing granted earlier runs ahead of it.
 #[derive(Debug)]
 pub struct RateLimiter {
     rate: Option<u64>,
-    next: Instant,
+    /// The last grant: when, and how many rows.
+    last: Option<(Instant, u64)>,
 }
 
 impl RateLimiter {
     pub fn new(rate: Option<u64>) -> RateLimiter {
         RateLimiter {
             rate: rate.filter(|r| *r > 0),
-            next: Instant::now(),
+            last: None,
         }
     }
 
@@ -36,19 +40,36 @@ impl RateLimiter {
     }
 
     pub fn set(&mut self, rate: Option<u64>) {
+        let now = Instant::now();
+        // Rows of the last grant that the old rate has not paid for yet.
+        let unpaid = match (self.rate, self.last) {
+            (Some(old), Some((at, n))) => {
+                let paid = now.saturating_duration_since(at).as_secs_f64() * old as f64;
+                (n as f64 - paid).max(0.0) as u64
+            }
+            _ => 0,
+        };
         self.rate = rate.filter(|r| *r > 0);
-        self.next = Instant::now();
+        self.last = Some((now, unpaid));
     }
 
-    /// How long to wait before `rows` more may go.
-    pub fn reserve(&mut self, rows: u64) -> Duration {
-        let Some(rate) = self.rate else {
-            return Duration::ZERO;
-        };
+    /// The largest chunk that fits the ceiling: about a second of rows.
+    pub fn cap(&self, rows: u64) -> u64 {
+        self.rate.map_or(rows, |rate| rows.min(rate.max(10)))
+    }
+
+    /// Grants `rows` now, or says how long until the last grant is paid for at the current
+    /// rate (ask again then, or sooner: the rate may change meanwhile).
+    pub fn try_take(&mut self, rows: u64) -> Result<(), Duration> {
         let now = Instant::now();
-        let start = self.next.max(now);
-        self.next = start + Duration::from_secs_f64(rows as f64 / rate as f64);
-        start - now
+        if let (Some(rate), Some((at, n))) = (self.rate, self.last) {
+            let free_at = at + Duration::from_secs_f64(n as f64 / rate as f64);
+            if free_at > now {
+                return Err(free_at - now);
+            }
+        }
+        self.last = Some((now, rows));
+        Ok(())
     }
 }
 
@@ -59,10 +80,27 @@ mod tests {
     #[test]
     fn paces_rows() {
         let mut r = RateLimiter::new(Some(100));
-        assert_eq!(r.reserve(50), Duration::ZERO);
-        let wait = r.reserve(50);
+        assert_eq!(r.try_take(50), Ok(()));
+        let wait = r.try_take(50).unwrap_err();
         assert!(wait > Duration::from_millis(450) && wait <= Duration::from_millis(500));
         r.set(None);
-        assert_eq!(r.reserve(1_000_000), Duration::ZERO);
+        assert_eq!(r.try_take(1_000_000), Ok(()));
+        assert_eq!(r.cap(1_000_000), 1_000_000);
+    }
+
+    #[test]
+    fn a_lower_rate_reprices_the_last_grant() {
+        let mut r = RateLimiter::new(Some(5_000));
+        assert_eq!(r.try_take(5_000), Ok(()));
+        // At 5000/s the next grant waits a second; at 2000/s, two and a half.
+        assert!(r.try_take(100).unwrap_err() <= Duration::from_secs(1));
+        r.set(Some(2_000));
+        // Almost none of the 5000 rows was paid for yet: about 2.5 s at the new rate.
+        let wait = r.try_take(100).unwrap_err();
+        assert!(wait > Duration::from_millis(2_300), "{wait:?}");
+        assert_eq!(r.cap(5_000), 2_000);
+        // Raising it again shortens the wait.
+        r.set(Some(50_000));
+        assert!(r.try_take(100).unwrap_err() < Duration::from_millis(120));
     }
 }

@@ -25,8 +25,9 @@ use super::progress::{
     CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
 };
 use super::resolve::{resolve, Resolved};
-use super::same_server::{insert_select_sql, keys_sql, source_as_seen_from_target};
+use super::same_server::{insert_select_sql, keys_sql, refused, source_as_seen_from_target};
 use super::throttle::{evaluate, ProbeHook, ThrottleInputs};
+use super::verify::{restart_needs_empty_target, target_agrees};
 use super::writer::{WriteMode, Writer};
 
 /// Knobs that are not in the runbook.
@@ -39,8 +40,11 @@ pub struct CopyOptions {
     /// Connections named by throttle rules (`[[copy.throttle]] connection = ...`).
     pub connections: HashMap<String, DbPool>,
     pub probe: Option<ProbeHook>,
-    /// Forget any checkpoint and copy from the start.
+    /// Forget any checkpoint and copy from the start. The target must hold no row, unless
+    /// `overwrite`.
     pub restart: bool,
+    /// With `restart`: copy over the rows the target holds (same key: the source's values).
+    pub overwrite: bool,
     /// Upper bound of the adaptive chunk size (keeps memory flat).
     pub max_chunk_rows: u64,
     /// Copy inside the server (`INSERT ... SELECT`) when source and target are one
@@ -57,6 +61,7 @@ impl Default for CopyOptions {
             connections: HashMap::new(),
             probe: None,
             restart: false,
+            overwrite: false,
             max_chunk_rows: 20_000,
             same_server: true,
         }
@@ -156,6 +161,22 @@ enum Gate {
     Stop,
 }
 
+/// Which database a statement runs on (for retry messages).
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Source,
+    Target,
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Side::Source => "source",
+            Side::Target => "target",
+        })
+    }
+}
+
 impl Ctx {
     fn note_error(&self, msg: String) {
         self.errors.fetch_add(1, Relaxed);
@@ -184,8 +205,11 @@ impl Ctx {
         }
     }
 
-    /// Runs `f` until it succeeds, fails for good, or the retry budget is spent.
-    async fn retry<T, F, Fut>(&self, what: &str, mut f: F) -> Result<T, CopyError>
+    /// Runs `f` until it succeeds, fails for good, or the retry budget is spent. `side` is
+    /// the database `f` talks to: a pool that timed out is asked why
+    /// ([`DbPool::explain`]), and the copy's last error says `retrying (n): the source is
+    /// unreachable: connection refused` while it retries.
+    async fn retry<T, F, Fut>(&self, side: Side, what: &str, mut f: F) -> Result<T, CopyError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, CopyError>>,
@@ -193,37 +217,48 @@ impl Ctx {
         let start = Instant::now();
         let mut attempt: u32 = 0;
         loop {
-            match f().await {
+            let e = match f().await {
                 Ok(v) => {
                     if attempt > 0 {
                         self.retrying.fetch_sub(1, Relaxed);
                     }
                     return Ok(v);
                 }
-                Err(e)
-                    if e.is_transient()
-                        && start.elapsed() < self.opts.retry_for
-                        && !self.cancelled.load(Relaxed) =>
-                {
-                    if attempt == 0 {
-                        self.retrying.fetch_add(1, Relaxed);
-                    }
-                    attempt += 1;
-                    self.retries.fetch_add(1, Relaxed);
-                    self.note_error(format!("{what}: {e} (retry {attempt})"));
-                    tracing::warn!(job = %self.spec.name, attempt, "{what}: {e}");
-                    let backoff =
-                        Duration::from_millis(100u64 << attempt.min(6)).min(Duration::from_secs(5));
-                    tokio::time::sleep(backoff).await;
+                Err(e) => self.explain(side, e).await,
+            };
+            if !e.is_transient()
+                || start.elapsed() >= self.opts.retry_for
+                || self.cancelled.load(Relaxed)
+            {
+                if attempt > 0 {
+                    self.retrying.fetch_sub(1, Relaxed);
                 }
-                Err(e) => {
-                    if attempt > 0 {
-                        self.retrying.fetch_sub(1, Relaxed);
-                    }
-                    return Err(e);
-                }
+                return Err(e);
             }
+            if attempt == 0 {
+                self.retrying.fetch_add(1, Relaxed);
+            }
+            attempt += 1;
+            self.retries.fetch_add(1, Relaxed);
+            let why = match e.connection_cause() {
+                Some(cause) => format!("the {side} is unreachable: {cause}"),
+                None => format!("{what}: {e}"),
+            };
+            self.note_error(format!("retrying ({attempt}): {why}"));
+            tracing::warn!(job = %self.spec.name, attempt, "retrying: {why}");
+            let backoff =
+                Duration::from_millis(100u64 << attempt.min(6)).min(Duration::from_secs(5));
+            tokio::time::sleep(backoff).await;
         }
+    }
+
+    /// A pool's "timed out" replaced by the reason the database cannot be reached.
+    async fn explain(&self, side: Side, e: CopyError) -> CopyError {
+        let pool = match side {
+            Side::Source => &self.source,
+            Side::Target => self.writer.pool(),
+        };
+        e.explained(pool).await
     }
 
     fn read_error(&self, e: ReadError) -> CopyError {
@@ -337,13 +372,21 @@ pub async fn run(
     let r = resolve(spec, &source, &target).await?;
     let cp = Checkpoints::new(&spec.name, &r.target_table, r.tgt_style);
     cp.ensure(&target).await?;
+    let packet = introspect::max_allowed_packet(&target).await;
+    let writer = Writer::new(target.clone(), &r, packet);
     if opts.restart {
+        if !opts.overwrite && writer.any_row("1=1").await? {
+            return Err(restart_needs_empty_target(&r));
+        }
         cp.reset(&target).await?;
     }
     let digest = r.digest();
     let workers = spec.workers.max(1) as usize;
     let (stored, resumed) = match cp.load(&target, &digest).await? {
-        Some(stored) => (stored, true),
+        Some(stored) => {
+            target_agrees(&r, &writer, &stored).await?;
+            (stored, true)
+        }
         None => {
             let ranges = plan(&source, &r, if workers > 1 { workers * 4 } else { 1 }).await?;
             (cp.save_plan(&target, &digest, &ranges).await?, false)
@@ -370,8 +413,6 @@ pub async fn run(
     if let Some(table) = &same_server {
         tracing::info!(job = %spec.name, source = %table, "source and target are one server: copying inside it");
     }
-    let packet = introspect::max_allowed_packet(&target).await;
-    let writer = Writer::new(target.clone(), &r, packet);
     let first_size = spec.chunk_rows.clamp(1, opts.max_chunk_rows.max(1));
     let latency_sql = format!(
         "SELECT 1 FROM {} LIMIT 1",
@@ -596,17 +637,11 @@ async fn read_loop(
                 lock(&ctx.slots)[idx].state = RangeState::Pending;
                 return Ok(());
             }
-            let n = {
-                let mut s = lock(sizer);
-                if let Some(rate) = lock(&ctx.rate).rate() {
-                    // A chunk should not take much longer than a second of the allowed rate.
-                    s.size = s.size.min(rate.max(10));
-                }
-                s.size
+            let Some(n) = take_rows(ctx, sizer).await else {
+                // Cancelled or failed while waiting: the gate stops the worker.
+                continue;
             };
             ctx.chunk_size.store(n, Relaxed);
-            let wait = lock(&ctx.rate).reserve(n);
-            tokio::time::sleep(wait).await;
             // Inside one server only the chunk's keys are read: the rows stay there.
             let key_positions: Vec<usize> = (0..ctx.key_kinds.len()).collect();
             let (sql, kinds, key_idx) = match &ctx.same_server {
@@ -623,7 +658,7 @@ async fn read_loop(
             };
             let t0 = Instant::now();
             let rows = ctx
-                .retry("reading", || {
+                .retry(Side::Source, "reading", || {
                     Box::pin(async {
                         fetch_values(&ctx.source, &sql, kinds, key_idx)
                             .await
@@ -658,13 +693,35 @@ async fn read_loop(
     Ok(())
 }
 
+/// Waits until the rate limit grants the next chunk, and returns its size: at most a
+/// second of rows at the limit in force when it is granted. A worker that waits asks again
+/// at least every 100 ms, so a lowered limit holds from its next chunk. `None` when the
+/// copy was cancelled or failed meanwhile.
+async fn take_rows(ctx: &Ctx, sizer: &Mutex<Sizer>) -> Option<u64> {
+    loop {
+        let wait = {
+            let mut rate = lock(&ctx.rate);
+            let mut s = lock(sizer);
+            s.size = rate.cap(s.size);
+            match rate.try_take(s.size) {
+                Ok(()) => return Some(s.size),
+                Err(wait) => wait,
+            }
+        };
+        if ctx.cancelled.load(Relaxed) || ctx.failed.load(Relaxed) {
+            return None;
+        }
+        tokio::time::sleep(wait.min(Duration::from_millis(100))).await;
+    }
+}
+
 async fn write_loop(
     ctx: &Ctx,
     sizer: &Mutex<Sizer>,
     mut rx: mpsc::Receiver<Chunk>,
 ) -> Result<(), CopyError> {
     let mut modes: HashMap<usize, WriteMode> = HashMap::new();
-    while let Some(chunk) = rx.recv().await {
+    while let Some(mut chunk) = rx.recv().await {
         if ctx.failed.load(Relaxed) {
             return Ok(());
         }
@@ -673,7 +730,8 @@ async fn write_loop(
         let fitted = match ctx.same_server {
             // The server converts; in strict mode it refuses what the target cannot hold.
             Some(_) => Ok(Vec::new()),
-            None => fit_rows(ctx, chunk.rows),
+            // Inside the server the chunk's rows are its keys: kept for error messages.
+            None => fit_rows(ctx, std::mem::take(&mut chunk.rows)),
         };
         let fitted = match fitted {
             Ok(rows) => rows,
@@ -710,14 +768,16 @@ async fn write_loop(
                         through,
                         tail,
                     );
-                    ctx.retry("copying inside the server", || {
+                    ctx.retry(Side::Target, "copying inside the server", || {
                         ctx.writer.write_statement(&stmt, &cp_sql)
                     })
                     .await
                 }
                 _ => {
-                    ctx.retry("writing", || ctx.writer.write(&fitted, &cp_sql, mode))
-                        .await
+                    ctx.retry(Side::Target, "writing", || {
+                        ctx.writer.write(&fitted, &cp_sql, mode)
+                    })
+                    .await
                 }
             };
             match res {
@@ -729,7 +789,18 @@ async fn write_loop(
                 }
                 Err(e) => {
                     lock(&ctx.slots)[chunk.range].state = RangeState::Failed;
-                    return Err(e);
+                    return Err(match (&ctx.same_server, &chunk.high_water) {
+                        (Some(source), Some(through)) => refused(
+                            &ctx.r,
+                            source,
+                            &range,
+                            chunk.start_after.as_deref(),
+                            through,
+                            &chunk.rows,
+                            e,
+                        ),
+                        _ => e,
+                    });
                 }
             }
         }
@@ -767,7 +838,7 @@ async fn direct_or_upsert(
         false,
     );
     let occupied = ctx
-        .retry("probing the target", || {
+        .retry(Side::Target, "probing the target", || {
             Box::pin(ctx.writer.any_row(&pred)) as BoxFuture<'_, _>
         })
         .await?;

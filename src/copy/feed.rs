@@ -15,7 +15,7 @@ use crate::hub::{self, HubHandle};
 use crate::runbook::{Action, Evidence};
 
 use super::control::CopyControl;
-use super::headless::run_job as run_job_engine;
+use super::headless::{run_job as run_job_engine, Restart};
 use super::progress::CopyProgress;
 use super::throttle::ProbeHook;
 
@@ -169,14 +169,11 @@ async fn copy_job(
         &runbook,
         spec,
         Some(probe_hook(health)),
+        Restart::Resume,
         control_rx,
         progress_tx,
     )
     .await;
     let _ = forward.await;
-    let summary = summary?;
-    Ok(format!(
-        "{} rows in {:.1} s ({:.0} rows/s)",
-        summary.rows, summary.seconds, summary.rows_per_sec
-    ))
+    Ok(summary?.describe())
 }

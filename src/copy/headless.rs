@@ -1,4 +1,5 @@
-//! `warroom copy RUNBOOK --job NAME [--json]`: one copy job without the console.
+//! `warroom copy RUNBOOK --job NAME [--json] [--restart [--overwrite]]`: one copy job
+//! without the console.
 //!
 //! Progress goes to stderr (a redrawn bar on a terminal, a plain line every few seconds
 //! otherwise); the summary goes to `out` (text, or one JSON object with `json`).
@@ -9,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::sync::mpsc;
 
-use crate::db::{DbPool, SecretUrl};
+use crate::db::{DbPool, PoolLimits, SecretUrl};
 use crate::runbook::{CopyEngine, CopySpec, ExternalProgress, Runbook, ThrottleRule};
 
 use super::control::CopyControl;
@@ -19,14 +20,65 @@ use super::external::follow_external;
 use super::progress::{CopyProgress, CopyState, CopySummary};
 use super::throttle::ProbeHook;
 
+/// Whether a run resumes from the job's checkpoint or starts over (`--restart`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Restart {
+    /// Resume from the checkpoint, if there is one (the default).
+    #[default]
+    Resume,
+    /// Clear the checkpoint and copy from the start into an empty target (a target that
+    /// holds rows is refused: warroom never truncates).
+    IntoEmpty,
+    /// Clear the checkpoint and copy from the start over the rows the target holds.
+    Overwrite,
+}
+
+impl Restart {
+    pub fn from_flags(restart: bool, overwrite: bool) -> Restart {
+        match (restart, overwrite) {
+            (false, _) => Restart::Resume,
+            (true, false) => Restart::IntoEmpty,
+            (true, true) => Restart::Overwrite,
+        }
+    }
+}
+
+/// How long the first connection of a pool may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a copy's statement waits for a connection before it is retried with the real
+/// reason (a server that went away is then reported within seconds, not after 15 s of the
+/// pool reconnecting in silence). A copy never holds more connections than its pools
+/// have, so only reconnecting waits.
+pub const COPY_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// A pool for the runbook connection `name` (URL read from the environment).
 pub(crate) async fn connect(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
+    connect_limited(runbook, name, max, CONNECT_TIMEOUT).await
+}
+
+async fn connect_limited(
+    runbook: &Runbook,
+    name: &str,
+    max: u32,
+    acquire_timeout: Duration,
+) -> Result<DbPool, CopyError> {
     let conn = runbook.connection(name).ok_or_else(|| CopyError::Spec {
         job: String::new(),
         msg: format!("connection `{name}` is not declared"),
     })?;
     let url = SecretUrl::from_env(&conn.name, &conn.url_template)?;
-    Ok(DbPool::connect(&url, max, Duration::from_secs(15)).await?)
+    let limits = PoolLimits {
+        max_connections: max,
+        connect_timeout: CONNECT_TIMEOUT,
+        acquire_timeout,
+    };
+    Ok(DbPool::connect_limited(&url, limits).await?)
+}
+
+/// A pool for a copy's source or target: fails fast when the server goes away.
+async fn connect_copy(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
+    connect_limited(runbook, name, max, COPY_ACQUIRE_TIMEOUT).await
 }
 
 /// Runs (native) or follows (external) one job: connects what it needs, including the
@@ -35,6 +87,7 @@ pub(crate) async fn run_job(
     runbook: &Runbook,
     spec: &CopySpec,
     probe: Option<ProbeHook>,
+    restart: Restart,
     control_rx: mpsc::Receiver<CopyControl>,
     progress_tx: mpsc::Sender<CopyProgress>,
 ) -> Result<CopySummary, CopyError> {
@@ -49,10 +102,12 @@ pub(crate) async fn run_job(
             follow_external(spec, pool, Duration::from_secs(2), control_rx, progress_tx).await
         }
         CopyEngine::Native => {
-            let source = connect(runbook, &spec.source, workers + 1).await?;
-            let target = connect(runbook, &spec.target, workers + 1).await?;
+            let source = connect_copy(runbook, &spec.source, workers + 1).await?;
+            let target = connect_copy(runbook, &spec.target, workers + 1).await?;
             let mut opts = CopyOptions {
                 probe,
+                restart: restart != Restart::Resume,
+                overwrite: restart == Restart::Overwrite,
                 ..CopyOptions::default()
             };
             for rule in &spec.throttle {
@@ -69,11 +124,12 @@ pub(crate) async fn run_job(
 }
 
 /// Runs copy job `job` of `runbook` to its end. Resumes from the job's checkpoint when
-/// one exists. Errors unless the copy completed.
+/// one exists, unless `restart` says otherwise. Errors unless the copy completed.
 pub async fn run_headless(
     runbook: &Runbook,
     job: &str,
     json: bool,
+    restart: Restart,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<CopySummary> {
     let spec = runbook
@@ -86,22 +142,25 @@ pub async fn run_headless(
     let terminal = std::io::stderr().is_terminal();
     let printer = tokio::spawn(async move {
         let mut last_line = std::time::Instant::now() - Duration::from_secs(60);
+        let mut last_said: Option<(CopyState, Option<String>)> = None;
         while let Some(p) = progress_rx.recv().await {
             let mut err = std::io::stderr();
+            // A plain line every 5 s, and at once when the state or the error changes.
+            let said = Some((p.state, p.last_error.clone()));
             if terminal {
                 let _ = write!(err, "\r\x1b[2K{}", bar_line(&p));
                 let _ = err.flush();
-            } else if last_line.elapsed() >= Duration::from_secs(5) || p.state != CopyState::Running
-            {
+            } else if last_line.elapsed() >= Duration::from_secs(5) || said != last_said {
                 last_line = std::time::Instant::now();
                 let _ = writeln!(err, "{}", plain_line(&p));
             }
+            last_said = said;
         }
         if terminal {
             let _ = writeln!(std::io::stderr());
         }
     });
-    let result = run_job(runbook, spec, None, control_rx, progress_tx).await;
+    let result = run_job(runbook, spec, None, restart, control_rx, progress_tx).await;
     let _ = printer.await;
     let summary = result.with_context(|| format!("copy `{job}` did not complete"))?;
     if json {
@@ -109,18 +168,11 @@ pub async fn run_headless(
     } else {
         writeln!(
             out,
-            "copy {}: {} rows in {:.1} s ({:.0} rows/s), {} retries, {:.1} s throttled{}",
+            "copy {}: {}, {} retries, {:.1} s throttled",
             summary.job,
-            summary.rows,
-            summary.seconds,
-            summary.rows_per_sec,
+            summary.describe(),
             summary.retries,
             summary.throttled_secs,
-            if summary.resumed {
-                format!(" (resumed; {} rows in target)", summary.rows_total)
-            } else {
-                String::new()
-            }
         )?;
     }
     if summary.state != CopyState::Done {
@@ -144,8 +196,11 @@ fn status(p: &CopyProgress) -> String {
     if !p.throttle.reason.is_empty() && p.throttle.state != super::ThrottleState::Free {
         s.push_str(&format!(" ({})", p.throttle.reason));
     }
-    if p.retries > 0 {
-        s.push_str(&format!(" retries {}", p.retries));
+    match (&p.state, &p.last_error) {
+        // `retrying (3): the source is unreachable: ... Connection refused (os error 111)`
+        (CopyState::Retrying, Some(e)) => s = e.clone(),
+        _ if p.retries > 0 => s.push_str(&format!(" retries {}", p.retries)),
+        _ => {}
     }
     s
 }

@@ -19,13 +19,14 @@ pub mod feed;
 pub mod resolve;
 pub mod same_server;
 pub mod throttle;
+pub mod verify;
 pub mod writer;
 
 pub use control::CopyControl;
 pub use engine::{run, CopyOptions};
 pub use error::CopyError;
 pub use external::follow_external;
-pub use headless::run_headless;
+pub use headless::{run_headless, Restart};
 pub use progress::{
     CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
 };

@@ -1,7 +1,7 @@
 //! A copy spec checked against both tables: which columns go where, with which types.
 
 use crate::db::introspect;
-use crate::db::sql::{quote_ident, LiteralStyle, TableRef};
+use crate::db::sql::{exact_read, quote_ident, LiteralStyle, TableRef};
 use crate::db::types::Column;
 use crate::db::value::Value;
 use crate::db::{DbPool, Dialect};
@@ -57,18 +57,28 @@ impl Resolved {
             .join(", ")
     }
 
-    /// Source select list: PostgreSQL columns are read as text (exact for every type).
+    /// Source select list for reading rows over the wire: each column in a form that keeps
+    /// every bit ([`exact_read`]: PostgreSQL as text, MariaDB FLOAT widened to DOUBLE).
     pub fn select_list(&self) -> String {
         self.src_cols
             .iter()
             .map(|c| {
-                let q = quote_ident(self.src_dialect, &c.name);
-                if self.src_dialect == Dialect::Postgres {
-                    format!("{q}::text")
-                } else {
-                    q
-                }
+                exact_read(
+                    self.src_dialect,
+                    &quote_ident(self.src_dialect, &c.name),
+                    &c.kind,
+                )
             })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The source columns by name, as they are (for `INSERT ... SELECT` inside one server,
+    /// where the server converts each value itself).
+    pub fn source_columns(&self) -> String {
+        self.src_cols
+            .iter()
+            .map(|c| quote_ident(self.src_dialect, &c.name))
             .collect::<Vec<_>>()
             .join(", ")
     }

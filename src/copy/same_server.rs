@@ -11,6 +11,7 @@ use crate::db::sql::{quote_ident, tuple_cmp, Cmp, TableRef};
 use crate::db::value::Value;
 use crate::db::{DbPool, Dialect};
 
+use super::error::CopyError;
 use super::plan::{where_clause, KeyRange};
 use super::resolve::Resolved;
 
@@ -79,8 +80,9 @@ pub fn keys_sql(r: &Resolved, range: &KeyRange, after: Option<&[Value]>, limit: 
     )
 }
 
-/// `INSERT INTO target (...) SELECT ... FROM source WHERE <chunk>`: the rows of `range`
-/// after `after` up to and including `through`.
+/// `INSERT INTO target (...) SELECT ... FROM source WHERE <chunk> ORDER BY key`: the rows
+/// of `range` after `after` up to and including `through`, in key order (so the server's
+/// "at row N" is the chunk's N-th key).
 pub fn insert_select_sql(
     r: &Resolved,
     source: &str,
@@ -94,12 +96,92 @@ pub fn insert_select_sql(
         .iter()
         .map(|c| quote_ident(Dialect::MySql, &c.name))
         .collect();
+    let order: Vec<String> = r
+        .key_src()
+        .iter()
+        .map(|k| quote_ident(Dialect::MySql, k))
+        .collect();
     format!(
-        "INSERT INTO {} ({}) SELECT {} FROM {source} WHERE {} AND {}{tail}",
+        "INSERT INTO {} ({}) SELECT {} FROM {source} WHERE {} AND {} ORDER BY {}{tail}",
         r.target_table.quoted(Dialect::MySql),
         cols.join(", "),
-        r.select_list(),
+        r.source_columns(),
         where_clause(r, r.src_style, &r.key_src(), range, after, true),
         tuple_cmp(r.src_style, &r.key_src(), through, Cmp::Le),
+        order.join(", "),
     )
+}
+
+/// A chunk the server refused, as one sentence: the tables, the chunk's key range, the
+/// key of the row the server names (`at row N`: the chunk's N-th key) and its reason,
+/// once. `keys` are the chunk's keys in order. Errors other than the database's pass.
+pub fn refused(
+    r: &Resolved,
+    source: &str,
+    range: &KeyRange,
+    after: Option<&[Value]>,
+    through: &[Value],
+    keys: &[Vec<Value>],
+    e: CopyError,
+) -> CopyError {
+    let CopyError::Db {
+        error: sqlx::Error::Database(db),
+        ..
+    } = &e
+    else {
+        return e;
+    };
+    let (message, number) = match db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        Some(my) => (my.message().to_string(), Some(my.number())),
+        None => (db.message().to_string(), None),
+    };
+    let (reason, row) = match message.rsplit_once(" at row ") {
+        Some((head, n)) => (head.to_string(), n.trim().parse::<usize>().ok()),
+        None => (message, None),
+    };
+    let at = row
+        .and_then(|n| keys.get(n.checked_sub(1)?))
+        .map_or(String::new(), |k| format!(" at key {}", r.key_display(k)));
+    CopyError::InServer {
+        source_table: source.replace('`', ""),
+        target_table: r.target_table.to_string(),
+        keys: chunk_keys(r, range, after, through),
+        at,
+        reason: match number {
+            Some(n) => format!("{reason} (error {n})"),
+            None => reason,
+        },
+    }
+}
+
+/// `id > 40 and id <= 60`; `(grp, id) >= (1, 5) and (grp, id) <= (2, 9)` for a composite key.
+fn chunk_keys(
+    r: &Resolved,
+    range: &KeyRange,
+    after: Option<&[Value]>,
+    through: &[Value],
+) -> String {
+    let tuple = |vals: &[Value]| -> (String, String) {
+        let names = r.key_src();
+        let names = &names[..vals.len().min(names.len())];
+        let shown: Vec<String> = vals.iter().map(Value::display).collect();
+        if names.len() == 1 {
+            (names[0].clone(), shown[0].clone())
+        } else {
+            (
+                format!("({})", names.join(", ")),
+                format!("({})", shown.join(", ")),
+            )
+        }
+    };
+    let lower = match (after, &range.lo) {
+        (Some(a), _) => Some((tuple(a), ">")),
+        (None, Some(lo)) => Some((tuple(lo), ">=")),
+        (None, None) => None,
+    };
+    let (names, upper) = tuple(through);
+    match lower {
+        Some(((n, v), op)) => format!("{n} {op} {v} and {names} <= {upper}"),
+        None => format!("{names} <= {upper}"),
+    }
 }

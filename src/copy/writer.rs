@@ -226,4 +226,8 @@ impl Writer {
     pub fn dialect(&self) -> Dialect {
         self.pool.dialect()
     }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
 }

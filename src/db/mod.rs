@@ -9,5 +9,5 @@ pub mod types;
 pub mod url;
 pub mod value;
 
-pub use pool::{ConnectError, DbPool};
+pub use pool::{ConnectError, DbPool, PoolLimits};
 pub use url::{Dialect, SecretUrl, UrlError};

@@ -1,6 +1,7 @@
 //! The SQL that differs between dialects: identifier quoting, literals, key-range
 //! predicates, upserts, and PostgreSQL COPY text rows.
 
+use super::types::Kind;
 use super::url::Dialect;
 use super::value::{self, Value};
 
@@ -46,6 +47,20 @@ pub fn quote_ident(d: Dialect, ident: &str) -> String {
     match d {
         Dialect::MySql => format!("`{}`", ident.replace('`', "``")),
         _ => format!("\"{}\"", ident.replace('"', "\"\"")),
+    }
+}
+
+/// The expression that reads column `quoted` (already quoted) of `kind` so that its text
+/// holds every bit of the value: PostgreSQL casts to `text` (exact for every type, floats
+/// included under sqlx's `extra_float_digits`); MySQL/MariaDB send a `FLOAT` in the text
+/// protocol with 6 significant digits (`1.67772e7` for 16777216), so a single-precision
+/// float is widened to `DOUBLE` (exact) and sent with all of its digits. `f * 1e0` widens
+/// on every version (MySQL 5.7 has no `CAST(... AS DOUBLE)`) and keeps the sign of zero.
+pub fn exact_read(d: Dialect, quoted: &str, kind: &Kind) -> String {
+    match (d, kind) {
+        (Dialect::Postgres, _) => format!("{quoted}::text"),
+        (Dialect::MySql, Kind::Float { double: false }) => format!("({quoted} * 1e0)"),
+        _ => quoted.to_string(),
     }
 }
 
@@ -303,6 +318,19 @@ mod tests {
         let s = tuple_cmp(my, &cols, &[Value::Int(1), Value::Int(2)], Cmp::Ge);
         assert_eq!(s, "((`a` > 1) OR (`a` = 1 AND `b` >= 2))");
         assert_eq!(tuple_cmp(my, &cols, &[Value::Int(5)], Cmp::Lt), "`a` < 5");
+    }
+
+    #[test]
+    fn single_floats_are_read_widened() {
+        let single = Kind::Float { double: false };
+        let double = Kind::Float { double: true };
+        assert_eq!(exact_read(Dialect::MySql, "`f`", &single), "(`f` * 1e0)");
+        assert_eq!(exact_read(Dialect::MySql, "`f`", &double), "`f`");
+        assert_eq!(
+            exact_read(Dialect::Postgres, "\"f\"", &single),
+            "\"f\"::text"
+        );
+        assert_eq!(exact_read(Dialect::Sqlite, "\"f\"", &single), "\"f\"");
     }
 
     #[test]

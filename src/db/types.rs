@@ -322,7 +322,12 @@ pub fn parse_text(kind: &Kind, s: &str) -> Result<Value, String> {
             Ok(i) => Value::Int(i),
             Err(_) => Value::UInt(s.parse::<u64>().map_err(|_| bad())?),
         },
-        Kind::Float { .. } => Value::Float(s.parse::<f64>().map_err(|_| bad())?),
+        // A single-precision value reads as the nearest `f32` (its own text: PostgreSQL's
+        // shortest `real` text, or MariaDB's widened DOUBLE), then widens exactly.
+        Kind::Float { double: false } => {
+            Value::Float(f64::from(s.parse::<f32>().map_err(|_| bad())?))
+        }
+        Kind::Float { double: true } => Value::Float(s.parse::<f64>().map_err(|_| bad())?),
         Kind::Decimal { .. } => {
             if !is_decimal(s) {
                 return Err(format!("`{s}` is not a finite decimal number"));
@@ -474,6 +479,13 @@ pub fn fit(v: Value, col: &Column, target: Dialect) -> Result<Value, String> {
             }
             if !*double && f.is_finite() && f.abs() > f64::from(f32::MAX) {
                 return Err(format!("{f} is out of range for {}", col.declared));
+            }
+            if !*double && f.is_finite() && f64::from(f as f32) != f {
+                return Err(format!(
+                    "{f} needs double precision: {} (single precision) would store {}",
+                    col.declared,
+                    f64::from(f as f32)
+                ));
             }
             V::Float(f)
         }
@@ -694,6 +706,39 @@ mod tests {
             fit(Value::UInt(u64::MAX), &u, Dialect::MySql).unwrap(),
             Value::UInt(u64::MAX)
         );
+    }
+
+    #[test]
+    fn single_floats_read_and_fit_bit_exact() {
+        let single = Kind::Float { double: false };
+        for text in [
+            "16777216",
+            "1.0000001",
+            "3.1415927",
+            "1e-45",
+            "3.4028235e+38",
+            "0.1",
+        ] {
+            let want: f32 = text.parse().unwrap();
+            let Value::Float(got) = parse_text(&single, text).unwrap() else {
+                panic!("{text} is not a float");
+            };
+            assert_eq!((got as f32).to_bits(), want.to_bits(), "{text}");
+            assert_eq!(got, f64::from(want), "{text} widens exactly");
+        }
+        // MariaDB's widened DOUBLE text of 0.1f32 reads as the same f32.
+        assert_eq!(
+            parse_text(&single, "0.10000000149011612").unwrap(),
+            Value::Float(f64::from(0.1f32))
+        );
+        let real = col(single, "real");
+        assert!(fit(Value::Float(f64::from(0.1f32)), &real, Dialect::Postgres).is_ok());
+        let err = fit(Value::Float(0.1), &real, Dialect::Postgres).unwrap_err();
+        assert!(
+            err.contains("0.1 needs double precision: real (single precision) would store 0.10000000149011612"),
+            "{err}"
+        );
+        assert!(fit(Value::Float(f64::NAN), &real, Dialect::Postgres).is_ok());
     }
 
     #[test]

@@ -81,3 +81,121 @@ pub async fn pg_target(pg: &warroom::db::DbPool, schema: &str) -> String {
     .expect("pg ddl");
     format!("{schema}.types")
 }
+
+/// Single-precision floats that a 6-digit text form would change: neighbours of 2^24
+/// (2^24+1 is not a float), 1+2^-23, pi, the smallest and largest subnormals, the smallest
+/// normal, the largest finite, negatives, and values that need 9 significant digits.
+pub const SINGLES: &[f32] = &[
+    16_777_216.0,
+    16_777_218.0,
+    16_777_215.0,
+    -16_777_218.0,
+    1.000_000_1,
+    std::f32::consts::PI,
+    1.4e-45,
+    -1.4e-45,
+    1.175_494_2e-38,
+    f32::MIN_POSITIVE,
+    f32::MAX,
+    f32::MIN,
+    0.1,
+    -0.1,
+    123_456.79,
+    0.0,
+    1.5,
+];
+
+/// The DDL of the single-precision table `floats` (id, f) per dialect; SQLite's REAL is a
+/// double, which holds every single exactly.
+pub fn singles_ddl(d: warroom::db::Dialect) -> &'static str {
+    match d {
+        warroom::db::Dialect::MySql => "(id INT NOT NULL PRIMARY KEY, f FLOAT)",
+        warroom::db::Dialect::Postgres => "(id integer NOT NULL PRIMARY KEY, f real)",
+        warroom::db::Dialect::Sqlite => "(id INTEGER NOT NULL PRIMARY KEY, f REAL)",
+    }
+}
+
+/// Creates `table` with [`singles_ddl`]; with `rows`, fills it with [`SINGLES`] (ids from
+/// 1) and a NULL (the last id). Values go in as the exact decimal of the widened double.
+pub async fn singles_table(pool: &warroom::db::DbPool, table: &str, rows: bool) {
+    let d = pool.dialect();
+    execute(pool, &format!("CREATE TABLE {table} {}", singles_ddl(d)))
+        .await
+        .expect("singles ddl");
+    if !rows {
+        return;
+    }
+    let mut values: Vec<String> = SINGLES
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("({}, {:?})", i + 1, f64::from(*f)))
+        .collect();
+    values.push(format!("({}, NULL)", SINGLES.len() + 1));
+    execute(
+        pool,
+        &format!("INSERT INTO {table} VALUES {}", values.join(", ")),
+    )
+    .await
+    .expect("singles rows");
+}
+
+/// What `table` holds, as (id, bits of f): read through the copy's exact read path; a value
+/// that is not exactly a single (a double with more bits) fails the test.
+pub async fn singles_bits(pool: &warroom::db::DbPool, table: &str) -> Vec<(i64, Option<u32>)> {
+    use warroom::db::sql::{exact_read, quote_ident};
+    use warroom::db::types::Kind;
+    use warroom::db::value::Value;
+    let d = pool.dialect();
+    let kinds = [
+        Kind::Int {
+            bytes: 8,
+            unsigned: false,
+        },
+        Kind::Float {
+            double: d == warroom::db::Dialect::Sqlite,
+        },
+    ];
+    let sql = format!(
+        "SELECT {}, {} FROM {table}",
+        exact_read(d, &quote_ident(d, "id"), &kinds[0]),
+        exact_read(d, &quote_ident(d, "f"), &kinds[1]),
+    );
+    let rows = warroom::db::rows::fetch_values(pool, &sql, &kinds, &[0])
+        .await
+        .expect("read singles");
+    let mut got: Vec<(i64, Option<u32>)> = rows
+        .into_iter()
+        .map(|r| {
+            let Value::Int(id) = r[0] else {
+                panic!("id {:?}", r[0])
+            };
+            let bits = match r[1] {
+                Value::Null => None,
+                Value::Float(f) => {
+                    assert_eq!(
+                        f64::from(f as f32),
+                        f,
+                        "{table} id {id}: {f} is not a single"
+                    );
+                    Some((f as f32).to_bits())
+                }
+                ref other => panic!("{table} id {id}: {other:?}"),
+            };
+            (id, bits)
+        })
+        .collect();
+    // PostgreSQL would order the text ids as text.
+    got.sort();
+    got
+}
+
+/// What every table of singles must hold, bit for bit.
+pub fn singles_want() -> Vec<(i64, Option<u32>)> {
+    let mut want: Vec<(i64, Option<u32>)> = SINGLES
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (i as i64 + 1, Some(f.to_bits())))
+        .collect();
+    want.push((SINGLES.len() as i64 + 1, None));
+    want
+}

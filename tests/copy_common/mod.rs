@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use warroom::copy::{self, CopyControl, CopyOptions, CopyProgress, CopySummary};
 use warroom::db::introspect;
 use warroom::db::rows::{execute, fetch_values};
-use warroom::db::sql::{quote_ident, TableRef};
+use warroom::db::sql::{exact_read, quote_ident, TableRef};
 use warroom::db::value::Value;
 use warroom::db::{DbPool, Dialect, SecretUrl};
 use warroom::runbook::{CopyEngine, CopySpec};
@@ -115,16 +115,10 @@ pub async fn dump(pool: &DbPool, table: &str, order: &str) -> Vec<Vec<String>> {
     let t = TableRef::parse(table);
     let d = pool.dialect();
     let cols = introspect::columns(pool, &t).await.expect("columns");
+    // Read the way the copy reads: every bit of every value (MariaDB FLOAT widened).
     let list: Vec<String> = cols
         .iter()
-        .map(|c| {
-            let q = quote_ident(d, &c.name);
-            if d == Dialect::Postgres {
-                format!("{q}::text")
-            } else {
-                q
-            }
-        })
+        .map(|c| exact_read(d, &quote_ident(d, &c.name), &c.kind))
         .collect();
     let sql = format!(
         "SELECT {} FROM {} ORDER BY {}.{}",

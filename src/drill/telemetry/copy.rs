@@ -108,3 +108,56 @@ pub struct CopySummary {
     pub in_server: bool,
     pub error: Option<String>,
 }
+
+impl CopySummary {
+    /// The whole copy in words (step evidence, the headless line): rows over every run, and
+    /// for a resumed copy what this run added (`20000 rows copied in all; resumed: this
+    /// run added 0 rows in 0.0 s`).
+    pub fn describe(&self) -> String {
+        let this_run = format!(
+            "{} rows in {:.1} s ({:.0} rows/s)",
+            self.rows, self.seconds, self.rows_per_sec
+        );
+        if self.resumed {
+            format!(
+                "{} rows copied in all; resumed: this run added {this_run}",
+                self.rows_total
+            )
+        } else {
+            this_run
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(rows: u64, rows_total: u64, resumed: bool) -> CopySummary {
+        CopySummary {
+            job: "j".into(),
+            state: CopyState::Done,
+            rows,
+            rows_total,
+            seconds: 73.3,
+            rows_per_sec: rows as f64 / 73.3,
+            retries: 0,
+            throttled_secs: 0.0,
+            resumed,
+            in_server: false,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_resumed_copy_states_the_whole_copy_and_this_run() {
+        assert_eq!(
+            summary(530_000, 1_000_000, true).describe(),
+            "1000000 rows copied in all; resumed: this run added 530000 rows in 73.3 s (7231 rows/s)"
+        );
+        assert_eq!(
+            summary(20_000, 20_000, false).describe(),
+            "20000 rows in 73.3 s (273 rows/s)"
+        );
+    }
+}
