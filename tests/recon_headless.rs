@@ -404,3 +404,53 @@ async fn fix_sql_file_runs_in_one_transaction_with_the_targets_own_client() {
         );
     }
 }
+
+/// `warroom recon ... | head -1`: a reader that goes away ends the recon quietly.
+#[tokio::test]
+async fn a_closed_output_pipe_ends_the_recon_quietly() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let Some(my) = servers::mysql() else { return };
+    let (src, src_url, _) = mysql_db(&my, "psrc").await;
+    let (dst, dst_url, _) = mysql_db(&my, "pdst").await;
+    let ddl =
+        "CREATE TABLE accounts (id INT PRIMARY KEY, region VARCHAR(10), balance DECIMAL(12,2))";
+    execute(&src, ddl).await.unwrap();
+    execute(&dst, ddl).await.unwrap();
+    // Every row missing in the target: far more output than a pipe holds.
+    execute(
+        &src,
+        "INSERT INTO accounts SELECT seq, 'eu', seq FROM seq_1_to_20000",
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("recon.toml");
+    std::fs::write(
+        &file,
+        runbook(&src_url, &dst_url).replace("chunk_rows = 10", "chunk_rows = 5000"),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["recon", file.to_str().unwrap(), "--job", "accounts"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(141), "{first}{stderr}");
+}

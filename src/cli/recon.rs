@@ -9,7 +9,7 @@ use crate::recon::headless::{run_headless, EXIT_ERROR};
 pub async fn run(path: &Path, job: &str, json: bool, fix_sql: Option<&Path>) -> i32 {
     let outcome = async {
         let runbook = load_runbook(path)?;
-        let mut out = std::io::stdout();
+        let mut out = super::output::stdout();
         run_headless(&runbook, job, json, fix_sql, &mut out).await
     }
     .await;
