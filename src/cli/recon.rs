@@ -16,7 +16,7 @@ pub async fn run(path: &Path, job: &str, json: bool, fix_sql: Option<&Path>) -> 
     match outcome {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            super::output::note(format!("error: {e:#}"));
             EXIT_ERROR
         }
     }
