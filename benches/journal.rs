@@ -8,9 +8,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+use warroom::drill::testkit::RunbookBuilder;
 use warroom::drill::{Actor, Event, EventKind, Target};
 use warroom::journal::Journal;
-use warroom::runbook::{Meta, Runbook, RunbookKind};
+use warroom::runbook::Runbook;
 
 const EVENTS: u64 = 100_000;
 const BATCH: usize = 100;
@@ -21,24 +22,10 @@ const SYNCED_BUDGET: Duration = Duration::from_secs(60);
 
 fn runbook() -> Runbook {
     let source_text = "# a runbook of realistic size\n".repeat(400);
-    Runbook {
-        meta: Meta {
-            name: "bench".into(),
-            kind: RunbookKind::Drill,
-            description: None,
-            coordinator: "alice".into(),
-            window: None,
-        },
-        people: vec![],
-        connections: vec![],
-        phases: vec![],
-        steps: vec![],
-        copies: vec![],
-        recons: vec![],
-        probes: vec![],
-        source_text,
-        digest: "bench".into(),
-    }
+    RunbookBuilder::new("bench")
+        .coordinator("alice")
+        .source(&source_text, "bench")
+        .build()
 }
 
 /// A mix of event kinds of realistic size (~150-250 bytes of JSON each).

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use warroom::drill::testkit::RunbookBuilder;
 use warroom::drill::SystemClock;
 use warroom::health::{self, Probe, ProbeStatus};
-use warroom::runbook::{Meta, ProbeKind, ProbeSpec, Runbook, RunbookKind, Threshold};
+use warroom::runbook::{ProbeKind, ProbeSpec, Runbook, Threshold};
 
 /// A tiny HTTP/1.1 server on a free loopback port. Routes:
 /// `/ok`, `/json`, `/fail` (500), `/slow` (answers after 5 s), `/notjson`, and a
@@ -324,24 +325,13 @@ async fn a_slow_probe_does_not_hold_up_the_others() {
 }
 
 fn runbook(probes: Vec<ProbeSpec>) -> Runbook {
-    Runbook {
-        meta: Meta {
-            name: "health test".into(),
-            kind: RunbookKind::Drill,
-            description: None,
-            coordinator: "ana".into(),
-            window: None,
-        },
-        people: vec![],
-        connections: vec![],
-        phases: vec![],
-        steps: vec![],
-        copies: vec![],
-        recons: vec![],
-        probes,
-        source_text: String::new(),
-        digest: String::new(),
-    }
+    probes
+        .into_iter()
+        .fold(
+            RunbookBuilder::new("health test").coordinator("ana"),
+            |b, p| b.probe(p),
+        )
+        .build()
 }
 
 #[tokio::test]

@@ -7,29 +7,16 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
+use warroom::drill::testkit::RunbookBuilder;
 use warroom::drill::{Actor, Event, EventKind, Target};
 use warroom::journal::{default_path, Journal, JournalError};
-use warroom::runbook::{Meta, Runbook, RunbookKind};
+use warroom::runbook::Runbook;
 
 fn runbook(text: &str, digest: &str) -> Runbook {
-    Runbook {
-        meta: Meta {
-            name: "payments cutover".into(),
-            kind: RunbookKind::Drill,
-            description: None,
-            coordinator: "alice".into(),
-            window: None,
-        },
-        people: vec![],
-        connections: vec![],
-        phases: vec![],
-        steps: vec![],
-        copies: vec![],
-        recons: vec![],
-        probes: vec![],
-        source_text: text.into(),
-        digest: digest.into(),
-    }
+    RunbookBuilder::new("payments cutover")
+        .coordinator("alice")
+        .source(text, digest)
+        .build()
 }
 
 fn rb() -> Runbook {

@@ -22,7 +22,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::runbook::duration;
-use crate::runbook::{Evidence, Meta, Person, Phase, Rollback, Runbook, RunbookKind, Step, Window};
+use crate::runbook::{
+    Evidence, Meta, Person, Phase, ProbeSpec, Rollback, Runbook, RunbookKind, Step, Window,
+};
 
 /// Builds a [`Runbook`]; step modifiers (`after`, `gate`, ...) apply to the last added step.
 #[derive(Debug, Clone)]
@@ -30,6 +32,9 @@ pub struct RunbookBuilder {
     meta: Meta,
     people: Vec<Person>,
     steps: Vec<Step>,
+    probes: Vec<ProbeSpec>,
+    /// The runbook's text and digest, as a journal records them.
+    source: (String, String),
     /// Whether each step's `after` was given explicitly (else: the previous step).
     explicit_after: Vec<bool>,
 }
@@ -47,6 +52,8 @@ impl RunbookBuilder {
             },
             people: Vec::new(),
             steps: Vec::new(),
+            probes: Vec::new(),
+            source: (String::new(), String::new()),
             explicit_after: Vec::new(),
         };
         b = b.person("coord", "coordinator");
@@ -162,11 +169,25 @@ impl RunbookBuilder {
         self
     }
 
+    /// The text the runbook was read from and its digest (what a journal keeps).
+    pub fn source(mut self, text: &str, digest: &str) -> Self {
+        self.source = (text.to_string(), digest.to_string());
+        self
+    }
+
+    /// Adds a health probe.
+    pub fn probe(mut self, probe: ProbeSpec) -> Self {
+        self.probes.push(probe);
+        self
+    }
+
     pub fn build(self) -> Runbook {
         let Self {
             meta,
             people,
             mut steps,
+            probes,
+            source: (source_text, digest),
             explicit_after,
         } = self;
         for i in 0..steps.len() {
@@ -189,9 +210,9 @@ impl RunbookBuilder {
             steps,
             copies: Vec::new(),
             recons: Vec::new(),
-            probes: Vec::new(),
-            source_text: String::new(),
-            digest: String::new(),
+            probes,
+            source_text,
+            digest,
         }
     }
 }

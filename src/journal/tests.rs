@@ -8,28 +8,15 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
 
 use super::{chain, Journal, JournalError};
+use crate::drill::testkit::RunbookBuilder;
 use crate::drill::{Actor, Event, EventKind};
-use crate::runbook::{Meta, Runbook, RunbookKind};
+use crate::runbook::Runbook;
 
 fn runbook() -> Runbook {
-    Runbook {
-        meta: Meta {
-            name: "drill".into(),
-            kind: RunbookKind::Drill,
-            description: None,
-            coordinator: "alice".into(),
-            window: None,
-        },
-        people: vec![],
-        connections: vec![],
-        phases: vec![],
-        steps: vec![],
-        copies: vec![],
-        recons: vec![],
-        probes: vec![],
-        source_text: "text".into(),
-        digest: "d".into(),
-    }
+    RunbookBuilder::new("drill")
+        .coordinator("alice")
+        .source("text", "d")
+        .build()
 }
 
 fn note(seq: u64) -> Event {
