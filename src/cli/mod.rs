@@ -12,6 +12,7 @@ pub mod logging;
 pub mod probe;
 pub mod recon;
 pub mod remote;
+pub mod report;
 pub mod run;
 pub mod serve;
 
