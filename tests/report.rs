@@ -524,3 +524,274 @@ async fn json_holds_the_drills_figures() {
         "22:20:00Z #12 omar: said NO-GO at `go-no-go`: replica lag 40s"
     );
 }
+
+fn report_text(dir: &Path, journal: &Path, format: &str) -> String {
+    let out = warroom(
+        dir,
+        &["report", &journal.to_string_lossy(), "--format", format],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out)
+}
+
+/// The position of `needle` in `text`, failing with the text when absent.
+fn pos(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` not found in:\n{text}"))
+}
+
+#[tokio::test]
+async fn markdown_tells_the_drill_in_order() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = record_drill(dir.path()).await;
+    let md = report_text(dir.path(), &journal, "md");
+
+    assert!(
+        md.starts_with("# Drill report: payments rehearsal\n"),
+        "{md}"
+    );
+    assert!(md.contains("**Result: ROLLED BACK**"));
+    assert!(md.contains("| Planned (critical path) | 40m00s |"));
+    assert!(md.contains("| Actual (drill clock) | 37m00s (-3m00s) |"));
+    assert!(md.contains("| Started | 2026-03-01 22:00:00 UTC |"));
+    assert!(
+        md.contains("| Steps | 1 of 6 done, 1 skipped, 0 failed, 1 overran |"),
+        "{md}"
+    );
+    // Sections in their order.
+    let sections = [
+        "## Timeline",
+        "## Steps",
+        "## Gates",
+        "## Rollback",
+        "## Copy",
+        "## Recon",
+        "## Health incidents",
+        "## Event log",
+    ];
+    let at: Vec<usize> = sections.iter().map(|s| pos(&md, s)).collect();
+    assert!(
+        at.windows(2).all(|w| w[0] < w[1]),
+        "sections out of order: {at:?}"
+    );
+
+    // The text chart: one column is 40 s (a 40-minute axis over 60 columns); backfill ran
+    // from 4m (column 6) on plan for 10m (to column 21), then 4m over (to column 27).
+    let act = format!(
+        "{:<22}{:<4}|{}{}{}",
+        "",
+        "act",
+        " ".repeat(6),
+        "#".repeat(15),
+        "+".repeat(6)
+    );
+    let backfill_plan = pos(&md, "backfill              plan|");
+    let next_line = &md[backfill_plan..].lines().nth(1).unwrap_or_default();
+    assert!(
+        next_line.starts_with(act.as_str()),
+        "backfill's actual row: `{next_line}`\nexpected `{act}`"
+    );
+    assert!(md.contains("go-no-go [gate]"));
+    assert!(md.contains("decommission [PNR]"));
+    assert!(md.contains("ROLLBACK from switch"));
+
+    assert!(
+        md.contains("| 2 | `backfill` | dana | sam | 10m00s | 14m00s | +4m00s | rolled back |"),
+        "{md}"
+    );
+    assert!(md.contains("| 3 | `vacuum` | dana | sam | 5m00s | - | - | skipped |"));
+    assert!(
+        md.contains("### `backfill`: Copy orders \\<all of them> (rolled back)"),
+        "{md}"
+    );
+    assert!(md.contains("| Signed off | 22:18:00Z by casey |"));
+    assert!(md.contains("| Coordinator override (sign-off) | 22:18:00Z by casey: signed off instead of the reviewer |"));
+    assert!(
+        md.contains("| Note | 22:18:00Z dana: \\<script>alert(1)\\</script> |"),
+        "{md}"
+    );
+    assert!(md.contains("| Skipped | 22:18:00Z: not needed on SQLite |"));
+    assert!(md.contains("| Failed | 22:26:00Z: 5xx from the orders API |"));
+
+    let votes = [
+        "| 12 | 22:20:00Z | omar | NO-GO | replica lag 40s |",
+        "| 14 | 22:22:00Z | omar | GO |  |",
+        "| 15 | 22:23:00Z | casey | GO |  |",
+    ];
+    let at: Vec<usize> = votes.iter().map(|v| pos(&md, v)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "votes out of order");
+    assert!(md.contains("### `go-no-go`: passed at 22:23:00Z by casey"));
+
+    assert!(md.contains("Called at 22:27:00Z by casey from `switch`: 5xx after the switch. Completed at 22:36:00Z (took 9m00s)."));
+    let tasks = [
+        "| 1 | `switch` | Point the app back at the source. | done | 22:28:00Z by omar | 22:31:00Z by dana | 3m00s |",
+        "| 2 | `backfill` | Truncate the target. | done | 22:31:00Z by dana | 22:34:00Z by casey (coordinator override) | 3m00s |",
+        "| 3 | `announce` | Post that the drill is cancelled. | done | 22:34:00Z by casey | 22:36:00Z by sam | 2m00s |",
+    ];
+    let at: Vec<usize> = tasks.iter().map(|t| pos(&md, t)).collect();
+    assert!(
+        at.windows(2).all(|w| w[0] < w[1]),
+        "rollback tasks out of order"
+    );
+
+    assert!(md.contains("| `orders` | done | 1200 | 1200 |"));
+    assert!(md.contains("| 22:10:00Z | 10m00s | 900 | 250 rows/s |"));
+    assert!(md.contains(
+        "| `orders` | done | 12/12 | 1200 / 1199 | 2 | 1 | 3 | 0 | 22:21:00Z by casey |"
+    ));
+    assert!(md.contains("| `lag` | critical | 22:12:00Z | 22:16:00Z | 4m00s |"));
+    assert!(md.contains("| `pending` | no data | 22:14:00Z | still at the end | 2m00s | no data for 1m00s (connection refused) |"), "{md}");
+
+    let log = &md[pos(&md, "## Event log")..];
+    let lines: Vec<&str> = log.lines().filter(|l| l.starts_with("22:")).collect();
+    assert_eq!(lines.len(), 30);
+    assert_eq!(lines[0], "22:00:00Z #1 casey: started the drill");
+    assert_eq!(
+        lines[8],
+        "22:18:00Z #9 dana: note on `backfill`: <script>alert(1)</script>"
+    );
+    assert_eq!(lines[29], "22:37:00Z #30 casey: ended the drill");
+}
+
+#[tokio::test]
+async fn html_escapes_user_text_and_needs_nothing_else() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = record_drill(dir.path()).await;
+    let html = report_text(dir.path(), &journal, "html");
+
+    assert!(
+        !html.to_lowercase().contains("<script"),
+        "an unescaped script tag"
+    );
+    assert!(html.contains("dana: &lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("Copy orders &lt;all of them&gt;"));
+    for external in ["src=", "href=", "<link", "@import", "url("] {
+        assert!(
+            !html.contains(external),
+            "the HTML refers to something outside it: {external}"
+        );
+    }
+    assert!(html.contains("@page { size: A4;"));
+    assert!(html.contains("break-inside: avoid"));
+    assert!(html.contains(r#"<svg id="timeline""#));
+    assert!(html.contains(r#"<span class="result bad" id="result">Result: ROLLED BACK</span>"#));
+}
+
+/// How many times `needle` occurs in `text`.
+fn count(text: &str, needle: &str) -> usize {
+    text.matches(needle).count()
+}
+
+#[tokio::test]
+async fn html_renders_in_a_real_browser_and_prints_on_a4() {
+    let Some(browser) = support::browser::chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = record_drill(dir.path()).await;
+    let html = dir.path().join("report.html");
+    let out = warroom(
+        dir.path(),
+        &[
+            "report",
+            &journal.to_string_lossy(),
+            "--format",
+            "html",
+            "-o",
+            &html.to_string_lossy(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        out.stdout.is_empty(),
+        "-o writes nothing to standard output"
+    );
+
+    let dom = support::browser::dump_dom(&browser, dir.path(), &html);
+    assert!(
+        dom.contains(r#"<svg id="timeline""#),
+        "no SVG timeline in the DOM"
+    );
+    assert_eq!(
+        count(&dom, r#"class="step" data-step="#),
+        6,
+        "a timeline row per step"
+    );
+    assert_eq!(count(&dom, r#"<rect class="planned""#), 6);
+    assert_eq!(
+        count(&dom, r#"<rect class="actual""#),
+        4,
+        "announce, backfill, gate, switch ran"
+    );
+    assert_eq!(
+        count(&dom, r#"<rect class="overrun""#),
+        1,
+        "backfill overran"
+    );
+    assert_eq!(count(&dom, r#"<rect class="rollback-task""#), 3);
+    assert_eq!(
+        count(&dom, r#"<line class="pnr""#),
+        1,
+        "decommission is the point of no return"
+    );
+    assert_eq!(
+        count(&dom, r#"<section class="step""#),
+        6,
+        "a table per step"
+    );
+    assert_eq!(
+        count(&dom, "<script"),
+        0,
+        "the note's script tag must stay text"
+    );
+    assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let order: Vec<usize> = [
+        "step-announce",
+        "step-backfill",
+        "step-vacuum",
+        "step-go-no-go",
+        "step-switch",
+        "step-decommission",
+    ]
+    .iter()
+    .map(|id| pos(&dom, &format!("id=\"{id}\"")))
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "step tables out of order"
+    );
+
+    let png = dir.path().join("report.png");
+    support::browser::screenshot(&browser, dir.path(), &html, &png);
+    let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("screenshot: {e}"));
+    assert!(bytes.starts_with(b"\x89PNG"), "not a PNG");
+    if let Ok(keep) = std::env::var("WARROOM_KEEP_SCREENSHOT") {
+        let _ = std::fs::copy(&png, keep);
+    }
+
+    let pdf = dir.path().join("report.pdf");
+    support::browser::print_to_pdf(&browser, dir.path(), &html, &pdf);
+    let bytes = std::fs::read(&pdf).unwrap_or_else(|e| panic!("pdf: {e}"));
+    let text = String::from_utf8_lossy(&bytes);
+    // A4 is 595 x 842 points: every page box must be that (within a point).
+    let boxes: Vec<Vec<f64>> = text
+        .split("/MediaBox [")
+        .skip(1)
+        .map(|rest| {
+            rest.split(']')
+                .next()
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        })
+        .collect();
+    assert!(!boxes.is_empty(), "the PDF has no page box");
+    for b in &boxes {
+        let a4 = b.len() == 4 && (b[2] - 595.3).abs() < 1.0 && (b[3] - 841.9).abs() < 1.0;
+        assert!(a4, "a page of the PDF is not A4: {b:?}");
+    }
+    if let Ok(keep) = std::env::var("WARROOM_KEEP_PDF") {
+        let _ = std::fs::copy(&pdf, keep);
+    }
+}

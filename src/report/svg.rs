@@ -43,8 +43,13 @@ pub fn render(r: &Report) -> String {
     while t <= span + 0.5 {
         let _ = write!(
             s,
-            r##"<line class="grid" x1="{x:.1}" y1="{y0}" x2="{x:.1}" y2="{y1:.1}" stroke="#ddd"/><text class="tick" x="{x:.1}" y="{ty}" font-size="10" text-anchor="middle">{label}</text>"##,
+            r##"<line class="grid" x1="{x:.1}" y1="{y0}" x2="{x:.1}" y2="{y1:.1}" stroke="#ddd"/><text class="tick" x="{x:.1}" y="{ty}" font-size="10" text-anchor="{anchor}">{label}</text>"##,
             x = x(t),
+            anchor = if t + step > span + 0.5 {
+                "end"
+            } else {
+                "middle"
+            },
             y0 = TOP - 6.0,
             y1 = height - 24.0,
             ty = TOP - 10.0,
