@@ -795,3 +795,286 @@ async fn html_renders_in_a_real_browser_and_prints_on_a4() {
         let _ = std::fs::copy(&pdf, keep);
     }
 }
+
+/// Changes one event's payload behind the journal's back, as a careless editor (or a torn
+/// write) would: the checksum chain breaks there.
+async fn corrupt_event(path: &Path, seq: u64) {
+    use sqlx::{ConnectOptions, Connection};
+    let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("raw connect: {e}"));
+    sqlx::query("UPDATE events SET payload = replace(payload, 'casey', 'mallory') WHERE seq = ?")
+        .bind(seq as i64)
+        .execute(&mut c)
+        .await
+        .unwrap_or_else(|e| panic!("tamper: {e}"));
+    c.close().await.unwrap_or_else(|e| panic!("close: {e}"));
+}
+
+#[tokio::test]
+async fn a_damaged_tail_gives_the_report_of_the_valid_prefix() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = record_drill(dir.path()).await;
+    // Event 25 is casey's sign-off of the rollback of `backfill`.
+    corrupt_event(&journal, 25).await;
+    let j = journal.to_string_lossy().to_string();
+
+    let out = warroom(dir.path(), &["report", &j]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a report of a damaged journal exits 1"
+    );
+    let md = stdout(&out);
+    let warning = "> **WARNING: the journal could not be read from event #25 on; this report covers events #1 to #24 only.**";
+    assert!(
+        md.lines().nth(2) == Some(warning),
+        "the warning is not at the top:\n{md}"
+    );
+    assert!(md.contains("**Result: ROLLING BACK**"), "{md}");
+    assert!(md.contains("22:33:00Z #24 dana: marked the rollback of `backfill` done"));
+    assert!(!md.contains("Z #25 "), "nothing from the damaged record on");
+    let err = stderr(&out);
+    assert!(
+        err.contains("event #25") && err.contains("drill.db"),
+        "{err}"
+    );
+
+    let out = warroom(dir.path(), &["report", &j, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r["journal"]["unreadable_from_seq"], 25);
+    assert_eq!(r["journal"]["events_read"], 24);
+    assert_eq!(r["summary"]["outcome"], "rolling_back");
+    assert_eq!(r["rollback"]["tasks"][1]["status"], "awaiting review");
+    // What was read before the damage is reported in full.
+    assert_eq!(step_of(&r, "backfill")["overrun_secs"], 240.0);
+
+    let out = warroom(dir.path(), &["report", &j, "--format", "html"]);
+    assert_eq!(out.status.code(), Some(1));
+    let html = stdout(&out);
+    let damage = pos(
+        &html,
+        r#"<p class="warning" id="damage">WARNING: the journal could not be read from event #25 on"#,
+    );
+    assert!(
+        damage < pos(&html, "<h2>Timeline"),
+        "the warning comes first"
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_file_still_reports_what_it_can_or_refuses_in_one_sentence() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = record_drill(dir.path()).await;
+    let len = std::fs::metadata(&journal).map(|m| m.len()).unwrap_or(0);
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&journal)
+        .unwrap_or_else(|e| panic!("{e}"));
+    file.set_len(len - 4096)
+        .unwrap_or_else(|e| panic!("truncate: {e}"));
+    drop(file);
+    let out = warroom(
+        dir.path(),
+        &["report", &journal.to_string_lossy(), "--format", "json"],
+    );
+    eprintln!(
+        "truncated journal: exit {:?}, {}",
+        out.status.code(),
+        stderr(&out)
+    );
+    match out.status.code() {
+        // The cut took events: the report is of the prefix, and says where it stops.
+        Some(1) => {
+            let r: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+            let read = r["journal"]["events_read"].as_u64().unwrap_or(u64::MAX);
+            let events = r["events"].as_array().map_or(0, Vec::len) as u64;
+            assert_eq!(events, read);
+            assert!(!r["journal"]["damage"].as_array().is_none_or(Vec::is_empty));
+        }
+        // The cut took the meta record: refused, one sentence naming the file.
+        Some(2) => {
+            let err = stderr(&out);
+            assert!(out.stdout.is_empty());
+            assert_eq!(err.trim().lines().count(), 1, "{err}");
+            assert!(err.contains("drill.db"), "{err}");
+        }
+        other => panic!("a truncated journal gave exit {other:?}: {}", stderr(&out)),
+    }
+}
+
+#[tokio::test]
+async fn what_is_not_a_journal_is_refused_in_one_sentence() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "this is not a journal\n").unwrap_or_else(|e| panic!("{e}"));
+    let missing = dir.path().join("missing.db");
+    let foreign = dir.path().join("other.db");
+    {
+        use sqlx::{ConnectOptions, Connection};
+        let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&foreign)
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        sqlx::raw_sql("CREATE TABLE t (x)")
+            .execute(&mut c)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        c.close().await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    let cases = [
+        (&text, "notes.txt is not a readable warroom journal"),
+        (&missing, "missing.db does not exist"),
+        (
+            &foreign,
+            "other.db is a SQLite file but not a warroom journal",
+        ),
+    ];
+    for (path, says) in cases {
+        let out_file = dir.path().join("report.md");
+        let out = warroom(
+            dir.path(),
+            &[
+                "report",
+                &path.to_string_lossy(),
+                "-o",
+                &out_file.to_string_lossy(),
+            ],
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", path.display());
+        assert!(err.contains(says), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
+        assert!(out.stdout.is_empty());
+        assert!(!out_file.exists(), "no report file is left behind");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&text).ok().as_deref(),
+        Some("this is not a journal\n"),
+        "the input is untouched"
+    );
+}
+
+#[tokio::test]
+async fn the_report_never_overwrites_its_journal() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = record_drill(dir.path()).await;
+    let before = std::fs::read(&journal).unwrap_or_else(|e| panic!("{e}"));
+    let j = journal.to_string_lossy().to_string();
+    let out = warroom(dir.path(), &["report", &j, "-o", &j]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("names the journal itself"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(&journal).ok(), Some(before));
+    // And the journal still reports.
+    assert!(report_text(dir.path(), &journal, "md").contains("**Result: ROLLED BACK**"));
+}
+
+/// The demo in line mode, driven like a script, leaves a live drill's journal: its report
+/// says so and holds what was done, by whom, in order.
+#[test]
+fn a_live_demo_drill_reports_from_its_journal() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let script = "start announce\nnote announce <b>bold</b> & <script>x</script>\ndone announce\nas sam\nsignoff announce\nas casey\nskip target-empty no target table yet\nquit\n";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("--log-file")
+        .arg(dir.path().join("warroom.log"))
+        .args(["demo", "--line", "--solo", "--dir"])
+        .arg(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the demo: {e}"));
+    child
+        .stdin
+        .take()
+        .map(|mut stdin| stdin.write_all(script.as_bytes()))
+        .unwrap_or_else(|| panic!("no stdin"))
+        .unwrap_or_else(|e| panic!("write: {e}"));
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("demo: {e}"));
+    assert!(out.status.success(), "demo failed: {}", stderr(&out));
+    let journal = std::fs::read_dir(dir.path().join("drills"))
+        .unwrap_or_else(|e| panic!("no drills/: {e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "db"))
+        .unwrap_or_else(|| panic!("the demo left no journal"));
+
+    let out = warroom(
+        dir.path(),
+        &["report", &journal.to_string_lossy(), "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r["runbook"]["name"], "demo: orders SQLite -> SQLite");
+    assert_eq!(r["summary"]["outcome"], "in_progress");
+    assert_eq!(r["summary"]["live"], true);
+    assert_eq!(
+        strs(&r["steps"], "id"),
+        [
+            "announce",
+            "source-healthy",
+            "target-empty",
+            "backfill",
+            "recon",
+            "go-no-go",
+            "switch-app",
+            "smoke",
+            "watch",
+            "close"
+        ]
+    );
+    let announce = step_of(&r, "announce");
+    assert_eq!(announce["started_by"], "casey");
+    assert_eq!(announce["signed_off_by"], "sam");
+    assert_eq!(
+        announce["notes"][0]["text"],
+        "<b>bold</b> & <script>x</script>"
+    );
+    assert_eq!(
+        step_of(&r, "target-empty")["skip_reason"],
+        "no target table yet"
+    );
+    let people: Vec<String> = r["events"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter(|e| e["by"] != "system")
+                .map(|e| {
+                    format!(
+                        "{} {}",
+                        e["by"].as_str().unwrap_or("?"),
+                        e["kind"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        people,
+        [
+            "casey drill_started",
+            "casey started",
+            "casey note_added",
+            "casey done",
+            "sam signed_off",
+            "casey skipped"
+        ]
+    );
+
+    let html = report_text(dir.path(), &journal, "html");
+    assert!(html.contains("&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt;"));
+    assert!(html.contains("Result: IN PROGRESS</span> live: figures as of"));
+}
