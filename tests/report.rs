@@ -1078,3 +1078,110 @@ fn a_live_demo_drill_reports_from_its_journal() {
     assert!(html.contains("&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt;"));
     assert!(html.contains("Result: IN PROGRESS</span> live: figures as of"));
 }
+
+/// A runbook of `steps` (id, planned minutes), one after the other, all dana's, reviewed by sam.
+fn small_runbook(steps: &[(&str, u32)]) -> String {
+    let mut text = String::from(
+        "[runbook]\nname = \"rehearsal\"\nkind = \"drill\"\ncoordinator = \"casey\"\n\n[people.casey]\nname = \"Casey\"\nrole = \"coordinator\"\n\n[people.dana]\nname = \"Dana\"\nrole = \"DBA\"\n\n[people.sam]\nname = \"Sam\"\nrole = \"SRE\"\n\n[[phase]]\nname = \"all\"\n",
+    );
+    for (id, minutes) in steps {
+        text.push_str(&format!(
+            "\n[[phase.step]]\nid = \"{id}\"\ntitle = \"Step {id}\"\ndri = \"dana\"\nreviewer = \"sam\"\nplanned = \"{minutes}m\"\n"
+        ));
+    }
+    text
+}
+
+/// Runs the steps back to back, each taking the given minutes, then ends the drill.
+async fn small_drill(path: &Path, plan: &[(&str, u32)], took: &[u32]) -> PathBuf {
+    use CommandKind::*;
+    let text = small_runbook(plan);
+    let mut r = Recorder::create(path, parse_runbook("small.toml", &text)).await;
+    let mut now = 0.0;
+    for ((id, _), minutes) in plan.iter().zip(took) {
+        r.cmd(now, "dana", Start { target: step(id) }).await;
+        now += f64::from(*minutes);
+        r.cmd(now, "dana", Done { target: step(id) }).await;
+        r.cmd(now, "sam", SignOff { target: step(id) }).await;
+    }
+    r.cmd(now, "casey", EndDrill).await;
+    r.close().await
+}
+
+/// Three drills of three runbook versions (v2 adds `d`, v3 drops `c`); every figure below
+/// was worked out by hand from the minutes given.
+#[tokio::test]
+async fn compare_sets_three_drills_side_by_side() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let one = small_drill(
+        &d.join("one.db"),
+        &[("a", 10), ("b", 5), ("c", 5)],
+        &[12, 4, 6],
+    )
+    .await;
+    let two = small_drill(
+        &d.join("two.db"),
+        &[("a", 10), ("b", 5), ("d", 5), ("c", 5)],
+        &[11, 6, 3, 5],
+    )
+    .await;
+    let three = small_drill(
+        &d.join("three.db"),
+        &[("a", 10), ("b", 5), ("d", 5)],
+        &[9, 7, 2],
+    )
+    .await;
+    let journals: Vec<String> = [&one, &two, &three]
+        .iter()
+        .map(|p| p.to_string_lossy().to_string())
+        .collect();
+    let mut args = vec!["report", "--compare"];
+    args.extend(journals.iter().map(String::as_str));
+
+    let out = warroom(d, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = stdout(&out);
+    let rows = [
+        "| `a` | 12m00s (+2m00s) | 11m00s (+1m00s) | 9m00s | 11m00s | 2 of 3 |  |",
+        "| `b` | 4m00s | 6m00s (+1m00s) | 7m00s (+2m00s) | 6m00s | 2 of 3 |  |",
+        "| `d` | n/a | 3m00s | 2m00s | 2m30s | 0 of 2 | added in drill 2 |",
+        "| `c` | 6m00s (+1m00s) | 5m00s | n/a | 5m30s | 1 of 2 | removed in drill 3 |",
+        "| **Total** | 22m00s | 25m00s | 18m00s | | | |",
+    ];
+    let at: Vec<usize> = rows.iter().map(|r| pos(&md, r)).collect();
+    assert!(
+        at.windows(2).all(|w| w[0] < w[1]),
+        "rows out of order:\n{md}"
+    );
+    assert!(
+        md.contains("Overran in the most drills (2 of 3): `a`, `b`."),
+        "{md}"
+    );
+
+    args.extend(["--format", "json"]);
+    let out = warroom(d, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let c: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(strs(&c["steps"], "id"), ["a", "b", "d", "c"]);
+    assert_eq!(c["steps"][0]["median_secs"], 660.0);
+    assert_eq!(
+        c["steps"][2]["actual_secs"],
+        serde_json::json!([null, 180.0, 120.0])
+    );
+    assert_eq!(
+        c["steps"][2]["present"],
+        serde_json::json!([false, true, true])
+    );
+    assert_eq!(c["steps"][3]["change"], "removed in drill 3");
+    let totals: Vec<f64> = c["drills"]
+        .as_array()
+        .map(|d| d.iter().filter_map(|d| d["actual_secs"].as_f64()).collect())
+        .unwrap_or_default();
+    assert_eq!(totals, [1320.0, 1500.0, 1080.0]);
+    assert_eq!(c["most_overrun"], serde_json::json!(["a", "b"]));
+
+    let out = warroom(d, &["report", &journals[0], &journals[1]]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("add --compare"), "{}", stderr(&out));
+}

@@ -1,6 +1,7 @@
 //! `warroom report JOURNAL [--format md|html|json] [-o FILE]`: the drill report, from the
 //! journal alone. Exit 0 when made from an intact journal, 1 when made from the readable
 //! prefix of a damaged one (it says so at the top), 2 when no report could be made.
+//! `--compare A.db B.db ...` sets several drills side by side instead.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,8 +25,14 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// The drill's journal (drills/*.db); a live drill's journal may be read too.
-    pub journal: PathBuf,
+    /// The drill's journal (drills/*.db); a live drill's journal may be read too. With
+    /// --compare, two or more journals, in the order to show them.
+    #[arg(required = true, value_name = "JOURNAL")]
+    pub journals: Vec<PathBuf>,
+    /// Compare drills: per-step actual durations across the journals, their median, the
+    /// steps that overran in most drills, and each drill's total.
+    #[arg(long)]
+    pub compare: bool,
     #[arg(long, value_enum, default_value = "md")]
     pub format: Format,
     /// Write the report to this file instead of standard output.
@@ -44,11 +51,33 @@ pub async fn run(args: &ReportArgs) -> i32 {
 }
 
 async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
-    if let Some(out) = &args.output {
-        refuse_overwriting_journal(&args.journal, out)?;
+    match (args.compare, args.journals.as_slice()) {
+        (false, [_, _, ..]) => anyhow::bail!(
+            "{} journals were given: give one, or add --compare to compare drills",
+            args.journals.len()
+        ),
+        (true, [_]) => anyhow::bail!("--compare needs two or more journals to compare"),
+        _ => {}
     }
-    let report = report::load(&args.journal, chrono::Utc::now()).await?;
-    let text = render(&report, args.format)?;
+    if let Some(out) = &args.output {
+        for journal in &args.journals {
+            refuse_overwriting_journal(journal, out)?;
+        }
+    }
+    let now = chrono::Utc::now();
+    let mut reports = Vec::with_capacity(args.journals.len());
+    for journal in &args.journals {
+        reports.push(report::load(journal, now).await?);
+    }
+    let text = if args.compare {
+        render_comparison(&report::compare::compare(&reports), args.format)?
+    } else {
+        reports
+            .first()
+            .map(|r| render(r, args.format))
+            .transpose()?
+            .unwrap_or_default()
+    };
     match &args.output {
         Some(path) => write_file(path, &text)?,
         None => {
@@ -59,14 +88,28 @@ async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
                 .context("cannot write the report to standard output")?;
         }
     }
-    if let Some(line) = report::markdown::damage_line(&report) {
-        eprintln!("warning: {line}");
-        for d in &report.journal.damage {
-            eprintln!("  {d}");
+    let mut damaged = false;
+    for r in &reports {
+        if let Some(line) = report::markdown::damage_line(r) {
+            eprintln!("warning: {}: {line}", r.journal.path);
+            for d in &r.journal.damage {
+                eprintln!("  {d}");
+            }
+            damaged = true;
         }
-        return Ok(EXIT_DAMAGED);
     }
-    Ok(0)
+    Ok(if damaged { EXIT_DAMAGED } else { 0 })
+}
+
+fn render_comparison(c: &report::compare::Comparison, format: Format) -> anyhow::Result<String> {
+    use report::compare_render;
+    Ok(match format {
+        Format::Md => compare_render::markdown(c),
+        Format::Html => compare_render::html(c),
+        Format::Json => serde_json::to_string_pretty(c)
+            .map(|s| s + "\n")
+            .context("cannot encode the comparison as JSON")?,
+    })
 }
 
 fn render(report: &Report, format: Format) -> anyhow::Result<String> {

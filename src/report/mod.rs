@@ -6,9 +6,13 @@
 //! text timeline), [`html`] (self-contained, with an SVG timeline, prints on A4) and
 //! [`json`] (the model itself, a documented stable shape).
 //!
+//! [`compare`] sets several drills' reports side by side.
+//!
 //! Depends on `drill` and `journal` (for reading) only.
 
 mod build;
+pub mod compare;
+pub mod compare_render;
 mod error;
 mod figures;
 mod format;
