@@ -765,6 +765,10 @@ async fn html_renders_in_a_real_browser_and_prints_on_a4() {
     support::browser::screenshot(&browser, dir.path(), &html, &png);
     let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("screenshot: {e}"));
     assert!(bytes.starts_with(b"\x89PNG"), "not a PNG");
+    // For looking at it yourself: WARROOM_KEEP_SCREENSHOT=/tmp/report.png (and _HTML, _PDF).
+    if let Ok(keep) = std::env::var("WARROOM_KEEP_HTML") {
+        let _ = std::fs::copy(&html, keep);
+    }
     if let Ok(keep) = std::env::var("WARROOM_KEEP_SCREENSHOT") {
         let _ = std::fs::copy(&png, keep);
     }
@@ -1184,4 +1188,27 @@ async fn compare_sets_three_drills_side_by_side() {
     let out = warroom(d, &["report", &journals[0], &journals[1]]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("add --compare"), "{}", stderr(&out));
+}
+
+/// A journal whose recorded runbook this build cannot parse is refused, naming the file
+/// and the version that wrote it, not half-reported.
+#[tokio::test]
+async fn a_journal_whose_runbook_does_not_parse_is_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut runbook = parse_runbook("report-drill.toml", RUNBOOK);
+    runbook.source_text = "[runbook]\nname = \"from the future\"\nwarp = 9\n".into();
+    let path = dir.path().join("future.db");
+    let journal = warroom::journal::Journal::create(&path, &runbook)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    journal.close().await.unwrap_or_else(|e| panic!("{e}"));
+    let out = warroom(dir.path(), &["report", &path.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the runbook recorded in journal") && err.contains("future.db"),
+        "{err}"
+    );
+    assert!(err.contains("use warroom 0.1.0, which wrote it"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }

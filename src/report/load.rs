@@ -33,19 +33,19 @@ impl Source {
     pub async fn read(path: &Path) -> Result<Source, ReportError> {
         let salvaged = Journal::read_lenient(path).await?;
         let contents = salvaged.contents;
-        let label = format!("{} (runbook recorded in the journal)", path.display());
-        let loaded = runbook::parse_str(&label, &contents.runbook_text).map_err(|diags| {
-            let first = diags
-                .iter()
-                .find(|d| d.is_error())
-                .map(ToString::to_string)
-                .unwrap_or_else(|| "no error was given".to_string());
-            ReportError::Runbook {
-                path: path.to_path_buf(),
-                why: first,
-                written_by: contents.meta.warroom_version.clone(),
-            }
-        })?;
+        let loaded = runbook::parse_str(&path.display().to_string(), &contents.runbook_text)
+            .map_err(|diags| {
+                let first = diags
+                    .iter()
+                    .find(|d| d.is_error())
+                    .map(|d| format!("line {}, column {}: {}", d.line, d.column, d.message))
+                    .unwrap_or_else(|| "no error was given".to_string());
+                ReportError::Runbook {
+                    path: path.to_path_buf(),
+                    why: first,
+                    written_by: contents.meta.warroom_version.clone(),
+                }
+            })?;
         let unreadable_from_seq =
             salvaged
                 .damage

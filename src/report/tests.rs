@@ -244,7 +244,8 @@ fn health_spells_start_at_the_first_red_sample_and_end_at_the_first_other() {
         ),
     ];
     let got = super::health::incidents(&samples);
-    let summary: Vec<(&str, &str, DateTime<Utc>, Option<DateTime<Utc>>, f64)> = got
+    type Spell<'a> = (&'a str, &'a str, DateTime<Utc>, Option<DateTime<Utc>>, f64);
+    let summary: Vec<Spell> = got
         .iter()
         .map(|h| (h.probe.as_str(), h.status.as_str(), h.from, h.to, h.secs))
         .collect();
