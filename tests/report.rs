@@ -739,6 +739,13 @@ async fn html_renders_in_a_real_browser_and_prints_on_a4() {
         6,
         "a table per step"
     );
+    let rate = &dom[pos(&dom, r#"<svg class="copy-rate""#)..];
+    let rate = &rate[..pos(rate, "</svg>")];
+    assert_eq!(
+        count(rate, "<circle"),
+        3,
+        "one point per recorded copy sample"
+    );
     assert_eq!(
         count(&dom, "<script"),
         0,

@@ -425,8 +425,9 @@ fn copies(out: &mut String, r: &Report) {
     for c in r.copies.iter().filter(|c| !c.samples.is_empty()) {
         let _ = write!(
             out,
-            "<h3>Rate over time: <code>{}</code></h3>",
-            escape(&c.job)
+            "<h3>Rate over time: <code>{}</code></h3><figure>{}</figure>",
+            escape(&c.job),
+            svg::rate_chart(c)
         );
         let rows: Vec<Vec<String>> = c
             .samples

@@ -172,3 +172,38 @@ pub fn render(r: &Report) -> String {
     );
     s
 }
+
+/// A copy job's recorded rate over time: one point per sample, joined, on the drill clock.
+pub fn rate_chart(c: &super::model::CopyReport) -> String {
+    const W: f64 = 600.0;
+    const H: f64 = 120.0;
+    const PAD: f64 = 30.0;
+    let t_max = c.samples.iter().map(|s| s.at_secs).fold(1.0_f64, f64::max);
+    let r_max = c
+        .samples
+        .iter()
+        .map(|s| s.rows_per_sec)
+        .fold(1.0_f64, f64::max);
+    let x = |t: f64| PAD + t / t_max * (W - 2.0 * PAD);
+    let y = |r: f64| H - PAD + 10.0 - r / r_max * (H - PAD - 10.0);
+    let points: Vec<String> = c
+        .samples
+        .iter()
+        .map(|s| format!("{:.1},{:.1}", x(s.at_secs), y(s.rows_per_sec)))
+        .collect();
+    let mut s = format!(
+        r##"<svg class="copy-rate" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" role="img" aria-label="rows per second over time"><line x1="{PAD}" y1="{b:.1}" x2="{r:.1}" y2="{b:.1}" stroke="#999"/><text x="2" y="14" font-size="10">{top}</text><text x="{PAD}" y="{l:.1}" font-size="10">0</text><text x="{r:.1}" y="{l:.1}" font-size="10" text-anchor="end">{end}</text><polyline fill="none" stroke="#1565c0" stroke-width="2" points="{}"/>"##,
+        points.join(" "),
+        b = H - PAD + 10.0,
+        r = W - PAD,
+        l = H - 4.0,
+        top = escape(&super::format::rate(r_max)),
+        end = secs(t_max),
+    );
+    for p in &points {
+        let (px, py) = p.split_once(',').unwrap_or(("0", "0"));
+        let _ = write!(s, r##"<circle cx="{px}" cy="{py}" r="3" fill="#1565c0"/>"##);
+    }
+    s.push_str("</svg>");
+    s
+}
