@@ -384,6 +384,85 @@ async fn json_holds_the_drills_figures() {
     let journal = record_drill(dir.path()).await;
     let r = json_report(dir.path(), &journal);
 
+    // The documented shape (docs/report.md): renaming or dropping a field breaks this.
+    let keys = |v: &Value| -> Vec<String> {
+        let mut k: Vec<String> = v
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&r),
+        [
+            "copies",
+            "events",
+            "gates",
+            "health_incidents",
+            "journal",
+            "notes",
+            "recons",
+            "rollback",
+            "runbook",
+            "steps",
+            "summary",
+            "version"
+        ]
+    );
+    assert_eq!(
+        keys(&r["summary"]),
+        [
+            "actual_secs",
+            "as_of",
+            "ended_at",
+            "live",
+            "outcome",
+            "overrides",
+            "planned_secs",
+            "started_at",
+            "steps_done",
+            "steps_failed",
+            "steps_overrun",
+            "steps_skipped",
+            "steps_total"
+        ]
+    );
+    assert_eq!(
+        keys(&r["steps"][0]),
+        [
+            "actual_end_at_secs",
+            "actual_secs",
+            "actual_start_at_secs",
+            "done_at",
+            "done_by",
+            "dri",
+            "evidence",
+            "failed_at",
+            "failure",
+            "gate",
+            "id",
+            "irreversible",
+            "notes",
+            "overrides",
+            "overrun_secs",
+            "phase",
+            "planned_end_at_secs",
+            "planned_secs",
+            "planned_start_at_secs",
+            "reviewer",
+            "signed_off_at",
+            "signed_off_by",
+            "skip_reason",
+            "skipped_at",
+            "started_at",
+            "started_by",
+            "status",
+            "title"
+        ]
+    );
+    assert_eq!(keys(&r["events"][0]), ["at", "by", "kind", "line", "seq"]);
+
     let s = &r["summary"];
     assert_eq!(r["version"], 1);
     assert_eq!(r["runbook"]["name"], "payments rehearsal");
@@ -591,6 +670,27 @@ async fn markdown_tells_the_drill_in_order() {
         next_line.starts_with(act.as_str()),
         "backfill's actual row: `{next_line}`\nexpected `{act}`"
     );
+    let row = |label: &str, kind: &str, body: String| format!("{label:<22}{kind:<4}|{body}");
+    let chart = &md[pos(&md, "## Timeline")..pos(&md, "## Steps")];
+    // vacuum was skipped at 18m (column 27); switch ran 23m..26m (columns 35..39) and
+    // failed; the rollback was called at 27m (column 41); undoing switch took 28m..31m.
+    for expected in [
+        row("", "act", format!("{}s", " ".repeat(27))),
+        row("", "act", format!("{}####x", " ".repeat(35))),
+        row(
+            "ROLLBACK from switch",
+            "call",
+            format!("{}^", " ".repeat(41)),
+        ),
+        row("  undo switch", "act", format!("{}<<<<<", " ".repeat(42))),
+    ] {
+        assert!(
+            chart
+                .lines()
+                .any(|l| l.starts_with(&expected) && l[expected.len()..].starts_with(' ')),
+            "no chart row `{expected}` in:\n{chart}"
+        );
+    }
     assert!(md.contains("go-no-go [gate]"));
     assert!(md.contains("decommission [PNR]"));
     assert!(md.contains("ROLLBACK from switch"));

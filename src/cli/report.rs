@@ -90,7 +90,7 @@ async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
     }
     let mut damaged = false;
     for r in &reports {
-        if let Some(line) = report::markdown::damage_line(r) {
+        if let Some(line) = r.damage_line() {
             eprintln!("warning: {}: {line}", r.journal.path);
             for d in &r.journal.damage {
                 eprintln!("  {d}");

@@ -5,7 +5,6 @@
 use std::fmt::Write;
 
 use super::format::{clock, delta, opt_clock, rate, secs, utc};
-use super::markdown::{damage_line, evidence_text};
 use super::model::*;
 use super::svg;
 
@@ -90,7 +89,7 @@ fn summary(out: &mut String, r: &Report) {
         },
         escape(&r.runbook.name)
     );
-    if let Some(damage) = damage_line(r) {
+    if let Some(damage) = r.damage_line() {
         let _ = write!(
             out,
             r#"<p class="warning" id="damage">WARNING: {}</p>"#,
@@ -270,7 +269,7 @@ fn step(out: &mut String, s: &StepReport) {
         ));
     }
     for e in &s.evidence {
-        rows.push(("Evidence".into(), escape(&evidence_text(e))));
+        rows.push(("Evidence".into(), escape(&e.describe())));
     }
     kv(out, &rows);
     out.push_str("</section>");

@@ -32,7 +32,7 @@ fn summary(out: &mut String, r: &Report) {
         title_case(&r.runbook.kind),
         cell(&r.runbook.name)
     );
-    if let Some(damage) = damage_line(r) {
+    if let Some(damage) = r.damage_line() {
         let _ = writeln!(out, "> **WARNING: {damage}**\n");
     }
     let actual = s.actual_secs.map_or("-".to_string(), |a| {
@@ -78,22 +78,6 @@ fn summary(out: &mut String, r: &Report) {
         let _ = writeln!(out, "| {k} | {v} |");
     }
     out.push('\n');
-}
-
-/// The sentence at the top of a report made from a damaged journal, if it is.
-pub fn damage_line(r: &Report) -> Option<String> {
-    let j = &r.journal;
-    match j.unreadable_from_seq {
-        Some(seq) => Some(format!(
-            "the journal could not be read from event #{seq} on; this report covers events #1 to #{} only.",
-            seq.saturating_sub(1)
-        )),
-        None if !j.damage.is_empty() => Some(format!(
-            "{} damaged telemetry sample(s) were left out of this report.",
-            j.damage.len()
-        )),
-        None => None,
-    }
 }
 
 fn title_case(word: &str) -> String {
@@ -208,23 +192,8 @@ fn step(out: &mut String, s: &StepReport) {
     out.push('\n');
 }
 
-pub fn evidence_text(e: &EvidenceReport) -> String {
-    let state = match (e.holds, e.accepted) {
-        (true, true) => "accepted by the coordinator",
-        (true, false) => "holds",
-        (false, _) if e.at.is_none() => "never reported",
-        (false, _) => "does not hold",
-    };
-    let detail = if e.detail.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", e.detail)
-    };
-    format!("{} {state}{detail}", e.evidence)
-}
-
 fn evidence(e: &EvidenceReport) -> String {
-    cell(&evidence_text(e))
+    cell(&e.describe())
 }
 
 fn gates(out: &mut String, r: &Report) {

@@ -302,3 +302,39 @@ pub struct EventLine {
     /// One line for humans: "02:14:05Z #12 alice: started `copy`".
     pub line: String,
 }
+
+impl Report {
+    /// The sentence at the top of a report made from a damaged journal, if it is.
+    pub fn damage_line(&self) -> Option<String> {
+        let j = &self.journal;
+        match j.unreadable_from_seq {
+            Some(seq) => Some(format!(
+                "the journal could not be read from event #{seq} on; this report covers events #1 to #{} only.",
+                seq.saturating_sub(1)
+            )),
+            None if !j.damage.is_empty() => Some(format!(
+                "{} damaged telemetry sample(s) were left out of this report.",
+                j.damage.len()
+            )),
+            None => None,
+        }
+    }
+}
+
+impl EvidenceReport {
+    /// "copy:orders holds (1200 rows)".
+    pub fn describe(&self) -> String {
+        let state = match (self.holds, self.accepted) {
+            (true, true) => "accepted by the coordinator",
+            (true, false) => "holds",
+            (false, _) if self.at.is_none() => "never reported",
+            (false, _) => "does not hold",
+        };
+        let detail = if self.detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.detail)
+        };
+        format!("{} {state}{detail}", self.evidence)
+    }
+}
