@@ -461,7 +461,10 @@ async fn json_holds_the_drills_figures() {
             "title"
         ]
     );
-    assert_eq!(keys(&r["events"][0]), ["at", "by", "kind", "line", "seq"]);
+    assert_eq!(
+        keys(&r["events"][0]),
+        ["at", "by", "ignored", "kind", "line", "seq"]
+    );
 
     let s = &r["summary"];
     assert_eq!(r["version"], 1);

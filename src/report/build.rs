@@ -9,7 +9,7 @@ use super::format::between;
 use super::load::Source;
 use super::model::*;
 use super::{figures, health};
-use crate::drill::{Actor, Drill, DrillState, Event, EventKind, StepStatus, Target};
+use crate::drill::{Actor, Drill, DrillState, Event, EventKind, LogEntry, StepStatus, Target};
 use crate::runbook::{Runbook, RunbookKind};
 
 /// The report of `source`, with the figures of a live drill taken at `now`.
@@ -58,7 +58,7 @@ pub fn build(source: &Source, now: DateTime<Utc>) -> Report {
             .filter(|n| n.step.is_none())
             .map(note)
             .collect(),
-        events: source.events.iter().map(event_line).collect(),
+        events: st.log.iter().map(event_line).collect(),
         steps,
     }
 }
@@ -370,7 +370,8 @@ fn note(n: &crate::drill::Note) -> NoteReport {
     }
 }
 
-fn event_line(e: &Event) -> EventLine {
+fn event_line(entry: &LogEntry) -> EventLine {
+    let e = &entry.event;
     let kind = serde_json::to_value(&e.kind)
         .ok()
         .and_then(|v| v.get("event").and_then(|k| k.as_str()).map(str::to_string))
@@ -384,5 +385,6 @@ fn event_line(e: &Event) -> EventLine {
         },
         kind,
         line: e.describe(),
+        ignored: entry.ignored.clone(),
     }
 }

@@ -545,7 +545,11 @@ fn notes_and_log(out: &mut String, r: &Report) {
     }
     out.push_str(r#"<h2>Event log</h2><pre class="log" id="log">"#);
     for e in &r.events {
-        let _ = writeln!(out, "{}", escape(&e.line));
+        let ignored = e
+            .ignored
+            .as_ref()
+            .map_or(String::new(), |why| format!(" (ignored: {why})"));
+        let _ = writeln!(out, "{}{}", escape(&e.line), escape(&ignored));
     }
     out.push_str("</pre>");
 }

@@ -414,7 +414,11 @@ fn notes_and_log(out: &mut String, r: &Report) {
     let _ = writeln!(out, "## Event log\n\n```text");
     for e in &r.events {
         // A fence inside user text must not close the block.
-        let _ = writeln!(out, "{}", e.line.replace("```", "'''"));
+        let ignored = e
+            .ignored
+            .as_ref()
+            .map_or(String::new(), |why| format!(" (ignored: {why})"));
+        let _ = writeln!(out, "{}{ignored}", e.line.replace("```", "'''"));
     }
     let _ = writeln!(out, "```");
 }

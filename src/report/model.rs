@@ -301,6 +301,9 @@ pub struct EventLine {
     pub kind: String,
     /// One line for humans: "02:14:05Z #12 alice: started `copy`".
     pub line: String,
+    /// Why the drill's fold could not use the event (from another version, a duplicate),
+    /// if it could not; such an event changes no figure of the report.
+    pub ignored: Option<String>,
 }
 
 impl Report {

@@ -275,3 +275,33 @@ fn a_drill_not_started_reports_its_plan() {
     assert!(md.contains("**Result: NOT STARTED**"));
     assert!(md.contains("No probe was recorded critical or without data."));
 }
+
+#[test]
+fn an_event_the_drill_cannot_use_is_listed_as_ignored() {
+    use CommandKind::*;
+    let rb = RunbookBuilder::new("old journal")
+        .step("a", "coord", "coord", "5m")
+        .build();
+    let mut events = run(&rb, vec![(0, "coord", Start { target: step("a") })]);
+    // A step an older runbook version had.
+    events.push(Event {
+        seq: 3,
+        at: t(1),
+        by: Actor::Person("coord".into()),
+        kind: crate::drill::EventKind::Started {
+            target: step("ghost"),
+        },
+    });
+    let r = build(&source(rb, events, Vec::new()), t(2));
+    assert_eq!(r.events.len(), 3);
+    assert_eq!(r.events[1].ignored, None);
+    let why = r.events[2].ignored.as_deref().unwrap_or_default();
+    assert!(why.contains("ghost"), "{why}");
+    assert!(markdown::render(&r).contains(&format!("#3 coord: started `ghost` (ignored: {why})")));
+    assert_eq!(r.steps.len(), 1);
+    assert_eq!(
+        r.steps[0].actual_secs,
+        Some(120.0),
+        "live: 01:00 to now, 01:02"
+    );
+}
