@@ -1295,6 +1295,21 @@ async fn compare_sets_three_drills_side_by_side() {
     assert_eq!(totals, [1320.0, 1500.0, 1080.0]);
     assert_eq!(c["most_overrun"], serde_json::json!(["a", "b"]));
 
+    let html_args: Vec<&str> = args
+        .iter()
+        .map(|a| if *a == "json" { "html" } else { *a })
+        .collect();
+    let out = warroom(d, &html_args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let html = stdout(&out);
+    assert_eq!(
+        count(&html, r#"<td class="over">"#),
+        5,
+        "a twice, b twice, c once"
+    );
+    assert!(html.contains(r#"<td class="over">12m00s (+2m00s)</td>"#));
+    assert!(html.contains("<td>added in drill 2</td>"));
+
     let out = warroom(d, &["report", &journals[0], &journals[1]]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("add --compare"), "{}", stderr(&out));
