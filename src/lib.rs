@@ -16,5 +16,6 @@ pub mod journal;
 pub mod line;
 pub mod net;
 pub mod recon;
+pub mod report;
 pub mod runbook;
 pub mod tui;

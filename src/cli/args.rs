@@ -14,7 +14,8 @@ Examples:
   warroom run runbooks/demo.toml --listen 127.0.0.1:7300     serve it (invites beside the journal)
   warroom observe ws://127.0.0.1:7300                        follow it read-only
   warroom join ws://127.0.0.1:7300 --as dev --token TOKEN    a DRI's console
-  warroom events drills/demo-20261122T010203Z.db";
+  warroom events drills/demo-20261122T010203Z.db
+  warroom report drills/demo-20261122T010203Z.db --format html -o report.html";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -139,6 +140,9 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// The drill report from a journal alone: Markdown, self-contained HTML or JSON
+    /// (exit 0; 1 when made from a damaged journal's readable prefix; 2 when refused).
+    Report(super::report::ReportArgs),
     /// Print a shell completion script: `warroom completions bash > ~/.local/share/bash-completion/completions/warroom`.
     Completions {
         #[arg(value_enum)]

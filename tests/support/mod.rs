@@ -1,6 +1,8 @@
 #![allow(dead_code)]
+pub mod browser;
 pub mod prometheus;
 pub mod recon;
+pub mod recorder;
 pub mod servers;
 pub mod steps;
 pub mod tmux;

@@ -1,0 +1,74 @@
+//! How times and durations read in every format of the report.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+/// "45s", "12m30s", "1h05m00s" (whole seconds; under a second: "0s").
+pub fn dur(d: Duration) -> String {
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    if h > 0 {
+        format!("{h}h{m:02}m{s:02}s")
+    } else if m > 0 {
+        format!("{m}m{s:02}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// A duration given in seconds (the model's unit).
+pub fn secs(s: f64) -> String {
+    dur(Duration::from_secs_f64(s.max(0.0)))
+}
+
+/// Planned against actual, signed: "+4m00s", "-1m30s", "0s".
+pub fn delta(actual: f64, planned: f64) -> String {
+    let d = actual - planned;
+    if d.abs() < 1.0 {
+        "0s".to_string()
+    } else if d > 0.0 {
+        format!("+{}", secs(d))
+    } else {
+        format!("-{}", secs(-d))
+    }
+}
+
+/// "2026-12-01 09:33:01 UTC".
+pub fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// "09:33:01Z": a time within the drill.
+pub fn clock(t: DateTime<Utc>) -> String {
+    t.format("%H:%M:%SZ").to_string()
+}
+
+pub fn opt_clock(t: Option<DateTime<Utc>>) -> String {
+    t.map(clock).unwrap_or_else(|| "-".to_string())
+}
+
+/// Seconds between two instants, never negative.
+pub fn between(earlier: DateTime<Utc>, later: DateTime<Utc>) -> f64 {
+    (later - earlier).to_std().unwrap_or_default().as_secs_f64()
+}
+
+/// A rate: "1234 rows/s".
+pub fn rate(r: f64) -> String {
+    format!("{:.0} rows/s", r.max(0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_a_clock() {
+        assert_eq!(dur(Duration::from_secs(45)), "45s");
+        assert_eq!(dur(Duration::from_secs(750)), "12m30s");
+        assert_eq!(dur(Duration::from_secs(3900)), "1h05m00s");
+        assert_eq!(delta(840.0, 600.0), "+4m00s");
+        assert_eq!(delta(510.0, 600.0), "-1m30s");
+        assert_eq!(delta(600.4, 600.0), "0s");
+    }
+}
