@@ -692,6 +692,35 @@ mod live_console {
         console.ask("quit", 0);
         assert!(console.child.wait().expect("wait").success());
     }
+
+    /// The drill report is a reader too: it reports a drill while its console runs.
+    #[test]
+    fn report_reads_the_journal_of_a_running_console() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = dir.path().join("drill.db");
+        let log = dir.path().join("warroom.log");
+        let mut console = Console::start(&journal, &log);
+        console.ask("as dan", 1);
+        console.ask("start pre-checks", 2);
+        let out = warroom(&log)
+            .args(["report", "--format", "json"])
+            .arg(&journal)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run warroom report");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("the report is JSON");
+        let text = report.to_string();
+        assert!(text.contains("in_progress"), "{text}");
+        assert!(text.contains("pre-checks"), "{text}");
+        // The console goes on undisturbed.
+        let done = console.ask("done pre-checks", 1);
+        assert!(done[0].ends_with("marked `pre-checks` done"), "{done:?}");
+        console.ask("quit", 0);
+        assert!(console.child.wait().expect("wait").success());
+    }
 }
 
 /// `warroom events JOURNAL | head -1`: the reader goes away, the binary ends quietly.

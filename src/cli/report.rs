@@ -44,7 +44,7 @@ pub async fn run(args: &ReportArgs) -> i32 {
     match make(args).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            super::output::note(format!("error: {e:#}"));
             EXIT_REFUSED
         }
     }
@@ -81,8 +81,7 @@ async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
     match &args.output {
         Some(path) => write_file(path, &text)?,
         None => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
+            let mut out = super::output::stdout();
             out.write_all(text.as_bytes())
                 .and_then(|()| out.flush())
                 .context("cannot write the report to standard output")?;
@@ -91,9 +90,9 @@ async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
     let mut damaged = false;
     for r in &reports {
         if let Some(line) = r.damage_line() {
-            eprintln!("warning: {}: {line}", r.journal.path);
+            super::output::note(format!("warning: {}: {line}", r.journal.path));
             for d in &r.journal.damage {
-                eprintln!("  {d}");
+                super::output::note(format!("  {d}"));
             }
             damaged = true;
         }
