@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::run::open_session;
-use crate::demo::{crew, data};
+use crate::demo::{app, crew, data};
 use crate::runbook;
 
 /// The demo runbook ships inside the binary, so the demo runs from anywhere.
@@ -50,6 +50,7 @@ pub async fn run(
         .is_none()
         .then(|| crate::journal::default_path(&dir, &loaded.runbook.meta.name, chrono::Utc::now()));
     let session = open_session(loaded.runbook, None, None, journal.as_deref(), false).await?;
+    tokio::spawn(app::run(dir.clone(), DEMO_ROWS));
     if !solo {
         tokio::spawn(crew::run(
             session.hub.clone(),

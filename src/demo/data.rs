@@ -1,5 +1,5 @@
-//! The demo's databases: `source.db` with an `orders` table of real rows, `target.db` with
-//! the same table empty.
+//! The demo's databases: `source.db` with an `orders` table of real rows (and the orders
+//! service's load gauge), `target.db` with the same table empty.
 
 use std::path::Path;
 
@@ -73,6 +73,17 @@ pub async fn create(dir: &Path, rows: u32) -> Result<(), sqlx::Error> {
         .await?;
     }
     tx.commit().await?;
+    // The orders service's own load gauge, 0 (idle) to 1 (saturated): the demo's
+    // `orders-load` probe reads it and the copy throttles on that probe.
+    sqlx::query("DROP TABLE IF EXISTS service_load")
+        .execute(&source)
+        .await?;
+    sqlx::query("CREATE TABLE service_load (busy REAL NOT NULL)")
+        .execute(&source)
+        .await?;
+    sqlx::query("INSERT INTO service_load (busy) VALUES (0.3)")
+        .execute(&source)
+        .await?;
     source.close().await;
 
     let target = open(&dir.join("target.db")).await?;

@@ -50,10 +50,14 @@ pub async fn demo_session(rows: u32) -> (tempfile::TempDir, warroom::cli::run::S
     std::env::set_var("WARROOM_DEMO_DIR", dir.path());
     let text = std::fs::read_to_string("runbooks/demo.toml")
         .unwrap_or_else(|e| panic!("runbooks/demo.toml: {e}"));
-    let runbook = match warroom::runbook::parse_str("demo.toml", &text) {
+    let mut runbook = match warroom::runbook::parse_str("demo.toml", &text) {
         Ok(loaded) => loaded.runbook,
         Err(d) => panic!("{d:?}"),
     };
+    // The demo's copy is slowed down for people to watch; tests need no audience.
+    for copy in &mut runbook.copies {
+        copy.max_rows_per_sec = None;
+    }
     let journal = dir.path().join("j.db");
     let session = warroom::cli::run::open_session(runbook, None, None, Some(&journal), false)
         .await
