@@ -4,7 +4,7 @@ use std::io::Write;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use super::run::Session;
+use super::session::Session;
 use crate::drill::{Actor, Command, Drill};
 use crate::line::{self, LineRequest};
 

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod check;
 pub mod completions;
+pub mod console;
 pub mod copy;
 pub mod demo;
 pub mod events;
@@ -15,6 +16,7 @@ pub mod recon;
 pub mod remote;
 pub mod run;
 pub mod serve;
+pub mod session;
 
 pub use args::{Cli, Cmd};
 
