@@ -10,7 +10,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use crate::drill::telemetry::Telemetry;
 use crate::drill::{
     Actor, Clock, Command, CommandKind, CommandReply, CommandRequest, CommandSink, Drill, Event,
-    Update,
+    FailureKind, HubFailure, ReplyError, Update,
 };
 use crate::journal::Journal;
 use crate::runbook::{Evidence, Runbook};
@@ -238,7 +238,7 @@ impl Hub {
         let now = self.clock.now();
         let kinds = self.drill.decide(&command, now).map_err(|why| {
             tracing::info!(by = %command.by, ?command.kind, %why, "command refused");
-            why.to_string()
+            ReplyError::Rejected(why)
         })?;
         let mut seq = self.events.last().map_or(0, |e| e.seq);
         let events: Vec<Event> = kinds
@@ -256,9 +256,10 @@ impl Hub {
         // Durable before acknowledged: nothing is applied or shown until it is on disk.
         if let Err(e) = self.journal.append_batch(&events).await {
             tracing::error!(error = %e, "journal write failed");
-            return Err(format!(
-                "the journal could not be written, so nothing was recorded: {e}"
-            ));
+            return Err(ReplyError::Failed(HubFailure::new(
+                FailureKind::JournalFailed,
+                format!("the journal could not be written, so nothing was recorded: {e}"),
+            )));
         }
         for event in &events {
             self.drill.apply(event);
@@ -267,5 +268,91 @@ impl Hub {
         }
         tracing::info!(by = %command.by, count = events.len(), "command journaled");
         Ok(events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drill::testkit::RunbookBuilder;
+    use crate::drill::{EventKind, ManualClock, SinkError, Target};
+
+    /// The seam for a journal that refuses a write: one whose file already holds an event
+    /// the hub was not given, so the hub's next write is out of sequence and refused (a
+    /// read-only file would not do: tests may run as root, who writes anyway).
+    #[tokio::test]
+    async fn a_journal_write_that_fails_is_a_hub_failure_and_nothing_is_applied() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runbook = Arc::new(
+            RunbookBuilder::new("hub")
+                .person("dana", "DBA")
+                .step("only", "coord", "dana", "1m")
+                .build(),
+        );
+        let path = dir.path().join("j.db");
+        let mut journal = Journal::create(&path, &runbook).await.expect("journal");
+        let clock = Arc::new(ManualClock::new(
+            chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("a time"),
+        ));
+        let ahead = Event {
+            seq: 1,
+            at: clock.now(),
+            by: Actor::Person("coord".into()),
+            kind: EventKind::DrillStarted,
+        };
+        journal.append(&ahead).await.expect("first event");
+        let hub = spawn(runbook, journal, Vec::new(), clock);
+        let start = Command {
+            by: Actor::Person("coord".into()),
+            kind: CommandKind::Start {
+                target: Target::Step("only".into()),
+            },
+        };
+        match hub.sink().send(start).await {
+            Err(SinkError::Failed(failure)) => {
+                assert_eq!(failure.kind, FailureKind::JournalFailed);
+                assert!(failure.reason.contains("nothing was recorded"), "{failure}");
+            }
+            other => panic!("a journal failure, not {other:?}"),
+        }
+        let after = hub.subscribe().await.expect("hub runs");
+        assert!(
+            after.events.is_empty(),
+            "nothing applied: {:?}",
+            after.events
+        );
+    }
+
+    #[tokio::test]
+    async fn a_command_the_rules_refuse_keeps_its_kind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runbook = Arc::new(
+            RunbookBuilder::new("hub")
+                .person("dana", "DBA")
+                .step("only", "coord", "dana", "1m")
+                .build(),
+        );
+        let journal = Journal::create(&dir.path().join("j.db"), &runbook)
+            .await
+            .expect("journal");
+        let hub = spawn(
+            runbook,
+            journal,
+            Vec::new(),
+            Arc::new(crate::drill::SystemClock),
+        );
+        let rollback = Command {
+            by: Actor::Person("dana".into()),
+            kind: CommandKind::CallRollback {
+                from: "only".into(),
+                reason: "x".into(),
+            },
+        };
+        match hub.sink().send(rollback).await {
+            Err(SinkError::Refused(rejection)) => {
+                assert_eq!(rejection.kind, crate::drill::RejectionKind::NotAllowed);
+            }
+            other => panic!("refused by the rules, not {other:?}"),
+        }
     }
 }

@@ -11,6 +11,7 @@ mod fold;
 pub mod gate;
 pub mod rejection;
 pub mod replica;
+pub mod reply;
 pub mod role;
 pub mod rollback;
 mod rules;
@@ -30,6 +31,7 @@ pub use feed::{CommandReply, CommandRequest, CommandSink, LinkState, SinkError, 
 pub use gate::{gate_waits, GateWait};
 pub use rejection::{Rejection, RejectionKind};
 pub use replica::Replica;
+pub use reply::{FailureKind, HubFailure, ReplyError};
 pub use role::{Capacity, Role};
 pub use state::{
     CopyControls, DrillState, EvidenceState, GateVote, LogEntry, Note, RequiredEvidence,
