@@ -7,7 +7,9 @@ use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::drill::follow::Source;
 use crate::drill::telemetry::Telemetry;
+pub use crate::drill::Subscription;
 use crate::drill::{
     Actor, Clock, Command, CommandKind, CommandReply, CommandRequest, CommandSink, Drill, Event,
     FailureKind, HubFailure, ReplyError, Update,
@@ -20,14 +22,6 @@ const UPDATE_BUFFER: usize = 1024;
 
 /// How often each kind of telemetry is recorded in the journal (for the report).
 const TELEMETRY_RECORD_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// A console's starting point: every event so far, the latest readings, and the live
-/// stream after them.
-pub struct Subscription {
-    pub events: Vec<Event>,
-    pub telemetry: Vec<Telemetry>,
-    pub updates: broadcast::Receiver<Update>,
-}
 
 enum Control {
     Subscribe(oneshot::Sender<Subscription>),
@@ -91,6 +85,16 @@ impl HubHandle {
             .await
             .map_err(|_| HubError::Stopped)?;
         rx.await.map_err(|_| HubError::Stopped)
+    }
+}
+
+/// Followers ([`crate::drill::follow`]) start, and start again after a lag or a gap, from
+/// the hub's own subscription: every event so far and the live stream right after them.
+impl Source for HubHandle {
+    type Error = HubError;
+
+    async fn fresh(&self) -> Result<Subscription, HubError> {
+        self.subscribe().await
     }
 }
 

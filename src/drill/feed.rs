@@ -2,7 +2,7 @@
 //! command requests in. Pure data plus the channel ends; no logic.
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::command::Command;
 use super::event::Event;
@@ -20,6 +20,14 @@ pub enum Update {
     Snapshot { events: Vec<Event> },
     /// A live reading from an engine (not journaled as an event).
     Telemetry(Telemetry),
+}
+
+/// A follower's starting point: every event so far, the latest readings, and the live
+/// stream right after them (nothing falls between the two).
+pub struct Subscription {
+    pub events: Vec<Event>,
+    pub telemetry: Vec<Telemetry>,
+    pub updates: broadcast::Receiver<Update>,
 }
 
 /// A remote console's link to the drill, as its header shows it.

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod event;
 pub mod feed;
 mod fold;
+pub mod follow;
 pub mod gate;
 pub mod rejection;
 pub mod replica;
@@ -27,10 +28,13 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::{Actor, Command, CommandKind, CopyCommand, Target};
 pub use engine::Drill;
 pub use event::{Event, EventKind};
-pub use feed::{CommandReply, CommandRequest, CommandSink, LinkState, SinkError, Update};
+pub use feed::{
+    CommandReply, CommandRequest, CommandSink, LinkState, SinkError, Subscription, Update,
+};
+pub use follow::{Follow, Follower};
 pub use gate::{gate_waits, GateWait};
 pub use rejection::{Rejection, RejectionKind};
-pub use replica::Replica;
+pub use replica::{Placed, Replica};
 pub use reply::{FailureKind, HubFailure, ReplyError};
 pub use role::{Capacity, Role};
 pub use state::{
