@@ -4,10 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::drill::follow::Source;
+use crate::drill::follow::{Follow, Source};
 use crate::drill::telemetry::Telemetry;
 pub use crate::drill::Subscription;
 use crate::drill::{
@@ -99,44 +98,21 @@ impl Source for HubHandle {
 }
 
 /// A console's feed: every event so far, and a live stream that heals itself: when the
-/// console's stream falls too far behind, it gets a fresh `Update::Snapshot` instead.
+/// console's stream falls too far behind the hub, it gets a fresh `Update::Snapshot`
+/// instead (the one follow loop, [`Follow`], without a replica: the console keeps its own).
 pub async fn follow(
     handle: &HubHandle,
 ) -> Result<(Vec<Event>, broadcast::Receiver<Update>), HubError> {
-    let first = handle.subscribe().await?;
+    let (mut upstream, events) = Follow::start(handle.clone()).await?;
     let (tx, rx) = broadcast::channel(UPDATE_BUFFER);
-    for reading in first.telemetry {
-        let _ = tx.send(Update::Telemetry(reading));
-    }
-    let handle = handle.clone();
     tokio::spawn(async move {
-        let mut upstream = first.updates;
-        loop {
-            let update = match upstream.recv().await {
-                Ok(update) => update,
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "console feed lagged; sending a fresh snapshot");
-                    match handle.subscribe().await {
-                        Ok(again) => {
-                            upstream = again.updates;
-                            for reading in again.telemetry {
-                                let _ = tx.send(Update::Telemetry(reading));
-                            }
-                            Update::Snapshot {
-                                events: again.events,
-                            }
-                        }
-                        Err(_) => break,
-                    }
-                }
-                Err(RecvError::Closed) => break,
-            };
+        while let Some(update) = upstream.recv().await {
             if tx.send(update).is_err() {
                 break; // no console listens any more
             }
         }
     });
-    Ok((first.events, rx))
+    Ok((events, rx))
 }
 
 struct Hub {
