@@ -117,6 +117,9 @@ impl<S: Source> Follow<S> {
                 }
             }
         } else {
+            if matches!(update, Update::Snapshot { .. }) {
+                self.restart = false; // a snapshot in the stream is as good as a fresh start
+            }
             replica.apply(&update);
         }
         Some(update)

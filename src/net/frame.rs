@@ -87,7 +87,8 @@ pub enum Outcome {
 }
 
 /// A refused command as a reply carries it: its kind, and the sentence it reads as (the
-/// `refused` text every version of the frame has had).
+/// `refused` text every version of the frame has had, so code that read that text as a
+/// string reads it the same way).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal(pub ReplyError);
 
