@@ -67,7 +67,7 @@ async fn command(socket: &mut Socket, id: u64, kind: CommandKind) -> Res<()> {
                 if got == id {
                     return match outcome {
                         frame::Outcome::Done(_) => Ok(()),
-                        frame::Outcome::Refused(why) => Err(why.into()),
+                        frame::Outcome::Refused(why) => Err(why.0.into()),
                     };
                 }
             }

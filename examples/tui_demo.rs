@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use warroom::drill::testkit::RunbookBuilder;
-use warroom::drill::{Actor, Clock, CommandSink, Drill, SystemClock, Update};
+use warroom::drill::{Actor, Clock, CommandSink, Drill, ReplyError, SystemClock, Update};
 use warroom::tui::{run_console, ConsoleOptions};
 
 #[tokio::main]
@@ -43,7 +43,7 @@ async fn main() -> anyhow::Result<()> {
         while let Some(req) = requests.recv().await {
             let reply = drill
                 .execute(&req.command, hub_clock.now())
-                .map_err(|r| r.reason);
+                .map_err(ReplyError::Rejected);
             if let Ok(events) = &reply {
                 for e in events {
                     let _ = tx.send(Update::Event(e.clone()));

@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::drill::follow::{Follow, Source};
 use crate::drill::telemetry::Telemetry;
+pub use crate::drill::Subscription;
 use crate::drill::{
     Actor, Clock, Command, CommandKind, CommandReply, CommandRequest, CommandSink, Drill, Event,
-    Update,
+    FailureKind, HubFailure, ReplyError, Update,
 };
 use crate::journal::Journal;
 use crate::runbook::{Evidence, Runbook};
@@ -20,14 +21,6 @@ const UPDATE_BUFFER: usize = 1024;
 
 /// How often each kind of telemetry is recorded in the journal (for the report).
 const TELEMETRY_RECORD_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// A console's starting point: every event so far, the latest readings, and the live
-/// stream after them.
-pub struct Subscription {
-    pub events: Vec<Event>,
-    pub telemetry: Vec<Telemetry>,
-    pub updates: broadcast::Receiver<Update>,
-}
 
 enum Control {
     Subscribe(oneshot::Sender<Subscription>),
@@ -94,45 +87,32 @@ impl HubHandle {
     }
 }
 
+/// Followers ([`crate::drill::follow`]) start, and start again after a lag or a gap, from
+/// the hub's own subscription: every event so far and the live stream right after them.
+impl Source for HubHandle {
+    type Error = HubError;
+
+    async fn fresh(&self) -> Result<Subscription, HubError> {
+        self.subscribe().await
+    }
+}
+
 /// A console's feed: every event so far, and a live stream that heals itself: when the
-/// console's stream falls too far behind, it gets a fresh `Update::Snapshot` instead.
+/// console's stream falls too far behind the hub, it gets a fresh `Update::Snapshot`
+/// instead (the one follow loop, [`Follow`], without a replica: the console keeps its own).
 pub async fn follow(
     handle: &HubHandle,
 ) -> Result<(Vec<Event>, broadcast::Receiver<Update>), HubError> {
-    let first = handle.subscribe().await?;
+    let (mut upstream, events) = Follow::start(handle.clone()).await?;
     let (tx, rx) = broadcast::channel(UPDATE_BUFFER);
-    for reading in first.telemetry {
-        let _ = tx.send(Update::Telemetry(reading));
-    }
-    let handle = handle.clone();
     tokio::spawn(async move {
-        let mut upstream = first.updates;
-        loop {
-            let update = match upstream.recv().await {
-                Ok(update) => update,
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "console feed lagged; sending a fresh snapshot");
-                    match handle.subscribe().await {
-                        Ok(again) => {
-                            upstream = again.updates;
-                            for reading in again.telemetry {
-                                let _ = tx.send(Update::Telemetry(reading));
-                            }
-                            Update::Snapshot {
-                                events: again.events,
-                            }
-                        }
-                        Err(_) => break,
-                    }
-                }
-                Err(RecvError::Closed) => break,
-            };
+        while let Some(update) = upstream.recv().await {
             if tx.send(update).is_err() {
                 break; // no console listens any more
             }
         }
     });
-    Ok((first.events, rx))
+    Ok((events, rx))
 }
 
 struct Hub {
@@ -238,7 +218,7 @@ impl Hub {
         let now = self.clock.now();
         let kinds = self.drill.decide(&command, now).map_err(|why| {
             tracing::info!(by = %command.by, ?command.kind, %why, "command refused");
-            why.to_string()
+            ReplyError::Rejected(why)
         })?;
         let mut seq = self.events.last().map_or(0, |e| e.seq);
         let events: Vec<Event> = kinds
@@ -256,9 +236,10 @@ impl Hub {
         // Durable before acknowledged: nothing is applied or shown until it is on disk.
         if let Err(e) = self.journal.append_batch(&events).await {
             tracing::error!(error = %e, "journal write failed");
-            return Err(format!(
-                "the journal could not be written, so nothing was recorded: {e}"
-            ));
+            return Err(ReplyError::Failed(HubFailure::new(
+                FailureKind::JournalFailed,
+                format!("the journal could not be written, so nothing was recorded: {e}"),
+            )));
         }
         for event in &events {
             self.drill.apply(event);
@@ -267,5 +248,91 @@ impl Hub {
         }
         tracing::info!(by = %command.by, count = events.len(), "command journaled");
         Ok(events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drill::testkit::RunbookBuilder;
+    use crate::drill::{EventKind, ManualClock, SinkError, Target};
+
+    /// The seam for a journal that refuses a write: one whose file already holds an event
+    /// the hub was not given, so the hub's next write is out of sequence and refused (a
+    /// read-only file would not do: tests may run as root, who writes anyway).
+    #[tokio::test]
+    async fn a_journal_write_that_fails_is_a_hub_failure_and_nothing_is_applied() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runbook = Arc::new(
+            RunbookBuilder::new("hub")
+                .person("dana", "DBA")
+                .step("only", "coord", "dana", "1m")
+                .build(),
+        );
+        let path = dir.path().join("j.db");
+        let mut journal = Journal::create(&path, &runbook).await.expect("journal");
+        let clock = Arc::new(ManualClock::new(
+            chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("a time"),
+        ));
+        let ahead = Event {
+            seq: 1,
+            at: clock.now(),
+            by: Actor::Person("coord".into()),
+            kind: EventKind::DrillStarted,
+        };
+        journal.append(&ahead).await.expect("first event");
+        let hub = spawn(runbook, journal, Vec::new(), clock);
+        let start = Command {
+            by: Actor::Person("coord".into()),
+            kind: CommandKind::Start {
+                target: Target::Step("only".into()),
+            },
+        };
+        match hub.sink().send(start).await {
+            Err(SinkError::Failed(failure)) => {
+                assert_eq!(failure.kind, FailureKind::JournalFailed);
+                assert!(failure.reason.contains("nothing was recorded"), "{failure}");
+            }
+            other => panic!("a journal failure, not {other:?}"),
+        }
+        let after = hub.subscribe().await.expect("hub runs");
+        assert!(
+            after.events.is_empty(),
+            "nothing applied: {:?}",
+            after.events
+        );
+    }
+
+    #[tokio::test]
+    async fn a_command_the_rules_refuse_keeps_its_kind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runbook = Arc::new(
+            RunbookBuilder::new("hub")
+                .person("dana", "DBA")
+                .step("only", "coord", "dana", "1m")
+                .build(),
+        );
+        let journal = Journal::create(&dir.path().join("j.db"), &runbook)
+            .await
+            .expect("journal");
+        let hub = spawn(
+            runbook,
+            journal,
+            Vec::new(),
+            Arc::new(crate::drill::SystemClock),
+        );
+        let rollback = Command {
+            by: Actor::Person("dana".into()),
+            kind: CommandKind::CallRollback {
+                from: "only".into(),
+                reason: "x".into(),
+            },
+        };
+        match hub.sink().send(rollback).await {
+            Err(SinkError::Refused(rejection)) => {
+                assert_eq!(rejection.kind, crate::drill::RejectionKind::NotAllowed);
+            }
+            other => panic!("refused by the rules, not {other:?}"),
+        }
     }
 }

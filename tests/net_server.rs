@@ -12,9 +12,12 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-use warroom::drill::{Actor, Clock, Command, CommandKind, SystemClock, Target, Update};
+use warroom::drill::{
+    Actor, Clock, Command, CommandKind, RejectionKind, ReplyError, SinkError, SystemClock, Target,
+    Update,
+};
 use warroom::journal::Journal;
-use warroom::net::frame::{self, ClientFrame, Outcome, ServerFrame};
+use warroom::net::frame::{self, ClientFrame, Outcome, Refusal, ServerFrame};
 use warroom::net::{self, ObserverPolicy, RunbookText, Served, Tokens};
 
 const RUNBOOK: &str = r#"
@@ -693,5 +696,85 @@ async fn join_with_an_empty_token_says_it_is_empty() {
         assert!(stderr.contains("the token is empty"), "{args:?}: {stderr}");
         assert!(stderr.contains("--token TOKEN"), "{args:?}: {stderr}");
         assert!(!stderr.contains("observer token"), "{args:?}: {stderr}");
+    }
+}
+
+/// A command the rules refuse reaches a `join` client as that refusal, kind and reason
+/// intact (not as a bare string that could be a journal failure); an observer's command is
+/// refused as not allowed too, and only a failure of the hub reads as one.
+#[tokio::test]
+async fn a_refusal_reaches_a_join_client_with_its_kind() {
+    let d = serve(ObserverPolicy::Open).await;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let dana = d.tokens.token_of("dana").unwrap().to_string();
+    let mut remote = net::connect(&d.served.url(), Some(dana), clock)
+        .await
+        .unwrap();
+    let sink = remote.sink.take().expect("a DRI may send");
+    let refused = sink
+        .send(Command {
+            by: Actor::Person("dana".into()),
+            kind: CommandKind::CallRollback {
+                from: "announce".into(),
+                reason: "x".into(),
+            },
+        })
+        .await;
+    match refused {
+        Err(SinkError::Refused(rejection)) => {
+            assert_eq!(rejection.kind, RejectionKind::NotAllowed);
+            assert!(!rejection.reason.is_empty());
+        }
+        other => panic!("refused by the rules, not {other:?}"),
+    }
+    // The same refusal on the wire: the `refused` text as ever, and its kind beside it.
+    let mut dri = d
+        .connect(Some(d.tokens.token_of("dana").unwrap()))
+        .await
+        .unwrap();
+    next(&mut dri).await;
+    send(
+        &mut dri,
+        &ClientFrame::Command {
+            id: 5,
+            command: CommandKind::CallRollback {
+                from: "announce".into(),
+                reason: "x".into(),
+            },
+        },
+    )
+    .await;
+    let reply = until(&mut dri, |f| matches!(f, ServerFrame::Reply { .. })).await;
+    let text = frame::encode(&reply);
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["kind"], "not_allowed", "{text}");
+    assert!(
+        json["refused"].as_str().is_some_and(|t| !t.is_empty()),
+        "{text}"
+    );
+    match reply {
+        ServerFrame::Reply {
+            outcome: Outcome::Refused(why),
+            ..
+        } => assert!(matches!(why.0, ReplyError::Rejected(_)), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // An observer's command: not allowed, refused by the server before the hub.
+    let mut observer = d.connect(None).await.unwrap();
+    next(&mut observer).await;
+    send(
+        &mut observer,
+        &ClientFrame::Command {
+            id: 6,
+            command: start("second"),
+        },
+    )
+    .await;
+    match until(&mut observer, |f| matches!(f, ServerFrame::Reply { .. })).await {
+        ServerFrame::Reply {
+            outcome: Outcome::Refused(Refusal(ReplyError::Rejected(r))),
+            ..
+        } => assert_eq!(r.kind, RejectionKind::NotAllowed),
+        other => panic!("{other:?}"),
     }
 }

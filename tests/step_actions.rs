@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use tokio::sync::broadcast::Receiver;
-use warroom::cli::run::{open_session, Session};
+use warroom::cli::session::{open_session, Session};
 use warroom::drill::{Actor, Command, CommandKind, CommandSink, EventKind, Target, Update};
 use warroom::runbook::Evidence;
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::copy::Restart;
 
-use super::run::load_runbook;
+use super::session::load_runbook;
 
 /// Exit code 0 only when the copy completed (errors become exit 1 at the edge).
 pub async fn run(path: &Path, job: &str, json: bool, restart: Restart) -> anyhow::Result<i32> {

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::run::open_session;
+use super::session::open_session;
+use super::{console, line_mode, serve};
 use crate::demo::{app, crew, data};
 use crate::runbook;
 
@@ -59,15 +60,15 @@ pub async fn run(
             crew::Pace::default(),
         ));
     }
-    let text = super::serve::runbook_text("runbooks/demo.toml", DEMO_RUNBOOK);
-    let serving = super::serve::start(&session, text, serve).await?;
+    let text = serve::runbook_text("runbooks/demo.toml", DEMO_RUNBOOK);
+    let serving = serve::start(&session, text, serve).await?;
     if line {
         if let Some(s) = &serving {
             super::output::note(format_args!("warroom: {}", s.describe()));
         }
-        super::line_mode::run(&session).await
+        line_mode::run(&session).await
     } else {
-        super::run::console(&session, layout, serving.as_ref()).await
+        console::run(&session, layout, serving.as_ref()).await
     }
 }
 

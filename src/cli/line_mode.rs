@@ -4,8 +4,8 @@ use std::io::Write;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use super::run::Session;
-use crate::drill::{Actor, Command, Drill};
+use super::session::Session;
+use crate::drill::{Actor, Command, Drill, SinkError};
 use crate::line::{self, LineRequest};
 
 pub async fn run(session: &Session) -> anyhow::Result<()> {
@@ -62,12 +62,22 @@ pub async fn run(session: &Session) -> anyhow::Result<()> {
                             say(&format!("ok {event}"))?;
                         }
                     }
-                    Err(why) => say(&format!("error: {why}"))?,
+                    Err(why) => say(&refusal_line(&why))?,
                 }
             }
         }
     }
     Ok(())
+}
+
+/// `error: refused (not allowed): ...` for the rules' refusals, `error: failed (journal
+/// failed): ...` for the hub's failures: a script can tell the two apart.
+fn refusal_line(why: &SinkError) -> String {
+    match why {
+        SinkError::Refused(r) => format!("error: refused ({}): {}", r.kind.label(), r.reason),
+        SinkError::Failed(f) => format!("error: failed ({}): {}", f.kind.label(), f.reason),
+        SinkError::Closed => format!("error: {why}"),
+    }
 }
 
 fn say(text: &str) -> std::io::Result<()> {

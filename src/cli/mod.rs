@@ -4,6 +4,7 @@
 pub mod args;
 pub mod check;
 pub mod completions;
+pub mod console;
 pub mod copy;
 pub mod demo;
 pub mod events;
@@ -16,6 +17,7 @@ pub mod remote;
 pub mod report;
 pub mod run;
 pub mod serve;
+pub mod session;
 
 pub use args::{Cli, Cmd};
 

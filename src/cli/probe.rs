@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::run::load_runbook;
+use super::session::load_runbook;
 
 /// Exit code: 0 when every probe was green (with --once), 1 otherwise.
 pub async fn run(path: &Path, once: bool, json: bool) -> anyhow::Result<i32> {

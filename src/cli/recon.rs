@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::run::load_runbook;
+use super::session::load_runbook;
 use crate::recon::headless::{run_headless, EXIT_ERROR};
 
 pub async fn run(path: &Path, job: &str, json: bool, fix_sql: Option<&Path>) -> i32 {

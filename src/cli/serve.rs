@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use super::args::ServeArgs;
-use super::run::Session;
+use super::session::Session;
 use crate::net::{self, RunbookText, Served, Tokens};
 use crate::runbook::diagnostic::mask_url_passwords;
 

@@ -10,9 +10,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::drill::{
-    Actor, Clock, Command, CommandKind, CommandSink, Drill, Role, StepStatus, Target, Update,
+    Actor, Clock, Command, CommandKind, CommandSink, Drill, Follower, Role, StepStatus, Target,
 };
-use crate::hub::{self, HubHandle};
+use crate::hub::HubHandle;
 
 /// How long the crew waits before each kind of action.
 #[derive(Debug, Clone, Copy)]
@@ -34,29 +34,26 @@ impl Default for Pace {
     }
 }
 
-/// Runs the crew until the hub stops. Spawn it as a task.
+/// Runs the crew until the hub stops. Spawn it as a task. It follows the hub through one
+/// replica ([`Follower`]): a gap or a lag brings a fresh snapshot, never a skipped event.
 pub async fn run(hub: HubHandle, operator: Actor, clock: Arc<dyn Clock>, pace: Pace) {
-    let Ok((events, mut updates)) = hub::follow(&hub).await else {
+    let runbook = hub.runbook().clone();
+    let sink = hub.sink();
+    let Ok(mut follower) = Follower::start(hub, runbook).await else {
         return;
     };
-    let mut drill = Drill::replay(hub.runbook().clone(), &events);
-    let sink = hub.sink();
     // When each (step, status) was first seen, to pace reactions.
     let mut seen: HashMap<(usize, &'static str), DateTime<Utc>> = HashMap::new();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     loop {
         tokio::select! {
-            update = updates.recv() => match update {
-                Ok(Update::Event(event)) => drill.apply(&event),
-                Ok(Update::Snapshot { events }) => {
-                    drill = Drill::replay(hub.runbook().clone(), &events);
-                }
-                Ok(Update::Telemetry(_)) => {}
-                Err(_) => return,
+            update = follower.next() => if update.is_none() {
+                return;
             },
             _ = tick.tick() => {
                 let now = clock.now();
-                for command in next_moves(&drill, &operator, now, &mut seen, pace) {
+                let drill = &follower.replica().drill;
+                for command in next_moves(drill, &operator, now, &mut seen, pace) {
                     act(&sink, command).await;
                 }
             }

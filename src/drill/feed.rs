@@ -2,10 +2,12 @@
 //! command requests in. Pure data plus the channel ends; no logic.
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::command::Command;
 use super::event::Event;
+use super::rejection::Rejection;
+use super::reply::{FailureKind, HubFailure, ReplyError};
 use super::telemetry::Telemetry;
 
 /// One message from the hub to a console.
@@ -20,6 +22,14 @@ pub enum Update {
     Telemetry(Telemetry),
 }
 
+/// A follower's starting point: every event so far, the latest readings, and the live
+/// stream right after them (nothing falls between the two).
+pub struct Subscription {
+    pub events: Vec<Event>,
+    pub telemetry: Vec<Telemetry>,
+    pub updates: broadcast::Receiver<Update>,
+}
+
 /// A remote console's link to the drill, as its header shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkState {
@@ -27,8 +37,9 @@ pub struct LinkState {
     pub text: String,
 }
 
-/// The hub's answer to a command: the events it journaled, or why it refused.
-pub type CommandReply = Result<Vec<Event>, String>;
+/// The hub's answer to a command: the events it journaled, or why it recorded nothing
+/// (refused by the rules, or a failure of the hub).
+pub type CommandReply = Result<Vec<Event>, ReplyError>;
 
 /// A command on its way to the hub, with the way back for the answer.
 #[derive(Debug)]
@@ -46,10 +57,36 @@ pub struct CommandSink {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SinkError {
+    /// The drill's rules refused the command.
     #[error("refused: {0}")]
-    Refused(String),
+    Refused(Rejection),
+    /// The hub (or the link to it) could not record the command.
+    #[error("failed: {0}")]
+    Failed(HubFailure),
     #[error("the drill hub is gone: the console can no longer send commands")]
     Closed,
+}
+
+impl From<ReplyError> for SinkError {
+    fn from(error: ReplyError) -> Self {
+        match error {
+            ReplyError::Rejected(r) => SinkError::Refused(r),
+            ReplyError::Failed(f) => SinkError::Failed(f),
+        }
+    }
+}
+
+impl From<SinkError> for ReplyError {
+    /// How a server relays a sink's answer: a closed sink is a hub that is gone.
+    fn from(error: SinkError) -> Self {
+        match error {
+            SinkError::Refused(r) => ReplyError::Rejected(r),
+            SinkError::Failed(f) => ReplyError::Failed(f),
+            SinkError::Closed => {
+                ReplyError::Failed(HubFailure::new(FailureKind::HubGone, error.to_string()))
+            }
+        }
+    }
 }
 
 impl CommandSink {
@@ -68,7 +105,7 @@ impl CommandSink {
             .map_err(|_| SinkError::Closed)?;
         match answer.await {
             Ok(Ok(events)) => Ok(events),
-            Ok(Err(why)) => Err(SinkError::Refused(why)),
+            Ok(Err(why)) => Err(why.into()),
             Err(_) => Err(SinkError::Closed),
         }
     }

@@ -8,9 +8,11 @@ pub mod engine;
 pub mod event;
 pub mod feed;
 mod fold;
+pub mod follow;
 pub mod gate;
 pub mod rejection;
 pub mod replica;
+pub mod reply;
 pub mod role;
 pub mod rollback;
 mod rules;
@@ -26,10 +28,14 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::{Actor, Command, CommandKind, CopyCommand, Target};
 pub use engine::Drill;
 pub use event::{Event, EventKind};
-pub use feed::{CommandReply, CommandRequest, CommandSink, LinkState, SinkError, Update};
+pub use feed::{
+    CommandReply, CommandRequest, CommandSink, LinkState, SinkError, Subscription, Update,
+};
+pub use follow::{Follow, Follower};
 pub use gate::{gate_waits, GateWait};
 pub use rejection::{Rejection, RejectionKind};
-pub use replica::Replica;
+pub use replica::{Placed, Replica};
+pub use reply::{FailureKind, HubFailure, ReplyError};
 pub use role::{Capacity, Role};
 pub use state::{
     CopyControls, DrillState, EvidenceState, GateVote, LogEntry, Note, RequiredEvidence,

@@ -33,6 +33,17 @@ pub struct Replica {
     pub presence: Option<Presence>,
 }
 
+/// What became of an event offered to a [`Replica`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    /// The next in sequence: applied.
+    Applied,
+    /// Already applied (a reply and the broadcast may both carry it): ignored.
+    Seen,
+    /// Past a gap in the sequence, or while the replica waits for a snapshot: not applied.
+    PastGap,
+}
+
 /// How many throughput readings the copy sparkline keeps.
 const RATE_HISTORY: usize = 120;
 
@@ -79,18 +90,27 @@ impl Replica {
                 true
             }
             Update::Event(e) => {
-                let next = self.drill.next_seq();
-                if self.out_of_sync || e.seq > next {
-                    let changed = !self.out_of_sync;
-                    self.out_of_sync = true;
-                    changed
-                } else if e.seq < next {
-                    false // already applied (a reply and the broadcast may both carry it)
-                } else {
-                    self.drill.apply(e);
-                    true
+                let was_out_of_sync = self.out_of_sync;
+                match self.place(e) {
+                    Placed::Applied => true,
+                    Placed::Seen => false,
+                    Placed::PastGap => !was_out_of_sync,
                 }
             }
+        }
+    }
+
+    /// Offers one event: applied only when it is the next in sequence.
+    pub fn place(&mut self, e: &Event) -> Placed {
+        let next = self.drill.next_seq();
+        if self.out_of_sync || e.seq > next {
+            self.out_of_sync = true;
+            Placed::PastGap
+        } else if e.seq < next {
+            Placed::Seen
+        } else {
+            self.drill.apply(e);
+            Placed::Applied
         }
     }
 

@@ -15,7 +15,10 @@ use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::frame::{self, ClientFrame, Identity, Outcome, ServerFrame};
 use crate::drill::telemetry::Telemetry;
-use crate::drill::{Clock, CommandReply, CommandRequest, CommandSink, Event, LinkState, Update};
+use crate::drill::{
+    Clock, CommandReply, CommandRequest, CommandSink, Event, FailureKind, HubFailure, LinkState,
+    Update,
+};
 use crate::runbook::{self, Runbook};
 
 /// Updates a console may fall behind before it resyncs from a snapshot.
@@ -260,9 +263,10 @@ impl Link {
                 Cut::Lost(why) => {
                     tracing::warn!(url = %self.url, %why, "link to the drill lost");
                     for (_, reply) in self.pending.drain() {
-                        let _ = reply.send(Err(format!(
-                            "the link broke before the answer came ({why}): look at the timeline to see whether it was recorded"
-                        )));
+                        let _ = reply.send(Err(HubFailure::new(
+                            FailureKind::LinkLost,
+                            format!("the link broke before the answer came ({why}): look at the timeline to see whether it was recorded"),
+                        ).into()));
                     }
                     // Reconnect with backoff until it works or the console quits.
                     socket = loop {
@@ -321,7 +325,10 @@ impl Link {
                 _ = &mut deadline => return self.updates.receiver_count() == 0,
                 request = recv_command(commands) => match request {
                     Some(r) => {
-                        let _ = r.reply.send(Err("not connected to the drill: wait until the header says live".into()));
+                        let _ = r.reply.send(Err(HubFailure::new(
+                            FailureKind::NotConnected,
+                            "not connected to the drill: wait until the header says live",
+                        ).into()));
                     }
                     None => return true,
                 },
@@ -391,7 +398,7 @@ impl Link {
                             if let Some(reply) = self.pending.remove(&id) {
                                 let _ = reply.send(match outcome {
                                     Outcome::Done(events) => Ok(events),
-                                    Outcome::Refused(why) => Err(why),
+                                    Outcome::Refused(why) => Err(why.0),
                                 });
                             }
                         }

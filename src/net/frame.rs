@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::drill::telemetry::Telemetry;
-use crate::drill::{CommandKind, Event, Role, Update};
+use crate::drill::{
+    CommandKind, Event, FailureKind, HubFailure, Rejection, RejectionKind, ReplyError, Role, Update,
+};
 
 /// The largest frame a client may send. Commands are small; anything bigger is an attack
 /// or a bug, and closes that connection.
@@ -73,11 +75,113 @@ pub enum ServerFrame {
     },
 }
 
+/// What became of a command. On the wire `{"done":[events]}` or
+/// `{"refused":"why","kind":"not_allowed"}`: `kind` is a [`RejectionKind`] (the rules
+/// refused) or a [`FailureKind`] (the hub could not record it); a frame without it (an
+/// older server) reads as [`FailureKind::Unspecified`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(try_from = "OutcomeWire", into = "OutcomeWire")]
 pub enum Outcome {
     Done(Vec<Event>),
-    Refused(String),
+    Refused(Refusal),
+}
+
+/// A refused command as a reply carries it: its kind, and the sentence it reads as (the
+/// `refused` text every version of the frame has had, so code that read that text as a
+/// string reads it the same way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub ReplyError);
+
+impl std::ops::Deref for Refusal {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.0.reason()
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.reason())
+    }
+}
+
+impl From<ReplyError> for Refusal {
+    fn from(error: ReplyError) -> Self {
+        Refusal(error)
+    }
+}
+
+/// [`Outcome`] as its JSON fields (flattened into the `reply` frame).
+#[derive(Serialize, Deserialize)]
+struct OutcomeWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    done: Option<Vec<Event>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refused: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kind: Option<String>,
+}
+
+impl From<Outcome> for OutcomeWire {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Done(events) => OutcomeWire {
+                done: Some(events),
+                refused: None,
+                kind: None,
+            },
+            Outcome::Refused(Refusal(error)) => {
+                let kind = match &error {
+                    ReplyError::Rejected(r) => name_of(r.kind),
+                    ReplyError::Failed(f) => name_of(f.kind),
+                };
+                OutcomeWire {
+                    done: None,
+                    refused: Some(error.reason().to_string()),
+                    kind,
+                }
+            }
+        }
+    }
+}
+
+impl TryFrom<OutcomeWire> for Outcome {
+    type Error = String;
+
+    fn try_from(wire: OutcomeWire) -> Result<Self, String> {
+        match (wire.done, wire.refused) {
+            (Some(events), None) => Ok(Outcome::Done(events)),
+            (None, Some(reason)) => Ok(Outcome::Refused(Refusal(refusal(
+                reason,
+                wire.kind.as_deref(),
+            )))),
+            _ => Err("a reply holds exactly one of `done` and `refused`".into()),
+        }
+    }
+}
+
+/// A kind's wire name (its serde name: `not_allowed`, `journal_failed`).
+fn name_of<K: Serialize>(kind: K) -> Option<String> {
+    match serde_json::to_value(kind) {
+        Ok(serde_json::Value::String(name)) => Some(name),
+        _ => None,
+    }
+}
+
+/// The reply error a `refused` text and its `kind` name stand for; a kind this version
+/// does not know (or none) is [`FailureKind::Unspecified`].
+fn refusal(reason: String, kind: Option<&str>) -> ReplyError {
+    use serde::de::value::{Error, StrDeserializer};
+    if let Some(name) = kind {
+        if let Ok(kind) = RejectionKind::deserialize(StrDeserializer::<Error>::new(name)) {
+            return ReplyError::Rejected(Rejection::new(kind, reason));
+        }
+        if let Ok(kind) = FailureKind::deserialize(StrDeserializer::<Error>::new(name)) {
+            return ReplyError::Failed(HubFailure::new(kind, reason));
+        }
+    }
+    ReplyError::Failed(HubFailure::new(FailureKind::Unspecified, reason))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,6 +264,85 @@ mod tests {
         };
         let text = encode(&frame);
         assert_eq!(decode_client(text.as_bytes()), Ok(frame));
+    }
+
+    fn reply(outcome: Outcome) -> ServerFrame {
+        ServerFrame::Reply { id: 3, outcome }
+    }
+
+    #[test]
+    fn a_refusal_keeps_its_kind_and_its_text() {
+        let rejected = reply(Outcome::Refused(Refusal(ReplyError::Rejected(
+            Rejection::new(RejectionKind::NotAllowed, "only the coordinator may"),
+        ))));
+        let text = encode(&rejected);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).ok(),
+            Some(serde_json::json!({
+                "type": "reply", "id": 3,
+                "refused": "only the coordinator may", "kind": "not_allowed"
+            }))
+        );
+        assert_eq!(decode_server(text.as_bytes()), Ok(rejected));
+        let failed = reply(Outcome::Refused(Refusal(ReplyError::Failed(
+            HubFailure::new(FailureKind::JournalFailed, "disk full"),
+        ))));
+        assert_eq!(decode_server(encode(&failed).as_bytes()), Ok(failed));
+        let done = reply(Outcome::Done(Vec::new()));
+        assert!(encode(&done).contains(r#""done":[]"#));
+        assert_eq!(decode_server(encode(&done).as_bytes()), Ok(done));
+    }
+
+    #[test]
+    fn every_kind_has_its_own_wire_name() {
+        use RejectionKind as R;
+        let rejections = [
+            R::NotAllowed,
+            R::WrongState,
+            R::MissingEvidence,
+            R::PointOfNoReturn,
+            R::Unknown,
+            R::Invalid,
+            R::Ended,
+        ];
+        for kind in rejections {
+            let error = ReplyError::Rejected(Rejection::new(kind, "why"));
+            let frame = reply(Outcome::Refused(Refusal(error)));
+            assert_eq!(decode_server(encode(&frame).as_bytes()), Ok(frame));
+        }
+        use FailureKind as F;
+        let failures = [
+            F::JournalFailed,
+            F::HubGone,
+            F::Busy,
+            F::NotConnected,
+            F::LinkLost,
+            F::Unspecified,
+        ];
+        for kind in failures {
+            let frame = reply(Outcome::Refused(Refusal(ReplyError::Failed(
+                HubFailure::new(kind, "why"),
+            ))));
+            assert_eq!(decode_server(encode(&frame).as_bytes()), Ok(frame));
+        }
+    }
+
+    #[test]
+    fn an_older_servers_refusal_still_reads() {
+        let old = br#"{"type":"reply","id":4,"refused":"nope"}"#;
+        let Ok(ServerFrame::Reply {
+            id: 4,
+            outcome: Outcome::Refused(why),
+        }) = decode_server(old)
+        else {
+            panic!("an old reply decodes")
+        };
+        assert_eq!(&*why, "nope");
+        assert!(matches!(why.0, ReplyError::Failed(f) if f.kind == FailureKind::Unspecified));
+        let newer = br#"{"type":"reply","id":4,"refused":"nope","kind":"from_the_future"}"#;
+        assert!(decode_server(newer).is_ok());
+        let both = br#"{"type":"reply","id":4,"refused":"nope","done":[]}"#;
+        assert!(matches!(decode_server(both), Err(FrameError::Malformed(_))));
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! The server's own view of the drill, fed by the hub like any console: it numbers every
-//! update, encodes each once for all clients, and answers "what is the state as of now"
-//! for a new client, `/api/state` and `/metrics`.
+//! The server's own view of the drill, following the hub through one replica like any
+//! follower ([`crate::drill::follow`]): it numbers every update, encodes each once for all
+//! clients, and answers "what is the state as of now" for a new client, `/api/state` and
+//! `/metrics`. An event past a gap is never relayed, and a lag never skips one: either way
+//! clients get a fresh snapshot from the hub instead.
 //!
 //! A new client's snapshot and its place in the live stream are taken under one lock, the
 //! same lock under which an update is numbered and broadcast, so nothing falls between them.
@@ -14,8 +16,8 @@ use tokio::sync::broadcast;
 use super::frame::{encode, Identity, RunbookText, ServerFrame};
 use crate::drill::telemetry::presence::Presence;
 use crate::drill::telemetry::Telemetry;
-use crate::drill::{Clock, Drill, Event, Update};
-use crate::hub::{self, HubError, HubHandle};
+use crate::drill::{Clock, Drill, Event, Follow, Replica, Update};
+use crate::hub::{HubError, HubHandle};
 
 /// How many updates a client may fall behind before it is sent a fresh snapshot instead.
 pub const CLIENT_BUFFER: usize = 1024;
@@ -29,7 +31,7 @@ pub struct Relayed {
 
 struct View {
     seq: u64,
-    drill: Drill,
+    replica: Replica,
     events: Vec<Event>,
     telemetry: BTreeMap<String, Telemetry>,
 }
@@ -55,13 +57,13 @@ impl Mirror {
         runbook: RunbookText,
         clock: Arc<dyn Clock>,
     ) -> Result<Mirror, HubError> {
-        let (events, mut updates) = hub::follow(hub).await?;
-        let drill = Drill::replay(hub.runbook().clone(), &events);
+        let (mut follow, events) = Follow::start(hub.clone()).await?;
+        let replica = Replica::new(hub.runbook().clone(), &events);
         let (frames, _) = broadcast::channel(CLIENT_BUFFER);
         let mirror = Mirror {
             view: Arc::new(Mutex::new(View {
                 seq: 0,
-                drill,
+                replica,
                 events,
                 telemetry: BTreeMap::new(),
             })),
@@ -71,15 +73,8 @@ impl Mirror {
         };
         let relay = mirror.clone();
         tokio::spawn(async move {
-            loop {
-                match updates.recv().await {
-                    Ok(update) => relay.relay(update),
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        // `follow` heals itself with a snapshot; this only logs.
-                        tracing::warn!(missed, "network mirror lagged behind the hub");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
+            while let Some(update) = follow.recv().await {
+                relay.relay(&mut follow, update);
             }
             tracing::info!("network mirror stopped: the hub is gone");
         });
@@ -92,18 +87,17 @@ impl Mirror {
         self.view.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn relay(&self, update: Update) {
+    /// Applies one update through the replica and, when it was applied in order, numbers
+    /// it and sends it to every client.
+    fn relay(&self, follow: &mut Follow<HubHandle>, update: Update) {
         let at = self.clock.now();
         let mut view = self.lock();
+        let Some(update) = follow.apply(&mut view.replica, update) else {
+            return; // a duplicate, or past a gap: a snapshot comes next
+        };
         match &update {
-            Update::Event(e) => {
-                view.drill.apply(e);
-                view.events.push(e.clone());
-            }
-            Update::Snapshot { events } => {
-                view.drill = Drill::replay(view.drill.runbook().clone(), events);
-                view.events = events.clone();
-            }
+            Update::Event(e) => view.events.push(e.clone()),
+            Update::Snapshot { events } => view.events = events.clone(),
             Update::Telemetry(t) => {
                 view.telemetry.insert(t.key(), t.clone());
             }
@@ -145,7 +139,7 @@ impl Mirror {
         f(&Snapshot {
             seq: view.seq,
             now,
-            drill: &view.drill,
+            drill: &view.replica.drill,
             telemetry: view.telemetry.values().collect(),
             presence,
         })

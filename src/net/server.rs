@@ -24,13 +24,17 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc, watch, Semaphore};
 
-use super::frame::{self, ClientFrame, FrameError, Identity, Outcome, RunbookText, ServerFrame};
+use super::frame::{
+    self, ClientFrame, FrameError, Identity, Outcome, Refusal, RunbookText, ServerFrame,
+};
 use super::metrics;
 use super::mirror::Mirror;
 use super::tokens::{AuthError, Tokens};
 use crate::drill::telemetry::presence::{Presence, RemoteClient};
 use crate::drill::telemetry::Telemetry;
-use crate::drill::{Actor, Clock, Command, SinkError};
+use crate::drill::{
+    Actor, Clock, Command, FailureKind, HubFailure, Rejection, RejectionKind, ReplyError,
+};
 use crate::hub::HubHandle;
 
 /// How the server tells a live client from a gone one.
@@ -410,10 +414,16 @@ async fn connection(
                     Ok(ClientFrame::Command { id, command }) => {
                         let outcome = if !who.may_send() {
                             tracing::warn!(%peer, who = %who.label(), ?command, "an observer tried to send a command: refused");
-                            Some(Outcome::Refused("this is a read-only observer connection: it cannot change the drill".into()))
+                            Some(refused(Rejection::new(
+                                RejectionKind::NotAllowed,
+                                "this is a read-only observer connection: it cannot change the drill",
+                            )))
                         } else {
                             match in_flight.clone().try_acquire_owned() {
-                                Err(_) => Some(Outcome::Refused("too many commands waiting: wait for the answers".into())),
+                                Err(_) => Some(refused(HubFailure::new(
+                                    FailureKind::Busy,
+                                    "too many commands waiting: wait for the answers",
+                                ))),
                                 Ok(permit) => {
                                     let sink = shared.hub.sink();
                                     let by = Actor::Person(who.label());
@@ -421,8 +431,7 @@ async fn connection(
                                     tokio::spawn(async move {
                                         let outcome = match sink.send(Command { by, kind: command }).await {
                                             Ok(events) => Outcome::Done(events),
-                                            Err(SinkError::Refused(why)) => Outcome::Refused(why),
-                                            Err(e) => Outcome::Refused(e.to_string()),
+                                            Err(e) => refused(e),
                                         };
                                         let _ = tx.send(ServerFrame::Reply { id, outcome }).await;
                                         drop(permit);
@@ -456,6 +465,11 @@ async fn connection(
             }
         }
     }
+}
+
+/// A reply's outcome for a command the hub (or this server) did not record.
+fn refused(why: impl Into<ReplyError>) -> Outcome {
+    Outcome::Refused(Refusal(why.into()))
 }
 
 /// Closes the connection of a client that sent a frame we refuse, with the close code that

@@ -8,7 +8,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use super::keymap::{Action, KeyMap};
 use super::layout::{Layout, LayoutSet, DEFAULT_LAYOUT};
-use super::modal::{Modal, ReasonFor};
+use super::modal::{override_gate, rollback, KeyOutcome, Modal, ReasonFor};
 use super::panel_kind::PanelKind;
 use super::theme::{Theme, Tone};
 use crate::drill::{Actor, Command, CommandKind, Event, Replica, Role, StepStatus, Target, Update};
@@ -623,75 +623,29 @@ impl App {
             Modal::Override {
                 step,
                 reason,
-                mut typed,
-            } => match code {
-                KeyCode::Esc => {}
-                KeyCode::Enter if typed == step => {
-                    return vec![AppEffect::Send(Command {
-                        by: self.operator.clone(),
-                        kind: CommandKind::OverrideGate { step, reason },
-                    })];
-                }
-                KeyCode::Backspace => {
-                    typed.pop();
-                    self.modals.push(Modal::Override {
-                        step,
-                        reason,
-                        typed,
-                    });
-                }
-                KeyCode::Char(c) => {
-                    typed.push(c);
-                    self.modals.push(Modal::Override {
-                        step,
-                        reason,
-                        typed,
-                    });
-                }
-                _ => self.modals.push(Modal::Override {
-                    step,
-                    reason,
-                    typed,
-                }),
-            },
+                typed,
+            } => return self.component_key(override_gate::key(step, reason, typed, code)),
             Modal::Rollback {
                 from,
                 reason,
                 plan,
-                mut typed,
-            } => match code {
-                KeyCode::Esc => {}
-                KeyCode::Enter if plan.is_ok() && typed == from => {
-                    return vec![AppEffect::Send(Command {
-                        by: self.operator.clone(),
-                        kind: CommandKind::CallRollback { from, reason },
-                    })];
-                }
-                KeyCode::Backspace => {
-                    typed.pop();
-                    self.modals.push(Modal::Rollback {
-                        from,
-                        reason,
-                        plan,
-                        typed,
-                    });
-                }
-                KeyCode::Char(c) if plan.is_ok() => {
-                    typed.push(c);
-                    self.modals.push(Modal::Rollback {
-                        from,
-                        reason,
-                        plan,
-                        typed,
-                    });
-                }
-                _ => self.modals.push(Modal::Rollback {
-                    from,
-                    reason,
-                    plan,
-                    typed,
-                }),
-            },
+                typed,
+            } => return self.component_key(rollback::key(from, reason, plan, typed, code)),
+        }
+        Vec::new()
+    }
+
+    /// What a modal component's key comes to: open again, closed, or a command to send.
+    fn component_key(&mut self, outcome: KeyOutcome) -> Vec<AppEffect> {
+        match outcome {
+            KeyOutcome::Keep(modal) => self.modals.push(modal),
+            KeyOutcome::Close => {}
+            KeyOutcome::Send(kind) => {
+                return vec![AppEffect::Send(Command {
+                    by: self.operator.clone(),
+                    kind,
+                })]
+            }
         }
         Vec::new()
     }

@@ -9,11 +9,12 @@ use futures::StreamExt;
 use ratatui::crossterm::event::{Event as TermEvent, EventStream};
 use tokio::sync::{broadcast, mpsc, watch};
 
+use super::answer;
 use super::app::{App, AppEffect};
 use super::render;
 use super::terminal::TerminalGuard;
 use super::theme::Tone;
-use crate::drill::{Clock, CommandSink, Event, LinkState, SinkError, Update};
+use crate::drill::{Clock, CommandSink, LinkState, SinkError, Update};
 
 /// Sleeps until the next whole wall-clock second, so the clocks on screen tick together.
 fn until_next_second(clock: &dyn Clock) -> Duration {
@@ -58,7 +59,7 @@ pub async fn run(
                                     let sink = sink.clone();
                                     let tx = reply_tx.clone();
                                     tokio::spawn(async move {
-                                        let r = sink.send(cmd).await.map(|events| recorded(&events));
+                                        let r = sink.send(cmd).await.map(|events| answer::recorded(&events));
                                         let _ = tx.send(r).await;
                                     });
                                 }
@@ -101,7 +102,10 @@ pub async fn run(
                 let now = clock.now();
                 match reply {
                     Ok(what) => app.flash_msg(what, Tone::Good, now),
-                    Err(e) => app.flash_msg(e.to_string(), Tone::Bad, now),
+                    Err(e) => {
+                        let (text, tone) = answer::refused(&e);
+                        app.flash_msg(text, tone, now);
+                    }
                 }
                 dirty = true;
             }
@@ -113,13 +117,6 @@ pub async fn run(
             _ = term => return Ok(()),
         }
     }
-}
-
-/// The flash line for an accepted command, in the events' own words:
-/// "recorded: signed off `schema`; gate `go-live` passed".
-fn recorded(events: &[Event]) -> String {
-    let what: Vec<String> = events.iter().map(|e| e.kind.describe()).collect();
-    format!("recorded: {}", what.join("; "))
 }
 
 /// The link's next state; `None` once its sender is gone; never for a local console.

@@ -8,6 +8,7 @@
 //! shows, the replica freezes, the header says "OUT OF SYNC", and it recovers on the next
 //! `Update::Snapshot` (the feed's owner sends one on reconnect or on request).
 
+mod answer;
 pub mod app;
 pub mod event_loop;
 mod jobs;

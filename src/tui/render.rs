@@ -29,7 +29,7 @@ use ratatui::Frame;
 
 use super::app::App;
 use super::keymap::Action;
-use super::modal::{Modal, ReasonFor};
+use super::modal::{override_gate, rollback, Modal, ModalContext, ModalView, ReasonFor};
 use super::panels::{self, PanelKind};
 use super::theme::Tone;
 
@@ -101,10 +101,25 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
+/// What a modal component draws from, out of the app.
+fn context(app: &App) -> ModalContext<'_> {
+    ModalContext {
+        theme: &app.theme,
+        runbook: &app.runbook,
+        state: app.replica.drill.state(),
+        operator: &app.operator,
+    }
+}
+
 fn draw_modal(app: &App, modal: &Modal, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let (title, lines, tone, width): (String, Vec<Line>, Tone, u16) = match modal {
-        Modal::Confirm { question, .. } => (
+    let ModalView {
+        title,
+        lines,
+        tone,
+        width,
+    } = match modal {
+        Modal::Confirm { question, .. } => ModalView::new(
             "confirm".into(),
             vec![
                 Line::raw(question.clone()),
@@ -114,7 +129,7 @@ fn draw_modal(app: &App, modal: &Modal, now: DateTime<Utc>, area: Rect, buf: &mu
             Tone::Warn,
             70,
         ),
-        Modal::Quit => (
+        Modal::Quit => ModalView::new(
             "quit?".into(),
             vec![
                 Line::raw("The drill is live. Quit this console?"),
@@ -146,7 +161,7 @@ fn draw_modal(app: &App, modal: &Modal, now: DateTime<Utc>, area: Rect, buf: &mu
                 }
                 ReasonFor::Accept(e) => format!("Why accept {e} although it does not hold?"),
             };
-            (
+            ModalView::new(
                 format!("{} ({capacity})", app.operator),
                 vec![
                     Line::raw(what),
@@ -161,74 +176,13 @@ fn draw_modal(app: &App, modal: &Modal, now: DateTime<Utc>, area: Rect, buf: &mu
             step,
             reason,
             typed,
-        } => {
-            let mut l = vec![Line::styled(
-                format!("OVERRIDE gate `{step}`: {reason}"),
-                t.style(Tone::Bad),
-            )];
-            let st = app.replica.drill.state();
-            if let Some(idx) = app.runbook.step_index(step) {
-                let waits = crate::drill::gate_waits(&app.runbook, st, idx);
-                if !waits.is_empty() {
-                    l.push(Line::raw("It still waits for:"));
-                    for w in waits {
-                        l.push(Line::styled(format!("  · {w}"), t.style(Tone::Warn)));
-                    }
-                }
-            }
-            l.push(Line::raw(
-                "The override is journaled and shown red in the header and the record.",
-            ));
-            l.push(Line::raw(format!(
-                "Type `{step}` and Enter to override as {} (coordinator):",
-                app.operator
-            )));
-            l.push(Line::styled(format!("> {typed}▏"), t.style(Tone::Accent)));
-            ("override gate".into(), l, Tone::Bad, 76)
-        }
+        } => override_gate::view(&context(app), step, reason, typed),
         Modal::Rollback {
             from,
             reason,
             plan,
             typed,
-        } => {
-            let mut l = vec![Line::styled(
-                format!("ROLLBACK from `{from}`: {reason}"),
-                t.style(Tone::Bad),
-            )];
-            match plan {
-                Ok(steps) => {
-                    l.push(Line::raw("Rollback tasks, in order:"));
-                    for s in steps {
-                        let irrev = app.runbook.step(s).is_some_and(|x| x.irreversible);
-                        let mark = if irrev {
-                            "  ⚠ POINT OF NO RETURN"
-                        } else {
-                            ""
-                        };
-                        l.push(Line::styled(
-                            format!("  ↺ {s}{mark}"),
-                            t.style(if irrev { Tone::Bad } else { Tone::Normal }),
-                        ));
-                    }
-                    l.push(Line::raw(""));
-                    l.push(Line::raw(format!(
-                        "Type `{from}` and Enter to call the rollback as {} (coordinator):",
-                        app.operator
-                    )));
-                    l.push(Line::styled(format!("> {typed}▏"), t.style(Tone::Accent)));
-                }
-                Err(why) => {
-                    l.push(Line::styled(
-                        "REFUSED by the drill engine:",
-                        t.style(Tone::Bad),
-                    ));
-                    l.push(Line::styled(why.clone(), t.style(Tone::Bad)));
-                    l.push(Line::raw("Only roll-forward is possible. Esc closes."));
-                }
-            }
-            ("rollback".into(), l, Tone::Bad, 76)
-        }
+        } => rollback::view(&context(app), from, reason, plan, typed),
         Modal::Help { scroll } => {
             let mut l = Vec::new();
             for a in Action::ALL {
@@ -271,14 +225,16 @@ fn draw_modal(app: &App, modal: &Modal, now: DateTime<Utc>, area: Rect, buf: &mu
                 app.layouts.names().join(", ")
             )));
             let skip = usize::from(*scroll).min(l.len().saturating_sub(1));
-            (
+            ModalView::new(
                 "help (Esc closes)".into(),
                 l.split_off(skip),
                 Tone::Info,
                 64,
             )
         }
-        Modal::StepDetail => ("step".into(), panels::step::lines(app, now), Tone::Info, 90),
+        Modal::StepDetail => {
+            ModalView::new("step".into(), panels::step::lines(app, now), Tone::Info, 90)
+        }
         Modal::Filter { .. } => {
             let rect = Rect::new(
                 area.x,

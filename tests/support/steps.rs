@@ -42,7 +42,7 @@ pub async fn finish_steps(sink: &CommandSink, by: &str, steps: &[&str]) {
 
 /// A demo drill on fresh SQLite databases with `rows` orders, its hub running (journal in
 /// the same temporary directory). Each test binary sets `WARROOM_DEMO_DIR` once.
-pub async fn demo_session(rows: u32) -> (tempfile::TempDir, warroom::cli::run::Session) {
+pub async fn demo_session(rows: u32) -> (tempfile::TempDir, warroom::cli::session::Session) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     warroom::demo::data::create(dir.path(), rows)
         .await
@@ -59,7 +59,7 @@ pub async fn demo_session(rows: u32) -> (tempfile::TempDir, warroom::cli::run::S
         copy.max_rows_per_sec = None;
     }
     let journal = dir.path().join("j.db");
-    let session = warroom::cli::run::open_session(runbook, None, None, Some(&journal), false)
+    let session = warroom::cli::session::open_session(runbook, None, None, Some(&journal), false)
         .await
         .unwrap_or_else(|e| panic!("session: {e:#}"));
     (dir, session)

@@ -1,8 +1,57 @@
 //! Modals stack over the panels and take every key while open. Their keys are fixed in
 //! code (y/N, Enter, Esc), not in the key map: a rebinding cannot skip a confirmation.
+//!
+//! The typed confirmations are components, one file each: [`rollback`] and
+//! [`override_gate`] hold their keys and their drawing beside the doc of their state (the
+//! fields of their [`Modal`] variant, which the console and its tests build directly).
 
-use crate::drill::{Command, Target};
-use crate::runbook::{Evidence, StepId};
+pub mod override_gate;
+pub mod rollback;
+
+use ratatui::text::Line;
+
+use super::theme::{Theme, Tone};
+use crate::drill::{Actor, Command, CommandKind, DrillState, Target};
+use crate::runbook::{Evidence, Runbook, StepId};
+
+/// What a modal draws from: the console's theme, the plan, the replica's state and who
+/// sits at the console (a modal never needs the whole app).
+pub struct ModalContext<'a> {
+    pub theme: &'a Theme,
+    pub runbook: &'a Runbook,
+    pub state: &'a DrillState,
+    pub operator: &'a Actor,
+}
+
+/// A modal's box as it draws: title, lines, border tone and width (height follows).
+pub struct ModalView<'a> {
+    pub title: String,
+    pub lines: Vec<Line<'a>>,
+    pub tone: Tone,
+    pub width: u16,
+}
+
+impl<'a> ModalView<'a> {
+    pub fn new(title: String, lines: Vec<Line<'a>>, tone: Tone, width: u16) -> Self {
+        ModalView {
+            title,
+            lines,
+            tone,
+            width,
+        }
+    }
+}
+
+/// What a key did to a modal component.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyOutcome {
+    /// Still open, in this state.
+    Keep(Modal),
+    /// Closed without sending anything.
+    Close,
+    /// Confirmed: send this command as the console's operator.
+    Send(CommandKind),
+}
 
 /// What a typed reason is for.
 #[derive(Debug, Clone, PartialEq)]
