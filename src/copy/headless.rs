@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::sync::mpsc;
 
-use crate::db::{DbPool, PoolLimits, SecretUrl};
+use crate::db::{connect_named, connect_named_limited, DbPool};
 use crate::runbook::{CopyEngine, CopySpec, ExternalProgress, Runbook, ThrottleRule};
 
 use super::control::CopyControl;
@@ -43,42 +43,20 @@ impl Restart {
     }
 }
 
-/// How long the first connection of a pool may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
-
 /// How long a copy's statement waits for a connection before it is retried with the real
 /// reason (a server that went away is then reported within seconds, not after 15 s of the
 /// pool reconnecting in silence). A copy never holds more connections than its pools
 /// have, so only reconnecting waits.
 pub const COPY_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// A pool for the runbook connection `name` (URL read from the environment).
-pub(crate) async fn connect(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
-    connect_limited(runbook, name, max, CONNECT_TIMEOUT).await
-}
-
-async fn connect_limited(
-    runbook: &Runbook,
-    name: &str,
-    max: u32,
-    acquire_timeout: Duration,
-) -> Result<DbPool, CopyError> {
-    let conn = runbook.connection(name).ok_or_else(|| CopyError::Spec {
-        job: String::new(),
-        msg: format!("connection `{name}` is not declared"),
-    })?;
-    let url = SecretUrl::from_env(&conn.name, &conn.url_template)?;
-    let limits = PoolLimits {
-        max_connections: max,
-        connect_timeout: CONNECT_TIMEOUT,
-        acquire_timeout,
-    };
-    Ok(DbPool::connect_limited(&url, limits).await?)
+/// A pool for a runbook connection the copy only queries (throttle rules, external progress).
+async fn connect(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
+    Ok(connect_named(runbook, name, max).await?)
 }
 
 /// A pool for a copy's source or target: fails fast when the server goes away.
 async fn connect_copy(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
-    connect_limited(runbook, name, max, COPY_ACQUIRE_TIMEOUT).await
+    Ok(connect_named_limited(runbook, name, max, COPY_ACQUIRE_TIMEOUT).await?)
 }
 
 /// Runs (native) or follows (external) one job: connects what it needs, including the

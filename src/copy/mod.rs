@@ -1,8 +1,8 @@
-//! Row copy: chunk planner (keyset ranges), readers, writers, checkpoints, throttle,
-//! pause/resume, progress telemetry.
+//! Row copy: readers, writers, checkpoints, throttle, pause/resume, progress telemetry.
 //!
 //! Entry points: [`run`] (a native job between two pools), [`follow_external`] (a job run
-//! elsewhere), [`run_headless`] (the `warroom copy` command).
+//! elsewhere), [`run_headless`] (the `warroom copy` command). The tables
+//! and the keyset planner are `db::table` and `db::keyset`.
 
 pub mod checkpoint;
 pub mod control;
@@ -10,13 +10,11 @@ pub mod engine;
 pub mod error;
 pub mod external;
 pub mod headless;
-pub mod plan;
 /// The progress types live with the drill state (they travel to the screen).
 pub mod progress {
     pub use crate::drill::telemetry::copy::*;
 }
 pub mod feed;
-pub mod resolve;
 pub mod same_server;
 pub mod throttle;
 pub mod verify;

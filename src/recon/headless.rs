@@ -30,7 +30,7 @@ pub async fn connect_job(runbook: &Runbook, spec: &ReconSpec) -> Result<ReconJob
     let connect = |name: &str| {
         let name = name.to_string();
         async move {
-            crate::copy::headless::connect(runbook, &name, pools)
+            crate::db::connect_named(runbook, &name, pools)
                 .await
                 .map_err(|e| ReconError::Setup(e.to_string()))
         }
