@@ -1,7 +1,7 @@
 //! Row copy: readers, writers, checkpoints, throttle, pause/resume, progress telemetry.
 //!
 //! Entry points: [`run`] (a native job between two pools), [`follow_external`] (a job run
-//! elsewhere), [`run_headless`] (the `warroom copy` command). The tables
+//! elsewhere), [`run_job`] (a runbook's job, its connections opened by name). The tables
 //! and the keyset planner are `db::table` and `db::keyset`.
 
 pub mod checkpoint;
@@ -9,7 +9,7 @@ pub mod control;
 pub mod engine;
 pub mod error;
 pub mod external;
-pub mod headless;
+pub mod job;
 /// The progress types live with the drill state (they travel to the screen).
 pub mod progress {
     pub use crate::drill::telemetry::copy::*;
@@ -24,7 +24,7 @@ pub use control::CopyControl;
 pub use engine::{run, CopyOptions};
 pub use error::CopyError;
 pub use external::follow_external;
-pub use headless::{run_headless, Restart};
+pub use job::{find_job, run_job, Restart};
 pub use progress::{
     CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
 };
