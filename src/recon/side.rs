@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use crate::db::introspect::collations;
 use crate::db::keyset::KeyRange;
 use crate::db::rows::{fetch_text, fetch_values};
 use crate::db::sql::{quote_ident, tuple_cmp_exprs, Cmp, LiteralStyle, TableRef};
@@ -99,50 +100,10 @@ pub async fn needs_byte_order(r: &TablePair, source: &DbPool, target: &DbPool) -
     }
     let (src_key, tgt_key) = (r.key_src(), r.key_tgt());
     let (a, b) = tokio::join!(
-        key_collations(source, &r.source_table, &src_key),
-        key_collations(target, &r.target_table, &tgt_key)
+        collations(source, &r.source_table, &src_key),
+        collations(target, &r.target_table, &tgt_key)
     );
     !(a.len() == r.key_idx.len() && a == b && a.iter().all(Option::is_some))
-}
-
-/// Each key column's collation (`None` when it cannot be read).
-async fn key_collations(pool: &DbPool, table: &TableRef, names: &[String]) -> Vec<Option<String>> {
-    let d = pool.dialect();
-    let lit = |s: &str| {
-        let mut out = String::new();
-        crate::db::sql::push_str_literal(&mut out, LiteralStyle::new(d), s);
-        out
-    };
-    let sql = match d {
-        Dialect::MySql => format!(
-            "SELECT COLUMN_NAME, COALESCE(COLLATION_NAME, '') FROM information_schema.COLUMNS \
-             WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}",
-            table
-                .schema
-                .as_deref()
-                .map_or("DATABASE()".to_string(), lit),
-            lit(&table.name)
-        ),
-        Dialect::Postgres => format!(
-            "SELECT a.attname::text, coalesce(co.collname::text, '') || '/' || \
-             (SELECT datcollate::text FROM pg_database WHERE datname = current_database()) \
-             FROM pg_attribute a LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-             WHERE a.attrelid = {}::regclass AND a.attnum > 0",
-            lit(&table.quoted(d))
-        ),
-        Dialect::Sqlite => return names.iter().map(|_| Some("BINARY".into())).collect(),
-    };
-    let Ok(rows) = fetch_text(pool, &sql).await else {
-        return Vec::new();
-    };
-    names
-        .iter()
-        .map(|n| {
-            rows.iter()
-                .find(|r| r.first().cloned().flatten().as_deref() == Some(n.as_str()))
-                .and_then(|r| r.get(1).cloned().flatten())
-        })
-        .collect()
 }
 
 /// A text column as its UTF-8 bytes, for comparisons and ORDER BY.
