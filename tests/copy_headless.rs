@@ -8,9 +8,8 @@ mod support;
 use copy_common::*;
 use support::servers;
 use tokio::sync::mpsc;
-use warroom::copy::{
-    self, run_headless, CopyControl, CopyOptions, CopyState, CopySummary, Restart,
-};
+use warroom::cli::copy::run_headless;
+use warroom::copy::{self, CopyControl, CopyOptions, CopyState, CopySummary, Restart};
 use warroom::db::rows::execute;
 use warroom::runbook::Connection;
 

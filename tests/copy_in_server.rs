@@ -7,7 +7,8 @@ mod support;
 
 use copy_common::*;
 use support::servers;
-use warroom::copy::{run_headless, Restart};
+use warroom::cli::copy::run_headless;
+use warroom::copy::Restart;
 use warroom::db::rows::execute;
 use warroom::runbook::Connection;
 

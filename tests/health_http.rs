@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use warroom::cli::probe;
 use warroom::drill::testkit::RunbookBuilder;
 use warroom::drill::SystemClock;
 use warroom::health::{self, Probe, ProbeStatus};
@@ -356,7 +357,7 @@ async fn headless_once_prints_every_probe_and_says_whether_all_are_green() {
     );
 
     let mut out = Vec::new();
-    let green = health::run_headless(
+    let green = probe::run_headless(
         &runbook(vec![lag.clone(), web.clone()]),
         true,
         false,
@@ -377,7 +378,7 @@ async fn headless_once_prints_every_probe_and_says_whether_all_are_green() {
     );
 
     let mut out = Vec::new();
-    let green = health::run_headless(&runbook(vec![lag, web, broken]), true, true, &mut out)
+    let green = probe::run_headless(&runbook(vec![lag, web, broken]), true, true, &mut out)
         .await
         .expect("headless");
     assert!(!green);
@@ -398,7 +399,7 @@ async fn headless_once_prints_every_probe_and_says_whether_all_are_green() {
 #[tokio::test]
 async fn headless_with_no_probes_is_green() {
     let mut out = Vec::new();
-    let green = health::run_headless(&runbook(vec![]), true, false, &mut out)
+    let green = probe::run_headless(&runbook(vec![]), true, false, &mut out)
         .await
         .expect("headless");
     assert!(green);
@@ -425,7 +426,7 @@ async fn headless_continuous_prints_a_line_per_sample_until_stopped() {
     api.interval = Duration::from_millis(200);
     let stop = tokio::time::sleep(Duration::from_millis(1100));
     let mut out = Vec::new();
-    let green = health::run_headless_until(&runbook(vec![web, api]), false, true, &mut out, stop)
+    let green = probe::run_headless_until(&runbook(vec![web, api]), false, true, &mut out, stop)
         .await
         .expect("headless");
     assert!(!green, "api fails");

@@ -84,7 +84,7 @@ async fn a_parsed_runbooks_probes_sample_green_then_name_what_is_missing() {
     });
 
     let mut out = Vec::new();
-    let green = warroom::health::run_headless(&loaded.runbook, true, true, &mut out)
+    let green = warroom::cli::probe::run_headless(&loaded.runbook, true, true, &mut out)
         .await
         .expect("headless");
     let json: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
@@ -112,7 +112,7 @@ query = "warroom_metric_that_does_not_exist"
         )
     });
     let mut out = Vec::new();
-    let green = warroom::health::run_headless(&loaded.runbook, true, false, &mut out)
+    let green = warroom::cli::probe::run_headless(&loaded.runbook, true, false, &mut out)
         .await
         .expect("headless");
     let text = String::from_utf8(out).expect("utf-8");

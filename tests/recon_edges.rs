@@ -474,7 +474,7 @@ async fn postgres_integer_keys_split_and_read_in_numeric_order() {
     let job = ReconJob::prepare(&s, pg.clone(), pg.clone())
         .await
         .expect("prepare");
-    let range = warroom::copy::plan::KeyRange::all();
+    let range = warroom::db::keyset::KeyRange::all();
     let third = job.tgt.key_at(&job.r, &range, 2).await.expect("key_at");
     let tenth = job.tgt.key_at(&job.r, &range, 9).await.expect("key_at");
     assert_eq!(

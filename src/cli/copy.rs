@@ -1,9 +1,20 @@
-//! `warroom copy RUNBOOK --job NAME [--json] [--restart [--overwrite]]`: one copy job,
-//! headless.
+//! `warroom copy RUNBOOK --job NAME [--json] [--restart [--overwrite]]`: one copy job
+//! without the console.
+//!
+//! Progress goes to stderr (a redrawn bar on a terminal, a plain line every few seconds
+//! otherwise); the summary goes to `out` (text, or one JSON object with `json`).
 
+use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::time::Duration;
 
-use crate::copy::Restart;
+use anyhow::Context as _;
+use tokio::sync::mpsc;
+
+use crate::copy::{
+    find_job, run_job, CopyProgress, CopyState, CopySummary, Restart, ThrottleState,
+};
+use crate::runbook::Runbook;
 
 use super::session::load_runbook;
 
@@ -11,6 +22,119 @@ use super::session::load_runbook;
 pub async fn run(path: &Path, job: &str, json: bool, restart: Restart) -> anyhow::Result<i32> {
     let runbook = load_runbook(path)?;
     let mut out = super::output::stdout();
-    crate::copy::run_headless(&runbook, job, json, restart, &mut out).await?;
+    run_headless(&runbook, job, json, restart, &mut out).await?;
     Ok(0)
+}
+
+/// Runs copy job `job` of `runbook` to its end. Resumes from the job's checkpoint when
+/// one exists, unless `restart` says otherwise. Errors unless the copy completed.
+pub async fn run_headless(
+    runbook: &Runbook,
+    job: &str,
+    json: bool,
+    restart: Restart,
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<CopySummary> {
+    let spec = find_job(runbook, job)?;
+    let (_control_tx, control_rx) = mpsc::channel(4);
+    let (progress_tx, mut progress_rx) = mpsc::channel::<CopyProgress>(16);
+    let terminal = std::io::stderr().is_terminal();
+    let printer = tokio::spawn(async move {
+        let mut last_line = std::time::Instant::now() - Duration::from_secs(60);
+        let mut last_said: Option<(CopyState, Option<String>)> = None;
+        while let Some(p) = progress_rx.recv().await {
+            let mut err = std::io::stderr();
+            // A plain line every 5 s, and at once when the state or the error changes.
+            let said = Some((p.state, p.last_error.clone()));
+            if terminal {
+                let _ = write!(err, "\r\x1b[2K{}", bar_line(&p));
+                let _ = err.flush();
+            } else if last_line.elapsed() >= Duration::from_secs(5) || said != last_said {
+                last_line = std::time::Instant::now();
+                let _ = writeln!(err, "{}", plain_line(&p));
+            }
+            last_said = said;
+        }
+        if terminal {
+            let _ = writeln!(std::io::stderr());
+        }
+    });
+    let result = run_job(runbook, spec, None, restart, control_rx, progress_tx).await;
+    let _ = printer.await;
+    let summary = result.with_context(|| format!("copy `{job}` did not complete"))?;
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&summary)?)?;
+    } else {
+        writeln!(
+            out,
+            "copy {}: {}, {} retries, {:.1} s throttled",
+            summary.job,
+            summary.describe(),
+            summary.retries,
+            summary.throttled_secs,
+        )?;
+    }
+    if summary.state != CopyState::Done {
+        anyhow::bail!("copy `{job}` ended {:?}", summary.state);
+    }
+    Ok(summary)
+}
+
+fn human(n: f64) -> String {
+    if n >= 1e6 {
+        format!("{:.2}M", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.1}k", n / 1e3)
+    } else {
+        format!("{n:.0}")
+    }
+}
+
+fn status(p: &CopyProgress) -> String {
+    let mut s = format!("{:?}", p.state).to_lowercase();
+    if !p.throttle.reason.is_empty() && p.throttle.state != ThrottleState::Free {
+        s.push_str(&format!(" ({})", p.throttle.reason));
+    }
+    match (&p.state, &p.last_error) {
+        // `retrying (3): the source is unreachable: ... Connection refused (os error 111)`
+        (CopyState::Retrying, Some(e)) => s = e.clone(),
+        _ if p.retries > 0 => s.push_str(&format!(" retries {}", p.retries)),
+        _ => {}
+    }
+    s
+}
+
+fn bar_line(p: &CopyProgress) -> String {
+    let frac = p
+        .rows_estimated
+        .filter(|t| *t > 0)
+        .map(|t| (p.rows_done as f64 / t as f64).min(1.0));
+    let width = 30;
+    let filled = frac.map_or(0, |f| (f * width as f64) as usize);
+    let eta = p
+        .eta_secs()
+        .map_or(String::new(), |e| format!(" ETA {e:.0}s"));
+    format!(
+        "{} [{}{}] {} {} rows {}/s{} {}",
+        p.job,
+        "#".repeat(filled),
+        "-".repeat(width - filled),
+        frac.map_or("  ?".into(), |f| format!("{:3.0}%", f * 100.0)),
+        human(p.rows_done as f64),
+        human(p.rows_per_sec_now),
+        eta,
+        status(p)
+    )
+}
+
+fn plain_line(p: &CopyProgress) -> String {
+    format!(
+        "copy {}: {} rows of {} ({} rows/s now, {} avg) {}",
+        p.job,
+        p.rows_done,
+        p.rows_estimated.map_or("?".into(), |t| t.to_string()),
+        human(p.rows_per_sec_now),
+        human(p.rows_per_sec_avg),
+        status(p)
+    )
 }

@@ -4,15 +4,41 @@
 //! and the rows written. The row is updated in the same transaction as the chunk's rows,
 //! so after a kill -9 the checkpoint and the data agree: nothing lost, nothing doubled.
 
+use crate::db::keyset::KeyRange;
 use crate::db::rows::{execute, fetch_text};
 use crate::db::sql::{literal, quote_ident, LiteralStyle, TableRef};
+use crate::db::table::TablePair;
 use crate::db::value::Value;
 use crate::db::{DbPool, Dialect};
 
 use super::error::CopyError;
-use super::plan::KeyRange;
 
 pub const TABLE: &str = "_warroom_copy_checkpoints";
+
+/// A digest of what the copy means, to refuse resuming a checkpoint made for another spec.
+pub fn spec_digest(r: &TablePair) -> String {
+    let mut h = crc32fast::Hasher::new();
+    for part in [
+        r.source_table.to_string(),
+        r.target_table.to_string(),
+        r.key_src().join(","),
+        r.src_cols
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        r.tgt_cols
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        r.filter.clone().unwrap_or_default(),
+    ] {
+        h.update(part.as_bytes());
+        h.update(&[0]);
+    }
+    format!("{:08x}", h.finalize())
+}
 
 /// A planned range as stored.
 #[derive(Debug, Clone, PartialEq)]

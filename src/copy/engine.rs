@@ -11,20 +11,20 @@ use futures::future::BoxFuture;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use crate::db::keyset::{chunk_sql, plan, where_clause, KeyRange};
 use crate::db::rows::{fetch_values, ReadError};
+use crate::db::table::{resolve, TableName, TablePair, TableSpec};
 use crate::db::types::{fit, Kind};
 use crate::db::value::Value;
 use crate::db::{introspect, DbPool, Dialect};
 use crate::runbook::{CopyEngine, CopySpec};
 
-use super::checkpoint::{Checkpoints, StoredRange};
+use super::checkpoint::{spec_digest, Checkpoints, StoredRange};
 use super::control::{CopyControl, RateLimiter};
 use super::error::CopyError;
-use super::plan::{chunk_sql, plan, where_clause, KeyRange};
 use super::progress::{
     CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
 };
-use super::resolve::{resolve, Resolved};
 use super::same_server::{insert_select_sql, keys_sql, refused, source_as_seen_from_target};
 use super::throttle::{evaluate, ProbeHook, ThrottleInputs};
 use super::verify::{restart_needs_empty_target, target_agrees};
@@ -79,7 +79,7 @@ struct Slot {
 
 struct Ctx {
     spec: CopySpec,
-    r: Resolved,
+    r: TablePair,
     kinds: Vec<Kind>,
     /// The source table as the target connection names it, when both are one server:
     /// chunks are then copied inside it (see `same_server`).
@@ -352,6 +352,25 @@ impl Ctx {
     }
 }
 
+/// The tables a copy job pairs up, in the terms `db::table` resolves.
+pub fn table_spec(spec: &CopySpec) -> TableSpec {
+    TableSpec {
+        job: spec.name.clone(),
+        source: TableName {
+            connection: spec.source.clone(),
+            table: spec.source_table.clone(),
+        },
+        target: TableName {
+            connection: spec.target.clone(),
+            table: spec.target_table.clone(),
+        },
+        key: spec.key.clone(),
+        columns: spec.columns.clone(),
+        rename: spec.rename.clone(),
+        filter: spec.filter.clone(),
+    }
+}
+
 /// Runs a native copy job to completion (or failure, or cancellation), sending progress
 /// snapshots on `progress` and obeying `control`.
 pub async fn run(
@@ -369,7 +388,7 @@ pub async fn run(
         });
     }
     let started = Instant::now();
-    let r = resolve(spec, &source, &target).await?;
+    let r = resolve(&table_spec(spec), &source, &target).await?;
     let cp = Checkpoints::new(&spec.name, &r.target_table, r.tgt_style);
     cp.ensure(&target).await?;
     let packet = introspect::max_allowed_packet(&target).await;
@@ -380,7 +399,7 @@ pub async fn run(
         }
         cp.reset(&target).await?;
     }
-    let digest = r.digest();
+    let digest = spec_digest(&r);
     let workers = spec.workers.max(1) as usize;
     let (stored, resumed) = match cp.load(&target, &digest).await? {
         Some(stored) => {
@@ -388,7 +407,12 @@ pub async fn run(
             (stored, true)
         }
         None => {
-            let ranges = plan(&source, &r, if workers > 1 { workers * 4 } else { 1 }).await?;
+            let ranges = plan(&source, &r, if workers > 1 { workers * 4 } else { 1 })
+                .await
+                .map_err(|e| CopyError::Spec {
+                    job: r.job.clone(),
+                    msg: format!("planning: {e}"),
+                })?;
             (cp.save_plan(&target, &digest, &ranges).await?, false)
         }
     };

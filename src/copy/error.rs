@@ -1,6 +1,7 @@
 //! What can go wrong in a copy, and which failures are worth retrying.
 
-use crate::db::{introspect::IntrospectError, ConnectError, UrlError};
+use crate::db::table::TableError;
+use crate::db::{introspect::IntrospectError, ConnectError, NamedConnectError, UrlError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
@@ -57,6 +58,29 @@ pub enum CopyError {
     Checkpoint { job: String, msg: String },
     #[error("copy `{0}` was cancelled")]
     Cancelled(String),
+}
+
+impl From<TableError> for CopyError {
+    fn from(e: TableError) -> CopyError {
+        match e {
+            TableError::Spec { job, msg } => CopyError::Spec { job, msg },
+            TableError::Introspect(e) => CopyError::Introspect(e),
+            TableError::Session { what, error } => CopyError::db(what, error),
+        }
+    }
+}
+
+impl From<NamedConnectError> for CopyError {
+    fn from(e: NamedConnectError) -> CopyError {
+        match e {
+            NamedConnectError::Undeclared(_) => CopyError::Spec {
+                job: String::new(),
+                msg: e.to_string(),
+            },
+            NamedConnectError::Url(e) => CopyError::Url(e),
+            NamedConnectError::Connect(e) => CopyError::Connect(e),
+        }
+    }
 }
 
 impl CopyError {

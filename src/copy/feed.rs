@@ -15,7 +15,7 @@ use crate::hub::{self, HubHandle};
 use crate::runbook::{Action, Evidence};
 
 use super::control::CopyControl;
-use super::headless::{run_job as run_job_engine, Restart};
+use super::job::{run_job as run_job_engine, Restart};
 use super::progress::CopyProgress;
 use super::throttle::ProbeHook;
 

@@ -1,22 +1,20 @@
-//! Row copy: chunk planner (keyset ranges), readers, writers, checkpoints, throttle,
-//! pause/resume, progress telemetry.
+//! Row copy: readers, writers, checkpoints, throttle, pause/resume, progress telemetry.
 //!
 //! Entry points: [`run`] (a native job between two pools), [`follow_external`] (a job run
-//! elsewhere), [`run_headless`] (the `warroom copy` command).
+//! elsewhere), [`run_job`] (a runbook's job, its connections opened by name). The tables
+//! and the keyset planner are `db::table` and `db::keyset`.
 
 pub mod checkpoint;
 pub mod control;
 pub mod engine;
 pub mod error;
 pub mod external;
-pub mod headless;
-pub mod plan;
+pub mod job;
 /// The progress types live with the drill state (they travel to the screen).
 pub mod progress {
     pub use crate::drill::telemetry::copy::*;
 }
 pub mod feed;
-pub mod resolve;
 pub mod same_server;
 pub mod throttle;
 pub mod verify;
@@ -26,7 +24,7 @@ pub use control::CopyControl;
 pub use engine::{run, CopyOptions};
 pub use error::CopyError;
 pub use external::follow_external;
-pub use headless::{run_headless, Restart};
+pub use job::{find_job, run_job, Restart};
 pub use progress::{
     CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
 };

@@ -7,18 +7,18 @@
 //! named lock and the target connection must see it taken (`IS_USED_LOCK`). A target
 //! connection that cannot read the source table falls back to copying over the wire.
 
+use crate::db::keyset::{where_clause, KeyRange};
 use crate::db::sql::{quote_ident, tuple_cmp, Cmp, TableRef};
+use crate::db::table::TablePair;
 use crate::db::value::Value;
 use crate::db::{DbPool, Dialect};
 
 use super::error::CopyError;
-use super::plan::{where_clause, KeyRange};
-use super::resolve::Resolved;
 
 /// The source table named so that the target connection can read it (`src`.`payments`),
 /// when both connections reach the same MySQL/MariaDB server and the target may read it.
 pub async fn source_as_seen_from_target(
-    r: &Resolved,
+    r: &TablePair,
     source: &DbPool,
     target: &DbPool,
 ) -> Option<String> {
@@ -65,7 +65,7 @@ pub async fn source_as_seen_from_target(
 }
 
 /// The key columns of the next chunk's rows (the boundaries, not the rows).
-pub fn keys_sql(r: &Resolved, range: &KeyRange, after: Option<&[Value]>, limit: u64) -> String {
+pub fn keys_sql(r: &TablePair, range: &KeyRange, after: Option<&[Value]>, limit: u64) -> String {
     let keys: Vec<String> = r
         .key_src()
         .iter()
@@ -84,7 +84,7 @@ pub fn keys_sql(r: &Resolved, range: &KeyRange, after: Option<&[Value]>, limit: 
 /// of `range` after `after` up to and including `through`, in key order (so the server's
 /// "at row N" is the chunk's N-th key).
 pub fn insert_select_sql(
-    r: &Resolved,
+    r: &TablePair,
     source: &str,
     range: &KeyRange,
     after: Option<&[Value]>,
@@ -116,7 +116,7 @@ pub fn insert_select_sql(
 /// key of the row the server names (`at row N`: the chunk's N-th key) and its reason,
 /// once. `keys` are the chunk's keys in order. Errors other than the database's pass.
 pub fn refused(
-    r: &Resolved,
+    r: &TablePair,
     source: &str,
     range: &KeyRange,
     after: Option<&[Value]>,
@@ -156,7 +156,7 @@ pub fn refused(
 
 /// `id > 40 and id <= 60`; `(grp, id) >= (1, 5) and (grp, id) <= (2, 9)` for a composite key.
 fn chunk_keys(
-    r: &Resolved,
+    r: &TablePair,
     range: &KeyRange,
     after: Option<&[Value]>,
     through: &[Value],

@@ -5,17 +5,17 @@
 //! One index lookup per range: cheap even for a billion-row table.
 
 use crate::db::sql::{literal, quote_ident};
+use crate::db::table::TablePair;
 use crate::db::types::fit;
 use crate::db::value::Value;
 
 use super::checkpoint::StoredRange;
 use super::error::CopyError;
-use super::resolve::Resolved;
 use super::writer::Writer;
 
 /// Refuses a checkpoint whose last copied rows are not in the target.
 pub async fn target_agrees(
-    r: &Resolved,
+    r: &TablePair,
     writer: &Writer,
     stored: &[StoredRange],
 ) -> Result<(), CopyError> {
@@ -49,7 +49,7 @@ pub async fn target_agrees(
 }
 
 /// `k1 = v1 AND k2 = v2` on the target, each value fitted as the rows were.
-fn key_equals(r: &Resolved, key: &[Value]) -> Option<String> {
+fn key_equals(r: &TablePair, key: &[Value]) -> Option<String> {
     let mut parts = Vec::with_capacity(key.len());
     for (v, &i) in key.iter().zip(&r.key_idx) {
         let col = &r.tgt_cols[i];
@@ -64,7 +64,7 @@ fn key_equals(r: &Resolved, key: &[Value]) -> Option<String> {
 }
 
 /// The sentence for `--restart` over a target that holds rows.
-pub fn restart_needs_empty_target(r: &Resolved) -> CopyError {
+pub fn restart_needs_empty_target(r: &TablePair) -> CopyError {
     CopyError::Spec {
         job: r.job.clone(),
         msg: format!(

@@ -13,11 +13,11 @@ use futures::future::BoxFuture;
 use sqlx::Executor;
 
 use crate::db::sql::{push_copy_text, push_literal, quote_ident, upsert_tail};
+use crate::db::table::TablePair;
 use crate::db::value::Value;
 use crate::db::{DbPool, Dialect};
 
 use super::error::CopyError;
-use super::resolve::Resolved;
 
 /// How a PostgreSQL chunk lands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub enum WriteMode {
 #[derive(Debug, Clone)]
 pub struct Writer {
     pool: DbPool,
-    r: Resolved,
+    r: TablePair,
     table: String,
     cols: String,
     tail: String,
@@ -40,7 +40,7 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn new(pool: DbPool, r: &Resolved, max_allowed_packet: Option<u64>) -> Writer {
+    pub fn new(pool: DbPool, r: &TablePair, max_allowed_packet: Option<u64>) -> Writer {
         let d = r.tgt_dialect;
         let names: Vec<String> = r.tgt_cols.iter().map(|c| c.name.clone()).collect();
         let cols = names

@@ -1,5 +1,6 @@
 //! What a table looks like: its columns and types (information_schema, pg catalogs,
-//! `pragma_table_info`), a row estimate, and how the connection wants literals escaped.
+//! `pragma_table_info`), their collations, a row estimate, and how the connection wants
+//! literals escaped.
 
 use super::pool::DbPool;
 use super::rows::fetch_text;
@@ -178,6 +179,48 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
         });
     }
     Ok(cols)
+}
+
+/// The collation of each of `names`: `None` for a column not found, nothing at all when
+/// the catalog cannot be read. SQLite's is BINARY; PostgreSQL's is the column's and the
+/// database's, `column/database`.
+pub async fn collations(pool: &DbPool, table: &TableRef, names: &[String]) -> Vec<Option<String>> {
+    let d = pool.dialect();
+    let lit = |s: &str| {
+        let mut out = String::new();
+        super::sql::push_str_literal(&mut out, LiteralStyle::new(d), s);
+        out
+    };
+    let sql = match d {
+        Dialect::MySql => format!(
+            "SELECT COLUMN_NAME, COALESCE(COLLATION_NAME, '') FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}",
+            table
+                .schema
+                .as_deref()
+                .map_or("DATABASE()".to_string(), lit),
+            lit(&table.name)
+        ),
+        Dialect::Postgres => format!(
+            "SELECT a.attname::text, coalesce(co.collname::text, '') || '/' || \
+             (SELECT datcollate::text FROM pg_database WHERE datname = current_database()) \
+             FROM pg_attribute a LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+             WHERE a.attrelid = {}::regclass AND a.attnum > 0",
+            lit(&table.quoted(d))
+        ),
+        Dialect::Sqlite => return names.iter().map(|_| Some("BINARY".into())).collect(),
+    };
+    let Ok(rows) = fetch_text(pool, &sql).await else {
+        return Vec::new();
+    };
+    names
+        .iter()
+        .map(|n| {
+            rows.iter()
+                .find(|r| r.first().cloned().flatten().as_deref() == Some(n.as_str()))
+                .and_then(|r| r.get(1).cloned().flatten())
+        })
+        .collect()
 }
 
 /// The planner's row estimate from statistics (cheap; SQLite counts).

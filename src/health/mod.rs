@@ -4,12 +4,11 @@
 //! Flow: [`Probe`] measures (one module per kind: [`prometheus`], [`sql`], [`http`]) ->
 //! [`ProbeSample`] classified by [`thresholds`] -> [`HealthBoard`] (latest, history,
 //! [`staleness`]) -> [`HealthSnapshot`] + [`StatusChange`]s in a [`HealthUpdate`], sent by
-//! the [`sampler`]. [`run_headless`] is `warroom probe`.
+//! the [`sampler`] ([`sample_once`] for one round). `warroom probe` is `cli::probe`.
 
 pub mod board;
 pub mod error;
 pub mod feed;
-pub mod headless;
 pub mod http;
 pub mod probe;
 pub mod prometheus;
@@ -26,14 +25,13 @@ mod web;
 
 pub use board::{HealthBoard, HISTORY_LEN};
 pub use error::ProbeError;
-pub use headless::{run_headless, run_headless_until};
 pub use probe::{probes_for, Probe};
 pub use prometheus::PromAuth;
 pub use sample::{
     format_value, status_change, HealthSnapshot, HistoryPoint, Labels, ProbeSample, ProbeState,
     ProbeStatus, StatusChange,
 };
-pub use sampler::{HealthUpdate, SamplerHandle};
+pub use sampler::{sample_once, HealthUpdate, SamplerHandle};
 pub use sql::SqlMode;
 
 /// Whether `requires = ["probe:<name>"]` holds in `snapshot`: the probe is OK and fresh.

@@ -12,17 +12,17 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 
-use crate::copy::plan::{plan, KeyRange};
-use crate::copy::resolve::{resolve, Resolved};
 use crate::db::introspect;
+use crate::db::keyset::{plan, KeyRange};
 use crate::db::rows::fetch_text;
+use crate::db::table::{resolve, TableName, TablePair, TableSpec};
 use crate::db::value::Value;
 use crate::db::DbPool;
 use crate::drill::telemetry::recon::{
     ChunkState, DomainResult, Mismatch, MismatchCounts, MismatchKind, ReconChunk, ReconProgress,
     ReconState, FINDINGS_CAP,
 };
-use crate::runbook::{CopyEngine, CopySpec, DomainCheck, ReconSpec};
+use crate::runbook::{DomainCheck, ReconSpec};
 
 use super::canon::{place, trim_decimal};
 use super::diff::{compare, diff_rows, key_order, Finding};
@@ -55,7 +55,7 @@ pub struct ReconJob {
     pub leaf_rows: u64,
     /// Parts with at most this many rows are narrowed by row digests ([`LIST_ROWS`]).
     pub list_rows: u64,
-    pub r: Resolved,
+    pub r: TablePair,
     pub src: Side,
     pub tgt: Side,
 }
@@ -83,25 +83,7 @@ impl ReconJob {
             Some(cols) => cols.clone(),
             None => common_columns(spec, &source, &target).await?,
         };
-        let copy_spec = CopySpec {
-            name: spec.name.clone(),
-            engine: CopyEngine::Native,
-            source: spec.source.clone(),
-            source_table: spec.source_table.clone(),
-            target: spec.target.clone(),
-            target_table: spec.target_table.clone(),
-            key: spec.key.clone(),
-            columns: Some(columns),
-            rename: Default::default(),
-            filter: spec.filter.clone(),
-            workers: 1,
-            chunk_rows: spec.chunk_rows,
-            chunk_target: Duration::from_millis(500),
-            max_rows_per_sec: None,
-            throttle: Vec::new(),
-            progress: None,
-        };
-        let r = resolve(&copy_spec, &source, &target)
+        let r = resolve(&table_spec(spec, columns), &source, &target)
             .await
             .map_err(|e| spec_err(e.to_string()))?;
         let places: Vec<_> = r
@@ -533,6 +515,25 @@ impl ReconJob {
             }
         }
         result
+    }
+}
+
+/// The tables a recon job compares, `columns` of them, in the terms `db::table` resolves.
+pub fn table_spec(spec: &ReconSpec, columns: Vec<String>) -> TableSpec {
+    TableSpec {
+        job: spec.name.clone(),
+        source: TableName {
+            connection: spec.source.clone(),
+            table: spec.source_table.clone(),
+        },
+        target: TableName {
+            connection: spec.target.clone(),
+            table: spec.target_table.clone(),
+        },
+        key: spec.key.clone(),
+        columns: Some(columns),
+        rename: Default::default(),
+        filter: spec.filter.clone(),
     }
 }
 

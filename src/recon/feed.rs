@@ -19,7 +19,7 @@ use crate::runbook::{Action, Evidence};
 use super::diff::Finding;
 use super::engine::ReconJob;
 use super::fix::{apply, fix_sql};
-use super::headless::connect_job;
+use super::job::connect_job;
 
 /// The last result of each recon job, kept for the fix.
 type Results = Arc<Mutex<BTreeMap<String, (ReconJob, ReconProgress, Vec<Finding>)>>>;

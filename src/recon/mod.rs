@@ -7,9 +7,10 @@ pub mod engine;
 pub mod error;
 pub mod feed;
 pub mod fix;
-pub mod headless;
+pub mod job;
 pub mod side;
 pub mod watch;
 
 pub use engine::{ReconJob, ReconOutcome};
 pub use error::ReconError;
+pub use job::connect_job;

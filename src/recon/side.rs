@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::copy::plan::KeyRange;
-use crate::copy::resolve::Resolved;
+use crate::db::introspect::collations;
+use crate::db::keyset::KeyRange;
 use crate::db::rows::{fetch_text, fetch_values};
 use crate::db::sql::{quote_ident, tuple_cmp_exprs, Cmp, LiteralStyle, TableRef};
+use crate::db::table::TablePair;
 use crate::db::types::{Column, Kind};
 use crate::db::value::{push_hex, Value};
 use crate::db::{DbPool, Dialect};
@@ -81,7 +82,7 @@ pub fn collated(kind: &Kind) -> bool {
 }
 
 /// Whether the key has a column whose order depends on a collation on either side.
-pub fn key_is_collated(r: &Resolved) -> bool {
+pub fn key_is_collated(r: &TablePair) -> bool {
     r.key_idx
         .iter()
         .any(|&i| collated(&r.src_cols[i].kind) || collated(&r.tgt_cols[i].kind))
@@ -90,7 +91,7 @@ pub fn key_is_collated(r: &Resolved) -> bool {
 /// Whether the two databases may order the key differently: a text key column, unless both
 /// sides are the same kind of database with the same collation on every key column (then
 /// the native order, which the key's index serves, is the same on both).
-pub async fn needs_byte_order(r: &Resolved, source: &DbPool, target: &DbPool) -> bool {
+pub async fn needs_byte_order(r: &TablePair, source: &DbPool, target: &DbPool) -> bool {
     if !key_is_collated(r) {
         return false;
     }
@@ -99,50 +100,10 @@ pub async fn needs_byte_order(r: &Resolved, source: &DbPool, target: &DbPool) ->
     }
     let (src_key, tgt_key) = (r.key_src(), r.key_tgt());
     let (a, b) = tokio::join!(
-        key_collations(source, &r.source_table, &src_key),
-        key_collations(target, &r.target_table, &tgt_key)
+        collations(source, &r.source_table, &src_key),
+        collations(target, &r.target_table, &tgt_key)
     );
     !(a.len() == r.key_idx.len() && a == b && a.iter().all(Option::is_some))
-}
-
-/// Each key column's collation (`None` when it cannot be read).
-async fn key_collations(pool: &DbPool, table: &TableRef, names: &[String]) -> Vec<Option<String>> {
-    let d = pool.dialect();
-    let lit = |s: &str| {
-        let mut out = String::new();
-        crate::db::sql::push_str_literal(&mut out, LiteralStyle::new(d), s);
-        out
-    };
-    let sql = match d {
-        Dialect::MySql => format!(
-            "SELECT COLUMN_NAME, COALESCE(COLLATION_NAME, '') FROM information_schema.COLUMNS \
-             WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}",
-            table
-                .schema
-                .as_deref()
-                .map_or("DATABASE()".to_string(), lit),
-            lit(&table.name)
-        ),
-        Dialect::Postgres => format!(
-            "SELECT a.attname::text, coalesce(co.collname::text, '') || '/' || \
-             (SELECT datcollate::text FROM pg_database WHERE datname = current_database()) \
-             FROM pg_attribute a LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-             WHERE a.attrelid = {}::regclass AND a.attnum > 0",
-            lit(&table.quoted(d))
-        ),
-        Dialect::Sqlite => return names.iter().map(|_| Some("BINARY".into())).collect(),
-    };
-    let Ok(rows) = fetch_text(pool, &sql).await else {
-        return Vec::new();
-    };
-    names
-        .iter()
-        .map(|n| {
-            rows.iter()
-                .find(|r| r.first().cloned().flatten().as_deref() == Some(n.as_str()))
-                .and_then(|r| r.get(1).cloned().flatten())
-        })
-        .collect()
 }
 
 /// A text column as its UTF-8 bytes, for comparisons and ORDER BY.
@@ -154,7 +115,7 @@ fn by_bytes(d: Dialect, q: &str) -> String {
     }
 }
 
-fn key_exprs(r: &Resolved, d: Dialect, names: &[String], byte_order: bool) -> Vec<String> {
+fn key_exprs(r: &TablePair, d: Dialect, names: &[String], byte_order: bool) -> Vec<String> {
     r.key_idx
         .iter()
         .zip(names)
@@ -170,7 +131,7 @@ fn key_exprs(r: &Resolved, d: Dialect, names: &[String], byte_order: bool) -> Ve
 }
 
 impl Side {
-    pub fn source(r: &Resolved, pool: DbPool, places: &[Place], byte_order: bool) -> Side {
+    pub fn source(r: &TablePair, pool: DbPool, places: &[Place], byte_order: bool) -> Side {
         Side {
             name: "source",
             pool,
@@ -187,7 +148,7 @@ impl Side {
         }
     }
 
-    pub fn target(r: &Resolved, pool: DbPool, places: &[Place], byte_order: bool) -> Side {
+    pub fn target(r: &TablePair, pool: DbPool, places: &[Place], byte_order: bool) -> Side {
         Side {
             name: "target",
             pool,
@@ -240,7 +201,7 @@ impl Side {
     }
 
     /// The job's filter and `lo <= key < hi`, keys compared as [`Side::key_exprs`].
-    fn filter(&self, _r: &Resolved, range: &KeyRange) -> String {
+    fn filter(&self, _r: &TablePair, range: &KeyRange) -> String {
         let mut parts = Vec::new();
         if let Some(f) = &self.job_filter {
             parts.push(format!("({f})"));
@@ -350,7 +311,7 @@ impl Side {
     /// Row count and hashes of the rows of `range`: one SHA-256 of the rows' canonical
     /// texts concatenated in key order (one hash call per chunk, not per row: per row,
     /// PostgreSQL's `sha256` costs more than building the text).
-    pub async fn checksum(&self, r: &Resolved, range: &KeyRange) -> Result<ChunkSum, ReconError> {
+    pub async fn checksum(&self, r: &TablePair, range: &KeyRange) -> Result<ChunkSum, ReconError> {
         let filter = self.filter(r, range);
         let order = self.order_by();
         // MariaDB cuts GROUP_CONCAT at `group_concat_max_len` (raised to
@@ -431,7 +392,7 @@ impl Side {
     /// differing range down to its rows in one pass.
     pub async fn row_digests(
         &self,
-        r: &Resolved,
+        r: &TablePair,
         range: &KeyRange,
     ) -> Result<Vec<RowDigest>, ReconError> {
         let rust_cols = self.rust_cols();
@@ -489,7 +450,7 @@ impl Side {
     }
 
     /// The wrapping sum of the hashes of (key, Rust-side columns) per row.
-    async fn rust_sum(&self, r: &Resolved, range: &KeyRange) -> Result<u128, ReconError> {
+    async fn rust_sum(&self, r: &TablePair, range: &KeyRange) -> Result<u128, ReconError> {
         let rust_cols = self.rust_cols();
         if rust_cols.is_empty() {
             return Ok(0);
@@ -525,7 +486,7 @@ impl Side {
     /// Every row of `range` (or of the given keys in it), all columns, ordered by the key.
     pub async fn rows(
         &self,
-        r: &Resolved,
+        r: &TablePair,
         range: &KeyRange,
         keys: Option<&[Vec<Value>]>,
     ) -> Result<Vec<Vec<Value>>, ReconError> {
@@ -600,7 +561,7 @@ impl Side {
     /// The key of the `offset`-th row of `range` (for bisection).
     pub async fn key_at(
         &self,
-        r: &Resolved,
+        r: &TablePair,
         range: &KeyRange,
         offset: u64,
     ) -> Result<Option<Vec<Value>>, ReconError> {

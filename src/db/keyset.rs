@@ -1,4 +1,5 @@
-//! The chunk planner: key ranges for workers, and the keyset chunk query inside a range.
+//! The keyset planner: key ranges that split a table's key space, and the keyset chunk
+//! query inside a range.
 //!
 //! Ranges split the key space (by arithmetic on an integer leading key column, or by
 //! sampled boundaries otherwise); inside a range, chunks follow the key with
@@ -7,13 +8,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::db::rows::fetch_values;
+use crate::db::rows::ReadError;
 use crate::db::sql::{tuple_cmp, Cmp};
+use crate::db::table::TablePair;
 use crate::db::types::Kind;
 use crate::db::value::Value;
 use crate::db::{introspect, DbPool};
-
-use super::error::CopyError;
-use super::resolve::Resolved;
 
 /// `lo <= key < hi` on a prefix of the key; `None` is open.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,7 +42,7 @@ impl KeyRange {
 /// The WHERE clause for rows of `range` after `after` (exclusive), with the job's filter.
 /// `cols` are the key column names on the side the SQL runs on.
 pub fn where_clause(
-    r: &Resolved,
+    r: &TablePair,
     style: crate::db::sql::LiteralStyle,
     cols: &[String],
     range: &KeyRange,
@@ -72,7 +72,7 @@ pub fn where_clause(
 }
 
 /// The next chunk of a range.
-pub fn chunk_sql(r: &Resolved, range: &KeyRange, after: Option<&[Value]>, limit: u64) -> String {
+pub fn chunk_sql(r: &TablePair, range: &KeyRange, after: Option<&[Value]>, limit: u64) -> String {
     format!(
         "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {limit}",
         r.select_list(),
@@ -83,7 +83,11 @@ pub fn chunk_sql(r: &Resolved, range: &KeyRange, after: Option<&[Value]>, limit:
 }
 
 /// Splits the source's key space into about `parts` ranges.
-pub async fn plan(source: &DbPool, r: &Resolved, parts: usize) -> Result<Vec<KeyRange>, CopyError> {
+pub async fn plan(
+    source: &DbPool,
+    r: &TablePair,
+    parts: usize,
+) -> Result<Vec<KeyRange>, ReadError> {
     let parts = parts.max(1);
     if parts == 1 {
         return Ok(vec![KeyRange::all()]);
@@ -94,10 +98,6 @@ pub async fn plan(source: &DbPool, r: &Resolved, parts: usize) -> Result<Vec<Key
         .filter
         .as_ref()
         .map_or(String::new(), |f| format!(" WHERE ({f})"));
-    let read_err = |e| CopyError::Spec {
-        job: r.job.clone(),
-        msg: format!("planning: {e}"),
-    };
     if first.kind.is_integer() {
         let q = crate::db::sql::quote_ident(r.src_dialect, &first.name);
         let cast = |x: String| {
@@ -113,9 +113,7 @@ pub async fn plan(source: &DbPool, r: &Resolved, parts: usize) -> Result<Vec<Key
             cast(format!("MAX({q})"))
         );
         let kinds = [first.kind.clone(), first.kind.clone()];
-        let rows = fetch_values(source, &sql, &kinds, &[])
-            .await
-            .map_err(read_err)?;
+        let rows = fetch_values(source, &sql, &kinds, &[]).await?;
         let as_i128 = |v: &Value| match v {
             Value::Int(i) => Some(i128::from(*i)),
             Value::UInt(u) => Some(i128::from(*u)),
@@ -167,9 +165,7 @@ pub async fn plan(source: &DbPool, r: &Resolved, parts: usize) -> Result<Vec<Key
             r.order_by(),
             rows * i / parts as u64
         );
-        let found = fetch_values(source, &sql, &kinds, &[])
-            .await
-            .map_err(read_err)?;
+        let found = fetch_values(source, &sql, &kinds, &[]).await?;
         if let Some(b) = found.into_iter().next() {
             if bounds.last() != Some(&b) {
                 bounds.push(b);

@@ -1,21 +1,67 @@
-//! A copy spec checked against both tables: which columns go where, with which types.
+//! Two tables matched row for row by a key (a copy's or a recon's source and target),
+//! resolved against the live schemas: which columns pair up, with which types, keyed how.
+//!
+//! Copy, recon and preflight each derive a [`TableSpec`] from their own spec and resolve
+//! it into a [`TablePair`]; what is their own (type checks, writers, checksums) they build
+//! on top.
 
-use crate::db::introspect;
+use std::collections::BTreeMap;
+
+use crate::db::introspect::{self, IntrospectError};
 use crate::db::sql::{exact_read, quote_ident, LiteralStyle, TableRef};
 use crate::db::types::Column;
 use crate::db::value::Value;
 use crate::db::{DbPool, Dialect};
-use crate::runbook::CopySpec;
 
-use super::error::CopyError;
+/// A table on a runbook connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableName {
+    /// The runbook connection's name.
+    pub connection: String,
+    /// `table` or `schema.table`.
+    pub table: String,
+}
+
+/// What resolving a pair needs, and nothing of a job's own options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSpec {
+    /// The job's name, for messages.
+    pub job: String,
+    pub source: TableName,
+    pub target: TableName,
+    /// Key columns (single or composite), in order.
+    pub key: Vec<String>,
+    /// Columns to pair (source names); `None` means every source column.
+    pub columns: Option<Vec<String>>,
+    /// Source column -> target column renames.
+    pub rename: BTreeMap<String, String>,
+    /// SQL filter on the rows (`where`).
+    pub filter: Option<String>,
+}
+
+/// Why a [`TableSpec`] does not resolve.
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    /// The spec does not fit the tables (no key, a column that is not there).
+    #[error("{msg}")]
+    Spec { job: String, msg: String },
+    #[error(transparent)]
+    Introspect(#[from] IntrospectError),
+    /// A session setting could not be read; the database's words are in the message.
+    #[error("{what}: {error}")]
+    Session {
+        what: &'static str,
+        error: sqlx::Error,
+    },
+}
 
 /// The spec resolved against the live schemas.
 #[derive(Debug, Clone)]
-pub struct Resolved {
+pub struct TablePair {
     pub job: String,
     pub source_table: TableRef,
     pub target_table: TableRef,
-    /// Copied columns as the source declares them, in copy order.
+    /// The paired columns as the source declares them, in the spec's order.
     pub src_cols: Vec<Column>,
     /// The matching target columns, same order.
     pub tgt_cols: Vec<Column>,
@@ -28,7 +74,7 @@ pub struct Resolved {
     pub tgt_dialect: Dialect,
 }
 
-impl Resolved {
+impl TablePair {
     pub fn key_src(&self) -> Vec<String> {
         self.key_idx
             .iter()
@@ -93,47 +139,23 @@ impl Resolved {
             .collect::<Vec<_>>()
             .join(", ")
     }
-
-    /// A digest of what the copy means, to refuse resuming a checkpoint made for another spec.
-    pub fn digest(&self) -> String {
-        let mut h = crc32fast::Hasher::new();
-        for part in [
-            self.source_table.to_string(),
-            self.target_table.to_string(),
-            self.key_src().join(","),
-            self.src_cols
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-            self.tgt_cols
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-            self.filter.clone().unwrap_or_default(),
-        ] {
-            h.update(part.as_bytes());
-            h.update(&[0]);
-        }
-        format!("{:08x}", h.finalize())
-    }
 }
 
+/// Reads both tables' columns and pairs them up as `spec` says.
 pub async fn resolve(
-    spec: &CopySpec,
+    spec: &TableSpec,
     source: &DbPool,
     target: &DbPool,
-) -> Result<Resolved, CopyError> {
-    let spec_err = |msg: String| CopyError::Spec {
-        job: spec.name.clone(),
+) -> Result<TablePair, TableError> {
+    let spec_err = |msg: String| TableError::Spec {
+        job: spec.job.clone(),
         msg,
     };
     if spec.key.is_empty() {
         return Err(spec_err("declare `key` (one or more columns)".into()));
     }
-    let source_table = TableRef::parse(&spec.source_table);
-    let target_table = TableRef::parse(&spec.target_table);
+    let source_table = TableRef::parse(&spec.source.table);
+    let target_table = TableRef::parse(&spec.target.table);
     let src_all = introspect::columns(source, &source_table).await?;
     let tgt_all = introspect::columns(target, &target_table).await?;
     let mut names: Vec<String> = match &spec.columns {
@@ -167,14 +189,22 @@ pub async fn resolve(
         .iter()
         .filter_map(|k| names.iter().position(|n| n == k))
         .collect();
-    let src_style = introspect::literal_style(source)
-        .await
-        .map_err(|e| CopyError::db("source session", e))?;
-    let tgt_style = introspect::literal_style(target)
-        .await
-        .map_err(|e| CopyError::db("target session", e))?;
-    Ok(Resolved {
-        job: spec.name.clone(),
+    let src_style =
+        introspect::literal_style(source)
+            .await
+            .map_err(|error| TableError::Session {
+                what: "source session",
+                error,
+            })?;
+    let tgt_style =
+        introspect::literal_style(target)
+            .await
+            .map_err(|error| TableError::Session {
+                what: "target session",
+                error,
+            })?;
+    Ok(TablePair {
+        job: spec.job.clone(),
         source_table,
         target_table,
         src_cols,
