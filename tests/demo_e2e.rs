@@ -12,16 +12,22 @@ use support::tmux::{self, Tmux};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// "orders running  8.2k / 20.0k rows": the rows done, in the panel's own rounding.
+/// "orders running  8.2k / 20.0k rows" (or throttled, paused...): the rows done, in the
+/// panel's own rounding, while the copy is under way.
 fn rows_done(screen: &str) -> Option<f64> {
-    let line = screen.lines().find(|l| l.contains("orders running"))?;
-    let after = line.split("orders running").nth(1)?;
-    let done = after.split('/').next()?.trim();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("│orders ") && l.contains(" / ") && l.contains("rows"))?;
+    if line.contains("orders done") {
+        return None;
+    }
+    let before = line.split(" / ").next()?;
+    let done = before.split_whitespace().last()?;
     let (number, scale) = match done.strip_suffix('k') {
         Some(n) => (n, 1000.0),
         None => (done, 1.0),
     };
-    number.trim().parse::<f64>().ok().map(|n| n * scale)
+    number.parse::<f64>().ok().map(|n| n * scale)
 }
 
 fn journal(dir: &std::path::Path) -> Option<std::path::PathBuf> {
