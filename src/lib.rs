@@ -1,7 +1,8 @@
 //! warroom: a terminal console for the war room of a live database migration.
 //!
 //! Module map (see DESIGN.md): `runbook` is the plan, `drill` what happened, `journal`
-//! the durable log of it, `hub` the one owner of drill state, `line` the line-mode
+//! the durable log of it, `hub` the one owner of drill state, `runner` the one place that joins
+//! the hub and the engines (`copy`, `recon`, `health`, `actions`), `line` the line-mode
 //! command syntax, `cli` the command-line edge.
 
 pub mod actions;
@@ -18,4 +19,5 @@ pub mod net;
 pub mod recon;
 pub mod report;
 pub mod runbook;
+pub mod runner;
 pub mod tui;

@@ -3,5 +3,4 @@
 //! it succeeded (or the coordinator accepted it with a note).
 
 pub mod check;
-pub mod feed;
 pub mod shell;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 
 use crate::drill::{Actor, Clock, SystemClock};
-use crate::health::{self, SamplerHandle};
+use crate::health::SamplerHandle;
 use crate::hub::{self, HubHandle};
 use crate::journal::{self, Journal};
 use crate::runbook::{self, LoadError, Runbook};
@@ -79,10 +79,7 @@ pub async fn open_session(
     };
     tracing::info!(journal = %path.display(), events = past.len(), "drill opened");
     let hub = hub::spawn(runbook.clone(), journal, past, clock.clone());
-    let health = health::feed::start(hub.clone(), clock.clone());
-    tokio::spawn(crate::copy::feed::run_actions(hub.clone()));
-    tokio::spawn(crate::actions::feed::run_actions(hub.clone(), allow_shell));
-    tokio::spawn(crate::recon::feed::run_actions(hub.clone()));
+    let health = crate::runner::start(&hub, clock.clone(), allow_shell);
     Ok(Session {
         runbook,
         journal_path: path,

@@ -14,7 +14,6 @@ pub mod job;
 pub mod progress {
     pub use crate::drill::telemetry::copy::*;
 }
-pub mod feed;
 pub mod same_server;
 pub mod throttle;
 pub mod verify;

@@ -8,7 +8,6 @@
 
 pub mod board;
 pub mod error;
-pub mod feed;
 pub mod http;
 pub mod probe;
 pub mod prometheus;

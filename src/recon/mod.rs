@@ -5,7 +5,6 @@ pub mod canon;
 pub mod diff;
 pub mod engine;
 pub mod error;
-pub mod feed;
 pub mod fix;
 pub mod job;
 pub mod side;

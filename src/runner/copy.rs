@@ -10,37 +10,35 @@ use tokio::sync::mpsc;
 
 use crate::drill::telemetry::health::HealthSnapshot;
 use crate::drill::telemetry::Telemetry;
-use crate::drill::{CopyCommand, CopyControls, Drill, EventKind, StepStatus, Target, Update};
-use crate::hub::{self, HubHandle};
+use crate::drill::{
+    CopyCommand, CopyControls, Drill, EventKind, Follower, StepStatus, Target, Update,
+};
+use crate::hub::HubHandle;
 use crate::runbook::{Action, Evidence};
 
-use super::control::CopyControl;
-use super::job::{run_job as run_job_engine, Restart};
-use super::progress::CopyProgress;
-use super::throttle::ProbeHook;
+use crate::copy::control::CopyControl;
+use crate::copy::job::{run_job as run_job_engine, Restart};
+use crate::copy::progress::CopyProgress;
+use crate::copy::throttle::ProbeHook;
 
 /// Watches the drill and runs copy actions. Spawn it as a task; it ends with the hub.
 pub async fn run_actions(hub: HubHandle) {
-    let Ok((events, mut updates)) = hub::follow(&hub).await else {
+    let runbook = hub.runbook().clone();
+    let Ok(mut follower) = Follower::start(hub.clone(), runbook.clone()).await else {
         return;
     };
-    let runbook = hub.runbook().clone();
-    let mut drill = Drill::replay(runbook.clone(), &events);
     let mut running: BTreeMap<String, mpsc::Sender<CopyControl>> = BTreeMap::new();
     let health: LatestHealth = Arc::new(RwLock::new(None));
     // Resume: steps still running with a copy action get their copy back.
-    for (idx, step) in runbook.steps.iter().enumerate() {
-        if let (Some(Action::Copy(job)), StepStatus::Running) =
-            (&step.action, drill.state().status(idx))
-        {
-            start_job(&hub, &drill, job, &health, &mut running);
-        }
-    }
-    while let Ok(update) = updates.recv().await {
+    start_running(&hub, &follower.replica().drill, &health, &mut running);
+    while let Some(update) = follower.next().await {
+        let drill = &follower.replica().drill;
         let event = match update {
             Update::Event(event) => event,
-            Update::Snapshot { events } => {
-                drill = Drill::replay(runbook.clone(), &events);
+            // A fresh start after a gap or a lag: the events between are not replayed, so
+            // start whatever copy should be running now.
+            Update::Snapshot { .. } => {
+                start_running(&hub, drill, &health, &mut running);
                 continue;
             }
             Update::Telemetry(Telemetry::Health(snapshot)) => {
@@ -49,13 +47,12 @@ pub async fn run_actions(hub: HubHandle) {
             }
             Update::Telemetry(_) => continue,
         };
-        drill.apply(&event);
         match &event.kind {
             EventKind::Started {
                 target: Target::Step(id),
             } => {
                 if let Some(Action::Copy(job)) = runbook.step(id).and_then(|s| s.action.as_ref()) {
-                    start_job(&hub, &drill, job, &health, &mut running);
+                    start_job(&hub, drill, job, &health, &mut running);
                 }
             }
             EventKind::CopyControlled { job, control } => {
@@ -65,6 +62,22 @@ pub async fn run_actions(hub: HubHandle) {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// Starts the copy of every running step with a copy action (each at most once).
+fn start_running(
+    hub: &HubHandle,
+    drill: &Drill,
+    health: &LatestHealth,
+    running: &mut BTreeMap<String, mpsc::Sender<CopyControl>>,
+) {
+    for (idx, step) in drill.runbook().steps.iter().enumerate() {
+        if let (Some(Action::Copy(job)), StepStatus::Running) =
+            (&step.action, drill.state().status(idx))
+        {
+            start_job(hub, drill, job, health, running);
         }
     }
 }

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::check::{run_sql_check, CheckOutcome};
-use super::shell::{run_shell, SHELL_TIMEOUT};
-use crate::drill::{Drill, EventKind, Target, Update};
-use crate::hub::{self, HubHandle};
+use crate::actions::check::{run_sql_check, CheckOutcome};
+use crate::actions::shell::{run_shell, SHELL_TIMEOUT};
+use crate::drill::{EventKind, Follower, Target, Update};
+use crate::hub::HubHandle;
 use crate::runbook::{Action, Check, Evidence, Runbook, StepId};
 
 /// How long a check that does not hold waits before it runs again.
@@ -19,13 +19,13 @@ pub const CHECK_RETRY: Duration = Duration::from_secs(5);
 /// Watches the drill and runs check and shell actions. Spawn it as a task; it ends with
 /// the hub. Shell commands run only when `allow_shell`.
 pub async fn run_actions(hub: HubHandle, allow_shell: bool) {
-    let Ok((events, mut updates)) = hub::follow(&hub).await else {
+    let runbook = hub.runbook().clone();
+    let Ok(mut follower) = Follower::start(hub.clone(), runbook.clone()).await else {
         return;
     };
-    let runbook = hub.runbook().clone();
-    let mut drill = Drill::replay(runbook.clone(), &events);
     let mut checks: BTreeMap<StepId, watch::Sender<bool>> = BTreeMap::new();
     for step in &runbook.steps {
+        let drill = &follower.replica().drill;
         let active = drill
             .state()
             .step(&step.id)
@@ -57,16 +57,30 @@ pub async fn run_actions(hub: HubHandle, allow_shell: bool) {
             _ => {}
         }
     }
-    while let Ok(update) = updates.recv().await {
+    while let Some(update) = follower.next().await {
+        let drill = &follower.replica().drill;
         let event = match update {
             Update::Event(event) => event,
-            Update::Snapshot { events } => {
-                drill = Drill::replay(runbook.clone(), &events);
+            // A fresh start after a gap or a lag: poll the checks of every active step
+            // (commands are never started from a snapshot: they may not be safe twice).
+            Update::Snapshot { .. } => {
+                for (idx, step) in runbook.steps.iter().enumerate() {
+                    let holds = drill
+                        .state()
+                        .evidence
+                        .get(&Evidence::Action(step.id.clone()))
+                        .is_some_and(|e| e.holds);
+                    if matches!(step.action, Some(Action::Check(Check::Sql { .. })))
+                        && drill.state().status(idx).is_active()
+                        && !holds
+                    {
+                        start_check(&hub, &runbook, &step.id, &mut checks);
+                    }
+                }
                 continue;
             }
             Update::Telemetry(_) => continue,
         };
-        drill.apply(&event);
         if let EventKind::Started {
             target: Target::Step(id),
         } = &event.kind

@@ -12,52 +12,40 @@ use tokio::sync::{mpsc, watch, Mutex};
 
 use crate::drill::telemetry::recon::{MismatchCounts, ReconProgress};
 use crate::drill::telemetry::Telemetry;
-use crate::drill::{Drill, EventKind, Target, Update};
-use crate::hub::{self, HubHandle};
+use crate::drill::{Drill, EventKind, Follower, Target, Update};
+use crate::hub::HubHandle;
 use crate::runbook::{Action, Evidence};
 
-use super::diff::Finding;
-use super::engine::ReconJob;
-use super::fix::{apply, fix_sql};
-use super::job::connect_job;
+use crate::recon::diff::Finding;
+use crate::recon::engine::ReconJob;
+use crate::recon::fix::{apply, fix_sql};
+use crate::recon::job::connect_job;
 
 /// The last result of each recon job, kept for the fix.
 type Results = Arc<Mutex<BTreeMap<String, (ReconJob, ReconProgress, Vec<Finding>)>>>;
 
 /// Watches the drill and runs recon actions. Spawn it as a task; it ends with the hub.
 pub async fn run_actions(hub: HubHandle) {
-    let Ok((events, mut updates)) = hub::follow(&hub).await else {
+    let runbook = hub.runbook().clone();
+    let Ok(mut follower) = Follower::start(hub.clone(), runbook.clone()).await else {
         return;
     };
-    let runbook = hub.runbook().clone();
-    let mut drill = Drill::replay(runbook.clone(), &events);
     let results: Results = Arc::new(Mutex::new(BTreeMap::new()));
     // Continuous recons run while their step is active.
     let mut watching: BTreeMap<String, (String, watch::Sender<bool>)> = BTreeMap::new();
-    for step in &runbook.steps {
-        let (Some(Action::Recon(job)), Some(state)) = (&step.action, drill.state().step(&step.id))
-        else {
-            continue;
-        };
-        let reported = drill
-            .state()
-            .evidence
-            .contains_key(&Evidence::ReconClean(job.clone()));
-        if state.status.is_active() && !reported {
-            let stop = stopper(&mut watching, &step.id, job);
-            tokio::spawn(run_job(hub.clone(), job.clone(), results.clone(), stop));
-        }
-    }
-    while let Ok(update) = updates.recv().await {
+    // Resume: active recon steps whose result was never reported run again.
+    start_active(&hub, &follower.replica().drill, &results, &mut watching);
+    while let Some(update) = follower.next().await {
+        let drill = &follower.replica().drill;
         let event = match update {
             Update::Event(event) => event,
-            Update::Snapshot { events } => {
-                drill = Drill::replay(runbook.clone(), &events);
+            // A fresh start after a gap or a lag: start what should be running now.
+            Update::Snapshot { .. } => {
+                start_active(&hub, drill, &results, &mut watching);
                 continue;
             }
             Update::Telemetry(_) => continue,
         };
-        drill.apply(&event);
         watching.retain(|_, (step, stop)| {
             let active = drill
                 .state()
@@ -81,6 +69,30 @@ pub async fn run_actions(hub: HubHandle) {
                 tokio::spawn(apply_fix(hub.clone(), recon.clone(), results.clone()));
             }
             _ => {}
+        }
+    }
+}
+
+/// Starts the recon of every active step with a recon action that is neither running here
+/// nor reported yet.
+fn start_active(
+    hub: &HubHandle,
+    drill: &Drill,
+    results: &Results,
+    watching: &mut BTreeMap<String, (String, watch::Sender<bool>)>,
+) {
+    for step in &drill.runbook().steps {
+        let (Some(Action::Recon(job)), Some(state)) = (&step.action, drill.state().step(&step.id))
+        else {
+            continue;
+        };
+        let reported = drill
+            .state()
+            .evidence
+            .contains_key(&Evidence::ReconClean(job.clone()));
+        if state.status.is_active() && !reported && !watching.contains_key(job) {
+            let stop = stopper(watching, &step.id, job);
+            tokio::spawn(run_job(hub.clone(), job.clone(), results.clone(), stop));
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::drill::Clock;
 use crate::hub::HubHandle;
 use crate::runbook::Evidence;
 
-use super::sampler::{self, SamplerHandle};
+use crate::health::sampler::{self, SamplerHandle};
 
 /// Starts sampling the hub's runbook probes; stops when the returned handle is dropped.
 pub fn start(hub: HubHandle, clock: Arc<dyn Clock>) -> Option<SamplerHandle> {
