@@ -560,3 +560,25 @@ mod closed_pipe {
         assert_eq!(status, "141");
     }
 }
+
+#[test]
+fn requires_action_of_an_unknown_step() {
+    let d = only_error(
+        "requires-action-unknown-step.toml",
+        35,
+        13,
+        "`requires` of step `go` names unknown step `copy-order` in `action:copy-order`",
+    );
+    assert!(d.help.unwrap().contains("did you mean `copy-orders`?"));
+}
+
+#[test]
+fn requires_action_of_a_step_without_a_check_or_shell_action() {
+    let d = only_error(
+        "requires-action-without-check.toml",
+        35,
+        13,
+        "`requires` of step `go`: step `copy-orders` has no action, so `action:copy-orders` is never reported",
+    );
+    assert!(d.help.unwrap().contains("check (sql) or shell"));
+}

@@ -44,6 +44,16 @@ impl Validator<'_, '_> {
                 all.push(s);
             }
         }
+        self.step_actions = all
+            .iter()
+            .map(|s| {
+                let s = s.get_ref();
+                (
+                    s.id.get_ref().clone(),
+                    s.action.as_ref().map(|a| action_kind(a.get_ref())),
+                )
+            })
+            .collect();
         let broken_steps = &self.broken_steps.clone();
         let mut phases = Vec::new();
         let mut steps = Vec::new();
@@ -246,6 +256,16 @@ impl Validator<'_, '_> {
                 }
                 _ => None,
             };
+            if let Some(("action", step)) = r.get_ref().split_once(':') {
+                if !step.is_empty() {
+                    let e = Evidence::Action(step.to_string());
+                    self.action_evidence(r, step, what);
+                    if !out.contains(&e) {
+                        out.push(e);
+                    }
+                    continue;
+                }
+            }
             match evidence {
                 Some((kind, e)) => {
                     let name = match &e {
@@ -262,11 +282,47 @@ impl Validator<'_, '_> {
                 None => self.error(
                     r.span(),
                     format!("`requires` of {what} has a malformed entry `{}`", r.get_ref()),
-                    "write \"copy:NAME\" (copy finished), \"recon:NAME\" (recon clean) or \"probe:NAME\" (probe green)",
+                    "write \"copy:NAME\" (copy finished), \"recon:NAME\" (recon clean), \"probe:NAME\" (probe green) or \"action:STEP\" (the check or command of STEP succeeded)",
                 ),
             }
         }
         out
+    }
+
+    /// `action:STEP`: STEP must exist and have a check or shell action, the only actions
+    /// that report `action:STEP` evidence.
+    fn action_evidence(&mut self, r: &SString, step: &str, what: &str) {
+        if self.broken_steps.contains(step) {
+            return;
+        }
+        let owner = format!("`requires` of {what}");
+        match self.step_actions.get(step).copied() {
+            None => {
+                let hint = did_you_mean(step, self.step_actions.keys().map(String::as_str));
+                self.error(
+                    r.span(),
+                    format!("{owner} names unknown step `{step}` in `action:{step}`"),
+                    format!("name a step that has a check or shell action{hint}"),
+                );
+            }
+            Some(Some(ActionKind::Check | ActionKind::Shell | ActionKind::Unclear)) => {}
+            Some(kind) => {
+                let (has, instead) = match kind {
+                    Some(ActionKind::Copy) => ("a copy action", "require \"copy:JOB\" instead"),
+                    Some(ActionKind::Recon) => ("a recon action", "require \"recon:JOB\" instead"),
+                    Some(ActionKind::Probe) => ("a probe check", "require \"probe:NAME\" instead"),
+                    _ => (
+                        "no action",
+                        "give it a check or shell action, or remove the entry",
+                    ),
+                };
+                self.error(
+                    r.span(),
+                    format!("{owner}: step `{step}` has {has}, so `action:{step}` is never reported"),
+                    format!("only a check (sql) or shell action reports action:STEP evidence; {instead}"),
+                );
+            }
+        }
     }
 
     fn action(&mut self, a: &Spanned<RawAction>, what: &str) -> Option<Action> {
@@ -421,5 +477,30 @@ impl Validator<'_, '_> {
                 );
             }
         }
+    }
+}
+
+/// What kind of action a step has, as far as `action:STEP` evidence is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ActionKind {
+    Copy,
+    Recon,
+    /// `check = { probe = ... }`: reports `probe:NAME`, not `action:STEP`.
+    Probe,
+    /// A SQL check.
+    Check,
+    Shell,
+    /// Not exactly one kind (reported where the action is written).
+    Unclear,
+}
+
+fn action_kind(a: &RawAction) -> ActionKind {
+    match (&a.copy, &a.recon, &a.check, &a.shell) {
+        (Some(_), None, None, None) => ActionKind::Copy,
+        (None, Some(_), None, None) => ActionKind::Recon,
+        (None, None, Some(c), None) if c.get_ref().probe.is_some() => ActionKind::Probe,
+        (None, None, Some(_), None) => ActionKind::Check,
+        (None, None, None, Some(_)) => ActionKind::Shell,
+        _ => ActionKind::Unclear,
     }
 }
