@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+mod checks;
 mod jobs;
 mod steps;
 

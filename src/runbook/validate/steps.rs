@@ -172,7 +172,7 @@ impl Validator<'_, '_> {
             Some(Action::Copy(job)) => Some(Evidence::CopyDone(job.clone())),
             Some(Action::Recon(job)) => Some(Evidence::ReconClean(job.clone())),
             Some(Action::Check(Check::Probe(probe))) => Some(Evidence::ProbeGreen(probe.clone())),
-            Some(Action::Check(Check::Sql { .. }) | Action::Shell(_)) => {
+            Some(Action::Check(Check::Sql(_) | Check::Compare(_)) | Action::Shell(_)) => {
                 Some(Evidence::Action(id.clone()))
             }
             None => None,
@@ -344,10 +344,24 @@ impl Validator<'_, '_> {
                     "{what} must have exactly one of copy, recon, check, shell; it has {}",
                     if given.is_empty() { "none".to_string() } else { given.join(" and ") }
                 ),
-                "write e.g. action = { copy = \"JOB\" }, { recon = \"JOB\" }, { check = { probe = \"NAME\" } } or { shell = \"CMD\" }",
+                "write e.g. action = { copy = \"JOB\" }, { recon = \"JOB\" }, { check = { probe = \"NAME\" } } or { shell = \"CMD\" } (see docs/runbook.md)",
             );
             return None;
         }
+        let kind = given[0];
+        if let Some(res) = &r.result {
+            if kind != "shell" {
+                self.not_for(res.span(), "result", kind, what);
+            }
+        }
+        let report = match &r.report {
+            Some(rep) if kind == "copy" || kind == "recon" => {
+                self.not_for(rep.span(), "report", kind, what);
+                None
+            }
+            Some(rep) => Some(self.report(rep, what)?),
+            None => None,
+        };
         if let Some(c) = &r.copy {
             self.job(JobKind::Copy, c, what);
             return Some(Action::Copy(c.get_ref().clone()));
@@ -357,74 +371,12 @@ impl Validator<'_, '_> {
             return Some(Action::Recon(c.get_ref().clone()));
         }
         if let Some(c) = &r.shell {
-            if c.get_ref().trim().is_empty() {
-                self.error(
-                    c.span(),
-                    format!("{what} has an empty shell command"),
-                    "give the command to run, or remove the action",
-                );
-            }
-            return Some(Action::Shell(c.get_ref().clone()));
+            return self
+                .shell(c, r.result.as_ref(), report, what)
+                .map(Action::Shell);
         }
         let check = r.check.as_ref()?;
-        let c = check.get_ref();
-        match (&c.probe, &c.sql) {
-            (Some(p), None) => {
-                for (field, present) in [
-                    ("connection", c.connection.is_some()),
-                    ("expect", c.expect.is_some()),
-                ] {
-                    if present {
-                        self.error(
-                            check.span(),
-                            format!("`{field}` does not apply to a probe check in {what}"),
-                            format!("remove `{field}`: the probe's thresholds decide"),
-                        );
-                    }
-                }
-                self.job(JobKind::Probe, p, what);
-                Some(Action::Check(Check::Probe(p.get_ref().clone())))
-            }
-            (None, Some(sql)) => {
-                let conn = self.require(
-                    c.connection.as_ref(),
-                    check.span(),
-                    &format!("the SQL check in {what}"),
-                    "connection",
-                    "sql = \"...\"",
-                );
-                if let Some(conn) = conn {
-                    self.connection(conn, what);
-                }
-                let expect = c.expect.as_ref().and_then(|e| match e.get_ref() {
-                    toml::Value::String(s) => Some(s.clone()),
-                    toml::Value::Integer(i) => Some(i.to_string()),
-                    toml::Value::Float(f) => Some(f.to_string()),
-                    toml::Value::Boolean(b) => Some(b.to_string()),
-                    _ => {
-                        self.error(
-                            e.span(),
-                            format!("`expect` in {what} must be text, a number or a boolean"),
-                            "write expect = \"0\"",
-                        );
-                        None
-                    }
-                });
-                Some(Action::Check(Check::Sql {
-                    connection: conn?.get_ref().clone(),
-                    query: sql.get_ref().clone(),
-                    expect,
-                }))
-            }
-            _ => {
-                self.error(
-                    check.span(),
-                    format!("the check in {what} must have exactly one of `probe` and `sql`"),
-                    "write check = { probe = \"NAME\" } or check = { sql = \"SELECT ...\", connection = \"NAME\", expect = \"0\" }",
-                );
-                None
-            }
-        }
+        self.check(check, report, what).map(Action::Check)
     }
 
     /// Cycles (errors) and irreversible steps no gate comes before (warnings).
@@ -487,7 +439,7 @@ pub(super) enum ActionKind {
     Recon,
     /// `check = { probe = ... }`: reports `probe:NAME`, not `action:STEP`.
     Probe,
-    /// A SQL check.
+    /// A SQL or compare check.
     Check,
     Shell,
     /// Not exactly one kind (reported where the action is written).
