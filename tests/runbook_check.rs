@@ -727,3 +727,49 @@ requires = ["action:replay", "action:diff", "action:counts"]
         ]
     );
 }
+
+/// Every single-action example in docs/runbook.md is valid as written (so the docs cannot
+/// drift from the format).
+#[test]
+fn the_action_examples_in_the_runbook_docs_are_valid() {
+    let docs = std::fs::read_to_string(root().join("docs/runbook.md")).unwrap();
+    let blocks: Vec<&str> = docs
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .filter(|b| b.starts_with("action = "))
+        .collect();
+    assert!(blocks.len() >= 4, "{blocks:?}");
+    for block in blocks {
+        let text = format!(
+            r#"
+[runbook]
+name = "docs"
+kind = "drill"
+coordinator = "ann"
+[people.ann]
+name = "Ann"
+role = "coordinator"
+[people.bo]
+name = "Bo"
+role = "DBA"
+[connections.src]
+url = "mysql://app@db1/pay"
+[connections.dst]
+url = "postgres://app@pg1/pay"
+[[phase]]
+name = "p"
+[[phase.step]]
+id = "s"
+title = "S"
+dri = "bo"
+reviewer = "ann"
+planned = "5m"
+{block}"#
+        );
+        if let Err(diags) = warroom::runbook::parse_str("docs.toml", &text) {
+            let all: Vec<String> = diags.iter().map(ToString::to_string).collect();
+            panic!("{block}\n{}", all.join("\n"));
+        }
+    }
+}
