@@ -603,6 +603,13 @@ fn each_mistake_in_a_check_or_result_is_one_error_at_its_value() {
         ("result-on-copy.toml", 37, 38, "`result` does not apply to the action of step `a`, a copy"),
         ("report-empty.toml", 37, 44, "the action of step `a` has an empty `report`"),
         ("report-on-copy.toml", 37, 38, "`report` does not apply to the action of step `a`, a copy"),
+        ("report-on-probe-check.toml", 44, 48, "`report` does not apply to a probe check in the action of step `a`"),
+        ("holds-for-on-probe-check.toml", 44, 49, "`holds_for` does not apply to a probe check in the action of step `a`"),
+        ("compare-with-connection.toml", 37, 35, "`connection` does not apply to a compare check in the action of step `a`"),
+        ("compare-empty-sql.toml", 37, 141, "`target` of the compare check in the action of step `a` has an empty `sql`"),
+        ("check-sql-and-compare.toml", 37, 20, "the check in the action of step `a` must have exactly one of `probe`, `sql` and `compare`"),
+        ("expect-equals-a-table.toml", 37, 84, "`equals` in `expect` in the action of step `a` must be text, a number or a boolean"),
+        ("requires-action-of-a-copy-step.toml", 43, 13, "`requires` of step `go`: step `copy-orders` has a copy action, so `action:copy-orders` is never reported"),
     ];
     for (name, line, column, message) in cases {
         only_error(name, *line, *column, message);

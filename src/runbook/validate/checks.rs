@@ -25,6 +25,7 @@ impl Validator<'_, '_> {
         &mut self,
         check: &Spanned<RawCheck>,
         report: Option<String>,
+        report_span: Option<Range<usize>>,
         what: &str,
     ) -> Option<Check> {
         let c = check.get_ref();
@@ -38,15 +39,15 @@ impl Validator<'_, '_> {
             return None;
         }
         if let Some(p) = &c.probe {
-            for (field, present) in [
-                ("connection", c.connection.is_some()),
-                ("expect", c.expect.is_some()),
-                ("holds_for", c.holds_for.is_some()),
-                ("ready", c.ready.is_some()),
+            for (field, span) in [
+                ("connection", c.connection.as_ref().map(Spanned::span)),
+                ("expect", c.expect.as_ref().map(Spanned::span)),
+                ("holds_for", c.holds_for.as_ref().map(Spanned::span)),
+                ("ready", c.ready.as_ref().map(Spanned::span)),
             ] {
-                if present {
+                if let Some(span) = span {
                     self.error(
-                        check.span(),
+                        span,
                         format!("`{field}` does not apply to a probe check in {what}"),
                         format!("remove `{field}`: the probe's thresholds decide"),
                     );
@@ -54,7 +55,7 @@ impl Validator<'_, '_> {
             }
             if report.is_some() {
                 self.error(
-                    check.span(),
+                    report_span.unwrap_or_else(|| check.span()),
                     format!("`report` does not apply to a probe check in {what}"),
                     "remove `report`: a probe check reports probe:NAME, which carries no report",
                 );

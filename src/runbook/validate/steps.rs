@@ -376,7 +376,8 @@ impl Validator<'_, '_> {
                 .map(Action::Shell);
         }
         let check = r.check.as_ref()?;
-        self.check(check, report, what).map(Action::Check)
+        self.check(check, report, r.report.as_ref().map(Spanned::span), what)
+            .map(Action::Check)
     }
 
     /// Cycles (errors) and irreversible steps no gate comes before (warnings).
