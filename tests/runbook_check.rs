@@ -560,3 +560,223 @@ mod closed_pipe {
         assert_eq!(status, "141");
     }
 }
+
+#[test]
+fn requires_action_of_an_unknown_step() {
+    let d = only_error(
+        "requires-action-unknown-step.toml",
+        35,
+        13,
+        "`requires` of step `go` names unknown step `copy-order` in `action:copy-order`",
+    );
+    assert!(d.help.unwrap().contains("did you mean `copy-orders`?"));
+}
+
+#[test]
+fn requires_action_of_a_step_without_a_check_or_shell_action() {
+    let d = only_error(
+        "requires-action-without-check.toml",
+        35,
+        13,
+        "`requires` of step `go`: step `copy-orders` has no action, so `action:copy-orders` is never reported",
+    );
+    assert!(d.help.unwrap().contains("check (sql) or shell"));
+}
+
+/// Each mistake in a check condition, a compare, `holds_for`, `ready`, a command's
+/// `result` or a `report`: its own message at its own line:column.
+#[test]
+fn each_mistake_in_a_check_or_result_is_one_error_at_its_value() {
+    let cases: &[(&str, usize, usize, &str)] = &[
+        ("expect-unknown-condition.toml", 37, 88, "`expect` in the action of step `a` has unknown condition `at_leest`"),
+        ("expect-not-a-number.toml", 37, 88, "`at_most` in `expect` in the action of step `a` must be a number"),
+        ("expect-two-conditions.toml", 37, 88, "`expect` in the action of step `a` must have exactly one condition; it has at_least and at_most"),
+        ("expect-between-reversed.toml", 37, 88, "`between` in `expect` in the action of step `a` has its minimum above its maximum"),
+        ("expect-pass-rate-over-100.toml", 37, 98, "`pass_rate_at_least` in `expect` in the action of step `a` is not a percentage from 0 to 100"),
+        ("holds-for-zero.toml", 37, 105, "`holds_for` of the SQL check in the action of step `a` must be at least 1"),
+        ("ready-unknown-connection.toml", 37, 122, "`ready` of the SQL check in the action of step `a` uses unknown connection `dts`"),
+        ("compare-without-connection.toml", 37, 43, "`source` of the compare check in the action of step `a` has no `connection`"),
+        ("compare-bad-tolerance.toml", 37, 186, "`tolerance` of the compare check in the action of step `a` is not a number of at least 0 or a percentage"),
+        ("compare-with-expect.toml", 37, 31, "`expect` does not apply to a compare check in the action of step `a`"),
+        ("shell-result-bad-pointer.toml", 37, 85, "`result` of the action of step `a`: `summary/differences` is not a JSON pointer"),
+        ("shell-result-no-source.toml", 37, 44, "`result` of the action of step `a` must have exactly one of `json` and `last_line = true`"),
+        ("result-on-copy.toml", 37, 38, "`result` does not apply to the action of step `a`, a copy"),
+        ("report-empty.toml", 37, 44, "the action of step `a` has an empty `report`"),
+        ("report-on-copy.toml", 37, 38, "`report` does not apply to the action of step `a`, a copy"),
+        ("report-on-probe-check.toml", 44, 48, "`report` does not apply to a probe check in the action of step `a`"),
+        ("holds-for-on-probe-check.toml", 44, 49, "`holds_for` does not apply to a probe check in the action of step `a`"),
+        ("compare-with-connection.toml", 37, 35, "`connection` does not apply to a compare check in the action of step `a`"),
+        ("compare-empty-sql.toml", 37, 141, "`target` of the compare check in the action of step `a` has an empty `sql`"),
+        ("check-sql-and-compare.toml", 37, 20, "the check in the action of step `a` must have exactly one of `probe`, `sql` and `compare`"),
+        ("expect-equals-a-table.toml", 37, 84, "`equals` in `expect` in the action of step `a` must be text, a number or a boolean"),
+        ("requires-action-of-a-copy-step.toml", 43, 13, "`requires` of step `go`: step `copy-orders` has a copy action, so `action:copy-orders` is never reported"),
+    ];
+    for (name, line, column, message) in cases {
+        only_error(name, *line, *column, message);
+    }
+    let d = only_error("expect-unknown-condition.toml", 37, 88, cases[0].3);
+    assert!(d.help.unwrap().contains("did you mean `at_least`?"));
+    let d = only_error("ready-unknown-connection.toml", 37, 122, cases[6].3);
+    assert!(d.help.unwrap().contains("did you mean `dst`?"));
+}
+
+/// Every new shape reads into the model: conditions, pass rate, holds_for, ready (with the
+/// check's connection by default), compare with both kinds of tolerance, a command's result
+/// and a report, and `action:STEP` evidence on a later gate.
+#[test]
+fn checks_with_conditions_compares_results_and_reports_read_into_the_model() {
+    use warroom::runbook::{Action, Check, Condition, Evidence, Query, ResultSource, Tolerance};
+    let text = r#"
+[runbook]
+name = "x"
+kind = "drill"
+coordinator = "ann"
+[people.ann]
+name = "Ann"
+role = "coordinator"
+[people.bo]
+name = "Bo"
+role = "DBA"
+[connections.src]
+url = "mysql://app@db1/pay"
+[connections.dst]
+url = "postgres://app@pg1/pay"
+[[phase]]
+name = "verify"
+[[phase.step]]
+id = "replay"
+title = "Query replay"
+dri = "bo"
+reviewer = "ann"
+planned = "5m"
+action = { check = { sql = "SELECT passed, total FROM replay", connection = "dst", expect = { pass_rate_at_least = 99.9 }, holds_for = 3, ready = { sql = "SELECT status = 'finished' FROM replay" } }, report = "https://ci/replay/7" }
+[[phase.step]]
+id = "plain"
+title = "Plain"
+dri = "bo"
+reviewer = "ann"
+planned = "5m"
+action = { check = { sql = "SELECT 0", connection = "dst", expect = 0 } }
+[[phase.step]]
+id = "counts"
+title = "Counts"
+dri = "bo"
+reviewer = "ann"
+planned = "5m"
+action = { check = { compare = { source = { connection = "src", sql = "SELECT COUNT(*) FROM t" }, target = { connection = "dst", sql = "SELECT COUNT(*) FROM t" }, tolerance = "0.1%" } } }
+[[phase.step]]
+id = "sums"
+title = "Sums"
+dri = "bo"
+reviewer = "ann"
+planned = "5m"
+action = { check = { compare = { source = { connection = "src", sql = "SELECT SUM(a) FROM t" }, target = { connection = "dst", sql = "SELECT SUM(a) FROM t" }, tolerance = 5 } } }
+[[phase.step]]
+id = "diff"
+title = "sync-diff"
+dri = "bo"
+reviewer = "ann"
+planned = "5m"
+action = { shell = "sync_diff_inspector --json", result = { json = "/summary/differences", expect = { between = [0, 0] } }, report = "/tmp/sync-diff/report.html" }
+[[phase.step]]
+id = "go"
+title = "GO"
+dri = "ann"
+reviewer = "bo"
+planned = "5m"
+gate = true
+requires = ["action:replay", "action:diff", "action:counts"]
+"#;
+    let rb = warroom::runbook::parse_str("x.toml", text).unwrap().runbook;
+    let Some(Action::Check(Check::Sql(replay))) = &rb.steps[0].action else {
+        panic!("{:?}", rb.steps[0].action)
+    };
+    assert_eq!(replay.expect, Some(Condition::PassRateAtLeast(99.9)));
+    assert_eq!(replay.when.holds_for, 3);
+    assert_eq!(
+        replay.when.ready,
+        Some(Query {
+            connection: "dst".into(),
+            sql: "SELECT status = 'finished' FROM replay".into()
+        })
+    );
+    assert_eq!(replay.when.report.as_deref(), Some("https://ci/replay/7"));
+    let Some(Action::Check(Check::Sql(plain))) = &rb.steps[1].action else {
+        panic!()
+    };
+    assert_eq!(plain.expect, Some(Condition::Equals("0".into())));
+    assert_eq!(plain.when.holds_for, 1);
+    let Some(Action::Check(Check::Compare(counts))) = &rb.steps[2].action else {
+        panic!()
+    };
+    assert_eq!(counts.tolerance, Tolerance::Percent(0.1));
+    assert_eq!(counts.source.connection, "src");
+    let Some(Action::Check(Check::Compare(sums))) = &rb.steps[3].action else {
+        panic!()
+    };
+    assert_eq!(sums.tolerance, Tolerance::Absolute(5.0));
+    let Some(Action::Shell(diff)) = &rb.steps[4].action else {
+        panic!()
+    };
+    let result = diff.result.as_ref().unwrap();
+    assert_eq!(
+        result.from,
+        ResultSource::Json("/summary/differences".into())
+    );
+    assert_eq!(result.expect, Some(Condition::Between(0.0, 0.0)));
+    assert_eq!(diff.report.as_deref(), Some("/tmp/sync-diff/report.html"));
+    assert_eq!(
+        rb.steps[5].requires,
+        vec![
+            Evidence::Action("replay".into()),
+            Evidence::Action("diff".into()),
+            Evidence::Action("counts".into())
+        ]
+    );
+}
+
+/// Every single-action example in docs/runbook.md is valid as written (so the docs cannot
+/// drift from the format).
+#[test]
+fn the_action_examples_in_the_runbook_docs_are_valid() {
+    let docs = std::fs::read_to_string(root().join("docs/runbook.md")).unwrap();
+    let blocks: Vec<&str> = docs
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .filter(|b| b.starts_with("action = "))
+        .collect();
+    assert!(blocks.len() >= 4, "{blocks:?}");
+    for block in blocks {
+        let text = format!(
+            r#"
+[runbook]
+name = "docs"
+kind = "drill"
+coordinator = "ann"
+[people.ann]
+name = "Ann"
+role = "coordinator"
+[people.bo]
+name = "Bo"
+role = "DBA"
+[connections.src]
+url = "mysql://app@db1/pay"
+[connections.dst]
+url = "postgres://app@pg1/pay"
+[[phase]]
+name = "p"
+[[phase.step]]
+id = "s"
+title = "S"
+dri = "bo"
+reviewer = "ann"
+planned = "5m"
+{block}"#
+        );
+        if let Err(diags) = warroom::runbook::parse_str("docs.toml", &text) {
+            let all: Vec<String> = diags.iter().map(ToString::to_string).collect();
+            panic!("{block}\n{}", all.join("\n"));
+        }
+    }
+}

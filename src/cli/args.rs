@@ -40,6 +40,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Validate runbooks: every mistake with file:line:column, then a summary.
+    ///
+    /// Checks the file alone: TOML syntax, unknown sections and fields, required fields,
+    /// every reference (people, connections, copy/recon jobs, probes, steps, `requires`
+    /// evidence), durations, URL schemes and `${VAR}` syntax, check conditions, dependency
+    /// cycles, gates and approvers; warns of literal passwords, self-review and points of
+    /// no return with no gate before them. It does not read environment variables or
+    /// connect to anything: whether `${VAR}`s are set, servers and Prometheus reachable,
+    /// SQL valid or tables present is for `warroom probe` and the drill itself.
+    /// The format: docs/runbook.md.
+    ///
+    /// Exit status: 0 every file passed; 1 an error in any file, a file that cannot be
+    /// read, or (with --strict) a warning; 2 bad command-line usage; 141 when the output
+    /// pipe closed early.
     Check {
         #[arg(required = true)]
         files: Vec<PathBuf>,

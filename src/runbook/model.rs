@@ -103,7 +103,7 @@ pub struct Step {
 }
 
 /// An automated action attached to a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Run the `[[copy]]` job with this name.
@@ -113,24 +113,122 @@ pub enum Action {
     /// Evaluate a check.
     Check(Check),
     /// Run a shell command; only when the console was started with `--allow-shell`.
-    Shell(String),
+    Shell(ShellAction),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Check {
     /// The named probe must be green.
     Probe(String),
-    /// A SQL query on a connection; the check holds when the first column of the first row
-    /// equals `expect` (compared as text), or, with no `expect`, when the query succeeds.
-    Sql {
-        connection: String,
-        query: String,
-        expect: Option<String>,
-    },
+    /// A SQL query on a connection; the check holds when its result meets `expect`, or,
+    /// with no `expect`, when the query succeeds.
+    Sql(SqlCheck),
+    /// A value from one connection compared with a value from another, within a tolerance.
+    Compare(CompareCheck),
 }
 
+/// `check = { sql = "...", connection = "...", expect = ..., holds_for = N, ready = {...} }`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SqlCheck {
+    pub connection: String,
+    pub query: String,
+    pub expect: Option<Condition>,
+    pub when: CheckWhen,
+}
+
+/// `check = { compare = { source = {...}, target = {...}, tolerance = 0 | "0.1%" } }`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareCheck {
+    pub source: Query,
+    pub target: Query,
+    pub tolerance: Tolerance,
+    pub when: CheckWhen,
+}
+
+/// When a check that holds counts: after its job reports finished (`ready`), and only
+/// once it held `holds_for` times in a row; and the report it points people at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckWhen {
+    /// Consecutive runs (5 s apart) that must hold; 1 = the first that holds.
+    pub holds_for: u32,
+    /// Must return true (1, t, true, yes) before the check itself is judged.
+    pub ready: Option<Query>,
+    /// A path or URL attached to the evidence detail.
+    pub report: Option<String>,
+}
+
+impl Default for CheckWhen {
+    fn default() -> Self {
+        CheckWhen {
+            holds_for: 1,
+            ready: None,
+            report: None,
+        }
+    }
+}
+
+/// One SQL query on one connection; its first row is what counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Query {
+    pub connection: String,
+    pub sql: String,
+}
+
+/// What a check's value must be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// The first cell equals this text (trimmed; `NULL` matches NULL).
+    Equals(String),
+    /// The first cell, read as a number, is at least this.
+    AtLeast(f64),
+    /// The first cell, read as a number, is at most this.
+    AtMost(f64),
+    /// The first cell, read as a number, is within `[min, max]`.
+    Between(f64, f64),
+    /// Two numbers (passed, total): 100 * passed / total is at least this percentage.
+    PassRateAtLeast(f64),
+}
+
+/// How far apart the two sides of a compare may be.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tolerance {
+    /// |source - target| <= this.
+    Absolute(f64),
+    /// |source - target| <= this percentage of |source|.
+    Percent(f64),
+}
+
+/// `shell = "..."` with what to read from its output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShellAction {
+    pub command: String,
+    /// A value read from its standard output, shown in the evidence detail and, with an
+    /// `expect`, compared like a check.
+    pub result: Option<ShellResult>,
+    /// A path or URL attached to the evidence detail.
+    pub report: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShellResult {
+    pub from: ResultSource,
+    pub expect: Option<Condition>,
+}
+
+/// Where in a command's standard output its result is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultSource {
+    /// The output is JSON; the value at this JSON pointer (RFC 6901).
+    Json(String),
+    /// The last non-empty line.
+    LastLine,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rollback {
     pub instructions: String,
     pub action: Option<Action>,

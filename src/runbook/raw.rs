@@ -82,7 +82,8 @@ pub struct RawStep {
     pub requires: Vec<SString>,
 }
 
-/// `action = { ... }`: exactly one of the fields (checked in validation).
+/// `action = { ... }`: exactly one of copy, recon, check, shell (checked in validation);
+/// `result` with `shell`, `report` with `check` or `shell`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAction {
@@ -90,16 +91,51 @@ pub struct RawAction {
     pub recon: Option<SString>,
     pub check: Option<Spanned<RawCheck>>,
     pub shell: Option<SString>,
+    /// `result = { json = "/pointer", expect = ... }` or `{ last_line = true, expect = ... }`
+    pub result: Option<Spanned<RawShellResult>>,
+    /// A path or URL shown with the evidence.
+    pub report: Option<SString>,
 }
 
-/// `check = { probe = "p" }` or `check = { sql = "...", connection = "c", expect = "0" }`
+/// `check = { probe = "p" }`, `check = { sql = "...", connection = "c", expect = "0" }` or
+/// `check = { compare = { source = {...}, target = {...}, tolerance = 0 } }`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCheck {
     pub probe: Option<SString>,
     pub sql: Option<SString>,
     pub connection: Option<SString>,
-    /// Compared as text; a TOML number or boolean is accepted and turned into text.
+    /// Text, a number or a boolean (compared as text), or a condition table
+    /// (`{ at_least = 99.5 }`...): kept as a value so validation can say what is wrong.
+    pub expect: Option<Spanned<toml::Value>>,
+    pub compare: Option<Spanned<RawCompare>>,
+    pub holds_for: Option<Spanned<i64>>,
+    pub ready: Option<Spanned<RawQuery>>,
+}
+
+/// `compare = { source = { connection, sql }, target = { connection, sql }, tolerance }`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompare {
+    pub source: Spanned<RawQuery>,
+    pub target: Spanned<RawQuery>,
+    /// A number (absolute) or a percentage string such as "0.1%".
+    pub tolerance: Option<Spanned<toml::Value>>,
+}
+
+/// `{ connection = "c", sql = "SELECT ..." }` (`connection` may default, per use).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuery {
+    pub connection: Option<SString>,
+    pub sql: SString,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShellResult {
+    pub json: Option<SString>,
+    pub last_line: Option<Spanned<bool>>,
     pub expect: Option<Spanned<toml::Value>>,
 }
 

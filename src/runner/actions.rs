@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::actions::check::{run_sql_check, CheckOutcome};
-use crate::actions::shell::{run_shell, SHELL_TIMEOUT};
+use crate::actions::check::{CheckOutcome, CheckPoller};
+use crate::actions::shell::{run_shell_action, SHELL_TIMEOUT};
 use crate::drill::{EventKind, Follower, Target, Update};
 use crate::hub::HubHandle;
 use crate::runbook::{Action, Check, Evidence, Runbook, StepId};
@@ -35,7 +35,7 @@ pub async fn run_actions(hub: HubHandle, allow_shell: bool) {
             .evidence
             .get(&Evidence::Action(step.id.clone()));
         match &step.action {
-            Some(Action::Check(Check::Sql { .. }))
+            Some(Action::Check(Check::Sql(_) | Check::Compare(_)))
                 if active && !evidence.is_some_and(|e| e.holds) =>
             {
                 start_check(&hub, &runbook, &step.id, &mut checks);
@@ -86,14 +86,14 @@ pub async fn run_actions(hub: HubHandle, allow_shell: bool) {
         } = &event.kind
         {
             match runbook.step(id).and_then(|s| s.action.as_ref()) {
-                Some(Action::Check(Check::Sql { .. })) => {
+                Some(Action::Check(Check::Sql(_) | Check::Compare(_))) => {
                     start_check(&hub, &runbook, id, &mut checks)
                 }
                 Some(Action::Shell(command)) => {
                     let (hub, id, command) = (hub.clone(), id.clone(), command.clone());
                     tokio::spawn(async move {
                         let outcome = if allow_shell {
-                            run_shell(&command, SHELL_TIMEOUT).await
+                            run_shell_action(&command, SHELL_TIMEOUT).await
                         } else {
                             CheckOutcome {
                                 holds: false,
@@ -126,11 +126,8 @@ fn start_check(
     id: &str,
     checks: &mut BTreeMap<StepId, watch::Sender<bool>>,
 ) {
-    let Some(Action::Check(Check::Sql {
-        connection,
-        query,
-        expect,
-    })) = runbook.step(id).and_then(|s| s.action.clone())
+    let Some(Action::Check(check @ (Check::Sql(_) | Check::Compare(_)))) =
+        runbook.step(id).and_then(|s| s.action.clone())
     else {
         return;
     };
@@ -142,8 +139,9 @@ fn start_check(
     let (hub, id, runbook) = (hub.clone(), id.to_string(), runbook.clone());
     tokio::spawn(async move {
         let mut last: Option<bool> = None;
+        let mut poller = CheckPoller::new(check);
         loop {
-            let outcome = run_sql_check(&runbook, &connection, &query, expect.as_deref()).await;
+            let outcome = poller.poll(&runbook).await;
             let holds = outcome.holds;
             if last != Some(holds) {
                 report(&hub, &id, outcome).await;

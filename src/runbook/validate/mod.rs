@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+mod checks;
 mod jobs;
 mod steps;
 
@@ -116,6 +117,8 @@ struct Validator<'m, 'a> {
     probe_kinds: HashMap<String, ProbeKind>,
     /// Ids of steps that did not deserialize (already reported).
     broken_steps: HashSet<String>,
+    /// Step id -> the kind of its forward action (`None`: no action), for `action:STEP`.
+    step_actions: HashMap<String, Option<steps::ActionKind>>,
 }
 
 impl<'m, 'a> Validator<'m, 'a> {
@@ -163,6 +166,7 @@ impl<'m, 'a> Validator<'m, 'a> {
             probes,
             probe_kinds: HashMap::new(),
             broken_steps: b.steps.iter().cloned().collect(),
+            step_actions: HashMap::new(),
         }
     }
 

@@ -44,6 +44,16 @@ impl Validator<'_, '_> {
                 all.push(s);
             }
         }
+        self.step_actions = all
+            .iter()
+            .map(|s| {
+                let s = s.get_ref();
+                (
+                    s.id.get_ref().clone(),
+                    s.action.as_ref().map(|a| action_kind(a.get_ref())),
+                )
+            })
+            .collect();
         let broken_steps = &self.broken_steps.clone();
         let mut phases = Vec::new();
         let mut steps = Vec::new();
@@ -162,7 +172,7 @@ impl Validator<'_, '_> {
             Some(Action::Copy(job)) => Some(Evidence::CopyDone(job.clone())),
             Some(Action::Recon(job)) => Some(Evidence::ReconClean(job.clone())),
             Some(Action::Check(Check::Probe(probe))) => Some(Evidence::ProbeGreen(probe.clone())),
-            Some(Action::Check(Check::Sql { .. }) | Action::Shell(_)) => {
+            Some(Action::Check(Check::Sql(_) | Check::Compare(_)) | Action::Shell(_)) => {
                 Some(Evidence::Action(id.clone()))
             }
             None => None,
@@ -246,6 +256,16 @@ impl Validator<'_, '_> {
                 }
                 _ => None,
             };
+            if let Some(("action", step)) = r.get_ref().split_once(':') {
+                if !step.is_empty() {
+                    let e = Evidence::Action(step.to_string());
+                    self.action_evidence(r, step, what);
+                    if !out.contains(&e) {
+                        out.push(e);
+                    }
+                    continue;
+                }
+            }
             match evidence {
                 Some((kind, e)) => {
                     let name = match &e {
@@ -262,11 +282,47 @@ impl Validator<'_, '_> {
                 None => self.error(
                     r.span(),
                     format!("`requires` of {what} has a malformed entry `{}`", r.get_ref()),
-                    "write \"copy:NAME\" (copy finished), \"recon:NAME\" (recon clean) or \"probe:NAME\" (probe green)",
+                    "write \"copy:NAME\" (copy finished), \"recon:NAME\" (recon clean), \"probe:NAME\" (probe green) or \"action:STEP\" (the check or command of STEP succeeded)",
                 ),
             }
         }
         out
+    }
+
+    /// `action:STEP`: STEP must exist and have a check or shell action, the only actions
+    /// that report `action:STEP` evidence.
+    fn action_evidence(&mut self, r: &SString, step: &str, what: &str) {
+        if self.broken_steps.contains(step) {
+            return;
+        }
+        let owner = format!("`requires` of {what}");
+        match self.step_actions.get(step).copied() {
+            None => {
+                let hint = did_you_mean(step, self.step_actions.keys().map(String::as_str));
+                self.error(
+                    r.span(),
+                    format!("{owner} names unknown step `{step}` in `action:{step}`"),
+                    format!("name a step that has a check or shell action{hint}"),
+                );
+            }
+            Some(Some(ActionKind::Check | ActionKind::Shell | ActionKind::Unclear)) => {}
+            Some(kind) => {
+                let (has, instead) = match kind {
+                    Some(ActionKind::Copy) => ("a copy action", "require \"copy:JOB\" instead"),
+                    Some(ActionKind::Recon) => ("a recon action", "require \"recon:JOB\" instead"),
+                    Some(ActionKind::Probe) => ("a probe check", "require \"probe:NAME\" instead"),
+                    _ => (
+                        "no action",
+                        "give it a check or shell action, or remove the entry",
+                    ),
+                };
+                self.error(
+                    r.span(),
+                    format!("{owner}: step `{step}` has {has}, so `action:{step}` is never reported"),
+                    format!("only a check (sql) or shell action reports action:STEP evidence; {instead}"),
+                );
+            }
+        }
     }
 
     fn action(&mut self, a: &Spanned<RawAction>, what: &str) -> Option<Action> {
@@ -288,10 +344,24 @@ impl Validator<'_, '_> {
                     "{what} must have exactly one of copy, recon, check, shell; it has {}",
                     if given.is_empty() { "none".to_string() } else { given.join(" and ") }
                 ),
-                "write e.g. action = { copy = \"JOB\" }, { recon = \"JOB\" }, { check = { probe = \"NAME\" } } or { shell = \"CMD\" }",
+                "write e.g. action = { copy = \"JOB\" }, { recon = \"JOB\" }, { check = { probe = \"NAME\" } } or { shell = \"CMD\" } (see docs/runbook.md)",
             );
             return None;
         }
+        let kind = given[0];
+        if let Some(res) = &r.result {
+            if kind != "shell" {
+                self.not_for(res.span(), "result", kind, what);
+            }
+        }
+        let report = match &r.report {
+            Some(rep) if kind == "copy" || kind == "recon" => {
+                self.not_for(rep.span(), "report", kind, what);
+                None
+            }
+            Some(rep) => Some(self.report(rep, what)?),
+            None => None,
+        };
         if let Some(c) = &r.copy {
             self.job(JobKind::Copy, c, what);
             return Some(Action::Copy(c.get_ref().clone()));
@@ -301,74 +371,13 @@ impl Validator<'_, '_> {
             return Some(Action::Recon(c.get_ref().clone()));
         }
         if let Some(c) = &r.shell {
-            if c.get_ref().trim().is_empty() {
-                self.error(
-                    c.span(),
-                    format!("{what} has an empty shell command"),
-                    "give the command to run, or remove the action",
-                );
-            }
-            return Some(Action::Shell(c.get_ref().clone()));
+            return self
+                .shell(c, r.result.as_ref(), report, what)
+                .map(Action::Shell);
         }
         let check = r.check.as_ref()?;
-        let c = check.get_ref();
-        match (&c.probe, &c.sql) {
-            (Some(p), None) => {
-                for (field, present) in [
-                    ("connection", c.connection.is_some()),
-                    ("expect", c.expect.is_some()),
-                ] {
-                    if present {
-                        self.error(
-                            check.span(),
-                            format!("`{field}` does not apply to a probe check in {what}"),
-                            format!("remove `{field}`: the probe's thresholds decide"),
-                        );
-                    }
-                }
-                self.job(JobKind::Probe, p, what);
-                Some(Action::Check(Check::Probe(p.get_ref().clone())))
-            }
-            (None, Some(sql)) => {
-                let conn = self.require(
-                    c.connection.as_ref(),
-                    check.span(),
-                    &format!("the SQL check in {what}"),
-                    "connection",
-                    "sql = \"...\"",
-                );
-                if let Some(conn) = conn {
-                    self.connection(conn, what);
-                }
-                let expect = c.expect.as_ref().and_then(|e| match e.get_ref() {
-                    toml::Value::String(s) => Some(s.clone()),
-                    toml::Value::Integer(i) => Some(i.to_string()),
-                    toml::Value::Float(f) => Some(f.to_string()),
-                    toml::Value::Boolean(b) => Some(b.to_string()),
-                    _ => {
-                        self.error(
-                            e.span(),
-                            format!("`expect` in {what} must be text, a number or a boolean"),
-                            "write expect = \"0\"",
-                        );
-                        None
-                    }
-                });
-                Some(Action::Check(Check::Sql {
-                    connection: conn?.get_ref().clone(),
-                    query: sql.get_ref().clone(),
-                    expect,
-                }))
-            }
-            _ => {
-                self.error(
-                    check.span(),
-                    format!("the check in {what} must have exactly one of `probe` and `sql`"),
-                    "write check = { probe = \"NAME\" } or check = { sql = \"SELECT ...\", connection = \"NAME\", expect = \"0\" }",
-                );
-                None
-            }
-        }
+        self.check(check, report, r.report.as_ref().map(Spanned::span), what)
+            .map(Action::Check)
     }
 
     /// Cycles (errors) and irreversible steps no gate comes before (warnings).
@@ -421,5 +430,30 @@ impl Validator<'_, '_> {
                 );
             }
         }
+    }
+}
+
+/// What kind of action a step has, as far as `action:STEP` evidence is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ActionKind {
+    Copy,
+    Recon,
+    /// `check = { probe = ... }`: reports `probe:NAME`, not `action:STEP`.
+    Probe,
+    /// A SQL or compare check.
+    Check,
+    Shell,
+    /// Not exactly one kind (reported where the action is written).
+    Unclear,
+}
+
+fn action_kind(a: &RawAction) -> ActionKind {
+    match (&a.copy, &a.recon, &a.check, &a.shell) {
+        (Some(_), None, None, None) => ActionKind::Copy,
+        (None, Some(_), None, None) => ActionKind::Recon,
+        (None, None, Some(c), None) if c.get_ref().probe.is_some() => ActionKind::Probe,
+        (None, None, Some(_), None) => ActionKind::Check,
+        (None, None, None, Some(_)) => ActionKind::Shell,
+        _ => ActionKind::Unclear,
     }
 }
