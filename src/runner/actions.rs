@@ -70,8 +70,10 @@ pub async fn run_actions(hub: HubHandle, allow_shell: bool) {
                         .evidence
                         .get(&Evidence::Action(step.id.clone()))
                         .is_some_and(|e| e.holds);
-                    if matches!(step.action, Some(Action::Check(Check::Sql { .. })))
-                        && drill.state().status(idx).is_active()
+                    if matches!(
+                        step.action,
+                        Some(Action::Check(Check::Sql(_) | Check::Compare(_)))
+                    ) && drill.state().status(idx).is_active()
                         && !holds
                     {
                         start_check(&hub, &runbook, &step.id, &mut checks);
