@@ -33,6 +33,8 @@ pub struct HubHandle {
     control: mpsc::Sender<Control>,
     telemetry: mpsc::Sender<Telemetry>,
     runbook: Arc<Runbook>,
+    /// The journal's file, for readers (the live report): the hub alone writes it.
+    journal_path: std::path::PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +68,11 @@ impl HubHandle {
 
     pub fn runbook(&self) -> &Arc<Runbook> {
         &self.runbook
+    }
+
+    /// The journal this hub writes; open it read-only (`warroom report`, `GET /report`).
+    pub fn journal_path(&self) -> &std::path::Path {
+        &self.journal_path
     }
 
     /// Hands the hub a live reading. Never blocks an engine: when the hub is busy the
@@ -135,6 +142,7 @@ pub fn spawn(
     clock: Arc<dyn Clock>,
 ) -> HubHandle {
     let drill = Drill::replay(runbook.clone(), &past);
+    let journal_path = journal.path().to_path_buf();
     let (sink, commands) = CommandSink::channel(64);
     let (control_tx, control_rx) = mpsc::channel(16);
     let (telemetry_tx, telemetry_rx) = mpsc::channel(256);
@@ -154,6 +162,7 @@ pub fn spawn(
         control: control_tx,
         telemetry: telemetry_tx,
         runbook,
+        journal_path,
     }
 }
 

@@ -778,3 +778,39 @@ async fn a_refusal_reaches_a_join_client_with_its_kind() {
         other => panic!("{other:?}"),
     }
 }
+
+/// `GET /report`: the live drill report, from the journal the hub is writing, under the
+/// read-only endpoints' token rule.
+#[tokio::test]
+async fn the_live_report_is_served_to_readers_with_a_token() {
+    let d = serve(ObserverPolicy::Token).await;
+    d.act("dana", start("announce")).await;
+    let refused = reqwest::get(d.http("/report")).await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let observer = d.tokens.observer_token().unwrap().to_string();
+    let html = reqwest::get(d.http(&format!("/report?token={observer}")))
+        .await
+        .unwrap();
+    assert_eq!(html.status(), 200);
+    assert!(html.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let body = html.text().await.unwrap();
+    assert!(body.contains("<svg"), "the timeline chart is in the page");
+    assert!(body.contains("announce"), "{body}");
+    let json: serde_json::Value =
+        reqwest::get(d.http(&format!("/report?format=json&token={observer}")))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let text = json.to_string();
+    assert!(text.contains("in_progress"), "{text}");
+    assert!(text.contains("started `announce`"), "{text}");
+    let bad = reqwest::get(d.http(&format!("/report?format=pdf&token={observer}")))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+}

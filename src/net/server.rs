@@ -3,6 +3,7 @@
 //! - `GET /ws`: the live stream (a `hello` snapshot, then every update in order); DRIs send
 //!   commands on it, observers cannot.
 //! - `GET /api/state`: the current state as JSON. `GET /metrics`: Prometheus text.
+//! - `GET /report[?format=html|md|json]`: the drill report of the running drill.
 //! - `GET /healthz`: `ok` while the server runs.
 //!
 //! A token travels as `Authorization: Bearer TOKEN` or `?token=TOKEN`. Every connection is
@@ -156,6 +157,7 @@ pub async fn serve_with(
     let app = Router::new()
         .route("/ws", get(ws))
         .route("/api/state", get(api_state))
+        .route("/report", get(live_report))
         .route("/metrics", get(prometheus))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(shared);
@@ -225,6 +227,61 @@ fn refused_reader(shared: &Shared, headers: &HeaderMap, query: &TokenQuery) -> O
         .authenticate(presented(headers, query))
         .err()
         .map(refuse)
+}
+
+#[derive(Deserialize)]
+struct ReportQuery {
+    token: Option<String>,
+    /// `html` (the default), `md` or `json`.
+    format: Option<String>,
+}
+
+/// `GET /report`: the drill report of the running drill, read from its journal (read-only,
+/// beside the hub that writes it), under the same token rule as `/api/state`.
+async fn live_report(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<ReportQuery>,
+) -> Response {
+    let token = TokenQuery {
+        token: query.token.clone(),
+    };
+    if let Some(refused) = refused_reader(&shared, &headers, &token) {
+        return refused;
+    }
+    let report = match crate::report::load(shared.hub.journal_path(), shared.clock.now()).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "live report failed");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the report could not be made: {e}\n"),
+            )
+                .into_response();
+        }
+    };
+    let (body, kind) = match query.format.as_deref().unwrap_or("html") {
+        "html" => (
+            crate::report::html::render(&report),
+            "text/html; charset=utf-8",
+        ),
+        "md" => (
+            crate::report::markdown::render(&report),
+            "text/markdown; charset=utf-8",
+        ),
+        "json" => match crate::report::json::render(&report) {
+            Ok(text) => (text, "application/json"),
+            Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+        },
+        other => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("unknown report format `{other}`: use html, md or json\n"),
+            )
+                .into_response()
+        }
+    };
+    ([(header::CONTENT_TYPE, kind)], body).into_response()
 }
 
 async fn api_state(
