@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use super::compare::Comparison;
+use super::escape::escape;
 use super::format::{secs, utc};
-use super::html::escape;
 
 fn opt(v: Option<f64>) -> String {
     v.map_or("-".to_string(), secs)

@@ -8,21 +8,7 @@ use super::format::{clock, delta, opt_clock, rate, secs, utc};
 use super::model::*;
 use super::svg;
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use super::escape::escape;
 
 const STYLE: &str = r#"
 @page { size: A4; margin: 14mm 12mm; }

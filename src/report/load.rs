@@ -4,10 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
 use super::error::ReportError;
-use super::Report;
 use crate::drill::Event;
 use crate::journal::{Journal, JournalError, JournalMeta, TelemetrySample};
 use crate::runbook::{self, Runbook};
@@ -69,10 +66,4 @@ impl Source {
             damage: salvaged.damage.iter().map(ToString::to_string).collect(),
         })
     }
-}
-
-/// The report of the journal at `path`, with live figures as of `now`.
-pub async fn load(path: &Path, now: DateTime<Utc>) -> Result<Report, ReportError> {
-    let source = Source::read(path).await?;
-    Ok(super::build(&source, now))
 }

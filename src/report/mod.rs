@@ -14,6 +14,7 @@ mod build;
 pub mod compare;
 pub mod compare_render;
 mod error;
+mod escape;
 mod figures;
 mod format;
 mod health;
@@ -30,5 +31,14 @@ mod tests;
 
 pub use build::build;
 pub use error::ReportError;
-pub use load::{load, Source};
+pub use load::Source;
 pub use model::*;
+
+/// The report of the journal at `path`, with live figures as of `now`.
+pub async fn load(
+    path: &std::path::Path,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Report, ReportError> {
+    let source = Source::read(path).await?;
+    Ok(build(&source, now))
+}

@@ -4,8 +4,8 @@
 
 use std::fmt::Write;
 
+use super::escape::escape;
 use super::format::secs;
-use super::html::escape;
 use super::model::Report;
 use super::text_chart::span_secs;
 
