@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
+use super::feed::Feed;
 use super::keymap::{Action, KeyMap};
 use super::layout::{Layout, LayoutSet, DEFAULT_LAYOUT};
 use super::modal::{override_gate, rollback, KeyOutcome, Modal, ReasonFor};
@@ -158,6 +159,18 @@ impl App {
 
     pub fn apply_update(&mut self, update: &Update) -> bool {
         let changed = self.replica.apply(update);
+        self.updated(changed)
+    }
+
+    /// Applies an update from `feed` (which may drop it, or ask for a fresh start after a
+    /// gap); returns whether the screen must be redrawn.
+    pub fn apply_from(&mut self, feed: &mut Feed, update: Update) -> bool {
+        let changed = feed.apply(&mut self.replica, update);
+        self.updated(changed)
+    }
+
+    /// After an update: the selection follows the current step and stays in range.
+    fn updated(&mut self, changed: bool) -> bool {
         if changed {
             if self.follow {
                 self.follow_current();
