@@ -59,7 +59,7 @@ impl From<broadcast::Receiver<Update>> for Feed {
 }
 
 impl Feed {
-    /// Follows `source` from its fresh start (see [`Follow::start`] for the events so far).
+    /// Follows a source through `follow` ([`Follow::start`] gave the events so far).
     pub fn follow<S>(follow: Follow<S>) -> Feed
     where
         S: Source + Send + Sync + 'static,
