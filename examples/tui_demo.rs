@@ -56,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
         runbook: rb,
         operator: Actor::Person(handle),
         initial_events: Vec::new(),
-        updates: rx,
+        updates: rx.into(),
         sink: (!observe).then_some(sink),
         clock,
         layout: "coordinator".into(),

@@ -2,8 +2,8 @@
 
 use super::serve::Serving;
 use super::session::Session;
-use crate::hub;
-use crate::tui::{self, ConsoleOptions};
+use crate::drill::Follow;
+use crate::tui::{self, ConsoleOptions, Feed};
 
 /// Runs the full-screen console until the operator quits, then says where the journal is.
 pub async fn run(session: &Session, layout: &str, serving: Option<&Serving>) -> anyhow::Result<()> {
@@ -15,12 +15,13 @@ pub async fn run(session: &Session, layout: &str, serving: Option<&Serving>) -> 
         Some(s) => format!("local · journal {journal} · {}", s.describe()),
         None => format!("local · journal {journal}"),
     };
-    let (initial_events, updates) = hub::follow(&session.hub).await?;
+    // The console follows the hub itself: a lag or a gap brings a fresh snapshot.
+    let (follow, initial_events) = Follow::start(session.hub.clone()).await?;
     tui::run_console(ConsoleOptions {
         runbook: session.runbook.clone(),
         operator: session.operator.clone(),
         initial_events,
-        updates,
+        updates: Feed::follow(follow),
         sink: Some(session.hub.sink()),
         clock: session.clock.clone(),
         layout: layout.to_string(),

@@ -79,7 +79,7 @@ async fn console(
         runbook: remote.runbook,
         operator,
         initial_events: remote.events,
-        updates: remote.updates,
+        updates: remote.updates.into(),
         sink,
         clock,
         layout: layout.to_string(),

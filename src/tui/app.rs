@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 
+use super::feed::Feed;
 use super::keymap::{Action, KeyMap};
 use super::layout::{Layout, LayoutSet, DEFAULT_LAYOUT};
-use super::modal::{override_gate, rollback, KeyOutcome, Modal, ReasonFor};
+use super::modal::{self, KeyOutcome, Modal, ModalContext, ModalHost, ReasonFor};
 use super::panel_kind::PanelKind;
 use super::theme::{Theme, Tone};
 use crate::drill::{Actor, Command, CommandKind, Event, Replica, Role, StepStatus, Target, Update};
@@ -158,6 +159,18 @@ impl App {
 
     pub fn apply_update(&mut self, update: &Update) -> bool {
         let changed = self.replica.apply(update);
+        self.updated(changed)
+    }
+
+    /// Applies an update from `feed` (which may drop it, or ask for a fresh start after a
+    /// gap); returns whether the screen must be redrawn.
+    pub fn apply_from(&mut self, feed: &mut Feed, update: Update) -> bool {
+        let changed = feed.apply(&mut self.replica, update);
+        self.updated(changed)
+    }
+
+    /// After an update: the selection follows the current step and stays in range.
+    fn updated(&mut self, changed: bool) -> bool {
         if changed {
             if self.follow {
                 self.follow_current();
@@ -526,117 +539,9 @@ impl App {
         });
     }
 
+    /// One key to the modal on top: the modal decides, the console applies the outcome.
     fn modal_key(&mut self, modal: Modal, key: KeyEvent, now: DateTime<Utc>) -> Vec<AppEffect> {
-        let code = key.code;
-        match modal {
-            Modal::Confirm { question, command } => match code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => return vec![AppEffect::Send(command)],
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Enter => {}
-                _ => self.modals.push(Modal::Confirm { question, command }),
-            },
-            Modal::Quit => match code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => return vec![AppEffect::Quit],
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Enter => {}
-                _ => self.modals.push(Modal::Quit),
-            },
-            Modal::Help { scroll } => match code {
-                KeyCode::Char('j') | KeyCode::Down => {
-                    self.modals.push(Modal::Help { scroll: scroll + 1 })
-                }
-                KeyCode::Char('k') | KeyCode::Up => self.modals.push(Modal::Help {
-                    scroll: scroll.saturating_sub(1),
-                }),
-                _ => {}
-            },
-            Modal::StepDetail => {
-                if !matches!(code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
-                    self.modals.push(Modal::StepDetail);
-                }
-            }
-            Modal::Filter { before } => match code {
-                KeyCode::Esc => {
-                    self.filter = before;
-                    self.clamp_selection();
-                }
-                KeyCode::Enter => self.clamp_selection(),
-                KeyCode::Backspace => {
-                    self.filter.pop();
-                    self.selected = 0;
-                    self.modals.push(Modal::Filter { before });
-                }
-                KeyCode::Char(c) => {
-                    self.filter.push(c);
-                    self.selected = 0;
-                    self.modals.push(Modal::Filter { before });
-                }
-                _ => self.modals.push(Modal::Filter { before }),
-            },
-            Modal::CommandLine { mut input } => match code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => return self.run_command_line(&input, now),
-                KeyCode::Backspace => {
-                    input.pop();
-                    self.modals.push(Modal::CommandLine { input });
-                }
-                KeyCode::Char(c) => {
-                    input.push(c);
-                    self.modals.push(Modal::CommandLine { input });
-                }
-                _ => self.modals.push(Modal::CommandLine { input }),
-            },
-            Modal::Reason {
-                for_,
-                capacity,
-                mut input,
-            } => match code {
-                KeyCode::Esc => {}
-                KeyCode::Enter if input.trim().is_empty() => {
-                    self.modals.push(Modal::Reason {
-                        for_,
-                        capacity,
-                        input,
-                    });
-                }
-                KeyCode::Enter => self.reason_given(for_, input.trim().to_string(), &capacity, now),
-                KeyCode::Backspace => {
-                    input.pop();
-                    self.modals.push(Modal::Reason {
-                        for_,
-                        capacity,
-                        input,
-                    });
-                }
-                KeyCode::Char(c) => {
-                    input.push(c);
-                    self.modals.push(Modal::Reason {
-                        for_,
-                        capacity,
-                        input,
-                    });
-                }
-                _ => self.modals.push(Modal::Reason {
-                    for_,
-                    capacity,
-                    input,
-                }),
-            },
-            Modal::Override {
-                step,
-                reason,
-                typed,
-            } => return self.component_key(override_gate::key(step, reason, typed, code)),
-            Modal::Rollback {
-                from,
-                reason,
-                plan,
-                typed,
-            } => return self.component_key(rollback::key(from, reason, plan, typed, code)),
-        }
-        Vec::new()
-    }
-
-    /// What a modal component's key comes to: open again, closed, or a command to send.
-    fn component_key(&mut self, outcome: KeyOutcome) -> Vec<AppEffect> {
+        let outcome = modal::key(&self.modal_context(now), modal, key.code);
         match outcome {
             KeyOutcome::Keep(modal) => self.modals.push(modal),
             KeyOutcome::Close => {}
@@ -646,66 +551,42 @@ impl App {
                     kind,
                 })]
             }
+            KeyOutcome::Confirmed(command) => return vec![AppEffect::Send(command)],
+            KeyOutcome::Quit => return vec![AppEffect::Quit],
+            KeyOutcome::Filter { filter, typing } => {
+                self.filter = filter;
+                match typing {
+                    Some(modal) => {
+                        self.selected = 0;
+                        self.modals.push(modal);
+                    }
+                    None => self.clamp_selection(),
+                }
+            }
+            KeyOutcome::Run(line) => return self.run_command_line(&line, now),
+            KeyOutcome::Invalid { why, modal } => {
+                self.flash_msg(why, Tone::Bad, now);
+                self.modals.push(modal);
+            }
         }
         Vec::new()
     }
 
-    fn reason_given(
-        &mut self,
-        for_: ReasonFor,
-        reason: String,
-        capacity: &str,
-        now: DateTime<Utc>,
-    ) {
-        let by = self.operator.clone();
-        let (verb, what, kind) = match for_ {
-            ReasonFor::CopyRate(_) | ReasonFor::Accept(_) => {
-                return self.job_input_given(for_, reason, now);
-            }
-            ReasonFor::Fail(target) => (
-                "Fail",
-                target.to_string(),
-                CommandKind::Fail { target, reason },
-            ),
-            ReasonFor::Skip(step) => ("Skip", step.clone(), CommandKind::Skip { step, reason }),
-            ReasonFor::NoGo(step) => (
-                "Say NO-GO at",
-                step.clone(),
-                CommandKind::NoGo { step, reason },
-            ),
-            ReasonFor::Note(step) => (
-                "Add a note to",
-                step.clone().unwrap_or_else(|| "the drill".into()),
-                CommandKind::Note { step, text: reason },
-            ),
-            ReasonFor::Override(step) => {
-                self.modals.push(Modal::Override {
-                    step,
-                    reason,
-                    typed: String::new(),
-                });
-                return;
-            }
-            ReasonFor::Rollback(from) => {
-                let plan = self
-                    .replica
-                    .drill
-                    .rollback_plan(&from)
-                    .map_err(|r| r.reason);
-                self.modals.push(Modal::Rollback {
-                    from,
-                    reason,
-                    plan,
-                    typed: String::new(),
-                });
-                return;
-            }
-        };
-        let question = format!("{verb} `{what}` as {by} ({capacity})?");
-        self.modals.push(Modal::Confirm {
-            question,
-            command: Command { by, kind },
-        });
+    /// What the modals read of the console.
+    pub fn modal_context(&self, now: DateTime<Utc>) -> ModalContext<'_> {
+        ModalContext {
+            theme: &self.theme,
+            runbook: &self.runbook,
+            drill: &self.replica.drill,
+            state: self.replica.drill.state(),
+            operator: &self.operator,
+            now,
+            can_send: self.can_send,
+            keymap: &self.keymap,
+            layouts: &self.layouts,
+            filter: &self.filter,
+            host: self,
+        }
     }
 
     /// `:layout NAME`, `:goto STEP`, `:note TEXT`, `:quit`.
@@ -763,6 +644,16 @@ impl App {
             ),
         }
         Vec::new()
+    }
+}
+
+impl ModalHost for App {
+    fn offered(&self, action: Action, now: DateTime<Utc>) -> bool {
+        App::offered(self, action, now)
+    }
+
+    fn step_detail(&self, now: DateTime<Utc>) -> Vec<ratatui::text::Line<'static>> {
+        super::panels::step::lines(self, now)
     }
 }
 

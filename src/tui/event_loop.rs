@@ -7,14 +7,15 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use ratatui::crossterm::event::{Event as TermEvent, EventStream};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
 use super::answer;
 use super::app::{App, AppEffect};
+use super::feed::{Feed, Received};
 use super::render;
 use super::terminal::TerminalGuard;
 use super::theme::Tone;
-use crate::drill::{Clock, CommandSink, LinkState, SinkError, Update};
+use crate::drill::{Clock, CommandSink, LinkState, SinkError};
 
 /// Sleeps until the next whole wall-clock second, so the clocks on screen tick together.
 fn until_next_second(clock: &dyn Clock) -> Duration {
@@ -24,7 +25,7 @@ fn until_next_second(clock: &dyn Clock) -> Duration {
 
 pub async fn run(
     mut app: App,
-    mut updates: broadcast::Receiver<Update>,
+    mut feed: Feed,
     sink: Option<CommandSink>,
     mut link: Option<watch::Receiver<LinkState>>,
     clock: Arc<dyn Clock>,
@@ -74,14 +75,14 @@ pub async fn run(
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
             },
-            up = updates.recv(), if updates_open => match up {
-                Ok(update) => dirty |= app.apply_update(&update),
-                Err(broadcast::error::RecvError::Lagged(n)) => {
+            got = feed.recv(), if updates_open => match got {
+                Received::Update(update) => dirty |= app.apply_from(&mut feed, update),
+                Received::Lagged(n) => {
                     tracing::warn!(missed = n, "console lagged behind the update stream");
                     app.replica.lost_updates();
                     dirty = true;
                 }
-                Err(broadcast::error::RecvError::Closed) => {
+                Received::Closed => {
                     updates_open = false;
                     app.connection.ok = false;
                     app.connection.text = "hub gone: showing the last state".into();

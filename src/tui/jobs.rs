@@ -2,8 +2,6 @@
 //! approve a recon's fix SQL, accept evidence that does not hold. Each one is a journaled
 //! command behind a confirmation, like every other change to the drill.
 
-use chrono::{DateTime, Utc};
-
 use super::app::App;
 use super::keymap::Action;
 use super::modal::{Modal, ReasonFor};
@@ -173,54 +171,6 @@ impl App {
         });
     }
 
-    /// A typed rate (`5000`, `5k`, `off`) or acceptance note, on to the confirmation.
-    /// A rate that does not parse keeps the input open and says why.
-    pub(super) fn job_input_given(&mut self, for_: ReasonFor, input: String, now: DateTime<Utc>) {
-        let by = self.operator.clone();
-        let (question, kind) = match &for_ {
-            ReasonFor::CopyRate(job) => match parse_rate(&input) {
-                Ok(rows_per_sec) => (
-                    match rows_per_sec {
-                        Some(r) => {
-                            format!("Limit copy `{job}` to {r} rows/s as {by} (coordinator)?")
-                        }
-                        None => {
-                            format!("Lift the rate limit of copy `{job}` as {by} (coordinator)?")
-                        }
-                    },
-                    CommandKind::CopyControl {
-                        job: job.clone(),
-                        control: CopyCommand::SetRate { rows_per_sec },
-                    },
-                ),
-                Err(why) => {
-                    self.flash_msg(why, super::theme::Tone::Bad, now);
-                    self.modals.push(Modal::Reason {
-                        for_,
-                        capacity: "coordinator".into(),
-                        input,
-                    });
-                    return;
-                }
-            },
-            ReasonFor::Accept(evidence) => (
-                format!(
-                    "Accept evidence {evidence} although it does not hold, as {by} \
-                     (coordinator), noting \"{input}\"?"
-                ),
-                CommandKind::AcceptEvidence {
-                    evidence: evidence.clone(),
-                    note: input,
-                },
-            ),
-            _ => return,
-        };
-        self.modals.push(Modal::Confirm {
-            question,
-            command: Command { by, kind },
-        });
-    }
-
     /// Moves the copy or recon panel's selection.
     pub(super) fn move_job_selection(&mut self, down: bool) -> bool {
         let (selected, len) = match self.focus {
@@ -237,46 +187,5 @@ impl App {
             selected.saturating_sub(1)
         };
         true
-    }
-}
-
-/// `5000`, `5k`, `2.5k`, `1M` rows/s; `off`, `none` or `-` lifts the limit.
-pub fn parse_rate(input: &str) -> Result<Option<u64>, String> {
-    let text = input.trim().to_lowercase();
-    if matches!(text.as_str(), "off" | "none" | "-" | "unlimited") {
-        return Ok(None);
-    }
-    let text = text.trim_end_matches("/s").trim_end_matches("rows").trim();
-    let (number, scale) = match text.strip_suffix('k') {
-        Some(n) => (n, 1e3),
-        None => match text.strip_suffix('m') {
-            Some(n) => (n, 1e6),
-            None => (text, 1.0),
-        },
-    };
-    let bad = || format!("`{input}` is not a rate: type rows per second (5000, 5k) or `off`");
-    let value: f64 = number.trim().parse().map_err(|_| bad())?;
-    let rows = (value * scale).round();
-    if !rows.is_finite() || rows < 1.0 {
-        return Err(format!(
-            "`{input}` would stop the copy: pause it with `p` instead, or type `off` to lift the limit"
-        ));
-    }
-    Ok(Some(rows as u64))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_rate;
-
-    #[test]
-    fn rates_parse_with_suffixes_and_off() {
-        assert_eq!(parse_rate("5000"), Ok(Some(5000)));
-        assert_eq!(parse_rate(" 2.5k "), Ok(Some(2500)));
-        assert_eq!(parse_rate("1M"), Ok(Some(1_000_000)));
-        assert_eq!(parse_rate("800 rows/s"), Ok(Some(800)));
-        assert_eq!(parse_rate("off"), Ok(None));
-        assert!(parse_rate("0").is_err_and(|e| e.contains("pause it")));
-        assert!(parse_rate("fast").is_err_and(|e| e.contains("not a rate")));
     }
 }

@@ -2,15 +2,17 @@
 //! the local console (sink = channel to the hub), `warroom join` (sink over the network)
 //! and `warroom observe` (no sink: read-only is structural).
 //!
-//! Updates: the console takes a `broadcast::Receiver<Update>` plus the events journaled
-//! before it subscribed (`initial_events`). Subscribe first, then read the journal, so no
-//! event falls in between; duplicates are dropped by seq. If the receiver lags or a seq gap
-//! shows, the replica freezes, the header says "OUT OF SYNC", and it recovers on the next
-//! `Update::Snapshot` (the feed's owner sends one on reconnect or on request).
+//! Updates: the console takes a [`Feed`] plus the events journaled before it subscribed
+//! (`initial_events`); duplicates are dropped by seq. The local console follows the hub
+//! ([`Feed::Follow`]): a lag or a seq gap brings a fresh snapshot at once. A remote console
+//! reads its client's stream ([`Feed::Stream`]): if it lags or a gap shows, the replica
+//! freezes, the header says "OUT OF SYNC", and it recovers on the next `Update::Snapshot`
+//! (the client sends one on reconnect or on request).
 
 mod answer;
 pub mod app;
 pub mod event_loop;
+pub mod feed;
 mod jobs;
 pub mod keymap;
 pub mod layout;
@@ -24,11 +26,10 @@ pub mod theme;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::broadcast;
-
-use crate::drill::{Actor, Clock, CommandSink, Event, Update};
+use crate::drill::{Actor, Clock, CommandSink, Event};
 use crate::runbook::Runbook;
 use app::App;
+pub use feed::Feed;
 use keymap::KeyMap;
 use layout::LayoutSet;
 use theme::Tone;
@@ -40,7 +41,8 @@ pub struct ConsoleOptions {
     pub operator: Actor,
     /// Events journaled before `updates` was subscribed.
     pub initial_events: Vec<Event>,
-    pub updates: broadcast::Receiver<Update>,
+    /// The update stream (a `broadcast::Receiver<Update>` converts with `.into()`).
+    pub updates: Feed,
     /// `None`: observer console, nothing can be sent and no changing key is offered.
     pub sink: Option<CommandSink>,
     pub clock: Arc<dyn Clock>,

@@ -16,20 +16,18 @@
 //! ```
 //!
 //! Each panel renders into its own buffer behind `catch_unwind`: a panel that panics shows
-//! an error box instead of taking the console down. Modals draw last, centred.
+//! an error box instead of taking the console down. Modals draw last ([`modal::draw`]).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use ratatui::Frame;
 
 use super::app::App;
-use super::keymap::Action;
-use super::modal::{override_gate, rollback, Modal, ModalContext, ModalView, ReasonFor};
+use super::modal;
 use super::panels::{self, PanelKind};
 use super::theme::Tone;
 
@@ -46,7 +44,7 @@ pub fn render_buffer(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer
         });
     }
     if let Some(modal) = app.modals.last() {
-        draw_modal(app, modal, now, area, buf);
+        modal::draw(&app.modal_context(now), modal, area, buf);
     }
 }
 
@@ -88,190 +86,4 @@ pub(crate) fn draw_guarded(
         .wrap(Wrap { trim: true })
         .render(rect, buf);
     }
-}
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width);
-    let h = height.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
-
-/// What a modal component draws from, out of the app.
-fn context(app: &App) -> ModalContext<'_> {
-    ModalContext {
-        theme: &app.theme,
-        runbook: &app.runbook,
-        state: app.replica.drill.state(),
-        operator: &app.operator,
-    }
-}
-
-fn draw_modal(app: &App, modal: &Modal, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let ModalView {
-        title,
-        lines,
-        tone,
-        width,
-    } = match modal {
-        Modal::Confirm { question, .. } => ModalView::new(
-            "confirm".into(),
-            vec![
-                Line::raw(question.clone()),
-                Line::raw(""),
-                Line::styled("[y] yes   [N/Esc] no", t.style(Tone::Accent)),
-            ],
-            Tone::Warn,
-            70,
-        ),
-        Modal::Quit => ModalView::new(
-            "quit?".into(),
-            vec![
-                Line::raw("The drill is live. Quit this console?"),
-                Line::raw("The journal is safe; the drill goes on without this console."),
-                Line::styled("[y] quit   [N/Esc] stay", t.style(Tone::Accent)),
-            ],
-            Tone::Warn,
-            66,
-        ),
-        Modal::Reason {
-            for_,
-            capacity,
-            input,
-        } => {
-            let what = match for_ {
-                ReasonFor::Fail(tg) => format!("Why does `{tg}` fail?"),
-                ReasonFor::Skip(s) => format!("Why skip `{s}`?"),
-                ReasonFor::NoGo(s) => format!("Why NO-GO at `{s}`?"),
-                ReasonFor::Override(s) => {
-                    format!(
-                        "Why pass gate `{s}` without its approvers' GO? (recorded as an override)"
-                    )
-                }
-                ReasonFor::Note(Some(s)) => format!("Note on `{s}`:"),
-                ReasonFor::Note(None) => "Note on the drill:".into(),
-                ReasonFor::Rollback(s) => format!("Why roll back from `{s}`?"),
-                ReasonFor::CopyRate(job) => {
-                    format!("Rows per second for copy `{job}` (5000, 5k; `off` lifts the limit):")
-                }
-                ReasonFor::Accept(e) => format!("Why accept {e} although it does not hold?"),
-            };
-            ModalView::new(
-                format!("{} ({capacity})", app.operator),
-                vec![
-                    Line::raw(what),
-                    Line::styled(format!("> {input}▏"), t.style(Tone::Accent)),
-                    Line::styled("Enter continue   Esc cancel", t.style(Tone::Dim)),
-                ],
-                Tone::Info,
-                70,
-            )
-        }
-        Modal::Override {
-            step,
-            reason,
-            typed,
-        } => override_gate::view(&context(app), step, reason, typed),
-        Modal::Rollback {
-            from,
-            reason,
-            plan,
-            typed,
-        } => rollback::view(&context(app), from, reason, plan, typed),
-        Modal::Help { scroll } => {
-            let mut l = Vec::new();
-            for a in Action::ALL {
-                if a.changes_drill() && !app.can_send {
-                    continue;
-                }
-                let offered = app.offered(a, now);
-                let style = if offered {
-                    t.style(Tone::Normal)
-                } else {
-                    t.style(Tone::Dim)
-                };
-                l.push(Line::from(vec![
-                    Span::styled(
-                        format!("{:>14}  ", app.keymap.keys_label(a)),
-                        t.style(Tone::Accent),
-                    ),
-                    Span::styled(
-                        format!(
-                            "{}{}",
-                            a.label(),
-                            if a.changes_drill() {
-                                " (asks to confirm)"
-                            } else {
-                                ""
-                            }
-                        ),
-                        style,
-                    ),
-                ]));
-            }
-            l.push(Line::raw(""));
-            l.push(Line::raw(if app.can_send {
-                ":layout NAME  :goto STEP  :note TEXT  :quit"
-            } else {
-                ":layout NAME  :goto STEP  :quit"
-            }));
-            l.push(Line::raw(format!(
-                "layouts: {}",
-                app.layouts.names().join(", ")
-            )));
-            let skip = usize::from(*scroll).min(l.len().saturating_sub(1));
-            ModalView::new(
-                "help (Esc closes)".into(),
-                l.split_off(skip),
-                Tone::Info,
-                64,
-            )
-        }
-        Modal::StepDetail => {
-            ModalView::new("step".into(), panels::step::lines(app, now), Tone::Info, 90)
-        }
-        Modal::Filter { .. } => {
-            let rect = Rect::new(
-                area.x,
-                area.bottom().saturating_sub(1),
-                area.width,
-                1.min(area.height),
-            );
-            Clear.render(rect, buf);
-            Paragraph::new(format!("/{}▏", app.filter))
-                .style(t.style(Tone::Accent))
-                .render(rect, buf);
-            return;
-        }
-        Modal::CommandLine { input } => {
-            let rect = Rect::new(
-                area.x,
-                area.bottom().saturating_sub(1),
-                area.width,
-                1.min(area.height),
-            );
-            Clear.render(rect, buf);
-            Paragraph::new(format!(":{input}▏"))
-                .style(t.style(Tone::Accent))
-                .render(rect, buf);
-            return;
-        }
-    };
-    let height = (lines.len() as u16).saturating_add(2);
-    let rect = centered(area, width, height.max(5));
-    Clear.render(rect, buf);
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(t.style(tone))
-                .title(format!(" {title} ")),
-        )
-        .render(rect, buf);
 }

@@ -1,26 +1,59 @@
 //! Modals stack over the panels and take every key while open. Their keys are fixed in
 //! code (y/N, Enter, Esc), not in the key map: a rebinding cannot skip a confirmation.
 //!
-//! The typed confirmations are components, one file each: [`rollback`] and
-//! [`override_gate`] hold their keys and their drawing beside the doc of their state (the
-//! fields of their [`Modal`] variant, which the console and its tests build directly).
+//! Each modal is a component, one file each, holding its keys (`key`, returning a
+//! [`KeyOutcome`]) and its drawing (`view`) beside the doc of its state (the fields of its
+//! [`Modal`] variant, which the console and its tests build directly). What a modal needs
+//! of the console comes through [`ModalContext`]; the console applies the outcome.
 
+pub mod command_line;
+pub mod confirm;
+pub mod filter;
+pub mod help;
 pub mod override_gate;
+pub mod quit;
+pub mod reason;
 pub mod rollback;
+pub mod step_detail;
 
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::KeyCode;
+use ratatui::layout::Rect;
 use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
+use super::keymap::{Action, KeyMap};
+use super::layout::LayoutSet;
 use super::theme::{Theme, Tone};
-use crate::drill::{Actor, Command, CommandKind, DrillState, Target};
+use crate::drill::{Actor, Command, CommandKind, Drill, DrillState, Target};
 use crate::runbook::{Evidence, Runbook, StepId};
 
-/// What a modal draws from: the console's theme, the plan, the replica's state and who
-/// sits at the console (a modal never needs the whole app).
+/// What modals ask of the console beyond plain data (the app implements it).
+pub trait ModalHost {
+    /// Whether `action` is offered now (help dims the others).
+    fn offered(&self, action: Action, now: DateTime<Utc>) -> bool;
+    /// The selected step's detail, as the step panel shows it.
+    fn step_detail(&self, now: DateTime<Utc>) -> Vec<Line<'static>>;
+}
+
+/// What a modal reads: the console's theme, the plan, the replica's drill and who sits at
+/// the console, with the few console settings some modals show (a modal never needs the
+/// whole app).
 pub struct ModalContext<'a> {
     pub theme: &'a Theme,
     pub runbook: &'a Runbook,
+    pub drill: &'a Drill,
     pub state: &'a DrillState,
     pub operator: &'a Actor,
+    pub now: DateTime<Utc>,
+    /// False for observers (help lists no drill-changing action).
+    pub can_send: bool,
+    pub keymap: &'a KeyMap,
+    pub layouts: &'a LayoutSet,
+    /// The runbook filter as shown now.
+    pub filter: &'a str,
+    pub host: &'a dyn ModalHost,
 }
 
 /// A modal's box as it draws: title, lines, border tone and width (height follows).
@@ -51,6 +84,125 @@ pub enum KeyOutcome {
     Close,
     /// Confirmed: send this command as the console's operator.
     Send(CommandKind),
+    /// Confirmed: send this command as it stands.
+    Confirmed(Command),
+    /// Quit the console.
+    Quit,
+    /// Show this runbook filter; `typing`: still typing it (the first row is selected).
+    Filter {
+        filter: String,
+        typing: Option<Modal>,
+    },
+    /// Run this `:` command line.
+    Run(String),
+    /// The input is refused (say why), the modal stays open.
+    Invalid { why: String, modal: Modal },
+}
+
+/// One key to the modal on top (taken off the stack; [`KeyOutcome::Keep`] puts it back).
+pub fn key(cx: &ModalContext<'_>, modal: Modal, code: KeyCode) -> KeyOutcome {
+    match modal {
+        Modal::Confirm { question, command } => confirm::key(question, command, code),
+        Modal::Reason {
+            for_,
+            capacity,
+            input,
+        } => reason::key(cx, for_, capacity, input, code),
+        Modal::Rollback {
+            from,
+            reason,
+            plan,
+            typed,
+        } => rollback::key(from, reason, plan, typed, code),
+        Modal::Override {
+            step,
+            reason,
+            typed,
+        } => override_gate::key(step, reason, typed, code),
+        Modal::Quit => quit::key(code),
+        Modal::Help { scroll } => help::key(scroll, code),
+        Modal::StepDetail => step_detail::key(code),
+        Modal::Filter { before } => filter::key(before, cx.filter, code),
+        Modal::CommandLine { input } => command_line::key(input, code),
+    }
+}
+
+/// Draws `modal` over `area`: a centred box, or a prompt on the bottom line.
+pub fn draw(cx: &ModalContext<'_>, modal: &Modal, area: Rect, buf: &mut Buffer) {
+    let view = match modal {
+        Modal::Confirm { question, .. } => confirm::view(cx, question),
+        Modal::Quit => quit::view(cx),
+        Modal::Reason {
+            for_,
+            capacity,
+            input,
+        } => reason::view(cx, for_, capacity, input),
+        Modal::Override {
+            step,
+            reason,
+            typed,
+        } => override_gate::view(cx, step, reason, typed),
+        Modal::Rollback {
+            from,
+            reason,
+            plan,
+            typed,
+        } => rollback::view(cx, from, reason, plan, typed),
+        Modal::Help { scroll } => help::view(cx, *scroll),
+        Modal::StepDetail => step_detail::view(cx),
+        Modal::Filter { .. } => return draw_prompt(cx, filter::view(cx), area, buf),
+        Modal::CommandLine { input } => {
+            return draw_prompt(cx, command_line::view(input), area, buf)
+        }
+    };
+    draw_box(cx, view, area, buf);
+}
+
+/// A prompt on the bottom line of `area`.
+fn draw_prompt(cx: &ModalContext<'_>, prompt: String, area: Rect, buf: &mut Buffer) {
+    let rect = Rect::new(
+        area.x,
+        area.bottom().saturating_sub(1),
+        area.width,
+        1.min(area.height),
+    );
+    Clear.render(rect, buf);
+    Paragraph::new(prompt)
+        .style(cx.theme.style(Tone::Accent))
+        .render(rect, buf);
+}
+
+/// A modal's box, centred in `area`.
+fn draw_box(cx: &ModalContext<'_>, view: ModalView<'_>, area: Rect, buf: &mut Buffer) {
+    let ModalView {
+        title,
+        lines,
+        tone,
+        width,
+    } = view;
+    let height = (lines.len() as u16).saturating_add(2);
+    let rect = centered(area, width, height.max(5));
+    Clear.render(rect, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(cx.theme.style(tone))
+                .title(format!(" {title} ")),
+        )
+        .render(rect, buf);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }
 
 /// What a typed reason is for.

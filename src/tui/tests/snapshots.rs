@@ -186,7 +186,7 @@ fn broken_layout_file_falls_back_with_a_flash() {
         runbook: runbook(),
         operator: who("olga"),
         initial_events: Vec::new(),
-        updates: rx,
+        updates: rx.into(),
         sink: None,
         clock: Arc::new(ManualClock::new(t0())),
         layout: "mine".into(),
