@@ -104,9 +104,10 @@ impl Source for HubHandle {
     }
 }
 
-/// A console's feed: every event so far, and a live stream that heals itself: when the
-/// console's stream falls too far behind the hub, it gets a fresh `Update::Snapshot`
-/// instead (the one follow loop, [`Follow`], without a replica: the console keeps its own).
+/// Every event so far and a live stream of updates relayed from [`Follow`] (which heals a
+/// gap or a lag upstream with a fresh `Update::Snapshot`). Tests use it; consoles and
+/// engines follow through [`Follow`] or [`crate::drill::Follower`] directly, so that a lag
+/// of their own stream is healed too.
 pub async fn follow(
     handle: &HubHandle,
 ) -> Result<(Vec<Event>, broadcast::Receiver<Update>), HubError> {
