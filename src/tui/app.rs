@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use super::feed::Feed;
 use super::keymap::{Action, KeyMap};
 use super::layout::{Layout, LayoutSet, DEFAULT_LAYOUT};
-use super::modal::{self, KeyOutcome, Modal, ModalContext, ModalHost, ReasonFor};
+use super::modal::{self, KeyOutcome, Modal, ModalContext, ReasonFor};
 use super::panel_kind::PanelKind;
 use super::theme::{Theme, Tone};
 use crate::drill::{Actor, Command, CommandKind, Event, Replica, Role, StepStatus, Target, Update};
@@ -644,16 +644,6 @@ impl App {
             ),
         }
         Vec::new()
-    }
-}
-
-impl ModalHost for App {
-    fn offered(&self, action: Action, now: DateTime<Utc>) -> bool {
-        App::offered(self, action, now)
-    }
-
-    fn step_detail(&self, now: DateTime<Utc>) -> Vec<ratatui::text::Line<'static>> {
-        super::panels::step::lines(self, now)
     }
 }
 

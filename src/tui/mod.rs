@@ -17,6 +17,7 @@ mod jobs;
 pub mod keymap;
 pub mod layout;
 pub mod modal;
+mod modal_host;
 pub mod panel_kind;
 pub mod panels;
 pub mod render;
