@@ -6,7 +6,7 @@
 //! override STEP REASON...                    (coordinator: pass a gate without its GO)
 //! note STEP TEXT...     note - TEXT...       (a note on the drill)
 //! rollback STEP REASON...                    (call a rollback from STEP)
-//! evidence copy:NAME|recon:NAME|probe:NAME ok|fail DETAIL...
+//! evidence copy:NAME|recon:NAME|probe:NAME|action:STEP ok|fail DETAIL...
 //! end                   (end the drill)
 //! as HANDLE             (act as another person from here on: scripting)
 //! status                events               help                quit
@@ -33,7 +33,7 @@ commands:
   start STEP | done STEP | signoff STEP | fail STEP REASON | skip STEP REASON
   go STEP | nogo STEP REASON | override GATE REASON | note STEP|- TEXT
   rollback STEP REASON
-  evidence copy:NAME|recon:NAME|probe:NAME ok|fail DETAIL | end
+  evidence copy:NAME|recon:NAME|probe:NAME|action:STEP ok|fail DETAIL | end
   as HANDLE | status | events | help | quit
   (write rollback:STEP to act on the rollback task of STEP)";
 
