@@ -5,6 +5,7 @@ use std::io::Write;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::session::Session;
+use crate::drill::StepStatus;
 use crate::drill::{Actor, Command, Drill, SinkError};
 use crate::line::{self, LineRequest};
 
@@ -92,7 +93,12 @@ fn status_table(drill: &Drill) -> String {
         .steps
         .iter()
         .enumerate()
-        .map(|(i, step)| format!("{:<24} {:?}", step.id, drill.state().status(i)))
+        .map(|(i, step)| match drill.state().status(i) {
+            StepStatus::Failed { reason } | StepStatus::Skipped { reason } => {
+                format!("{:<24} {}: {reason}", step.id, drill.state().status(i))
+            }
+            status => format!("{:<24} {status}", step.id),
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
