@@ -100,7 +100,7 @@ fn kill_9_then_resume_gives_the_same_state() {
         after.iter().map(|l| strip_time(l)).collect::<Vec<_>>()
     );
     assert_eq!(second.ask("status", 4), status_before);
-    assert!(status_before[1].contains("Running"), "{status_before:?}");
+    assert!(status_before[1].contains("running"), "{status_before:?}");
     // The resumed drill goes on where it stopped.
     second.ask("as dan", 1);
     let done = second.ask("done schema", 1);
