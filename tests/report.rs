@@ -1337,3 +1337,66 @@ async fn a_journal_whose_runbook_does_not_parse_is_refused() {
     assert!(err.contains("use warroom 0.1.0, which wrote it"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// `--suggest-plan`: the plan the history supports (80th percentile, rounded up) for each
+/// step it contradicts, as a patch that applies to the last drill's runbook. Figures by
+/// hand: `a` planned 10m took 12, 11, 9 (p80 12m); `b` planned 5m took 4, 6, 7 (p80 7m);
+/// `d` planned 5m took 3, 2 (p80 3m: inside the plan, over half of it: unchanged); `c` is
+/// not in the last runbook.
+#[tokio::test]
+async fn suggest_plan_patches_the_steps_the_history_contradicts() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let one = small_drill(
+        &d.join("one.db"),
+        &[("a", 10), ("b", 5), ("c", 5)],
+        &[12, 4, 6],
+    )
+    .await;
+    let two = small_drill(
+        &d.join("two.db"),
+        &[("a", 10), ("b", 5), ("d", 5), ("c", 5)],
+        &[11, 6, 3, 5],
+    )
+    .await;
+    let last_plan = [("a", 10), ("b", 5), ("d", 5)];
+    let three = small_drill(&d.join("three.db"), &last_plan, &[9, 7, 2]).await;
+    let journals: Vec<String> = [&one, &two, &three]
+        .iter()
+        .map(|p| p.to_string_lossy().to_string())
+        .collect();
+    let mut args = vec!["report", "--compare", "--suggest-plan"];
+    args.extend(journals.iter().map(String::as_str));
+    let out = warroom(d, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let patch = stdout(&out);
+    assert_eq!(
+        patch,
+        "--- rehearsal.toml\n+++ rehearsal.toml\n\
+         @@ -26,1 +26,1 @@ a\n-planned = \"10m\"\n+planned = \"12m\"\n\
+         @@ -33,1 +33,1 @@ b\n-planned = \"5m\"\n+planned = \"7m\"\n"
+    );
+    let why = stderr(&out);
+    assert!(
+        why.contains("a: overran in most drills: 80% of 3 drills took at most 12m"),
+        "{why}"
+    );
+    // It applies to the runbook as written, and the result is still a valid runbook.
+    let runbook = d.join("rehearsal.toml");
+    std::fs::write(&runbook, small_runbook(&last_plan)).unwrap_or_else(|e| panic!("{e}"));
+    let patch_file = d.join("plan.patch");
+    std::fs::write(&patch_file, &patch).unwrap_or_else(|e| panic!("{e}"));
+    let applied = Command::new("patch")
+        .arg(&runbook)
+        .arg(&patch_file)
+        .output()
+        .unwrap_or_else(|e| panic!("patch: {e}"));
+    assert!(applied.status.success(), "{applied:?}");
+    let text = std::fs::read_to_string(&runbook).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(text, small_runbook(&[("a", 12), ("b", 7), ("d", 5)]));
+    let check = warroom(d, &["check", runbook.to_str().unwrap_or_default()]);
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+    // --suggest-plan needs --compare.
+    let out = warroom(d, &["report", "--suggest-plan", &journals[0]]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -38,6 +38,11 @@ pub struct ReportArgs {
     /// Write the report to this file instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With --compare: for each step whose plan the drills contradict, the `planned` value
+    /// their 80th percentile supports, as a patch of the last journal's runbook
+    /// (`patch RUNBOOK < FILE`); the reasons go to standard error.
+    #[arg(long, requires = "compare")]
+    pub suggest_plan: bool,
 }
 
 pub async fn run(args: &ReportArgs) -> i32 {
@@ -69,7 +74,9 @@ async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
     for journal in &args.journals {
         reports.push(report::load(journal, now).await?);
     }
-    let text = if args.compare {
+    let text = if args.suggest_plan {
+        suggested_plan(&reports, &args.journals).await?
+    } else if args.compare {
         render_comparison(&report::compare::compare(&reports), args.format)?
     } else {
         reports
@@ -98,6 +105,28 @@ async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(if damaged { EXIT_DAMAGED } else { 0 })
+}
+
+/// The patch `--suggest-plan` prints, against the runbook the last journal holds.
+async fn suggested_plan(reports: &[Report], journals: &[PathBuf]) -> anyhow::Result<String> {
+    let comparison = report::compare::compare(reports);
+    let suggestions = report::suggest::suggest(&comparison);
+    let last = journals
+        .last()
+        .context("--suggest-plan needs the journals to compare")?;
+    let source = report::Source::read(last).await?;
+    for s in &suggestions {
+        super::output::note(format!("{}: {}", s.step, s.why));
+    }
+    if suggestions.is_empty() {
+        super::output::note("no step's plan is contradicted by these drills: nothing to change");
+    }
+    let file = format!("{}.toml", source.runbook.meta.name.replace(' ', "-"));
+    Ok(report::suggest::patch(
+        &source.runbook.source_text,
+        &file,
+        &suggestions,
+    ))
 }
 
 fn render_comparison(c: &report::compare::Comparison, format: Format) -> anyhow::Result<String> {

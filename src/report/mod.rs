@@ -23,6 +23,7 @@ pub mod json;
 mod load;
 pub mod markdown;
 mod model;
+pub mod suggest;
 mod svg;
 mod text_chart;
 
