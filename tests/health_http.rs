@@ -94,6 +94,7 @@ fn spec(name: &str, kind: ProbeKind, url: String) -> ProbeSpec {
         warn: None,
         critical: None,
         rollback_path: false,
+        active: None,
     }
 }
 

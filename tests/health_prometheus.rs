@@ -31,6 +31,7 @@ fn spec(name: &str, url: &str, query: &str) -> ProbeSpec {
         warn: None,
         critical: None,
         rollback_path: false,
+        active: None,
     }
 }
 

@@ -25,6 +25,7 @@ fn spec(query: Option<&str>) -> ProbeSpec {
         warn: None,
         critical: None,
         rollback_path: false,
+        active: None,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod reply;
 pub mod role;
 pub mod rollback;
 mod rules;
+pub mod scope;
 pub mod state;
 pub mod telemetry;
 pub mod testkit;
@@ -37,6 +38,7 @@ pub use rejection::{Rejection, RejectionKind};
 pub use replica::{Placed, Replica};
 pub use reply::{FailureKind, HubFailure, ReplyError};
 pub use role::{Capacity, Role};
+pub use scope::probe_in_scope;
 pub use state::{
     CopyControls, DrillState, EvidenceState, GateVote, LogEntry, Note, RequiredEvidence,
     RollbackState, RollbackTask, StepState, StepStatus, Vote,

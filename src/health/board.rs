@@ -157,6 +157,7 @@ mod tests {
             warn: Some(Threshold::Above(5.0)),
             critical: Some(Threshold::Above(10.0)),
             rollback_path: name == "reverse",
+            active: None,
         }
     }
 

@@ -222,6 +222,7 @@ mod tests {
             warn: Some(Threshold::Above(5.0)),
             critical: Some(Threshold::Above(10.0)),
             rollback_path: false,
+            active: None,
         }
     }
 

@@ -397,6 +397,22 @@ pub struct ProbeSpec {
     pub critical: Option<Threshold>,
     /// Part of the rollback path's health (e.g. reverse replication lag).
     pub rollback_path: bool,
+    /// When the probe matters (`None`: always). Outside it the probe is still sampled
+    /// and shown, dimmed, but counts for nothing in the drill's health.
+    #[serde(default)]
+    pub active: Option<ProbeScope>,
+}
+
+/// `active = { phases = [...] }` or `active = { from = "step", until = "step" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeScope {
+    /// While any of these phases is under way: one of its steps has started and not all
+    /// of them are settled.
+    Phases(Vec<String>),
+    /// From the start of step `from` until step `until` is done or skipped (to the end of
+    /// the drill without `until`).
+    Steps { from: StepId, until: Option<StepId> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

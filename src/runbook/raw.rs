@@ -250,6 +250,16 @@ pub struct RawProbe {
     pub critical: Option<Spanned<RawThreshold>>,
     #[serde(default)]
     pub rollback_path: bool,
+    pub active: Option<Spanned<RawScope>>,
+}
+
+/// `{ phases = ["switch"] }` | `{ from = "freeze", until = "switch" }`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScope {
+    pub phases: Option<Vec<SString>>,
+    pub from: Option<SString>,
+    pub until: Option<SString>,
 }
 
 /// `{ above = 5.0 }` | `{ below = 1.0 }` | `{ outside = [min, max] }`

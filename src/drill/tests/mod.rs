@@ -6,6 +6,7 @@ mod lifecycle;
 mod props;
 mod rejections;
 mod rollback;
+mod scope;
 mod timing;
 
 use std::sync::Arc;

@@ -11,7 +11,11 @@ use crate::runbook::model::*;
 use crate::runbook::raw::*;
 
 impl Validator<'_, '_> {
-    pub(super) fn probes(&mut self, raw: &[Spanned<RawProbe>]) -> Vec<ProbeSpec> {
+    pub(super) fn probes(
+        &mut self,
+        raw: &[Spanned<RawProbe>],
+        phases: &[RawPhase],
+    ) -> Vec<ProbeSpec> {
         let mut seen = HashMap::new();
         let mut out = Vec::new();
         for p in raw {
@@ -51,9 +55,17 @@ impl Validator<'_, '_> {
                 .critical
                 .as_ref()
                 .and_then(|t| self.threshold(t, &what, "critical"));
-            if let (Some(kind), Some(interval), Some(timeout), Some(stale_after)) =
-                (kind, interval, timeout, stale_after)
-            {
+            let active = p
+                .active
+                .as_ref()
+                .map(|scope| self.scope(scope, phases, &what));
+            if let (Some(kind), Some(interval), Some(timeout), Some(stale_after), Some(active)) = (
+                kind,
+                interval,
+                timeout,
+                stale_after,
+                active.unwrap_or(Some(None)).map(Some),
+            ) {
                 out.push(ProbeSpec {
                     name: name.clone(),
                     kind,
@@ -68,10 +80,96 @@ impl Validator<'_, '_> {
                     warn,
                     critical,
                     rollback_path: p.rollback_path,
+                    active: active.flatten(),
                 });
             }
         }
         out
+    }
+
+    /// `active = {...}`: phases or steps that exist, one form or the other. `Some(None)`
+    /// never: the outer `Option` is "valid", the inner the scope.
+    fn scope(
+        &mut self,
+        raw: &Spanned<RawScope>,
+        phases: &[RawPhase],
+        what: &str,
+    ) -> Option<Option<ProbeScope>> {
+        let r = raw.get_ref();
+        let phase_names: Vec<&str> = phases
+            .iter()
+            .filter_map(|p| p.name.as_ref().map(|n| n.get_ref().as_str()))
+            .collect();
+        let step_ids: Vec<&str> = phases
+            .iter()
+            .flat_map(|p| p.steps.iter())
+            .map(|s| s.get_ref().id.get_ref().as_str())
+            .collect();
+        let mut ok = true;
+        let mut step = |v: &mut Self, s: &SString, field: &str| {
+            if !step_ids.contains(&s.get_ref().as_str()) {
+                v.error(
+                    s.span(),
+                    format!(
+                        "{what} is active from an unknown step `{}` ({field})",
+                        s.get_ref()
+                    ),
+                    format!(
+                        "name a step of this runbook{}",
+                        crate::runbook::names::did_you_mean(s.get_ref(), step_ids.iter().copied())
+                    ),
+                );
+                ok = false;
+            }
+        };
+        let scope = match (&r.phases, &r.from, &r.until) {
+            (Some(list), None, None) => {
+                for ph in list {
+                    if !phase_names.contains(&ph.get_ref().as_str()) {
+                        self.error(
+                            ph.span(),
+                            format!("{what} is active in an unknown phase `{}`", ph.get_ref()),
+                            format!(
+                                "name a [[phase]] of this runbook{}",
+                                crate::runbook::names::did_you_mean(
+                                    ph.get_ref(),
+                                    phase_names.iter().copied()
+                                )
+                            ),
+                        );
+                        ok = false;
+                    }
+                }
+                if list.is_empty() {
+                    self.error(
+                        raw.span(),
+                        format!("{what} is active in no phase"),
+                        "name at least one phase, or leave `active` out for always",
+                    );
+                    ok = false;
+                }
+                ProbeScope::Phases(list.iter().map(|p| p.get_ref().clone()).collect())
+            }
+            (None, Some(from), until) => {
+                step(self, from, "from");
+                if let Some(u) = until {
+                    step(self, u, "until");
+                }
+                ProbeScope::Steps {
+                    from: from.get_ref().clone(),
+                    until: until.as_ref().map(|u| u.get_ref().clone()),
+                }
+            }
+            _ => {
+                self.error(
+                    raw.span(),
+                    format!("{what} has an `active` that is neither phases nor steps"),
+                    "write active = { phases = [\"switch\"] } or active = { from = \"freeze\", until = \"switch\" }",
+                );
+                return None;
+            }
+        };
+        ok.then_some(Some(scope))
     }
 
     fn probe_fields(&mut self, p: &RawProbe, kind: ProbeKind, what: &str) {

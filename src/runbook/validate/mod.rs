@@ -36,7 +36,7 @@ pub(crate) fn build(
     let meta = v.meta(raw.meta.as_ref());
     let people = v.people(&raw.people);
     let connections = v.connections(&raw.connections);
-    let probes = v.probes(&raw.probes);
+    let probes = v.probes(&raw.probes, &raw.phases);
     let copies = v.copies(&raw.copies);
     let recons = v.recons(&raw.recons);
     let (phases, steps) = v.phases(&raw.phases);

@@ -9,7 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::hhmmss;
-use crate::drill::{Role, StepStatus};
+use crate::drill::telemetry::health::ProbeStatus;
+use crate::drill::{probe_in_scope, Role, StepStatus};
 use crate::runbook::{duration, RunbookKind};
 use crate::tui::app::App;
 use crate::tui::theme::Tone;
@@ -176,7 +177,15 @@ fn health_span(app: &App) -> Span<'static> {
                 .iter()
                 .any(|p| p.latest.is_some() || p.stale_for.is_some()) =>
         {
-            let worst = snapshot.worst;
+            // Probes outside their `active` scope count for nothing.
+            let state = app.replica.drill.state();
+            let worst = ProbeStatus::worst(
+                snapshot
+                    .probes
+                    .iter()
+                    .filter(|p| probe_in_scope(&app.runbook, state, &p.name))
+                    .map(|p| p.status),
+            );
             let tone = if worst.is_green() {
                 Tone::Good
             } else if worst.is_red() {

@@ -15,6 +15,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::probes::{shown, shown_mark, value_text, Shown};
 use super::{block, spark, styled, PanelKind};
+use crate::drill::probe_in_scope;
 use crate::drill::telemetry::health::{human, HistoryPoint, ProbeState, ProbeStatus};
 use crate::tui::app::App;
 use crate::tui::theme::Tone;
@@ -202,13 +203,22 @@ fn entry(app: &App, p: &ProbeState, now: DateTime<Utc>, cols: Columns) -> Entry 
         return waiting(app, &p.name, p.rollback_path, cols);
     }
     let (sym, tone) = shown_mark(s);
+    // A probe outside its `active` scope is shown dimmed and counts for nothing.
+    let in_scope = probe_in_scope(&app.runbook, app.replica.drill.state(), &p.name);
+    let tone = if in_scope { tone } else { Tone::Dim };
     let mut spans = name_spans(app, sym, tone, &p.name, p.rollback_path, cols.name);
+    let value = if in_scope {
+        value_text(p)
+    } else {
+        "not now".to_string()
+    };
     spans.push(Span::styled(
-        format!("{:>w$.w$}", value_text(p), w = cols.value),
+        format!("{value:>w$.w$}", w = cols.value),
         styled(app, tone),
     ));
     if cols.label {
         let label = match s {
+            _ if !in_scope => "",
             Shown::Status(st) => st.label(),
             Shown::Waiting => "",
         };
@@ -239,10 +249,10 @@ fn entry(app: &App, p: &ProbeState, now: DateTime<Utc>, cols: Columns) -> Entry 
     );
     let detail = p
         .detail()
-        .filter(|_| failing)
+        .filter(|_| failing && in_scope)
         .map(|d| Line::styled(format!("   └ {d}"), styled(app, tone)));
     Entry {
-        severity: s.severity(),
+        severity: if in_scope { s.severity() } else { 0 },
         row: Line::from(spans),
         detail,
     }

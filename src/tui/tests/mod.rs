@@ -4,6 +4,7 @@
 mod feed;
 mod jobs;
 mod keys;
+mod scope;
 mod snapshots;
 
 use std::sync::Arc;
