@@ -3,6 +3,7 @@
 //! copy and recon share, and the SQL that differs between dialects.
 
 pub mod connect;
+pub mod catalog;
 pub mod introspect;
 pub mod keyset;
 pub mod pool;
