@@ -33,7 +33,10 @@ pub struct TableInfo {
 pub enum RowKey {
     Primary(Vec<String>),
     /// A unique key whose columns are all NOT NULL (the shortest one).
-    Unique { name: String, columns: Vec<String> },
+    Unique {
+        name: String,
+        columns: Vec<String>,
+    },
     /// No primary key and no NOT NULL unique key; the reason in one sentence.
     None(String),
 }
@@ -158,9 +161,11 @@ pub async fn list_tables(pool: &DbPool) -> Result<Vec<TableInfo>, CatalogError> 
     // index name -> (is primary, columns, all not null), per table
     let mut keys: BTreeMap<(String, String), (bool, Vec<String>, bool)> = BTreeMap::new();
     for row in fetch_text(pool, &keys_sql).await.map_err(wrap)? {
-        let entry = keys
-            .entry((cell(&row, 0), cell(&row, 1)))
-            .or_insert((cell(&row, 2) == "1", Vec::new(), true));
+        let entry = keys.entry((cell(&row, 0), cell(&row, 1))).or_insert((
+            cell(&row, 2) == "1",
+            Vec::new(),
+            true,
+        ));
         entry.1.push(cell(&row, 3));
         entry.2 &= cell(&row, 4) == "1";
     }
@@ -175,7 +180,9 @@ pub async fn list_tables(pool: &DbPool) -> Result<Vec<TableInfo>, CatalogError> 
         .map_err(wrap)?
         {
             if let Some(t) = tables.get_mut(&cell(&row, 0)) {
-                t.primary_key.get_or_insert_with(Vec::new).push(cell(&row, 1));
+                t.primary_key
+                    .get_or_insert_with(Vec::new)
+                    .push(cell(&row, 1));
             }
         }
     }
@@ -223,7 +230,11 @@ mod tests {
             RowKey::Primary(vec!["a".into(), "b".into()])
         );
         assert_eq!(
-            table(None, &[("wide", &["a", "b"], true), ("narrow", &["b"], true)]).row_key(),
+            table(
+                None,
+                &[("wide", &["a", "b"], true), ("narrow", &["b"], true)]
+            )
+            .row_key(),
             RowKey::Unique {
                 name: "narrow".into(),
                 columns: vec!["b".into()]

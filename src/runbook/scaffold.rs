@@ -100,7 +100,13 @@ struct Step<'a> {
 }
 
 impl Step<'_> {
-    fn new<'a>(id: &str, title: &str, dri: &'a str, reviewer: &'a str, planned: &'a str) -> Step<'a> {
+    fn new<'a>(
+        id: &str,
+        title: &str,
+        dri: &'a str,
+        reviewer: &'a str,
+        planned: &'a str,
+    ) -> Step<'a> {
         Step {
             id: id.to_string(),
             title: title.to_string(),
@@ -145,7 +151,12 @@ impl Step<'_> {
 }
 
 fn phase(out: &mut String, name: &str) {
-    let _ = writeln!(out, "\n# {:-<78}\n\n[[phase]]\nname = {}", "", toml_str(name));
+    let _ = writeln!(
+        out,
+        "\n# {:-<78}\n\n[[phase]]\nname = {}",
+        "",
+        toml_str(name)
+    );
 }
 
 /// How writes are frozen on the source: (instructions, undo, probe query reading 1 when
@@ -191,9 +202,7 @@ pub fn render(s: &Scaffold) -> String {
          # planned durations to your data, and read every step's instructions. Passwords\n\
          # come from the environment: export SRC_PASSWORD and DST_PASSWORD (empty when the\n\
          # server needs none) before `warroom run`. The format: docs/runbook.md.",
-        s.generated_at,
-        s.source.url_template,
-        s.target.url_template
+        s.generated_at, s.source.url_template, s.target.url_template
     );
     if !s.undecided.is_empty() {
         let _ = writeln!(
@@ -304,12 +313,24 @@ pub fn render(s: &Scaffold) -> String {
 
     // ---------------------------------------------------------------- phases
     phase(&mut out, "pre-checks");
-    let mut st = Step::new("source-reachable", "The source answers, and fast", "sre", "dba", "5m");
+    let mut st = Step::new(
+        "source-reachable",
+        "The source answers, and fast",
+        "sre",
+        "dba",
+        "5m",
+    );
     st.after = Some(Vec::new());
     st.instructions = "The src-reachable probe must be green (SELECT 1 answers within 2 s).".into();
     st.action = Some("{ check = { probe = \"src-reachable\" } }".into());
     st.write(&mut out);
-    let mut st = Step::new("target-reachable", "The target answers, and fast", "sre", "dba", "5m");
+    let mut st = Step::new(
+        "target-reachable",
+        "The target answers, and fast",
+        "sre",
+        "dba",
+        "5m",
+    );
     st.after = Some(Vec::new());
     st.instructions = "The dst-reachable probe must be green (SELECT 1 answers within 2 s).".into();
     st.action = Some("{ check = { probe = \"dst-reachable\" } }".into());
@@ -325,7 +346,13 @@ pub fn render(s: &Scaffold) -> String {
         })
         .collect();
     let sql = format!("SELECT {}", exists.join(" + "));
-    let mut st = Step::new("target-empty", "The target tables are empty", "dba", "sre", "5m");
+    let mut st = Step::new(
+        "target-empty",
+        "The target tables are empty",
+        "dba",
+        "sre",
+        "5m",
+    );
     st.after = Some(vec!["source-reachable".into(), "target-reachable".into()]);
     st.instructions = format!(
         "The copy never truncates and refuses a non-empty target table. Empty them on the \
@@ -383,14 +410,31 @@ pub fn render(s: &Scaffold) -> String {
     }
 
     phase(&mut out, "freeze");
-    let mut st = Step::new("stop-writers", "Stop the application's writes", "app-owner", "sre", "10m");
-    st.after = Some(s.tables.iter().map(|t| format!("recon-{}", t.job)).collect());
+    let mut st = Step::new(
+        "stop-writers",
+        "Stop the application's writes",
+        "app-owner",
+        "sre",
+        "10m",
+    );
+    st.after = Some(
+        s.tables
+            .iter()
+            .map(|t| format!("recon-{}", t.job))
+            .collect(),
+    );
     st.instructions = "Put the application in maintenance mode (or stop its writers and batch \
                        jobs). Check: no write traffic on the application's dashboard."
         .into();
     st.rollback = Some("Take the application out of maintenance mode.".into());
     st.write(&mut out);
-    let mut st = Step::new("freeze-writes", "Freeze writes on the source", "dba", "sre", "5m");
+    let mut st = Step::new(
+        "freeze-writes",
+        "Freeze writes on the source",
+        "dba",
+        "sre",
+        "5m",
+    );
     st.instructions = freeze_how.to_string();
     if frozen_query.is_some() {
         st.action = Some("{ check = { probe = \"src-writes-frozen\" } }".into());
@@ -402,9 +446,20 @@ pub fn render(s: &Scaffold) -> String {
     let commands: Vec<String> = s
         .tables
         .iter()
-        .map(|t| format!("  warroom copy {file} --job {} --restart --overwrite", t.job))
+        .map(|t| {
+            format!(
+                "  warroom copy {file} --job {} --restart --overwrite",
+                t.job
+            )
+        })
         .collect();
-    let mut st = Step::new("delta", "Second copy pass, writes frozen", "dba", "sre", "30m");
+    let mut st = Step::new(
+        "delta",
+        "Second copy pass, writes frozen",
+        "dba",
+        "sre",
+        "30m",
+    );
     st.instructions = format!(
         "With the source frozen, copy every table again over what the target holds (a row with \
          the same key takes the source's values):\n{}\nRows deleted on the source since the \
@@ -437,7 +492,13 @@ pub fn render(s: &Scaffold) -> String {
     }
 
     phase(&mut out, "go/no-go");
-    let mut st = Step::new("go-no-go", "GO / NO-GO for the switch", "coordinator", "dba", "10m");
+    let mut st = Step::new(
+        "go-no-go",
+        "GO / NO-GO for the switch",
+        "coordinator",
+        "dba",
+        "10m",
+    );
     st.after = Some(
         s.tables
             .iter()
@@ -448,12 +509,19 @@ pub fn render(s: &Scaffold) -> String {
                        the SRE (target healthy), the app owner (application ready to point at \
                        the target). Any NO-GO: roll back (unfreeze the source) and reschedule."
         .into();
-    st.requires = s.tables.iter().map(|t| format!("recon:{}", t.job)).collect();
+    st.requires = s
+        .tables
+        .iter()
+        .map(|t| format!("recon:{}", t.job))
+        .collect();
     if frozen_query.is_some() {
         st.requires.push("probe:src-writes-frozen".into());
     }
     st.requires.push("probe:dst-reachable".into());
-    st.extra = &["gate = true", "approvers = [\"coordinator\", \"app-owner\"]"];
+    st.extra = &[
+        "gate = true",
+        "approvers = [\"coordinator\", \"app-owner\"]",
+    ];
     st.write(&mut out);
 
     phase(&mut out, "switch");
@@ -482,17 +550,28 @@ pub fn render(s: &Scaffold) -> String {
                        only: this is the point of no return. Keep the source frozen."
         .into();
     st.extra = &["irreversible = true"];
-    st.rollback = Some(
-        "None: roll forward. Writes since the switch exist only on the target.".into(),
-    );
+    st.rollback =
+        Some("None: roll forward. Writes since the switch exist only on the target.".into());
     st.write(&mut out);
 
     phase(&mut out, "post-checks");
-    let mut st = Step::new("smoke", "Smoke tests against the target", "app-owner", "sre", "15m");
+    let mut st = Step::new(
+        "smoke",
+        "Smoke tests against the target",
+        "app-owner",
+        "sre",
+        "15m",
+    );
     st.instructions = "Run the application's smoke tests: read, create and update a record.".into();
     st.action = Some("{ check = { probe = \"dst-reachable\" } }".into());
     st.write(&mut out);
-    let mut st = Step::new("watch", "Watch errors and latency for 30 minutes", "sre", "coordinator", "30m");
+    let mut st = Step::new(
+        "watch",
+        "Watch errors and latency for 30 minutes",
+        "sre",
+        "coordinator",
+        "30m",
+    );
     st.instructions = "Error rate and latency on the application's dashboards stay at their usual levels; dst-reachable stays green.".into();
     st.write(&mut out);
     let mut st = Step::new("close", "Close the drill", "coordinator", "app-owner", "5m");
