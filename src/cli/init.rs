@@ -412,10 +412,12 @@ pub async fn run(args: &InitArgs) -> anyhow::Result<i32> {
     let mut out = super::output::stdout();
     writeln!(
         out,
-        "wrote {file}: {n} tables, {n} copy and {n} recon jobs ({} left out, listed at the top of the file)\n\
+        "wrote {file}: {}, a copy and a recon job for each ({} left out: see the top of the file)\n\
          next:\n  warroom check {file}\n  export {SRC_VAR}=... {DST_VAR}=...   (empty when the server needs none)\n  warroom run {file}",
-        scaffold.undecided.len() + scaffold.source_only.len() + scaffold.target_only.len(),
-        n = scaffold.tables.len(),
+        scaffold::tables(scaffold.tables.len()),
+        scaffold::tables(
+            scaffold.undecided.len() + scaffold.source_only.len() + scaffold.target_only.len()
+        ),
     )?;
     Ok(0)
 }

@@ -190,6 +190,11 @@ fn freeze(engine: Engine) -> (&'static str, &'static str, Option<&'static str>) 
     }
 }
 
+/// `1 table`, `3 tables`.
+pub fn tables(n: usize) -> String {
+    format!("{n} table{}", if n == 1 { "" } else { "s" })
+}
+
 /// The runbook's text.
 pub fn render(s: &Scaffold) -> String {
     let mut out = String::new();
@@ -236,11 +241,10 @@ pub fn render(s: &Scaffold) -> String {
 
     let _ = writeln!(
         out,
-        "\n[runbook]\nname = \"rehearsal: {} tables\"\nkind = \"drill\"\n\
-         description = \"Copy, verify and switch {} tables. Written by warroom init; edit to fit.\"\n\
+        "\n[runbook]\nname = \"rehearsal: {tables}\"\nkind = \"drill\"\n\
+         description = \"Copy, verify and switch {tables}. Written by warroom init; edit to fit.\"\n\
          coordinator = \"coordinator\"",
-        s.tables.len(),
-        s.tables.len()
+        tables = tables(s.tables.len())
     );
     for (handle, role) in [
         ("coordinator", "migration coordinator"),
@@ -313,24 +317,12 @@ pub fn render(s: &Scaffold) -> String {
 
     // ---------------------------------------------------------------- phases
     phase(&mut out, "pre-checks");
-    let mut st = Step::new(
-        "source-reachable",
-        "The source answers, and fast",
-        "sre",
-        "dba",
-        "5m",
-    );
+    let mut st = Step::new("source-reachable", "The source answers", "sre", "dba", "5m");
     st.after = Some(Vec::new());
     st.instructions = "The src-reachable probe must be green (SELECT 1 answers within 2 s).".into();
     st.action = Some("{ check = { probe = \"src-reachable\" } }".into());
     st.write(&mut out);
-    let mut st = Step::new(
-        "target-reachable",
-        "The target answers, and fast",
-        "sre",
-        "dba",
-        "5m",
-    );
+    let mut st = Step::new("target-reachable", "The target answers", "sre", "dba", "5m");
     st.after = Some(Vec::new());
     st.instructions = "The dst-reachable probe must be green (SELECT 1 answers within 2 s).".into();
     st.action = Some("{ check = { probe = \"dst-reachable\" } }".into());
