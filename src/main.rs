@@ -79,6 +79,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             } => cli::probe::run(&runbook, once, json).await,
             Cmd::Events { journal, json } => cli::events::run(&journal, json).await.map(|()| 0),
             Cmd::Report(args) => Ok(cli::report::run(&args).await),
+            Cmd::Init(args) => cli::init::run(&args).await,
         }
     })
 }

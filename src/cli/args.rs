@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 const EXAMPLES: &str = "\
 Examples:
   warroom demo                                   a live drill on temporary SQLite databases
+  warroom init --source mysql://app:PW@db1/pay --target postgres://app@pg1/pay -o pay.toml
   warroom check runbooks/*.toml                  validate runbooks, list every mistake
   warroom run runbooks/mysql-to-postgres-cutover.toml --as maria
   warroom run runbooks/demo.toml --resume drills/demo-20261122T010203Z.db
@@ -161,6 +162,11 @@ pub enum Cmd {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Read a source and a target schema and write a first rehearsal runbook: a copy and a
+    /// recon job per table on both sides (keyed by the primary key), the standard phases,
+    /// health probes and people to fill in. Passwords in the URLs become ${SRC_PASSWORD} /
+    /// ${DST_PASSWORD}; an existing file is kept unless --force.
+    Init(super::init::InitArgs),
     /// Print the man page (roff): `warroom man > ~/.local/share/man/man1/warroom.1`.
     Man,
 }

@@ -8,6 +8,7 @@ pub mod console;
 pub mod copy;
 pub mod demo;
 pub mod events;
+pub mod init;
 pub mod line_mode;
 pub mod logging;
 pub mod output;

@@ -2,6 +2,7 @@
 //! tables a job pairs up ([`table`]) and the keyset planner over them ([`keyset`]) that
 //! copy and recon share, and the SQL that differs between dialects.
 
+pub mod catalog;
 pub mod connect;
 pub mod introspect;
 pub mod keyset;

@@ -13,6 +13,7 @@ pub mod model;
 pub mod names;
 pub mod parse;
 pub mod raw;
+pub mod scaffold;
 pub mod summary;
 mod syntax;
 pub mod validate;
