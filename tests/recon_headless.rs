@@ -408,8 +408,6 @@ async fn fix_sql_file_runs_in_one_transaction_with_the_targets_own_client() {
 /// `warroom recon ... | head -1`: a reader that goes away ends the recon quietly.
 #[tokio::test]
 async fn a_closed_output_pipe_ends_the_recon_quietly() {
-    use std::io::{BufRead, BufReader, Read};
-    use std::process::Stdio;
     let Some(my) = servers::mysql() else { return };
     let (src, src_url, _) = mysql_db(&my, "psrc").await;
     let (dst, dst_url, _) = mysql_db(&my, "pdst").await;
@@ -431,25 +429,9 @@ async fn a_closed_output_pipe_ends_the_recon_quietly() {
         runbook(&src_url, &dst_url).replace("chunk_rows = 10", "chunk_rows = 5000"),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args(["recon", file.to_str().unwrap(), "--job", "accounts"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    drop(stdout);
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let status = child.wait().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
+    command.args(["recon", file.to_str().unwrap(), "--job", "accounts"]);
+    let (first, stderr, status) = support::pipe::first_line_then_close(command);
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(status.code(), Some(141), "{first}{stderr}");

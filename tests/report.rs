@@ -1222,12 +1222,9 @@ async fn small_drill(path: &Path, plan: &[(&str, u32)], took: &[u32]) -> PathBuf
     r.close().await
 }
 
-/// Three drills of three runbook versions (v2 adds `d`, v3 drops `c`); every figure below
-/// was worked out by hand from the minutes given.
-#[tokio::test]
-async fn compare_sets_three_drills_side_by_side() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let d = dir.path();
+/// The three drills of three runbook versions the comparison tests use (v2 adds `d`, v3
+/// drops `c`), and the last runbook's plan.
+async fn three_small_drills(d: &Path) -> ([PathBuf; 3], [(&'static str, u32); 3]) {
     let one = small_drill(
         &d.join("one.db"),
         &[("a", 10), ("b", 5), ("c", 5)],
@@ -1240,12 +1237,18 @@ async fn compare_sets_three_drills_side_by_side() {
         &[11, 6, 3, 5],
     )
     .await;
-    let three = small_drill(
-        &d.join("three.db"),
-        &[("a", 10), ("b", 5), ("d", 5)],
-        &[9, 7, 2],
-    )
-    .await;
+    let last_plan = [("a", 10), ("b", 5), ("d", 5)];
+    let three = small_drill(&d.join("three.db"), &last_plan, &[9, 7, 2]).await;
+    ([one, two, three], last_plan)
+}
+
+/// Three drills of three runbook versions (v2 adds `d`, v3 drops `c`); every figure below
+/// was worked out by hand from the minutes given.
+#[tokio::test]
+async fn compare_sets_three_drills_side_by_side() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let ([one, two, three], _) = three_small_drills(d).await;
     let journals: Vec<String> = [&one, &two, &three]
         .iter()
         .map(|p| p.to_string_lossy().to_string())
@@ -1347,20 +1350,7 @@ async fn a_journal_whose_runbook_does_not_parse_is_refused() {
 async fn suggest_plan_patches_the_steps_the_history_contradicts() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let d = dir.path();
-    let one = small_drill(
-        &d.join("one.db"),
-        &[("a", 10), ("b", 5), ("c", 5)],
-        &[12, 4, 6],
-    )
-    .await;
-    let two = small_drill(
-        &d.join("two.db"),
-        &[("a", 10), ("b", 5), ("d", 5), ("c", 5)],
-        &[11, 6, 3, 5],
-    )
-    .await;
-    let last_plan = [("a", 10), ("b", 5), ("d", 5)];
-    let three = small_drill(&d.join("three.db"), &last_plan, &[9, 7, 2]).await;
+    let ([one, two, three], last_plan) = three_small_drills(d).await;
     let journals: Vec<String> = [&one, &two, &three]
         .iter()
         .map(|p| p.to_string_lossy().to_string())

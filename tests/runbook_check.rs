@@ -2,6 +2,8 @@
 //! `warroom check` on real files: every example runbook passes, and each fixture under
 //! tests/fixtures/runbooks/ produces its own diagnostic at its exact line:column.
 
+mod support;
+
 use std::path::PathBuf;
 
 use warroom::runbook::{check_files, load, Diagnostic, LoadError, Severity};
@@ -497,7 +499,6 @@ fn unreadable_file_names_the_path() {
 /// The real binary with its output read by someone who goes away after one line, as
 /// `warroom check ... | head -1` does: it must end quietly, not complain or panic.
 mod closed_pipe {
-    use std::io::{BufRead, BufReader, Read};
     use std::process::{Command, Stdio};
 
     /// Enough files that the output overflows the pipe: the writes after the reader left
@@ -514,24 +515,8 @@ mod closed_pipe {
 
     #[test]
     fn check_into_a_closed_pipe_ends_quietly() {
-        let mut child = check_many()
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        stdout.read_line(&mut first).unwrap();
+        let (first, stderr, status) = crate::support::pipe::first_line_then_close(check_many());
         assert!(first.contains("several-errors.toml"), "{first}");
-        drop(stdout);
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        let status = child.wait().unwrap();
         assert!(!stderr.contains("Broken pipe"), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert_eq!(status.code(), Some(141), "{stderr}");

@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 pub mod browser;
+pub mod pipe;
 pub mod prometheus;
 pub mod recon;
 pub mod recorder;
