@@ -53,7 +53,7 @@ impl fmt::Display for GateWait {
 /// A change to weigh before it is applied: a GO about to be cast, or evidence about to be
 /// reported. `None` reads the state as it is.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Pending<'a> {
+pub(crate) struct Incoming<'a> {
     pub go_from: Option<&'a str>,
     pub evidence: Option<(&'a Evidence, bool)>,
 }
@@ -61,14 +61,14 @@ pub(crate) struct Pending<'a> {
 /// Everything gate `idx` still waits for, in order (empty once it can pass). Not a gate, or
 /// an index out of range: nothing.
 pub fn gate_waits(rb: &Runbook, st: &DrillState, idx: usize) -> Vec<GateWait> {
-    waits_with(rb, st, idx, Pending::default())
+    waits_with(rb, st, idx, Incoming::default())
 }
 
 pub(crate) fn waits_with(
     rb: &Runbook,
     st: &DrillState,
     idx: usize,
-    pending: Pending<'_>,
+    incoming: Incoming<'_>,
 ) -> Vec<GateWait> {
     let (Some(step), Some(s)) = (rb.steps.get(idx), st.steps.get(idx)) else {
         return Vec::new();
@@ -84,7 +84,7 @@ pub(crate) fn waits_with(
         });
     }
     for a in &step.approvers {
-        if pending.go_from == Some(a.as_str()) {
+        if incoming.go_from == Some(a.as_str()) {
             continue;
         }
         match s.votes.get(a).map(|v| &v.vote) {
@@ -100,7 +100,7 @@ pub(crate) fn waits_with(
         }
     }
     for r in &s.requires {
-        let holds = match pending.evidence {
+        let holds = match incoming.evidence {
             Some((e, holds)) if *e == r.evidence => holds,
             _ => r.holds,
         };
@@ -119,12 +119,12 @@ pub(crate) fn waits_with(
     out
 }
 
-/// Running gates that `pending` would pass: every approver's latest vote GO and every
+/// Running gates that `incoming` would pass: every approver's latest vote GO and every
 /// required evidence holding once it is applied.
-pub(crate) fn passing(rb: &Runbook, st: &DrillState, pending: Pending<'_>) -> Vec<usize> {
+pub(crate) fn passing(rb: &Runbook, st: &DrillState, incoming: Incoming<'_>) -> Vec<usize> {
     (0..rb.steps.len())
         .filter(|&i| rb.steps[i].gate && st.status(i) == StepStatus::Running)
-        .filter(|&i| waits_with(rb, st, i, pending).is_empty())
+        .filter(|&i| waits_with(rb, st, i, incoming).is_empty())
         .collect()
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::command::{Actor, Command, CommandKind, CopyCommand, Target};
 use super::event::EventKind;
-use super::gate::{self, describe_waits, Pending};
+use super::gate::{self, describe_waits, Incoming};
 use super::rejection::{Rejection, RejectionKind};
 use super::role::{role_of, Role};
 use super::rollback::{hms, plan};
@@ -397,13 +397,13 @@ impl<'a> Ctx<'a> {
         evidence: &Evidence,
         holds: bool,
     ) -> Vec<EventKind> {
-        let pending = Pending {
+        let incoming = Incoming {
             go_from: None,
             evidence: Some((evidence, holds)),
         };
         let mut events = vec![first];
         events.extend(
-            gate::passing(self.rb, self.st, pending)
+            gate::passing(self.rb, self.st, incoming)
                 .into_iter()
                 .map(|i| EventKind::GatePassed {
                     step: self.rb.steps[i].id.clone(),
@@ -455,11 +455,11 @@ impl<'a> Ctx<'a> {
         let mut events = vec![EventKind::GateGo {
             step: id.to_string(),
         }];
-        let pending = Pending {
+        let incoming = Incoming {
             go_from: Some(me.as_str()),
             evidence: None,
         };
-        if gate::waits_with(self.rb, self.st, idx, pending).is_empty() {
+        if gate::waits_with(self.rb, self.st, idx, incoming).is_empty() {
             events.push(EventKind::GatePassed {
                 step: id.to_string(),
             });
