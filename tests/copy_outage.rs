@@ -65,43 +65,13 @@ impl Proxy {
 }
 
 fn runbook(src_url: &str, dst_url: &str, target_table: &str) -> String {
-    format!(
-        r#"
-[runbook]
-name = "copy outage"
-kind = "drill"
-coordinator = "casey"
-
-[people.casey]
-name = "Casey"
-role = "coordinator"
-
-[connections.src]
-url = "{src_url}"
-[connections.dst]
-url = "{dst_url}"
-
-[[copy]]
-name = "items"
-source = "src"
-source_table = "items"
-target = "dst"
-target_table = "{target_table}"
-key = ["id"]
-workers = 2
-chunk_rows = 300
-max_rows_per_sec = 3000
-
-[[phase]]
-name = "copy"
-[[phase.step]]
-id = "copy"
-title = "Copy items"
-dri = "casey"
-reviewer = "casey"
-planned = "5m"
-action = {{ copy = "items" }}
-"#
+    support::runbooks::items_job(
+        "copy outage",
+        src_url,
+        dst_url,
+        "copy",
+        target_table,
+        "workers = 2\nchunk_rows = 300\nmax_rows_per_sec = 3000",
     )
 }
 

@@ -16,41 +16,13 @@ use warroom::db::rows::execute;
 const ROWS: i64 = 9;
 
 fn runbook(src_url: &str, dst_url: &str, target_table: &str) -> String {
-    format!(
-        r#"
-[runbook]
-name = "copy restart"
-kind = "drill"
-coordinator = "casey"
-
-[people.casey]
-name = "Casey"
-role = "coordinator"
-
-[connections.src]
-url = "{src_url}"
-[connections.dst]
-url = "{dst_url}"
-
-[[copy]]
-name = "items"
-source = "src"
-source_table = "items"
-target = "dst"
-target_table = "{target_table}"
-key = ["id"]
-chunk_rows = 4
-
-[[phase]]
-name = "copy"
-[[phase.step]]
-id = "copy"
-title = "Copy items"
-dri = "casey"
-reviewer = "casey"
-planned = "5m"
-action = {{ copy = "items" }}
-"#
+    support::runbooks::items_job(
+        "copy restart",
+        src_url,
+        dst_url,
+        "copy",
+        target_table,
+        "chunk_rows = 4",
     )
 }
 

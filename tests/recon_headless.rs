@@ -138,42 +138,13 @@ async fn exit_codes_report_and_fix_sql() {
 /// A runbook with one recon job `items` over `table` (key `id`), many small chunks checked
 /// many at a time, so that they finish in no fixed order.
 fn items_runbook(src_url: &str, dst_url: &str, table: &str) -> String {
-    format!(
-        r#"
-[runbook]
-name = "recon items"
-kind = "drill"
-coordinator = "casey"
-
-[people.casey]
-name = "Casey"
-role = "coordinator"
-
-[connections.src]
-url = "{src_url}"
-[connections.dst]
-url = "{dst_url}"
-
-[[recon]]
-name = "items"
-source = "src"
-source_table = "items"
-target = "dst"
-target_table = "{table}"
-key = ["id"]
-chunk_rows = 7
-concurrency = 8
-
-[[phase]]
-name = "verify"
-[[phase.step]]
-id = "recon"
-title = "Recon items"
-dri = "casey"
-reviewer = "casey"
-planned = "5m"
-action = {{ recon = "items" }}
-"#
+    support::runbooks::items_job(
+        "recon items",
+        src_url,
+        dst_url,
+        "recon",
+        table,
+        "chunk_rows = 7\nconcurrency = 8",
     )
 }
 

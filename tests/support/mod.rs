@@ -4,6 +4,7 @@ pub mod pipe;
 pub mod prometheus;
 pub mod recon;
 pub mod recorder;
+pub mod runbooks;
 pub mod servers;
 pub mod steps;
 pub mod tmux;
