@@ -595,6 +595,8 @@ fn each_mistake_in_a_check_or_result_is_one_error_at_its_value() {
         ("check-sql-and-compare.toml", 37, 20, "the check in the action of step `a` must have exactly one of `probe`, `sql` and `compare`"),
         ("expect-equals-a-table.toml", 37, 84, "`equals` in `expect` in the action of step `a` must be text, a number or a boolean"),
         ("requires-action-of-a-copy-step.toml", 43, 13, "`requires` of step `go`: step `copy-orders` has a copy action, so `action:copy-orders` is never reported"),
+        ("restart-copy-forward.toml", 37, 27, "the action of step `a` is `restart_copy`, which only a rollback can do"),
+        ("restart-copy-external.toml", 39, 69, "the rollback action of step `a` restarts copy `orders`, which is external"),
     ];
     for (name, line, column, message) in cases {
         only_error(name, *line, *column, message);
@@ -749,6 +751,13 @@ role = "DBA"
 url = "mysql://app@db1/pay"
 [connections.dst]
 url = "postgres://app@pg1/pay"
+[[copy]]
+name = "orders"
+source = "src"
+source_table = "orders"
+target = "dst"
+target_table = "orders"
+key = ["id"]
 [[phase]]
 name = "p"
 [[phase.step]]

@@ -50,7 +50,11 @@ async fn connect(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, Copy
 }
 
 /// A pool for a copy's source or target: fails fast when the server goes away.
-async fn connect_copy(runbook: &Runbook, name: &str, max: u32) -> Result<DbPool, CopyError> {
+pub(super) async fn connect_copy(
+    runbook: &Runbook,
+    name: &str,
+    max: u32,
+) -> Result<DbPool, CopyError> {
     Ok(connect_named_limited(runbook, name, max, COPY_ACQUIRE_TIMEOUT).await?)
 }
 

@@ -14,6 +14,7 @@ pub mod job;
 pub mod progress {
     pub use crate::drill::telemetry::copy::*;
 }
+pub mod restart;
 pub mod same_server;
 pub mod throttle;
 pub mod verify;

@@ -59,6 +59,7 @@ impl DrillState {
                         let t = self.task_mut(id, seq)?;
                         t.status = StepStatus::Running;
                         t.started_at = Some(at);
+                        t.started_seq = Some(seq);
                     }
                 }
             }
@@ -199,6 +200,7 @@ impl DrillState {
                         detail: detail.clone(),
                         at,
                         accepted: false,
+                        seq,
                     },
                 );
                 self.mark_evidence(evidence, *holds, seq);
@@ -211,6 +213,7 @@ impl DrillState {
                         detail: format!("accepted by {by}: {note}"),
                         at,
                         accepted: true,
+                        seq,
                     },
                 );
                 self.mark_evidence(evidence, true, seq);

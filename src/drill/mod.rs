@@ -21,6 +21,7 @@ pub mod state;
 pub mod telemetry;
 pub mod testkit;
 pub mod timing;
+pub mod work;
 
 #[cfg(test)]
 mod tests;
@@ -44,3 +45,4 @@ pub use state::{
     RollbackState, RollbackTask, StepState, StepStatus, Vote,
 };
 pub use timing::Timing;
+pub use work::Work;

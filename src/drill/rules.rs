@@ -517,7 +517,9 @@ impl<'a> Ctx<'a> {
         evidence: &Evidence,
         note: &str,
     ) -> Result<Vec<EventKind>, Rejection> {
-        if self.st.evidence.get(evidence).is_some_and(|e| e.holds) {
+        if self.st.evidence.get(evidence).is_some_and(|e| e.holds)
+            && !self.stale_for_a_task(evidence)
+        {
             return Err(Rejection::wrong_state(format!(
                 "evidence {evidence} already holds: there is nothing to accept"
             )));
@@ -531,6 +533,13 @@ impl<'a> Ctx<'a> {
             evidence,
             true,
         ))
+    }
+
+    /// A running rollback task needs `evidence`, which held only before the task started.
+    fn stale_for_a_task(&self, evidence: &Evidence) -> bool {
+        self.st.rollback.iter().flat_map(|r| &r.tasks).any(|t| {
+            t.status.is_active() && t.missing_evidence(self.rb, &self.st.evidence) == Some(evidence)
+        })
     }
 
     fn approve_fix(&self, recon: &str) -> Result<Vec<EventKind>, Rejection> {
@@ -702,6 +711,26 @@ impl<'a> Ctx<'a> {
                 )))
             }
         }
+        if let Some(missing) = r.tasks[pos].missing_evidence(self.rb, &self.st.evidence) {
+            let detail = match self.st.evidence.get(missing) {
+                Some(e) if e.holds => format!(
+                    " (it held at {}, before this task started: this run has not reported yet)",
+                    hms(e.at)
+                ),
+                Some(e) if !e.detail.is_empty() => {
+                    format!(" (last report at {}: {})", hms(e.at), e.detail)
+                }
+                Some(e) => format!(" (revoked at {})", hms(e.at)),
+                None => " (not reported yet)".to_string(),
+            };
+            return Err(Rejection::new(
+                RejectionKind::MissingEvidence,
+                format!(
+                    "the rollback of `{id}` needs evidence `{missing}`, which does not hold{detail}: {} before signing it off",
+                    wait_for(missing)
+                ),
+            ));
+        }
         let mut events = vec![EventKind::SignedOff {
             target: Target::Rollback(id.to_string()),
             override_by_coordinator,
@@ -740,5 +769,8 @@ fn wait_for(e: &Evidence) -> String {
         Evidence::ReconClean(n) => format!("get recon `{n}` to zero mismatches"),
         Evidence::ProbeGreen(n) => format!("wait for probe `{n}` to turn green"),
         Evidence::Action(step) => format!("get the check or command of `{step}` to succeed"),
+        Evidence::Rollback(step) => format!(
+            "get the rollback action of `{step}` to succeed (or the coordinator accepts it)"
+        ),
     }
 }

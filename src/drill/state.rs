@@ -167,6 +167,9 @@ pub struct EvidenceState {
     /// Holds because the coordinator accepted it, not because an engine reported it.
     #[serde(default)]
     pub accepted: bool,
+    /// Seq of the event that reported it (0 in states written before seqs were kept).
+    #[serde(default)]
+    pub seq: u64,
 }
 
 /// The coordinator's standing orders for one copy job (applied again on resume).
@@ -195,6 +198,9 @@ pub struct RollbackTask {
     /// `AwaitingReview`, `Done`; `Failed` tasks may be started again.
     pub status: StepStatus,
     pub started_at: Option<DateTime<Utc>>,
+    /// Seq of its latest `Started`: its evidence must be reported after it.
+    #[serde(default)]
+    pub started_seq: Option<u64>,
     pub done_at: Option<DateTime<Utc>>,
     pub signed_off_at: Option<DateTime<Utc>>,
     pub signed_off_by: Option<Actor>,
@@ -209,6 +215,7 @@ impl RollbackTask {
             step,
             status: StepStatus::Pending,
             started_at: None,
+            started_seq: None,
             done_at: None,
             signed_off_at: None,
             signed_off_by: None,
@@ -216,6 +223,21 @@ impl RollbackTask {
             failed_at: None,
             history: Vec::new(),
         }
+    }
+
+    /// The evidence of `rb`'s rollback for this task that does not hold, or was reported
+    /// before the task last started (an earlier run's result proves nothing of this one).
+    pub fn missing_evidence<'r>(
+        &self,
+        rb: &'r Runbook,
+        evidence: &BTreeMap<Evidence, EvidenceState>,
+    ) -> Option<&'r Evidence> {
+        let started = self.started_seq.unwrap_or(0);
+        rb.step(&self.step)
+            .and_then(|s| s.rollback.as_ref())
+            .into_iter()
+            .flat_map(|r| &r.requires)
+            .find(|e| !evidence.get(*e).is_some_and(|s| s.holds && s.seq > started))
     }
 }
 

@@ -23,7 +23,8 @@ use chrono::{DateTime, Utc};
 
 use crate::runbook::duration;
 use crate::runbook::{
-    Evidence, Meta, Person, Phase, ProbeSpec, Rollback, Runbook, RunbookKind, Step, Window,
+    Action, ActionOwner, Evidence, Meta, Person, Phase, ProbeSpec, Rollback, Runbook, RunbookKind,
+    Step, Window,
 };
 
 /// Builds a [`Runbook`]; step modifiers (`after`, `gate`, ...) apply to the last added step.
@@ -156,6 +157,21 @@ impl RunbookBuilder {
             s.rollback = Some(Rollback {
                 instructions: instructions.to_string(),
                 action: None,
+                requires: Vec::new(),
+            });
+        }
+        self
+    }
+
+    /// The last step has a rollback that runs `action` (its task then requires the
+    /// action's evidence, as validation derives it).
+    pub fn rollback_action(mut self, instructions: &str, action: Action) -> Self {
+        if let Some(s) = self.steps.last_mut() {
+            let requires = vec![action.evidence(ActionOwner::Rollback(&s.id))];
+            s.rollback = Some(Rollback {
+                instructions: instructions.to_string(),
+                action: Some(action),
+                requires,
             });
         }
         self

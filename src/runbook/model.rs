@@ -114,6 +114,45 @@ pub enum Action {
     Check(Check),
     /// Run a shell command; only when the console was started with `--allow-shell`.
     Shell(ShellAction),
+    /// Rollback only: start the named `[[copy]]` job over. Once its target table is empty
+    /// (warroom never empties it: the rollback's instructions say how), its checkpoint is
+    /// cleared so the next run copies from the first row.
+    RestartCopy(String),
+}
+
+impl Action {
+    /// The evidence this action reports when it is the action of `owner`: copy, recon
+    /// and probe evidence is named after its job; a check, command or copy restart
+    /// reports under its step (`action:STEP` forward, `rollback:STEP` in a rollback).
+    pub fn evidence(&self, owner: ActionOwner<'_>) -> Evidence {
+        let own = |step: &str| match owner {
+            ActionOwner::Step(_) => Evidence::Action(step.to_string()),
+            ActionOwner::Rollback(_) => Evidence::Rollback(step.to_string()),
+        };
+        match self {
+            Action::Copy(job) => Evidence::CopyDone(job.clone()),
+            Action::Recon(job) => Evidence::ReconClean(job.clone()),
+            Action::Check(Check::Probe(probe)) => Evidence::ProbeGreen(probe.clone()),
+            Action::Check(Check::Sql(_) | Check::Compare(_))
+            | Action::Shell(_)
+            | Action::RestartCopy(_) => own(owner.step()),
+        }
+    }
+}
+
+/// Whose an action is: a forward step's, or the rollback task of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionOwner<'a> {
+    Step(&'a str),
+    Rollback(&'a str),
+}
+
+impl<'a> ActionOwner<'a> {
+    pub fn step(self) -> &'a str {
+        match self {
+            ActionOwner::Step(s) | ActionOwner::Rollback(s) => s,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -231,7 +270,12 @@ pub enum ResultSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rollback {
     pub instructions: String,
+    /// Run when the rollback task starts, like a forward step's action.
     pub action: Option<Action>,
+    /// What the rollback task's sign-off requires: its action's evidence, reported after
+    /// the task (last) started.
+    #[serde(default)]
+    pub requires: Vec<Evidence>,
 }
 
 /// Evidence a step needs before it can be signed off.
@@ -246,6 +290,8 @@ pub enum Evidence {
     ProbeGreen(String),
     /// The SQL check or shell command of the step with this id succeeded.
     Action(StepId),
+    /// The rollback action of the step with this id succeeded (during its rollback task).
+    Rollback(StepId),
 }
 
 impl std::fmt::Display for Evidence {
@@ -255,6 +301,7 @@ impl std::fmt::Display for Evidence {
             Evidence::ReconClean(n) => write!(f, "recon:{n}"),
             Evidence::ProbeGreen(n) => write!(f, "probe:{n}"),
             Evidence::Action(step) => write!(f, "action:{step}"),
+            Evidence::Rollback(step) => write!(f, "rollback:{step}"),
         }
     }
 }

@@ -91,6 +91,8 @@ pub struct RawAction {
     pub recon: Option<SString>,
     pub check: Option<Spanned<RawCheck>>,
     pub shell: Option<SString>,
+    /// Rollback only: `restart_copy = "JOB"` starts the copy job over.
+    pub restart_copy: Option<SString>,
     /// `result = { json = "/pointer", expect = ... }` or `{ last_line = true, expect = ... }`
     pub result: Option<Spanned<RawShellResult>>,
     /// A path or URL shown with the evidence.

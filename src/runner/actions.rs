@@ -1,6 +1,7 @@
-//! Runs SQL checks and shell commands of steps as they start. A check is re-run every few
-//! seconds while its step is active until it holds (so "wait until the target is empty"
-//! reads naturally); a command runs once. Both report `action:STEP` evidence.
+//! Runs SQL checks and shell commands as their step, or their rollback task, starts. A
+//! check is re-run every few seconds while its step or task is active until it holds (so
+//! "wait until the target is empty" reads naturally); a command runs once. A step's report
+//! `action:STEP` evidence, a rollback task's `rollback:STEP`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -9,12 +10,15 @@ use tokio::sync::watch;
 
 use crate::actions::check::{CheckOutcome, CheckPoller};
 use crate::actions::shell::{run_shell_action, SHELL_TIMEOUT};
-use crate::drill::{EventKind, Follower, Target, Update};
+use crate::drill::{EventKind, Follower, Update, Work};
 use crate::hub::HubHandle;
-use crate::runbook::{Action, Check, Evidence, Runbook, StepId};
+use crate::runbook::{Action, Check, Evidence, Runbook, ShellAction};
 
 /// How long a check that does not hold waits before it runs again.
 pub const CHECK_RETRY: Duration = Duration::from_secs(5);
+
+/// The checks being polled, by the evidence they report.
+type Polling = BTreeMap<Evidence, watch::Sender<bool>>;
 
 /// Watches the drill and runs check and shell actions. Spawn it as a task; it ends with
 /// the hub. Shell commands run only when `allow_shell`.
@@ -23,28 +27,18 @@ pub async fn run_actions(hub: HubHandle, allow_shell: bool) {
     let Ok(mut follower) = Follower::start(hub.clone(), runbook.clone()).await else {
         return;
     };
-    let mut checks: BTreeMap<StepId, watch::Sender<bool>> = BTreeMap::new();
-    for step in &runbook.steps {
-        let drill = &follower.replica().drill;
-        let active = drill
-            .state()
-            .step(&step.id)
-            .is_some_and(|s| s.status.is_active());
-        let evidence = drill
-            .state()
-            .evidence
-            .get(&Evidence::Action(step.id.clone()));
-        match &step.action {
-            Some(Action::Check(Check::Sql(_) | Check::Compare(_)))
-                if active && !evidence.is_some_and(|e| e.holds) =>
-            {
-                start_check(&hub, &runbook, &step.id, &mut checks);
+    let mut checks = Polling::new();
+    let drill = &follower.replica().drill;
+    for work in drill.active_work() {
+        match work.action {
+            Action::Check(Check::Sql(_) | Check::Compare(_)) if !drill.work_done(&work) => {
+                start_check(&hub, &runbook, &work, &mut checks);
             }
             // A command is never re-run on its own: it may not be safe to run twice.
-            Some(Action::Shell(_)) if active && evidence.is_none() => {
+            Action::Shell(_) if drill.reported(&work).is_none() => {
                 report(
                     &hub,
-                    &step.id,
+                    work.evidence.clone(),
                     CheckOutcome {
                         holds: false,
                         detail: "the console restarted before this command reported: check \
@@ -62,83 +56,82 @@ pub async fn run_actions(hub: HubHandle, allow_shell: bool) {
         let event = match update {
             Update::Event(event) => event,
             // A fresh start after a gap or a lag: poll the checks of every active step
-            // (commands are never started from a snapshot: they may not be safe twice).
+            // and task (commands are never started from a snapshot: they may not be safe
+            // twice).
             Update::Snapshot { .. } => {
-                for (idx, step) in runbook.steps.iter().enumerate() {
-                    let holds = drill
-                        .state()
-                        .evidence
-                        .get(&Evidence::Action(step.id.clone()))
-                        .is_some_and(|e| e.holds);
+                for work in drill.active_work() {
                     if matches!(
-                        step.action,
-                        Some(Action::Check(Check::Sql(_) | Check::Compare(_)))
-                    ) && drill.state().status(idx).is_active()
-                        && !holds
+                        work.action,
+                        Action::Check(Check::Sql(_) | Check::Compare(_))
+                    ) && !drill.work_done(&work)
                     {
-                        start_check(&hub, &runbook, &step.id, &mut checks);
+                        start_check(&hub, &runbook, &work, &mut checks);
                     }
                 }
                 continue;
             }
             Update::Telemetry(_) => continue,
         };
-        if let EventKind::Started {
-            target: Target::Step(id),
-        } = &event.kind
-        {
-            match runbook.step(id).and_then(|s| s.action.as_ref()) {
-                Some(Action::Check(Check::Sql(_) | Check::Compare(_))) => {
-                    start_check(&hub, &runbook, id, &mut checks)
+        if let EventKind::Started { target } = &event.kind {
+            if let Some(work) = drill.work(target) {
+                match work.action {
+                    Action::Check(Check::Sql(_) | Check::Compare(_)) => {
+                        // A task started again after it failed polls afresh.
+                        if let Some(stop) = checks.remove(&work.evidence) {
+                            let _ = stop.send(true);
+                        }
+                        start_check(&hub, &runbook, &work, &mut checks);
+                    }
+                    Action::Shell(command) => {
+                        spawn_command(&hub, work.evidence.clone(), command.clone(), allow_shell);
+                    }
+                    _ => {}
                 }
-                Some(Action::Shell(command)) => {
-                    let (hub, id, command) = (hub.clone(), id.clone(), command.clone());
-                    tokio::spawn(async move {
-                        let outcome = if allow_shell {
-                            run_shell_action(&command, SHELL_TIMEOUT).await
-                        } else {
-                            CheckOutcome {
-                                holds: false,
-                                detail: "shell actions are off: run the command by hand and \
-                                         have the coordinator accept it (A), or start the \
-                                         console with --allow-shell"
-                                    .into(),
-                            }
-                        };
-                        report(&hub, &id, outcome).await;
-                    });
-                }
-                _ => {}
             }
         }
-        // Stop polling the checks of steps that are no longer active.
-        checks.retain(|id, stop| {
-            let active = drill.state().step(id).is_some_and(|s| s.status.is_active());
-            if !active {
+        // Stop polling the checks of steps and tasks that are no longer active.
+        let active: Vec<Evidence> = drill
+            .active_work()
+            .into_iter()
+            .map(|w| w.evidence)
+            .collect();
+        checks.retain(|evidence, stop| {
+            let keep = active.contains(evidence);
+            if !keep {
                 let _ = stop.send(true);
             }
-            active
+            keep
         });
     }
 }
 
-fn start_check(
-    hub: &HubHandle,
-    runbook: &Runbook,
-    id: &str,
-    checks: &mut BTreeMap<StepId, watch::Sender<bool>>,
-) {
-    let Some(Action::Check(check @ (Check::Sql(_) | Check::Compare(_)))) =
-        runbook.step(id).and_then(|s| s.action.clone())
-    else {
+fn spawn_command(hub: &HubHandle, evidence: Evidence, command: ShellAction, allow_shell: bool) {
+    let hub = hub.clone();
+    tokio::spawn(async move {
+        let outcome = if allow_shell {
+            run_shell_action(&command, SHELL_TIMEOUT).await
+        } else {
+            CheckOutcome {
+                holds: false,
+                detail: "shell actions are off: run the command by hand and have the \
+                         coordinator accept it (A), or start the console with --allow-shell"
+                    .into(),
+            }
+        };
+        report(&hub, evidence, outcome).await;
+    });
+}
+
+fn start_check(hub: &HubHandle, runbook: &Runbook, work: &Work<'_>, checks: &mut Polling) {
+    let Action::Check(check @ (Check::Sql(_) | Check::Compare(_))) = work.action.clone() else {
         return;
     };
-    if checks.contains_key(id) {
+    if checks.contains_key(&work.evidence) {
         return;
     }
     let (stop_tx, mut stop) = watch::channel(false);
-    checks.insert(id.to_string(), stop_tx);
-    let (hub, id, runbook) = (hub.clone(), id.to_string(), runbook.clone());
+    checks.insert(work.evidence.clone(), stop_tx);
+    let (hub, evidence, runbook) = (hub.clone(), work.evidence.clone(), runbook.clone());
     tokio::spawn(async move {
         let mut last: Option<bool> = None;
         let mut poller = CheckPoller::new(check);
@@ -146,7 +139,7 @@ fn start_check(
             let outcome = poller.poll(&runbook).await;
             let holds = outcome.holds;
             if last != Some(holds) {
-                report(&hub, &id, outcome).await;
+                report(&hub, evidence.clone(), outcome).await;
                 last = Some(holds);
             }
             if holds {
@@ -160,11 +153,7 @@ fn start_check(
     });
 }
 
-async fn report(hub: &HubHandle, step: &str, outcome: CheckOutcome) {
-    hub.record_evidence(
-        Evidence::Action(step.to_string()),
-        outcome.holds,
-        outcome.detail,
-    )
-    .await;
+async fn report(hub: &HubHandle, evidence: Evidence, outcome: CheckOutcome) {
+    hub.record_evidence(evidence, outcome.holds, outcome.detail)
+        .await;
 }

@@ -5,13 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::drill::telemetry::health::HealthSnapshot;
 use crate::drill::telemetry::Telemetry;
 use crate::drill::{
-    CopyCommand, CopyControls, Drill, EventKind, Follower, StepStatus, Target, Update,
+    CopyCommand, CopyControls, Drill, EventKind, Follower, StepStatus, Target, Update, Work,
 };
 use crate::hub::HubHandle;
 use crate::runbook::{Action, Evidence};
@@ -19,6 +20,7 @@ use crate::runbook::{Action, Evidence};
 use crate::copy::control::CopyControl;
 use crate::copy::job::{run_job as run_job_engine, Restart};
 use crate::copy::progress::CopyProgress;
+use crate::copy::restart::{start_over, StartOver};
 use crate::copy::throttle::ProbeHook;
 
 /// Watches the drill and runs copy actions. Spawn it as a task; it ends with the hub.
@@ -28,9 +30,16 @@ pub async fn run_actions(hub: HubHandle) {
         return;
     };
     let mut running: BTreeMap<String, mpsc::Sender<CopyControl>> = BTreeMap::new();
+    let mut restarting = Restarting::new();
     let health: LatestHealth = Arc::new(RwLock::new(None));
     // Resume: steps still running with a copy action get their copy back.
-    start_running(&hub, &follower.replica().drill, &health, &mut running);
+    start_running(
+        &hub,
+        &follower.replica().drill,
+        &health,
+        &mut running,
+        &mut restarting,
+    );
     while let Some(update) = follower.next().await {
         let drill = &follower.replica().drill;
         let event = match update {
@@ -38,7 +47,7 @@ pub async fn run_actions(hub: HubHandle) {
             // A fresh start after a gap or a lag: the events between are not replayed, so
             // start whatever copy should be running now.
             Update::Snapshot { .. } => {
-                start_running(&hub, drill, &health, &mut running);
+                start_running(&hub, drill, &health, &mut running, &mut restarting);
                 continue;
             }
             Update::Telemetry(Telemetry::Health(snapshot)) => {
@@ -48,11 +57,20 @@ pub async fn run_actions(hub: HubHandle) {
             Update::Telemetry(_) => continue,
         };
         match &event.kind {
-            EventKind::Started {
-                target: Target::Step(id),
-            } => {
-                if let Some(Action::Copy(job)) = runbook.step(id).and_then(|s| s.action.as_ref()) {
-                    start_job(&hub, drill, job, &health, &mut running);
+            EventKind::Started { target } => {
+                let Some(work) = drill.work(target) else {
+                    continue;
+                };
+                match work.action {
+                    Action::Copy(job) => start_job(&hub, drill, job, &health, &mut running),
+                    Action::RestartCopy(job) => {
+                        // A task started again after it failed looks afresh.
+                        if let Some(stop) = restarting.remove(&work.evidence) {
+                            let _ = stop.send(true);
+                        }
+                        start_restart(&hub, job, &work, &running, &mut restarting);
+                    }
+                    _ => {}
                 }
             }
             EventKind::CopyControlled { job, control } => {
@@ -63,21 +81,142 @@ pub async fn run_actions(hub: HubHandle) {
             }
             _ => {}
         }
+        // Stop starting over the copies of rollback tasks that ended.
+        let active: Vec<Evidence> = drill
+            .active_work()
+            .into_iter()
+            .map(|w| w.evidence)
+            .collect();
+        restarting.retain(|evidence, stop| {
+            let keep = active.contains(evidence);
+            if !keep {
+                let _ = stop.send(true);
+            }
+            keep
+        });
     }
 }
 
-/// Starts the copy of every running step with a copy action (each at most once).
+/// The copies being started over, by the evidence their rollback task reports.
+type Restarting = BTreeMap<Evidence, watch::Sender<bool>>;
+
+fn start_restart(
+    hub: &HubHandle,
+    job: &str,
+    work: &Work<'_>,
+    running: &BTreeMap<String, mpsc::Sender<CopyControl>>,
+    restarting: &mut Restarting,
+) {
+    if restarting.contains_key(&work.evidence) {
+        return;
+    }
+    let (stop_tx, stop) = watch::channel(false);
+    restarting.insert(work.evidence.clone(), stop_tx);
+    tokio::spawn(restart_job(
+        hub.clone(),
+        job.to_string(),
+        work.evidence.clone(),
+        running.get(job).cloned(),
+        stop,
+    ));
+}
+
+/// Starts the copy of every running step or rollback task with a copy action (each job
+/// at most once), and goes on starting over the copies of active rollback tasks.
 fn start_running(
     hub: &HubHandle,
     drill: &Drill,
     health: &LatestHealth,
     running: &mut BTreeMap<String, mpsc::Sender<CopyControl>>,
+    restarting: &mut Restarting,
 ) {
-    for (idx, step) in drill.runbook().steps.iter().enumerate() {
-        if let (Some(Action::Copy(job)), StepStatus::Running) =
-            (&step.action, drill.state().status(idx))
-        {
-            start_job(hub, drill, job, health, running);
+    for work in drill.active_work() {
+        match work.action {
+            Action::Copy(job) if is_running(drill, &work.target) => {
+                start_job(hub, drill, job, health, running);
+            }
+            Action::RestartCopy(job) if !drill.work_done(&work) => {
+                start_restart(hub, job, &work, running, restarting);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Running (not awaiting review): its copy should be moving.
+fn is_running(drill: &Drill, target: &Target) -> bool {
+    let st = drill.state();
+    let status = match target {
+        Target::Step(id) => st.step(id).map(|s| &s.status),
+        Target::Rollback(id) => st
+            .rollback
+            .as_ref()
+            .and_then(|r| r.task(id))
+            .map(|t| &t.status),
+    };
+    status == Some(&StepStatus::Running)
+}
+
+/// How often a rollback that starts a copy over looks again at a target that still holds
+/// rows (its DRI empties it, as the rollback's instructions say).
+pub const RESTART_RETRY: Duration = Duration::from_secs(5);
+
+/// Starts copy `job` over for a rollback task: stops the copy if it is running here, then,
+/// once the target table is empty, forgets its checkpoint. Reports `evidence` each time
+/// the answer changes; ends when the checkpoint is cleared or `stop` says the task ended.
+async fn restart_job(
+    hub: HubHandle,
+    job: String,
+    evidence: Evidence,
+    copying: Option<mpsc::Sender<CopyControl>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    if let Some(tx) = copying.filter(|tx| !tx.is_closed()) {
+        let _ = tx.send(CopyControl::Cancel).await;
+        hub.record_evidence(
+            evidence.clone(),
+            false,
+            format!("stopping copy `{job}` (the chunks in flight finish) before starting it over"),
+        )
+        .await;
+        while !tx.is_closed() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let runbook = hub.runbook().clone();
+    let Some(spec) = runbook.copies.iter().find(|c| c.name == job) else {
+        return;
+    };
+    let mut last: Option<(bool, String)> = None;
+    loop {
+        let (holds, detail) = match start_over(&runbook, spec).await {
+            Ok(StartOver::Cleared { target_table }) => (
+                true,
+                format!(
+                    "{target_table} is empty and the checkpoint of copy `{job}` is cleared: \
+                     its next run copies from the first row"
+                ),
+            ),
+            Ok(StartOver::TargetHoldsRows { target_table }) => (
+                false,
+                format!(
+                    "{target_table} still holds rows: empty it as the rollback says (warroom \
+                     never deletes them); the checkpoint is cleared once it is empty"
+                ),
+            ),
+            Err(e) => (false, format!("cannot start copy `{job}` over yet: {e}")),
+        };
+        if last.as_ref() != Some(&(holds, detail.clone())) {
+            hub.record_evidence(evidence.clone(), holds, detail.clone())
+                .await;
+            last = Some((holds, detail));
+        }
+        if holds {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(RESTART_RETRY) => {}
+            _ = stop.changed() => return,
         }
     }
 }

@@ -32,7 +32,7 @@ pub async fn run_actions(hub: HubHandle) {
     };
     let results: Results = Arc::new(Mutex::new(BTreeMap::new()));
     // Continuous recons run while their step is active.
-    let mut watching: BTreeMap<String, (String, watch::Sender<bool>)> = BTreeMap::new();
+    let mut watching = Watching::new();
     // Resume: active recon steps whose result was never reported run again.
     start_active(&hub, &follower.replica().drill, &results, &mut watching);
     while let Some(update) = follower.next().await {
@@ -46,22 +46,17 @@ pub async fn run_actions(hub: HubHandle) {
             }
             Update::Telemetry(_) => continue,
         };
-        watching.retain(|_, (step, stop)| {
-            let active = drill
-                .state()
-                .step(step)
-                .is_some_and(|s| s.status.is_active());
+        watching.retain(|_, (target, stop)| {
+            let active = drill.is_active(target);
             if !active {
                 let _ = stop.send(true);
             }
             active
         });
         match &event.kind {
-            EventKind::Started {
-                target: Target::Step(id),
-            } => {
-                if let Some(Action::Recon(job)) = runbook.step(id).and_then(|s| s.action.as_ref()) {
-                    let stop = stopper(&mut watching, id, job);
+            EventKind::Started { target } => {
+                if let Some(Action::Recon(job)) = drill.work(target).map(|w| w.action) {
+                    let stop = stopper(&mut watching, target, job);
                     tokio::spawn(run_job(hub.clone(), job.clone(), results.clone(), stop));
                 }
             }
@@ -73,38 +68,27 @@ pub async fn run_actions(hub: HubHandle) {
     }
 }
 
-/// Starts the recon of every active step with a recon action that is neither running here
-/// nor reported yet.
-fn start_active(
-    hub: &HubHandle,
-    drill: &Drill,
-    results: &Results,
-    watching: &mut BTreeMap<String, (String, watch::Sender<bool>)>,
-) {
-    for step in &drill.runbook().steps {
-        let (Some(Action::Recon(job)), Some(state)) = (&step.action, drill.state().step(&step.id))
-        else {
+/// Starts the recon of every active step or rollback task with a recon action that is
+/// neither running here nor reported yet (by this run of it).
+fn start_active(hub: &HubHandle, drill: &Drill, results: &Results, watching: &mut Watching) {
+    for work in drill.active_work() {
+        let Action::Recon(job) = work.action else {
             continue;
         };
-        let reported = drill
-            .state()
-            .evidence
-            .contains_key(&Evidence::ReconClean(job.clone()));
-        if state.status.is_active() && !reported && !watching.contains_key(job) {
-            let stop = stopper(watching, &step.id, job);
+        if drill.reported(&work).is_none() && !watching.contains_key(job) {
+            let stop = stopper(watching, &work.target, job);
             tokio::spawn(run_job(hub.clone(), job.clone(), results.clone(), stop));
         }
     }
 }
 
-/// A stop signal for the continuous part of `job`, run by step `step`.
-fn stopper(
-    watching: &mut BTreeMap<String, (String, watch::Sender<bool>)>,
-    step: &str,
-    job: &str,
-) -> watch::Receiver<bool> {
+/// Continuous recons by job: the step or rollback task that runs it, and its stop signal.
+type Watching = BTreeMap<String, (Target, watch::Sender<bool>)>;
+
+/// A stop signal for the continuous part of `job`, run by `target`.
+fn stopper(watching: &mut Watching, target: &Target, job: &str) -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(false);
-    watching.insert(job.to_string(), (step.to_string(), tx));
+    watching.insert(job.to_string(), (target.clone(), tx));
     rx
 }
 

@@ -6,7 +6,7 @@ use super::app::App;
 use super::keymap::Action;
 use super::modal::{Modal, ReasonFor};
 use super::panel_kind::PanelKind;
-use crate::drill::{Command, CommandKind, CopyCommand};
+use crate::drill::{Command, CommandKind, CopyCommand, Target};
 use crate::runbook::{Action as StepAction, CopyEngine, Evidence};
 
 impl App {
@@ -64,14 +64,18 @@ impl App {
 
     /// The first evidence the selected step requires that does not hold.
     fn missing_evidence(&self) -> Option<Evidence> {
-        let (_, idx) = self.selected_target()?;
-        self.replica
-            .drill
-            .state()
-            .steps
-            .get(idx)?
-            .missing_evidence()
-            .cloned()
+        let (target, idx) = self.selected_target()?;
+        let drill = &self.replica.drill;
+        match target {
+            Target::Step(_) => drill.state().steps.get(idx)?.missing_evidence().cloned(),
+            Target::Rollback(id) => drill
+                .state()
+                .rollback
+                .as_ref()?
+                .task(&id)?
+                .missing_evidence(drill.runbook(), &drill.state().evidence)
+                .cloned(),
+        }
     }
 
     /// The command a job action would send now (placeholders where the operator still has

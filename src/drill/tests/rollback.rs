@@ -209,3 +209,127 @@ fn an_empty_plan_completes_at_once() {
     assert_eq!(evs.len(), 2);
     assert_eq!(evs[1], EventKind::RollbackCompleted);
 }
+
+/// A copy step whose rollback starts the copy over, and a check step whose rollback runs
+/// a SQL check: each rollback task is signed off only on its own action's evidence.
+fn with_rollback_actions() -> Runbook {
+    use crate::runbook::{Action, Check, SqlCheck};
+    cast()
+        .step("copy", "alice", "bob", "5m")
+        .rollback_action("empty the target", Action::RestartCopy("orders".into()))
+        .step("flip", "alice", "bob", "5m")
+        .rollback_action(
+            "point the app back",
+            Action::Check(Check::Sql(SqlCheck {
+                connection: "source".into(),
+                query: "SELECT 1".into(),
+                expect: None,
+                when: Default::default(),
+            })),
+        )
+        .build()
+}
+
+fn task(kind: fn(Target) -> CommandKind, id: &str) -> CommandKind {
+    kind(rb_target(id))
+}
+
+#[test]
+fn a_rollback_task_with_an_action_signs_off_only_on_evidence_from_its_own_run() {
+    let mut h = H::new(with_rollback_actions());
+    h.finish("copy");
+    h.ok("alice", start("flip"));
+    h.ok(
+        "alice",
+        CommandKind::Fail {
+            target: step("flip"),
+            reason: "app errors".into(),
+        },
+    );
+    h.ok("coord", call("flip"));
+    let flip = Evidence::Rollback("flip".into());
+    // Reported before the task started: proves nothing of this run.
+    h.ok("system", evidence(flip.clone(), true));
+    h.ok(
+        "alice",
+        task(|target| CommandKind::Start { target }, "flip"),
+    );
+    h.ok("alice", task(|target| CommandKind::Done { target }, "flip"));
+    let r = h.no(
+        "bob",
+        task(|target| CommandKind::SignOff { target }, "flip"),
+    );
+    assert_eq!(r.kind, RejectionKind::MissingEvidence);
+    assert!(
+        r.reason.contains("needs evidence `rollback:flip`")
+            && r.reason.contains("before this task started"),
+        "{r}"
+    );
+    // This run reports: a failure, then success.
+    let work = h.drill.work(&rb_target("flip")).unwrap();
+    assert!(!h.drill.work_done(&work));
+    h.ok("system", evidence(flip.clone(), false));
+    let r = h.no(
+        "bob",
+        task(|target| CommandKind::SignOff { target }, "flip"),
+    );
+    assert_eq!(r.kind, RejectionKind::MissingEvidence);
+    h.ok("system", evidence(flip, true));
+    h.ok(
+        "bob",
+        task(|target| CommandKind::SignOff { target }, "flip"),
+    );
+
+    // The copy's task: its restart evidence, not the forward copy's, is what counts.
+    h.ok(
+        "alice",
+        task(|target| CommandKind::Start { target }, "copy"),
+    );
+    h.ok(
+        "system",
+        evidence(Evidence::CopyDone("orders".into()), true),
+    );
+    h.ok("alice", task(|target| CommandKind::Done { target }, "copy"));
+    let r = h.no(
+        "bob",
+        task(|target| CommandKind::SignOff { target }, "copy"),
+    );
+    assert!(r.reason.contains("`rollback:copy`"), "{r}");
+    h.ok(
+        "coord",
+        CommandKind::AcceptEvidence {
+            evidence: Evidence::Rollback("copy".into()),
+            note: "emptied by hand, checkpoint row deleted".into(),
+        },
+    );
+    let evs = h.ok(
+        "bob",
+        task(|target| CommandKind::SignOff { target }, "copy"),
+    );
+    assert!(evs.contains(&EventKind::RollbackCompleted), "{evs:?}");
+}
+
+#[test]
+fn stale_evidence_of_a_running_task_can_be_accepted_by_the_coordinator() {
+    let mut h = H::new(with_rollback_actions());
+    h.finish("copy");
+    h.ok("alice", start("flip"));
+    h.ok("coord", call("flip"));
+    h.ok("system", evidence(Evidence::Rollback("flip".into()), true));
+    h.ok(
+        "alice",
+        task(|target| CommandKind::Start { target }, "flip"),
+    );
+    h.ok(
+        "coord",
+        CommandKind::AcceptEvidence {
+            evidence: Evidence::Rollback("flip".into()),
+            note: "checked by hand".into(),
+        },
+    );
+    h.ok("alice", task(|target| CommandKind::Done { target }, "flip"));
+    h.ok(
+        "bob",
+        task(|target| CommandKind::SignOff { target }, "flip"),
+    );
+}

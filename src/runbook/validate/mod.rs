@@ -119,6 +119,8 @@ struct Validator<'m, 'a> {
     broken_steps: HashSet<String>,
     /// Step id -> the kind of its forward action (`None`: no action), for `action:STEP`.
     step_actions: HashMap<String, Option<steps::ActionKind>>,
+    /// Copy jobs another system runs (`engine = "external"`): warroom cannot restart them.
+    external_copies: HashSet<String>,
 }
 
 impl<'m, 'a> Validator<'m, 'a> {
@@ -167,6 +169,13 @@ impl<'m, 'a> Validator<'m, 'a> {
             probe_kinds: HashMap::new(),
             broken_steps: b.steps.iter().cloned().collect(),
             step_actions: HashMap::new(),
+            external_copies: raw
+                .copies
+                .iter()
+                .map(Spanned::get_ref)
+                .filter(|c| c.engine.as_ref().is_some_and(|e| e.get_ref() == "external"))
+                .map(|c| c.name.get_ref().clone())
+                .collect(),
         }
     }
 

@@ -149,15 +149,24 @@ impl Validator<'_, '_> {
         let action = s
             .action
             .as_ref()
-            .and_then(|a| self.action(a, &format!("the action of {what}")));
+            .and_then(|a| self.action(a, &format!("the action of {what}"), Place::Step));
         let rollback = s.rollback.as_ref().map(|r| {
             let r = r.get_ref();
+            let action = r.action.as_ref().and_then(|a| {
+                self.action(
+                    a,
+                    &format!("the rollback action of {what}"),
+                    Place::Rollback,
+                )
+            });
+            let requires = action
+                .iter()
+                .map(|a| a.evidence(ActionOwner::Rollback(id)))
+                .collect();
             Rollback {
                 instructions: r.instructions.clone(),
-                action: r
-                    .action
-                    .as_ref()
-                    .and_then(|a| self.action(a, &format!("the rollback action of {what}"))),
+                action,
+                requires,
             }
         });
 
@@ -168,15 +177,7 @@ impl Validator<'_, '_> {
         // A step's action is its own evidence: it cannot be signed off before its copy
         // finished, while its recon has mismatches, its probe is not green, or its check or
         // command has not succeeded.
-        let implied = match &action {
-            Some(Action::Copy(job)) => Some(Evidence::CopyDone(job.clone())),
-            Some(Action::Recon(job)) => Some(Evidence::ReconClean(job.clone())),
-            Some(Action::Check(Check::Probe(probe))) => Some(Evidence::ProbeGreen(probe.clone())),
-            Some(Action::Check(Check::Sql(_) | Check::Compare(_)) | Action::Shell(_)) => {
-                Some(Evidence::Action(id.clone()))
-            }
-            None => None,
-        };
+        let implied = action.as_ref().map(|a| a.evidence(ActionOwner::Step(id)));
         if let Some(e) = implied.filter(|e| !requires.contains(e)) {
             requires.push(e);
         }
@@ -272,7 +273,8 @@ impl Validator<'_, '_> {
                         Evidence::CopyDone(n)
                         | Evidence::ReconClean(n)
                         | Evidence::ProbeGreen(n)
-                        | Evidence::Action(n) => n,
+                        | Evidence::Action(n)
+                        | Evidence::Rollback(n) => n,
                     };
                     self.job(kind, &Spanned::new(r.span(), name.clone()), &format!("`requires` of {what}"));
                     if !out.contains(&e) {
@@ -325,13 +327,14 @@ impl Validator<'_, '_> {
         }
     }
 
-    fn action(&mut self, a: &Spanned<RawAction>, what: &str) -> Option<Action> {
+    fn action(&mut self, a: &Spanned<RawAction>, what: &str, place: Place) -> Option<Action> {
         let r = a.get_ref();
         let given: Vec<&str> = [
             ("copy", r.copy.is_some()),
             ("recon", r.recon.is_some()),
             ("check", r.check.is_some()),
             ("shell", r.shell.is_some()),
+            ("restart_copy", r.restart_copy.is_some()),
         ]
         .iter()
         .filter(|(_, on)| *on)
@@ -344,11 +347,14 @@ impl Validator<'_, '_> {
                     "{what} must have exactly one of copy, recon, check, shell; it has {}",
                     if given.is_empty() { "none".to_string() } else { given.join(" and ") }
                 ),
-                "write e.g. action = { copy = \"JOB\" }, { recon = \"JOB\" }, { check = { probe = \"NAME\" } } or { shell = \"CMD\" } (see docs/runbook.md)",
+                "write e.g. action = { copy = \"JOB\" }, { recon = \"JOB\" }, { check = { probe = \"NAME\" } } or { shell = \"CMD\" }; a rollback may also { restart_copy = \"JOB\" } (see docs/runbook.md)",
             );
             return None;
         }
         let kind = given[0];
+        if let Some(job) = &r.restart_copy {
+            return self.restart_copy(job, r, what, place);
+        }
         if let Some(res) = &r.result {
             if kind != "shell" {
                 self.not_for(res.span(), "result", kind, what);
@@ -378,6 +384,42 @@ impl Validator<'_, '_> {
         let check = r.check.as_ref()?;
         self.check(check, report, r.report.as_ref().map(Spanned::span), what)
             .map(Action::Check)
+    }
+
+    /// `restart_copy = "JOB"`: a rollback action only, for a copy warroom runs itself.
+    fn restart_copy(
+        &mut self,
+        job: &SString,
+        r: &RawAction,
+        what: &str,
+        place: Place,
+    ) -> Option<Action> {
+        if place == Place::Step {
+            self.error(
+                job.span(),
+                format!("{what} is `restart_copy`, which only a rollback can do"),
+                "move it to the step's rollback: rollback = { instructions = \"...\", action = { restart_copy = \"JOB\" } }; to start a copy over by hand run warroom copy RUNBOOK --job JOB --restart",
+            );
+            return None;
+        }
+        for (field, given) in [
+            ("result", r.result.as_ref().map(Spanned::span)),
+            ("report", r.report.as_ref().map(Spanned::span)),
+        ] {
+            if let Some(span) = given {
+                self.not_for(span, field, "restart_copy", what);
+            }
+        }
+        self.job(JobKind::Copy, job, what);
+        if self.external_copies.contains(job.get_ref()) {
+            self.error(
+                job.span(),
+                format!("{what} restarts copy `{}`, which is external", job.get_ref()),
+                "an external copy's engine keeps its own checkpoints: restart it there, and say how in the rollback's instructions (or run a shell action)",
+            );
+            return None;
+        }
+        Some(Action::RestartCopy(job.get_ref().clone()))
     }
 
     /// Cycles (errors) and irreversible steps no gate comes before (warnings).
@@ -433,6 +475,13 @@ impl Validator<'_, '_> {
     }
 }
 
+/// Where an action is written: a forward step's `action`, or its rollback's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Place {
+    Step,
+    Rollback,
+}
+
 /// What kind of action a step has, as far as `action:STEP` evidence is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ActionKind {
@@ -448,6 +497,9 @@ pub(super) enum ActionKind {
 }
 
 fn action_kind(a: &RawAction) -> ActionKind {
+    if a.restart_copy.is_some() {
+        return ActionKind::Unclear;
+    }
     match (&a.copy, &a.recon, &a.check, &a.shell) {
         (Some(_), None, None, None) => ActionKind::Copy,
         (None, Some(_), None, None) => ActionKind::Recon,

@@ -72,6 +72,23 @@ pub fn lines(app: &App, now: DateTime<Utc>) -> Vec<Line<'static>> {
     if let Some(r) = &step.rollback {
         out.push(Line::styled("rollback:", styled(app, Tone::Dim)));
         out.extend(r.instructions.lines().map(|l| Line::raw(format!("  {l}"))));
+        if let Some(work) = d
+            .work(&target)
+            .filter(|_| matches!(target, Target::Rollback(_)))
+        {
+            let report = d.reported(&work);
+            let (m, tone) = match report {
+                Some(e) if e.holds => ("✔", Tone::Good),
+                _ => ("…", Tone::Warn),
+            };
+            let detail = report.map_or("not reported by this run yet".to_string(), |e| {
+                e.detail.clone()
+            });
+            out.push(Line::styled(
+                format!("rollback evidence {m} {}: {detail}", work.evidence),
+                styled(app, tone),
+            ));
+        }
     }
     let ss = st.step(&step.id);
     if let Some(s) = ss {
