@@ -595,6 +595,10 @@ fn each_mistake_in_a_check_or_result_is_one_error_at_its_value() {
         ("check-sql-and-compare.toml", 37, 20, "the check in the action of step `a` must have exactly one of `probe`, `sql` and `compare`"),
         ("expect-equals-a-table.toml", 37, 84, "`equals` in `expect` in the action of step `a` must be text, a number or a boolean"),
         ("requires-action-of-a-copy-step.toml", 43, 13, "`requires` of step `go`: step `copy-orders` has a copy action, so `action:copy-orders` is never reported"),
+        ("clock-deadline-not-gate.toml", 37, 15, "step `a` has a `go_deadline` but is not a gate"),
+        ("clock-hold-on-gate.toml", 38, 12, "step `a` has a `min_hold` but is a gate"),
+        ("clock-bad-range.toml", 36, 11, "`planned` of step `a` is the range `23h-19h`, whose end is not after its start"),
+        ("clock-bad-datetime.toml", 37, 14, "`not_before` of step `a` is not a date and time with a UTC offset"),
         ("restart-copy-forward.toml", 37, 27, "the action of step `a` is `restart_copy`, which only a rollback can do"),
         ("restart-copy-external.toml", 39, 69, "the rollback action of step `a` restarts copy `orders`, which is external"),
     ];
@@ -773,4 +777,22 @@ planned = "5m"
             panic!("{block}\n{}", all.join("\n"));
         }
     }
+}
+
+/// The clock rules read into the model: a fixed start, a minimum hold, a planned range and
+/// a GO deadline given with an offset (kept in UTC).
+#[test]
+fn clock_rules_read_into_the_model() {
+    let rb = load(&fixture("clock-rules.toml")).unwrap().runbook;
+    let a = rb.step("a").unwrap();
+    let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    assert_eq!(a.clock.not_before, Some(t("2026-12-05T02:00:00Z")));
+    assert_eq!(a.clock.min_hold, Some(std::time::Duration::from_secs(1800)));
+    let go = rb.step("go").unwrap();
+    assert_eq!(go.planned, std::time::Duration::from_secs(19 * 3600));
+    assert_eq!(
+        go.clock.planned_max,
+        Some(std::time::Duration::from_secs(23 * 3600))
+    );
+    assert_eq!(go.clock.go_deadline, Some(t("2026-12-05T02:30:00Z")));
 }

@@ -19,6 +19,9 @@ pub enum RejectionKind {
     Invalid,
     /// The drill has ended: nothing more can happen.
     Ended,
+    /// A wall-clock rule of the runbook: too early to start or to end, or past a GO
+    /// deadline.
+    Clock,
 }
 
 /// A refused command. Displays as its reason, which says why and what to do.

@@ -87,6 +87,7 @@ impl RejectionKind {
             RejectionKind::Unknown => "unknown",
             RejectionKind::Invalid => "incomplete",
             RejectionKind::Ended => "drill over",
+            RejectionKind::Clock => "clock rule",
         }
     }
 }

@@ -33,7 +33,7 @@ pub(crate) fn decide(
         st,
         by: &cmd.by,
         role: role_of(rb, &cmd.by),
-        _now: now,
+        now,
     };
     ctx.admit(&cmd.kind)?;
     match &cmd.kind {
@@ -84,8 +84,8 @@ struct Ctx<'a> {
     st: &'a DrillState,
     by: &'a Actor,
     role: Role,
-    /// Reserved for time-based rules (none yet: a late step is shown, never refused).
-    _now: DateTime<Utc>,
+    /// For the runbook's clock rules (a late step is shown, never refused).
+    now: DateTime<Utc>,
 }
 
 impl<'a> Ctx<'a> {
@@ -232,6 +232,16 @@ impl<'a> Ctx<'a> {
             }
             other => return Err(self.already(idx, &other, "started")),
         }
+        if let Some(at) = step.clock.not_before.filter(|at| self.now < *at) {
+            return Err(Rejection::new(
+                RejectionKind::Clock,
+                format!(
+                    "step `{id}` may not start before {} (in {}): the runbook fixes its start",
+                    hms(at),
+                    until(self.now, at)
+                ),
+            ));
+        }
         let mut events = Vec::new();
         if self.st.started_at.is_none() {
             events.push(EventKind::DrillStarted);
@@ -249,6 +259,24 @@ impl<'a> Ctx<'a> {
             return Err(self.gate_hint(idx, step));
         }
         self.not_rolling_back()?;
+        if let (Some(hold), Some(started)) = (
+            step.clock.min_hold,
+            self.st.steps.get(idx).and_then(|s| s.started_at),
+        ) {
+            let earliest =
+                started + chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::MAX);
+            if self.now < earliest && self.st.status(idx) == StepStatus::Running {
+                return Err(Rejection::new(
+                    RejectionKind::Clock,
+                    format!(
+                        "step `{id}` runs at least {} (the runbook's min_hold): done from {} (in {})",
+                        crate::runbook::duration::format(hold),
+                        hms(earliest),
+                        until(self.now, earliest)
+                    ),
+                ));
+            }
+        }
         match self.st.status(idx) {
             StepStatus::Running => Ok(vec![EventKind::Done {
                 target: Target::Step(id.to_string()),
@@ -405,6 +433,14 @@ impl<'a> Ctx<'a> {
         events.extend(
             gate::passing(self.rb, self.st, incoming)
                 .into_iter()
+                // Past its deadline a gate no longer passes: evidence arriving late does
+                // not turn earlier GOs into a pass.
+                .filter(|&i| {
+                    self.rb.steps[i]
+                        .clock
+                        .go_deadline
+                        .is_none_or(|d| self.now <= d)
+                })
                 .map(|i| EventKind::GatePassed {
                     step: self.rb.steps[i].id.clone(),
                 }),
@@ -451,6 +487,15 @@ impl<'a> Ctx<'a> {
                 step: id.to_string(),
                 reason: reason.to_string(),
             }]);
+        }
+        if let Some(deadline) = step.clock.go_deadline.filter(|d| self.now > *d) {
+            return Err(Rejection::new(
+                RejectionKind::Clock,
+                format!(
+                    "gate `{id}` takes no GO after {} (its go_deadline): say NO-GO, or the coordinator calls a rollback or overrides the gate",
+                    hms(deadline)
+                ),
+            ));
         }
         let mut events = vec![EventKind::GateGo {
             step: id.to_string(),
@@ -760,6 +805,12 @@ impl<'a> Ctx<'a> {
             ))),
         }
     }
+}
+
+/// "12m 30s" from `now` to `at` (a future time).
+fn until(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
+    let secs = (at - now).num_seconds().max(1);
+    crate::runbook::duration::format(std::time::Duration::from_secs(secs.unsigned_abs()))
 }
 
 /// What a person waits for, per kind of evidence.

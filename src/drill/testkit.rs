@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use crate::runbook::duration;
 use crate::runbook::{
     Action, ActionOwner, Evidence, Meta, Person, Phase, ProbeSpec, Rollback, Runbook, RunbookKind,
-    Step, Window,
+    Step, StepClock, Window,
 };
 
 /// Builds a [`Runbook`]; step modifiers (`after`, `gate`, ...) apply to the last added step.
@@ -110,8 +110,17 @@ impl RunbookBuilder {
             approvers: Vec::new(),
             irreversible: false,
             requires: Vec::new(),
+            clock: StepClock::default(),
         });
         self.explicit_after.push(false);
+        self
+    }
+
+    /// The last step's wall-clock rules.
+    pub fn clock(mut self, clock: StepClock) -> Self {
+        if let Some(s) = self.steps.last_mut() {
+            s.clock = clock;
+        }
         self
     }
 

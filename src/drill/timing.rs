@@ -53,9 +53,11 @@ impl<'a> Timing<'a> {
         Some(span(started, end))
     }
 
-    /// By how much step `idx` has run past its planned duration, if it has.
+    /// By how much step `idx` has run past its planned duration (the upper end of a
+    /// planned range), if it has.
     pub fn overrun(&self, idx: usize, now: DateTime<Utc>) -> Option<Duration> {
-        let planned = self.rb.steps.get(idx)?.planned;
+        let step = self.rb.steps.get(idx)?;
+        let planned = step.clock.planned_max.unwrap_or(step.planned);
         let over = self.elapsed(idx, now)?.checked_sub(planned)?;
         (!over.is_zero()).then_some(over)
     }

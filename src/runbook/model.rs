@@ -100,6 +100,24 @@ pub struct Step {
     pub approvers: Vec<Handle>,
     pub irreversible: bool,
     pub requires: Vec<Evidence>,
+    /// Wall-clock rules: a fixed start, a GO deadline, a minimum hold, a planned range.
+    #[serde(default)]
+    pub clock: StepClock,
+}
+
+/// When a step may start and end, beyond its dependencies.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StepClock {
+    /// It may not start before this time (`not_before`).
+    pub not_before: Option<DateTime<Utc>>,
+    /// A gate: no GO after this time (`go_deadline`); past it the gate cannot pass by GO.
+    pub go_deadline: Option<DateTime<Utc>>,
+    /// Done is refused before it has run this long (`min_hold`).
+    #[serde(default, with = "crate::runbook::duration::serde_human_opt")]
+    pub min_hold: Option<Duration>,
+    /// `planned = "19h-23h"`: the upper end; the step is over plan only past it.
+    #[serde(default, with = "crate::runbook::duration::serde_human_opt")]
+    pub planned_max: Option<Duration>,
 }
 
 /// An automated action attached to a step.

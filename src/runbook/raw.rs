@@ -80,6 +80,12 @@ pub struct RawStep {
     pub irreversible: Option<Spanned<bool>>,
     #[serde(default)]
     pub requires: Vec<SString>,
+    /// The step may not start before this date and time.
+    pub not_before: Option<Spanned<toml::Value>>,
+    /// A gate: no GO after this date and time.
+    pub go_deadline: Option<Spanned<toml::Value>>,
+    /// The step runs at least this long: done is refused before.
+    pub min_hold: Option<SString>,
 }
 
 /// `action = { ... }`: exactly one of copy, recon, check, shell (checked in validation);

@@ -1,5 +1,6 @@
 //! Unit tests of the drill engine, driven by a manual clock.
 
+mod clock;
 mod controls;
 mod gates;
 mod lifecycle;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 mod checks;
+mod clock;
 mod jobs;
 mod steps;
 
@@ -343,23 +344,9 @@ impl<'m, 'a> Validator<'m, 'a> {
 
     fn window(&mut self, raw: &RawWindow) -> Option<Window> {
         let duration = self.duration(&raw.duration, "the window's `duration`");
-        let text = match raw.start.get_ref() {
-            toml::Value::Datetime(d) => Some(d.to_string()),
-            toml::Value::String(s) => Some(s.clone()),
-            _ => None,
-        };
-        let start = text
-            .as_deref()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
-        if start.is_none() {
-            self.error(
-                raw.start.span(),
-                "the window's `start` is not a date and time with a UTC offset",
-                "write it as start = 2026-11-28T01:00:00Z (or with an offset such as +01:00)",
-            );
-        }
+        let start = self.datetime(&raw.start, "the window's `start`");
         Some(Window {
-            start: start?.with_timezone(&chrono::Utc),
+            start: start?,
             duration: duration?,
         })
     }

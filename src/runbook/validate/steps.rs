@@ -103,9 +103,8 @@ impl Validator<'_, '_> {
                 "name a different reviewer: the four-eyes principle needs two people",
             );
         }
-        let planned = self
-            .duration(&s.planned, &format!("`planned` of {what}"))
-            .unwrap_or_default();
+        let gate = s.gate.as_ref().is_some_and(|g| *g.get_ref());
+        let (planned, clock) = self.step_clock(s, gate, &what);
 
         // Dependencies.
         let mut deps = Vec::new();
@@ -170,7 +169,6 @@ impl Validator<'_, '_> {
             }
         });
 
-        let gate = s.gate.as_ref().is_some_and(|g| *g.get_ref());
         let irreversible = s.irreversible.as_ref().is_some_and(|g| *g.get_ref());
         let approvers = self.approvers(s, gate, &what);
         let mut requires = self.requires(&s.requires, &what);
@@ -205,6 +203,7 @@ impl Validator<'_, '_> {
             approvers,
             irreversible,
             requires,
+            clock,
         };
         (step, deps)
     }

@@ -37,12 +37,37 @@ pub fn lines(app: &App, now: DateTime<Utc>) -> Vec<Line<'static>> {
         Span::styled(target.to_string(), styled(app, Tone::Accent)),
         Span::raw(format!(" — {}", step.title)),
     ]));
+    let planned = match step.clock.planned_max {
+        Some(max) => format!(
+            "{}-{}",
+            duration::format(step.planned),
+            duration::format(max)
+        ),
+        None => duration::format(step.planned),
+    };
     out.push(Line::raw(format!(
-        "DRI {}  reviewer {}  planned {}",
-        step.dri,
-        step.reviewer,
-        duration::format(step.planned)
+        "DRI {}  reviewer {}  planned {planned}",
+        step.dri, step.reviewer
     )));
+    let mut rules = Vec::new();
+    if let Some(at) = step.clock.not_before {
+        rules.push(format!("not before {}", hhmmss(at)));
+    }
+    if let Some(hold) = step.clock.min_hold {
+        rules.push(format!("runs at least {}", duration::format(hold)));
+    }
+    if let Some(at) = step.clock.go_deadline {
+        let passed = if now > at { " (PASSED)" } else { "" };
+        rules.push(format!("no GO after {}{passed}", hhmmss(at)));
+    }
+    if !rules.is_empty() {
+        let late = step.clock.go_deadline.is_some_and(|at| now > at) && status.is_active();
+        let tone = if late { Tone::Bad } else { Tone::Dim };
+        out.push(Line::styled(
+            format!("clock: {}", rules.join("  ")),
+            styled(app, tone),
+        ));
+    }
     if let Some(e) = t.elapsed(idx, now) {
         out.push(Line::styled(
             format!(
