@@ -103,6 +103,12 @@ pub enum CommandKind {
         from: StepId,
         reason: String,
     },
+    /// Coordinator calls the contingency of the last point of no return passed, from a
+    /// failed or current step: its phase's steps run instead of the rest of the plan.
+    CallContingency {
+        from: StepId,
+        reason: String,
+    },
     /// An engine (or the coordinator) reports evidence for `requires`.
     RecordEvidence {
         evidence: Evidence,

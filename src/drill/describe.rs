@@ -51,6 +51,14 @@ impl EventKind {
                 }
             ),
             EventKind::RollbackCompleted => "rollback completed".to_string(),
+            EventKind::ContingencyCalled {
+                from,
+                reason,
+                point,
+                phase,
+            } => format!(
+                "called the contingency of `{point}` from `{from}`: {reason} (phase `{phase}` runs instead of the rest of the plan)"
+            ),
             EventKind::EvidenceRecorded {
                 evidence,
                 holds,

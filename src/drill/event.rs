@@ -68,6 +68,13 @@ pub enum EventKind {
     },
     /// Every rollback task is signed off (or skipped).
     RollbackCompleted,
+    /// The contingency of irreversible step `point` (phase `phase`) was called from `from`.
+    ContingencyCalled {
+        from: StepId,
+        reason: String,
+        point: StepId,
+        phase: String,
+    },
     EvidenceRecorded {
         evidence: Evidence,
         holds: bool,

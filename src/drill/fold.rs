@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use super::command::{Actor, CopyCommand, Target};
 use super::event::{Event, EventKind};
 use super::state::{
-    DrillState, EvidenceState, GateVote, LogEntry, Note, RollbackState, RollbackTask, StepState,
-    StepStatus, Vote,
+    ContingencyState, DrillState, EvidenceState, GateVote, LogEntry, Note, RollbackState,
+    RollbackTask, StepState, StepStatus, Vote,
 };
 use crate::runbook::{Evidence, Runbook};
 
@@ -34,6 +34,7 @@ impl DrillState {
             ignored: outcome.err(),
         });
         self.refresh_ready(runbook);
+        self.refresh_contingency(runbook, event.at);
     }
 
     fn fold(&mut self, event: &Event) -> Result<(), String> {
@@ -178,6 +179,25 @@ impl DrillState {
                     from: from.clone(),
                     reason: reason.clone(),
                     tasks,
+                    completed_at: None,
+                });
+            }
+            EventKind::ContingencyCalled {
+                from,
+                reason,
+                point,
+                phase,
+            } => {
+                if self.contingency.is_some() {
+                    return Err("a contingency had already been called".to_string());
+                }
+                self.contingency = Some(ContingencyState {
+                    called_at: at,
+                    called_by: by.clone(),
+                    from: from.clone(),
+                    reason: reason.clone(),
+                    point: point.clone(),
+                    phase: phase.clone(),
                     completed_at: None,
                 });
             }

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod command;
+pub mod contingency;
 mod describe;
 pub mod engine;
 pub mod event;
@@ -41,8 +42,8 @@ pub use reply::{FailureKind, HubFailure, ReplyError};
 pub use role::{Capacity, Role};
 pub use scope::probe_in_scope;
 pub use state::{
-    CopyControls, DrillState, EvidenceState, GateVote, LogEntry, Note, RequiredEvidence,
-    RollbackState, RollbackTask, StepState, StepStatus, Vote,
+    ContingencyState, CopyControls, DrillState, EvidenceState, GateVote, LogEntry, Note,
+    RequiredEvidence, RollbackState, RollbackTask, StepState, StepStatus, Vote,
 };
 pub use timing::Timing;
 pub use work::Work;

@@ -49,10 +49,14 @@ pub fn plan(rb: &Runbook, st: &DrillState, from: &str) -> Result<Vec<StepId>, Re
         let finished = matches!(state.status, StepStatus::Done | StepStatus::AwaitingReview);
         if step.irreversible && finished {
             let at = state.signed_off_at.or(state.done_at);
+            let way = match &step.contingency {
+                Some(phase) => format!("roll forward, or call its contingency `{phase}` (K)"),
+                None => "roll forward only".to_string(),
+            };
             return Err(Rejection::new(
                 RejectionKind::PointOfNoReturn,
                 format!(
-                    "rollback would cross the point of no return `{}` ({} at {}): roll forward only",
+                    "rollback would cross the point of no return `{}` ({} at {}): {way}",
                     step.id,
                     state.status,
                     at.map(hms).unwrap_or_else(|| "?".to_string())

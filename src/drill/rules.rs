@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::command::{Actor, Command, CommandKind, CopyCommand, Target};
+use super::contingency;
 use super::event::EventKind;
 use super::gate::{self, describe_waits, Incoming};
 use super::rejection::{Rejection, RejectionKind};
@@ -59,6 +60,7 @@ pub(crate) fn decide(
         CommandKind::OverrideGate { step, reason } => ctx.override_gate(step, reason),
         CommandKind::Note { step, text } => ctx.note(step.as_deref(), text),
         CommandKind::CallRollback { from, reason } => ctx.call_rollback(from, reason),
+        CommandKind::CallContingency { from, reason } => ctx.call_contingency(from, reason),
         CommandKind::RecordEvidence {
             evidence,
             holds,
@@ -124,6 +126,7 @@ impl<'a> Ctx<'a> {
             CommandKind::Skip { .. } => Some("skip a step"),
             CommandKind::OverrideGate { .. } => Some("override a gate"),
             CommandKind::CallRollback { .. } => Some("call a rollback"),
+            CommandKind::CallContingency { .. } => Some("call a contingency"),
             CommandKind::EndDrill => Some("end the drill"),
             CommandKind::CopyControl { .. } => Some("pause, resume or limit a copy"),
             CommandKind::AcceptEvidence { .. } => Some("accept evidence that does not hold"),
@@ -192,6 +195,26 @@ impl<'a> Ctx<'a> {
     }
 
     /// Forward steps are frozen once a rollback is called.
+    /// Step `idx` may move: no rollback froze the plan, and either no contingency was
+    /// called and it is a forward step, or it is a step of the contingency called.
+    fn not_frozen(&self, idx: usize) -> Result<(), Rejection> {
+        self.not_rolling_back()?;
+        let id = &self.rb.steps[idx].id;
+        match (&self.st.contingency, self.rb.contingency_of(idx)) {
+            (None, None) => Ok(()),
+            (Some(c), Some(point)) if c.point == point => Ok(()),
+            (Some(c), _) => Err(Rejection::wrong_state(format!(
+                "the contingency of `{}` is under way (called from `{}`): the rest of the plan \
+                 is frozen, work the steps of phase `{}`",
+                c.point, c.from, c.phase
+            ))),
+            (None, Some(point)) => Err(Rejection::wrong_state(format!(
+                "step `{id}` is part of the contingency of `{point}`: it runs only once the \
+                 coordinator calls that contingency (K) after a later step fails"
+            ))),
+        }
+    }
+
     fn not_rolling_back(&self) -> Result<(), Rejection> {
         match &self.st.rollback {
             Some(r) if r.completed_at.is_none() => Err(Rejection::wrong_state(format!(
@@ -221,7 +244,7 @@ impl<'a> Ctx<'a> {
     fn start(&self, id: &str) -> Result<Vec<EventKind>, Rejection> {
         let (idx, step) = self.step(id)?;
         self.as_dri(step, "start")?;
-        self.not_rolling_back()?;
+        self.not_frozen(idx)?;
         match self.st.status(idx) {
             StepStatus::Ready => {}
             StepStatus::Pending => {
@@ -258,7 +281,7 @@ impl<'a> Ctx<'a> {
         if step.gate {
             return Err(self.gate_hint(idx, step));
         }
-        self.not_rolling_back()?;
+        self.not_frozen(idx)?;
         if let (Some(hold), Some(started)) = (
             step.clock.min_hold,
             self.st.steps.get(idx).and_then(|s| s.started_at),
@@ -293,7 +316,7 @@ impl<'a> Ctx<'a> {
         if step.gate {
             return Err(self.gate_hint(idx, step));
         }
-        self.not_rolling_back()?;
+        self.not_frozen(idx)?;
         match self.st.status(idx) {
             StepStatus::AwaitingReview => {}
             StepStatus::Running => {
@@ -318,7 +341,7 @@ impl<'a> Ctx<'a> {
     fn fail(&self, id: &str, reason: &str) -> Result<Vec<EventKind>, Rejection> {
         let (idx, step) = self.step(id)?;
         self.as_dri(step, "fail")?;
-        self.not_rolling_back()?;
+        self.not_frozen(idx)?;
         let reason = self.reason(reason, "failing a step")?;
         match self.st.status(idx) {
             s if s.is_active() => Ok(vec![EventKind::Failed {
@@ -336,7 +359,7 @@ impl<'a> Ctx<'a> {
     /// carry what follows it past them).
     fn skip(&self, id: &str, reason: &str) -> Result<Vec<EventKind>, Rejection> {
         let (idx, step) = self.step(id)?;
-        self.not_rolling_back()?;
+        self.not_frozen(idx)?;
         if step.gate {
             return Err(Rejection::wrong_state(format!(
                 "gate `{id}` cannot be skipped: it passes only by its approvers' GO ({}); \
@@ -397,7 +420,7 @@ impl<'a> Ctx<'a> {
                 "step `{id}` is not a gate: there is nothing to override"
             )));
         }
-        self.not_rolling_back()?;
+        self.not_frozen(idx)?;
         let reason = self.reason(reason, "overriding a gate")?;
         match self.st.status(idx) {
             StepStatus::Running => {}
@@ -466,7 +489,7 @@ impl<'a> Ctx<'a> {
                 step.approvers.join(", ")
             )));
         }
-        self.not_rolling_back()?;
+        self.not_frozen(idx)?;
         match self.st.status(idx) {
             StepStatus::Running => {}
             StepStatus::Ready => {
@@ -598,8 +621,42 @@ impl<'a> Ctx<'a> {
         }])
     }
 
+    fn call_contingency(&self, from: &str, reason: &str) -> Result<Vec<EventKind>, Rejection> {
+        let (idx, _) = self.step(from)?;
+        if let Some(c) = &self.st.contingency {
+            return Err(Rejection::wrong_state(format!(
+                "the contingency of `{}` was already called at {} from `{}`: there is one per drill",
+                c.point,
+                hms(c.called_at),
+                c.from
+            )));
+        }
+        self.not_rolling_back()?;
+        if self.rb.contingency_of(idx).is_some() {
+            return Err(Rejection::wrong_state(format!(
+                "step `{from}` is itself a contingency step: a contingency is called from the forward plan"
+            )));
+        }
+        let reason = self.reason(reason, "a contingency")?;
+        let point = contingency::point(self.rb, self.st, from)?;
+        let phase = self.rb.steps[point].contingency.clone().unwrap_or_default();
+        Ok(vec![EventKind::ContingencyCalled {
+            from: from.to_string(),
+            reason: reason.to_string(),
+            point: self.rb.steps[point].id.clone(),
+            phase,
+        }])
+    }
+
     fn call_rollback(&self, from: &str, reason: &str) -> Result<Vec<EventKind>, Rejection> {
         self.step(from)?;
+        if let Some(c) = &self.st.contingency {
+            return Err(Rejection::wrong_state(format!(
+                "the contingency of `{}` is the way out of this drill (called at {}): no rollback past it",
+                c.point,
+                hms(c.called_at)
+            )));
+        }
         if let Some(r) = &self.st.rollback {
             return Err(Rejection::wrong_state(format!(
                 "a rollback was already called at {} from `{}`: there is one rollback per drill",

@@ -263,6 +263,20 @@ impl RollbackState {
     }
 }
 
+/// A called contingency: the plan past a point of no return, run instead of the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContingencyState {
+    pub called_at: DateTime<Utc>,
+    pub called_by: Actor,
+    pub from: StepId,
+    pub reason: String,
+    /// The irreversible step whose contingency this is.
+    pub point: StepId,
+    pub phase: String,
+    /// When every step of the phase was settled.
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
 /// One line of the timeline: every event applied, in order, including ones the fold could
 /// not use (from an older version, a duplicate seq...), with the reason they were ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -284,6 +298,8 @@ pub struct DrillState {
     pub evidence: BTreeMap<Evidence, EvidenceState>,
     pub notes: Vec<Note>,
     pub rollback: Option<RollbackState>,
+    #[serde(default)]
+    pub contingency: Option<ContingencyState>,
     /// Per copy job, the coordinator's pause and rate orders.
     #[serde(default)]
     pub copy_controls: BTreeMap<String, CopyControls>,
@@ -302,6 +318,7 @@ impl DrillState {
             evidence: BTreeMap::new(),
             notes: Vec::new(),
             rollback: None,
+            contingency: None,
             copy_controls: BTreeMap::new(),
             log: Vec::new(),
         };
@@ -372,6 +389,24 @@ impl DrillState {
 
     /// Keeps `Pending`/`Ready` in step with the dependencies, and marks the next rollback
     /// task ready. Run after every event so the state is a pure function of the events.
+    /// Marks a called contingency complete at `at` once every step of its phase is settled.
+    pub(crate) fn refresh_contingency(&mut self, runbook: &Runbook, at: DateTime<Utc>) {
+        let settled = self.settled(runbook);
+        if let Some(c) = self
+            .contingency
+            .as_mut()
+            .filter(|c| c.completed_at.is_none())
+        {
+            let all_settled = runbook
+                .contingency_steps(&c.point)
+                .iter()
+                .all(|&i| settled.get(i).copied().unwrap_or(true));
+            if all_settled {
+                c.completed_at = Some(at);
+            }
+        }
+    }
+
     pub(crate) fn refresh_ready(&mut self, runbook: &Runbook) {
         let settled = self.settled(runbook);
         for (i, step) in runbook.steps.iter().enumerate() {
@@ -381,13 +416,19 @@ impl DrillState {
             if !matches!(state.status, StepStatus::Pending | StepStatus::Ready) {
                 continue;
             }
-            let ready = step.after.iter().all(|dep| {
-                runbook
-                    .step_index(dep)
-                    .and_then(|d| settled.get(d).copied())
-                    // A dependency the runbook does not declare cannot block.
-                    .unwrap_or(true)
-            });
+            // A contingency step waits for its contingency to be called.
+            let called = match runbook.contingency_of(i) {
+                Some(point) => self.contingency.as_ref().is_some_and(|c| c.point == point),
+                None => true,
+            };
+            let ready = called
+                && step.after.iter().all(|dep| {
+                    runbook
+                        .step_index(dep)
+                        .and_then(|d| settled.get(d).copied())
+                        // A dependency the runbook does not declare cannot block.
+                        .unwrap_or(true)
+                });
             state.status = if ready {
                 StepStatus::Ready
             } else {

@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use crate::runbook::duration;
 use crate::runbook::{
     Action, ActionOwner, Evidence, Meta, Person, Phase, ProbeSpec, Rollback, Runbook, RunbookKind,
-    Step, StepClock, Window,
+    Step, StepClock, StepId, Window,
 };
 
 /// Builds a [`Runbook`]; step modifiers (`after`, `gate`, ...) apply to the last added step.
@@ -38,6 +38,9 @@ pub struct RunbookBuilder {
     source: (String, String),
     /// Whether each step's `after` was given explicitly (else: the previous step).
     explicit_after: Vec<bool>,
+    /// Phases after the first (`main`): name, the point of no return it is the
+    /// contingency of, and the index of its first step.
+    more_phases: Vec<(String, Option<StepId>, usize)>,
 }
 
 impl RunbookBuilder {
@@ -56,6 +59,7 @@ impl RunbookBuilder {
             probes: Vec::new(),
             source: (String::new(), String::new()),
             explicit_after: Vec::new(),
+            more_phases: Vec::new(),
         };
         b = b.person("coord", "coordinator");
         b
@@ -111,6 +115,7 @@ impl RunbookBuilder {
             irreversible: false,
             requires: Vec::new(),
             clock: StepClock::default(),
+            contingency: None,
         });
         self.explicit_after.push(false);
         self
@@ -201,6 +206,26 @@ impl RunbookBuilder {
     }
 
     /// Adds a health probe.
+    /// Steps added from here on go into the contingency phase `name` of the last step
+    /// (which becomes irreversible, naming it).
+    pub fn contingency(mut self, name: &str) -> Self {
+        let point = self.steps.last_mut().map(|s| {
+            s.irreversible = true;
+            s.contingency = Some(name.to_string());
+            s.id.clone()
+        });
+        self.more_phases
+            .push((name.to_string(), point, self.steps.len()));
+        self
+    }
+
+    /// Steps added from here on go into a new forward phase `name`.
+    pub fn phase(mut self, name: &str) -> Self {
+        self.more_phases
+            .push((name.to_string(), None, self.steps.len()));
+        self
+    }
+
     pub fn probe(mut self, probe: ProbeSpec) -> Self {
         self.probes.push(probe);
         self
@@ -214,19 +239,45 @@ impl RunbookBuilder {
             probes,
             source: (source_text, digest),
             explicit_after,
+            more_phases,
         } = self;
+        let mut phases = vec![Phase {
+            name: "main".to_string(),
+            steps: Vec::new(),
+            contingency_for: None,
+        }];
+        let mut starts = vec![0];
+        for (name, point, first) in more_phases {
+            phases.push(Phase {
+                name,
+                steps: Vec::new(),
+                contingency_for: point,
+            });
+            starts.push(first);
+        }
+        // Default `after`: the previous forward step; in a contingency phase the previous
+        // step of that phase (none for its first), as validation reads it.
+        let mut last_forward: Option<StepId> = None;
         for i in 0..steps.len() {
-            if !explicit_after.get(i).copied().unwrap_or(false) && i > 0 {
-                steps[i].after = vec![steps[i - 1].id.clone()];
+            let p = starts.iter().rposition(|&s| s <= i).unwrap_or(0);
+            steps[i].phase = p;
+            phases[p].steps.push(i);
+            let contingent = phases[p].contingency_for.is_some();
+            let prev = if contingent {
+                (i > starts[p]).then(|| steps[i - 1].id.clone())
+            } else {
+                last_forward.clone()
+            };
+            if !explicit_after.get(i).copied().unwrap_or(false) {
+                steps[i].after = prev.into_iter().collect();
+            }
+            if !contingent {
+                last_forward = Some(steps[i].id.clone());
             }
             if steps[i].gate && steps[i].approvers.is_empty() {
                 steps[i].approvers = vec![meta.coordinator.clone()];
             }
         }
-        let phases = vec![Phase {
-            name: "main".to_string(),
-            steps: (0..steps.len()).collect(),
-        }];
         Runbook {
             meta,
             people,

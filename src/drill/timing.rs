@@ -91,10 +91,23 @@ impl<'a> Timing<'a> {
 
     /// Work left in step `idx`: nothing once finished, the full plan before it starts, and
     /// `max(planned, elapsed) - elapsed` (so at least zero) while it runs.
+    /// Whether step `idx` is in the plan being worked: the forward plan, or, once a
+    /// contingency is called, that contingency's phase instead.
+    pub fn in_plan(&self, idx: usize) -> bool {
+        match (&self.st.contingency, self.rb.contingency_of(idx)) {
+            (None, None) => true,
+            (Some(c), Some(point)) => c.point == point,
+            (Some(_), None) | (None, Some(_)) => false,
+        }
+    }
+
     pub fn remaining(&self, idx: usize, now: DateTime<Utc>) -> Duration {
         let Some(step) = self.rb.steps.get(idx) else {
             return Duration::ZERO;
         };
+        if !self.in_plan(idx) {
+            return Duration::ZERO;
+        }
         match self.st.status(idx) {
             StepStatus::Pending | StepStatus::Ready => step.planned,
             StepStatus::Running | StepStatus::AwaitingReview => {
@@ -163,7 +176,15 @@ impl<'a> Timing<'a> {
 
     /// The planned length of the drill: the critical path of planned durations.
     pub fn critical_path(&self) -> Duration {
-        let planned = |i: usize| self.rb.steps.get(i).map(|s| s.planned).unwrap_or_default();
+        let planned = |i: usize| {
+            let forward = self.rb.contingency_of(i).is_none();
+            self.rb
+                .steps
+                .get(i)
+                .filter(|_| forward)
+                .map(|s| s.planned)
+                .unwrap_or_default()
+        };
         self.longest_path(planned)
             .into_iter()
             .max()

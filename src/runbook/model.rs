@@ -78,6 +78,10 @@ pub struct Phase {
     pub name: String,
     /// Indexes into [`Runbook::steps`].
     pub steps: Vec<usize>,
+    /// A contingency phase: the irreversible step whose `contingency` names it. Its steps
+    /// are not part of the forward plan; they run only once the contingency is called.
+    #[serde(default)]
+    pub contingency_for: Option<StepId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,6 +107,9 @@ pub struct Step {
     /// Wall-clock rules: a fixed start, a GO deadline, a minimum hold, a planned range.
     #[serde(default)]
     pub clock: StepClock,
+    /// An irreversible step: the name of its contingency phase.
+    #[serde(default)]
+    pub contingency: Option<String>,
 }
 
 /// When a step may start and end, beyond its dependencies.
@@ -505,8 +512,26 @@ impl Runbook {
         self.connections.iter().find(|c| c.name == name)
     }
 
-    /// Sum of every step's planned duration.
+    /// Sum of the forward plan's planned durations (contingency steps are not in it).
     pub fn planned_total(&self) -> Duration {
-        self.steps.iter().map(|s| s.planned).sum()
+        (0..self.steps.len())
+            .filter(|&i| self.contingency_of(i).is_none())
+            .map(|i| self.steps[i].planned)
+            .sum()
+    }
+
+    /// For a step of a contingency phase: the irreversible step it backs.
+    pub fn contingency_of(&self, idx: usize) -> Option<&str> {
+        let phase = self.phases.get(self.steps.get(idx)?.phase)?;
+        phase.contingency_for.as_deref()
+    }
+
+    /// The steps of the contingency phase of irreversible step `point`.
+    pub fn contingency_steps(&self, point: &str) -> Vec<usize> {
+        self.phases
+            .iter()
+            .filter(|p| p.contingency_for.as_deref() == Some(point))
+            .flat_map(|p| p.steps.iter().copied())
+            .collect()
     }
 }

@@ -86,6 +86,9 @@ pub struct RawStep {
     pub go_deadline: Option<Spanned<toml::Value>>,
     /// The step runs at least this long: done is refused before.
     pub min_hold: Option<SString>,
+    /// An irreversible step: the phase whose steps run if the coordinator calls its
+    /// contingency (fail-forward or fail-back) after a later step fails.
+    pub contingency: Option<SString>,
 }
 
 /// `action = { ... }`: exactly one of copy, recon, check, shell (checked in validation);

@@ -1,6 +1,7 @@
 //! Unit tests of the drill engine, driven by a manual clock.
 
 mod clock;
+mod contingency;
 mod controls;
 mod gates;
 mod lifecycle;

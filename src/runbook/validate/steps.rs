@@ -55,32 +55,129 @@ impl Validator<'_, '_> {
             })
             .collect();
         let broken_steps = &self.broken_steps.clone();
+        let contingencies = self.contingencies(raw);
         let mut phases = Vec::new();
         let mut steps = Vec::new();
         // preds[i] with, for each, the span of the `after` entry (None when implicit).
         let mut preds: Vec<Deps> = Vec::new();
-        let mut index: usize = 0;
+        // The default `after`: the previous forward step in the file; in a contingency
+        // phase, the previous step of that phase (none for its first).
+        let mut last_forward: Option<&Spanned<RawStep>> = None;
         for (p_idx, phase) in raw.iter().enumerate() {
+            let name = phase
+                .name
+                .as_ref()
+                .map(|n| n.get_ref().clone())
+                .unwrap_or_default();
+            let contingency_for = contingencies.get(&name).cloned();
             let mut members = Vec::new();
+            let mut last_in_phase: Option<&Spanned<RawStep>> = None;
             for s in &phase.steps {
-                let prev = index.checked_sub(1).map(|i| all[i]);
+                let prev = if contingency_for.is_some() {
+                    last_in_phase
+                } else {
+                    last_forward
+                };
                 let (step, deps) = self.step(s, p_idx, prev, &ids, broken_steps);
                 members.push(steps.len());
                 steps.push(step);
                 preds.push(deps);
-                index += 1;
+                last_in_phase = Some(s);
+                if contingency_for.is_none() {
+                    last_forward = Some(s);
+                }
             }
             phases.push(Phase {
-                name: phase
-                    .name
-                    .as_ref()
-                    .map(|n| n.get_ref().clone())
-                    .unwrap_or_default(),
+                name,
                 steps: members,
+                contingency_for,
             });
         }
+        self.contingency_edges(&all, &phases, &steps);
         self.graph(&all, &steps, &preds);
         (phases, steps)
+    }
+
+    /// Phase name -> the irreversible step whose `contingency` names it.
+    fn contingencies(&mut self, raw: &[RawPhase]) -> HashMap<String, StepId> {
+        let names: Vec<&str> = raw
+            .iter()
+            .filter_map(|p| p.name.as_ref().map(|n| n.get_ref().as_str()))
+            .collect();
+        let mut out: HashMap<String, StepId> = HashMap::new();
+        for phase in raw {
+            for s in phase.steps.iter().map(Spanned::get_ref) {
+                let Some(c) = &s.contingency else { continue };
+                let what = format!("step `{}`", s.id.get_ref());
+                let target = c.get_ref();
+                if !s.irreversible.as_ref().is_some_and(|i| *i.get_ref()) {
+                    self.error(
+                        c.span(),
+                        format!("{what} has a `contingency` but is not irreversible"),
+                        "a contingency is the plan past a point of no return: add irreversible = true, or use `rollback` to undo a reversible step",
+                    );
+                } else if phase.name.as_ref().is_some_and(|n| n.get_ref() == target) {
+                    self.error(
+                        c.span(),
+                        format!("{what} names its own phase `{target}` as its contingency"),
+                        "put the contingency steps in a [[phase]] of their own and name that",
+                    );
+                } else if !names.contains(&target.as_str()) {
+                    let hint = did_you_mean(target, names.iter().copied());
+                    self.error(
+                        c.span(),
+                        format!("{what} names unknown phase `{target}` as its contingency"),
+                        format!("declare a [[phase]] with name = \"{target}\" holding the contingency steps{hint}"),
+                    );
+                } else if let Some(other) = out.get(target) {
+                    self.error(
+                        c.span(),
+                        format!("phase `{target}` is already the contingency of step `{other}`"),
+                        "give each point of no return a contingency phase of its own",
+                    );
+                } else {
+                    out.insert(target.clone(), s.id.get_ref().clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Contingency steps wait only for steps of their own phase, and no forward step
+    /// waits for one: the two plans never join.
+    fn contingency_edges(&mut self, all: &[&Spanned<RawStep>], phases: &[Phase], steps: &[Step]) {
+        let phase_of: HashMap<&str, usize> =
+            steps.iter().map(|s| (s.id.as_str(), s.phase)).collect();
+        for (raw, step) in all.iter().zip(steps) {
+            let mine = phases
+                .get(step.phase)
+                .and_then(|p| p.contingency_for.as_ref());
+            for dep in &step.after {
+                let Some(&dp) = phase_of.get(dep.as_str()) else {
+                    continue;
+                };
+                let theirs = phases.get(dp).and_then(|p| p.contingency_for.as_ref());
+                let broken = match (mine, theirs) {
+                    (Some(_), _) => dp != step.phase,
+                    (None, Some(_)) => true,
+                    (None, None) => false,
+                };
+                if broken {
+                    let span = raw
+                        .get_ref()
+                        .after
+                        .iter()
+                        .flatten()
+                        .find(|a| a.get_ref() == dep)
+                        .map_or(raw.get_ref().id.span(), Spanned::span);
+                    self.error(
+                        span,
+                        format!("step `{}` waits for `{dep}` across a contingency phase", step.id),
+                        "a contingency phase runs only when called, instead of the rest of the plan: its steps wait only for steps of the same phase, and no forward step waits for one",
+                    );
+                }
+            }
+        }
     }
 
     fn step(
@@ -204,6 +301,7 @@ impl Validator<'_, '_> {
             irreversible,
             requires,
             clock,
+            contingency: s.contingency.as_ref().map(|c| c.get_ref().clone()),
         };
         (step, deps)
     }

@@ -47,6 +47,12 @@ pub fn describe(kind: &EventKind) -> String {
             )
         }
         EventKind::RollbackCompleted => "rollback completed".into(),
+        EventKind::ContingencyCalled {
+            from,
+            reason,
+            point,
+            phase,
+        } => format!("CALLED CONTINGENCY of {point} from {from}: {reason} (phase {phase})"),
         EventKind::EvidenceRecorded {
             evidence,
             holds,
