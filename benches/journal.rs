@@ -176,8 +176,7 @@ fn print(rows: &[Row]) {
 
 async fn run() -> Res<()> {
     let base = std::env::var_os("WARROOM_BENCH_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
+        .map_or_else(std::env::temp_dir, std::path::PathBuf::from);
     let dir = tempfile::tempdir_in(&base)?;
     println!("journal bench in {}", base.display());
     let rb = runbook();

@@ -3,7 +3,7 @@
 //! the wire. Prints, for each sign-off, the time until the last observer received it
 //! (p50/p99/max), and the coordinator's CPU time and memory while serving them.
 //!
-//!   cargo bench --bench observers          (WARROOM_BENCH_OBSERVERS=N, WARROOM_BENCH_SIGNOFFS=N)
+//!   cargo bench --bench observers          (`WARROOM_BENCH_OBSERVERS=N`, `WARROOM_BENCH_SIGNOFFS=N`)
 //!
 //! Goal (issue 7): p99 < 100 ms from a sign-off to the last of 500 observers.
 
@@ -137,7 +137,7 @@ async fn main() -> Res<()> {
         match connect(&url, Some("bench-coord")).await {
             Ok(s) => break s,
             Err(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(100)).await
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(e) => return Err(format!("the coordinator never served: {e}").into()),
         }

@@ -1,7 +1,7 @@
 //! Recon benchmark: the 2,000,000-row payments table (shared dataset script) after a copy,
 //! checked by warroom and by the reference tools, printed side by side in one run.
 //!
-//!   cargo bench --bench recon      (WARROOM_BENCH_REUSE=1 keeps an existing dataset)
+//!   cargo bench --bench recon      (`WARROOM_BENCH_REUSE=1` keeps an existing dataset)
 //!
 //! Rows: MariaDB vs PostgreSQL, warroom vs reladiff, with 0 and with 100 injected
 //! differences (40 changed, 30 deleted, 30 extra); MariaDB vs MariaDB, warroom vs
@@ -291,7 +291,7 @@ async fn measure(
     want_my: &BTreeSet<String>,
     statements: usize,
 ) -> Res<[Best; 4]> {
-    let [mut w_pg, mut r, mut w_my, mut p] = [(); 4].map(|_| Best::default());
+    let [mut w_pg, mut r, mut w_my, mut p] = [(); 4].map(|()| Best::default());
     for _ in 0..rounds {
         let (t, f, bis) = warroom(PG_DST, "public.payments").await?;
         let note = format!("{}; {bis} chunks bisected", verdict(&f, want_pg));

@@ -37,8 +37,7 @@ fn landed(samples: &[(Instant, i64)], a: Instant, b: Instant) -> i64 {
         samples
             .iter()
             .find(|(s, _)| *s >= t)
-            .map(|(_, n)| *n)
-            .unwrap_or_else(|| panic!("no sample after {t:?}"))
+            .map_or_else(|| panic!("no sample after {t:?}"), |(_, n)| *n)
     };
     at(b) - at(a)
 }

@@ -1,4 +1,4 @@
-//! Prometheus probes against a real Prometheus scraping a real mysqld_exporter (which reads
+//! Prometheus probes against a real Prometheus scraping a real `mysqld_exporter` (which reads
 //! the real MariaDB): values arrive, thresholds classify them, several series are labelled,
 //! no series is NO DATA, and stopping the exporter or Prometheus mid-test turns the probes
 //! NO DATA / error / stale, then healthy again when restarted.

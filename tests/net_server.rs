@@ -180,7 +180,7 @@ async fn closed(socket: &mut Socket) -> bool {
     loop {
         match tokio::time::timeout_at(deadline, socket.next()).await {
             Err(_) => return false,
-            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
+            Ok(None | Some(Err(_) | Ok(Message::Close(_)))) => return true,
             Ok(Some(Ok(_))) => continue,
         }
     }
@@ -192,7 +192,7 @@ async fn close_code(socket: &mut Socket) -> Option<u16> {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         match tokio::time::timeout_at(deadline, socket.next()).await {
-            Err(_) | Ok(None) | Ok(Some(Err(_))) => return None,
+            Err(_) | Ok(None | Some(Err(_))) => return None,
             Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
             Ok(Some(Ok(_))) => continue,
         }
@@ -485,7 +485,7 @@ async fn a_half_open_connection_is_closed_and_a_live_one_kept() {
         let start = tokio::time::Instant::now();
         while start.elapsed() < Duration::from_millis(1500) {
             match tokio::time::timeout(Duration::from_millis(200), live.next()).await {
-                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => return false,
+                Ok(Some(Ok(Message::Close(_)) | Err(_)) | None) => return false,
                 _ => {}
             }
         }

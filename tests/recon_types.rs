@@ -28,7 +28,7 @@ fn recon_spec(source_table: &str, target_table: &str, key: &[&str], chunk_rows: 
         source_table: source_table.into(),
         target: "dst".into(),
         target_table: target_table.into(),
-        key: key.iter().map(|k| k.to_string()).collect(),
+        key: key.iter().map(ToString::to_string).collect(),
         columns: None,
         filter: None,
         chunk_rows,

@@ -476,7 +476,7 @@ fn several_errors_are_all_listed_in_file_order() {
     assert_eq!(diags.len(), 10, "{diags:#?}");
     let positions: Vec<(usize, usize)> = diags.iter().map(|d| (d.line, d.column)).collect();
     let mut sorted = positions.clone();
-    sorted.sort();
+    sorted.sort_unstable();
     assert_eq!(positions, sorted);
 
     let mut out = Vec::new();
@@ -605,7 +605,7 @@ fn each_mistake_in_a_check_or_result_is_one_error_at_its_value() {
     assert!(d.help.unwrap().contains("did you mean `dst`?"));
 }
 
-/// Every new shape reads into the model: conditions, pass rate, holds_for, ready (with the
+/// Every new shape reads into the model: conditions, pass rate, `holds_for`, ready (with the
 /// check's connection by default), compare with both kinds of tolerance, a command's result
 /// and a report, and `action:STEP` evidence on a later gate.
 #[test]

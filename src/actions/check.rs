@@ -325,10 +325,7 @@ impl CheckPoller {
             }
         };
         let holds_for = when.holds_for.max(1);
-        let mut outcome = if !outcome.holds {
-            self.in_a_row = 0;
-            outcome
-        } else {
+        let mut outcome = if outcome.holds {
             self.in_a_row = self.in_a_row.saturating_add(1);
             if self.in_a_row < holds_for {
                 CheckOutcome::fail(format!(
@@ -343,6 +340,9 @@ impl CheckPoller {
             } else {
                 outcome
             }
+        } else {
+            self.in_a_row = 0;
+            outcome
         };
         if let Some(report) = &when.report {
             outcome.detail = format!("{}; report: {report}", outcome.detail);

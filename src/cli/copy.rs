@@ -40,7 +40,7 @@ pub async fn run_headless(
     let (progress_tx, mut progress_rx) = mpsc::channel::<CopyProgress>(16);
     let terminal = std::io::stderr().is_terminal();
     let printer = tokio::spawn(async move {
-        let mut last_line = std::time::Instant::now() - Duration::from_secs(60);
+        let mut last_line: Option<std::time::Instant> = None;
         let mut last_said: Option<(CopyState, Option<String>)> = None;
         while let Some(p) = progress_rx.recv().await {
             let mut err = std::io::stderr();
@@ -49,8 +49,10 @@ pub async fn run_headless(
             if terminal {
                 let _ = write!(err, "\r\x1b[2K{}", bar_line(&p));
                 let _ = err.flush();
-            } else if last_line.elapsed() >= Duration::from_secs(5) || said != last_said {
-                last_line = std::time::Instant::now();
+            } else if last_line.is_none_or(|t| t.elapsed() >= Duration::from_secs(5))
+                || said != last_said
+            {
+                last_line = Some(std::time::Instant::now());
                 let _ = writeln!(err, "{}", plain_line(&p));
             }
             last_said = said;

@@ -24,12 +24,11 @@ pub async fn run(
     layout: &str,
     serve: &super::args::ServeArgs,
 ) -> anyhow::Result<()> {
-    let (dir, _cleanup) = match dir {
-        Some(dir) => (dir, None),
-        None => {
-            let temp = std::env::temp_dir().join(format!("warroom-demo-{}", std::process::id()));
-            (temp.clone(), Some(RemoveOnDrop(temp)))
-        }
+    let (dir, _cleanup) = if let Some(dir) = dir {
+        (dir, None)
+    } else {
+        let temp = std::env::temp_dir().join(format!("warroom-demo-{}", std::process::id()));
+        (temp.clone(), Some(RemoveOnDrop(temp)))
     };
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the demo directory {}", dir.display()))?;

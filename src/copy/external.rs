@@ -131,7 +131,7 @@ pub async fn follow_external(
             });
         }
         tokio::select! {
-            _ = tokio::time::sleep(every) => {}
+            () = tokio::time::sleep(every) => {}
             cmd = control.recv() => {
                 if matches!(cmd, Some(CopyControl::Cancel)) {
                     return Err(CopyError::Cancelled(spec.name.clone()));

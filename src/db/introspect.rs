@@ -1,4 +1,4 @@
-//! What a table looks like: its columns and types (information_schema, pg catalogs,
+//! What a table looks like: its columns and types (`information_schema`, pg catalogs,
 //! `pragma_table_info`), their collations, a row estimate, and how the connection wants
 //! literals escaped.
 

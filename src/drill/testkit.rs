@@ -117,7 +117,7 @@ impl RunbookBuilder {
     /// The last step waits for these steps (replaces the default "previous step").
     pub fn after(mut self, deps: &[&str]) -> Self {
         if let Some(s) = self.steps.last_mut() {
-            s.after = deps.iter().map(|d| d.to_string()).collect();
+            s.after = deps.iter().map(ToString::to_string).collect();
         }
         if let Some(e) = self.explicit_after.last_mut() {
             *e = true;
@@ -137,7 +137,7 @@ impl RunbookBuilder {
     pub fn approvers(mut self, who: &[&str]) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.gate = true;
-            s.approvers = who.iter().map(|h| h.to_string()).collect();
+            s.approvers = who.iter().map(ToString::to_string).collect();
         }
         self
     }

@@ -119,7 +119,7 @@ async fn try_connect(url: &SecretUrl) -> Result<(), sqlx::Error> {
     }
 }
 
-/// "cannot connect to mysql://root@127.0.0.1:1/test (MySQL/MariaDB): ... refused".
+/// `"cannot connect to mysql://root@127.0.0.1:1/test (MySQL/MariaDB): ... refused"`.
 fn connect_text(e: &crate::db::ConnectError) -> String {
     match &e.source {
         sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {

@@ -322,7 +322,7 @@ impl Link {
         tokio::pin!(deadline);
         loop {
             tokio::select! {
-                _ = &mut deadline => return self.updates.receiver_count() == 0,
+                () = &mut deadline => return self.updates.receiver_count() == 0,
                 request = recv_command(commands) => match request {
                     Some(r) => {
                         let _ = r.reply.send(Err(HubFailure::new(

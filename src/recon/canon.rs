@@ -63,7 +63,7 @@ pub fn place(src: (Dialect, &Column), tgt: (Dialect, &Column)) -> Place {
 /// The SQL expression for a column's canonical text; NULL stays NULL ([`piece`] marks it).
 pub fn text_sql(d: Dialect, q: &str, kind: &Kind) -> String {
     match (d, kind) {
-        (Dialect::MySql, Kind::Bool) | (Dialect::MySql, Kind::Bit { bits: 1 }) => {
+        (Dialect::MySql, Kind::Bool | Kind::Bit { bits: 1 }) => {
             format!("CASE WHEN {q} IS NULL THEN NULL WHEN {q} <> 0 THEN '1' ELSE '0' END")
         }
         (Dialect::Postgres, Kind::Bool) => {

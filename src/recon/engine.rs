@@ -127,7 +127,7 @@ impl ReconJob {
                         return;
                     }
                     tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                        () = tokio::time::sleep(Duration::from_millis(250)) => {}
                         _ = done_rx.changed() => return,
                     }
                 }
@@ -180,7 +180,9 @@ impl ReconJob {
         let _ = done_tx.send(true);
         let _ = reporter.await;
         let mut live = match Arc::try_unwrap(live) {
-            Ok(m) => m.into_inner().unwrap_or_else(|e| e.into_inner()),
+            Ok(m) => m
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
             Err(shared) => lock(&shared).clone(),
         };
         live.state = if failure.is_some() {
@@ -566,7 +568,7 @@ async fn common_columns(
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The recon's state while it runs.

@@ -66,7 +66,7 @@ pub fn render(report: &Report) -> String {
     // Tick labels at each quarter of the axis.
     let mut ticks = vec![' '; WIDTH + 1];
     for q in 0..=4 {
-        let at = axis.span * q as f64 / 4.0;
+        let at = axis.span * f64::from(q) / 4.0;
         let text = if q == 0 { "0".to_string() } else { secs(at) };
         let start = axis
             .col(at)

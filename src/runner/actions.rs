@@ -89,7 +89,7 @@ pub async fn run_actions(hub: HubHandle, allow_shell: bool) {
         {
             match runbook.step(id).and_then(|s| s.action.as_ref()) {
                 Some(Action::Check(Check::Sql(_) | Check::Compare(_))) => {
-                    start_check(&hub, &runbook, id, &mut checks)
+                    start_check(&hub, &runbook, id, &mut checks);
                 }
                 Some(Action::Shell(command)) => {
                     let (hub, id, command) = (hub.clone(), id.clone(), command.clone());
@@ -153,7 +153,7 @@ fn start_check(
                 return;
             }
             tokio::select! {
-                _ = tokio::time::sleep(CHECK_RETRY) => {}
+                () = tokio::time::sleep(CHECK_RETRY) => {}
                 _ = stop.changed() => return,
             }
         }

@@ -138,7 +138,7 @@ fn probe_hook(health: LatestHealth) -> ProbeHook {
         snapshot
             .as_ref()
             .and_then(|s| s.probe(name))
-            .map(|p| p.evidence_holds())
+            .map(crate::drill::telemetry::health::ProbeState::evidence_holds)
     })
 }
 

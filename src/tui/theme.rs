@@ -1,5 +1,5 @@
 //! Colours and symbols. Every state is told apart by a symbol first and a colour second,
-//! so the console stays readable under `NO_COLOR` (https://no-color.org) and on a
+//! so the console stays readable under `NO_COLOR` (<https://no-color.org>) and on a
 //! monochrome wallboard.
 
 use ratatui::style::{Color, Modifier, Style};

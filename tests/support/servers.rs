@@ -1,5 +1,5 @@
 //! Real database servers for tests. A missing server is skipped LOUDLY, or fails the test
-//! when WARROOM_REQUIRE_SERVERS=1 (CI sets it).
+//! when `WARROOM_REQUIRE_SERVERS=1` (CI sets it).
 
 pub const MYSQL_ENV: &str = "WARROOM_TEST_MYSQL_URL";
 pub const POSTGRES_ENV: &str = "WARROOM_TEST_POSTGRES_URL";
@@ -30,9 +30,10 @@ fn server(env: &str, default: &str, what: &str) -> Option<String> {
     if reachable(&url) {
         return Some(url);
     }
-    if required() {
-        panic!("{what} is required (WARROOM_REQUIRE_SERVERS=1) but not reachable at {url}");
-    }
+    assert!(
+        !required(),
+        "{what} is required (WARROOM_REQUIRE_SERVERS=1) but not reachable at {url}"
+    );
     eprintln!(
         "\n!!! SKIPPED: {what} is not reachable at {url}. Start it (or set {env}) to run this \
          test; .ci/run starts it and sets WARROOM_REQUIRE_SERVERS=1.\n"

@@ -7,8 +7,13 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::{opt_duration, JobKind, Validator};
-use crate::runbook::model::*;
-use crate::runbook::raw::*;
+use crate::runbook::model::{
+    CopyEngine, CopySpec, DomainCheck, ExternalProgress, ProbeKind, ProbeScope, ProbeSpec,
+    ReconSpec, ReconWatch, Threshold, ThrottleRule,
+};
+use crate::runbook::raw::{
+    RawCopy, RawPhase, RawProbe, RawRecon, RawScope, RawThreshold, RawThrottle, SString,
+};
 
 impl Validator<'_, '_> {
     pub(super) fn probes(
@@ -334,8 +339,7 @@ impl Validator<'_, '_> {
                     rename: c
                         .rename
                         .as_ref()
-                        .map(|r| r.get_ref().clone())
-                        .unwrap_or_else(BTreeMap::new),
+                        .map_or_else(BTreeMap::new, |r| r.get_ref().clone()),
                     filter: c.filter.clone(),
                     workers,
                     chunk_rows,
@@ -488,29 +492,27 @@ impl Validator<'_, '_> {
                     "probe",
                     "kind = \"source_latency\"",
                 );
-                let above = match r.above.as_ref() {
-                    Some(a) => match a.get_ref() {
-                        toml::Value::String(s) => self.duration(
+                let above = if let Some(a) = r.above.as_ref() {
+                    if let toml::Value::String(s) = a.get_ref() {
+                        self.duration(
                             &Spanned::new(a.span(), s.clone()),
                             &format!("`above` of {owner}"),
-                        ),
-                        _ => {
-                            self.error(
-                                a.span(),
-                                format!("`above` of {owner} must be a duration"),
-                                "write above = \"200ms\"",
-                            );
-                            None
-                        }
-                    },
-                    None => {
+                        )
+                    } else {
                         self.error(
-                            t.span(),
-                            format!("{owner} has no `above`"),
-                            "add above = \"200ms\" (the source latency that slows the copy down)",
+                            a.span(),
+                            format!("`above` of {owner} must be a duration"),
+                            "write above = \"200ms\"",
                         );
                         None
                     }
+                } else {
+                    self.error(
+                        t.span(),
+                        format!("{owner} has no `above`"),
+                        "add above = \"200ms\" (the source latency that slows the copy down)",
+                    );
+                    None
                 };
                 Some(ThrottleRule::SourceLatency { above: above? })
             }

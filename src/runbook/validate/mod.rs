@@ -13,9 +13,9 @@ mod steps;
 
 use crate::runbook::diagnostic::{is_placeholder, Diagnostic, SourceMap};
 use crate::runbook::duration;
-use crate::runbook::model::*;
+use crate::runbook::model::{Connection, Meta, Person, ProbeKind, Runbook, RunbookKind, Window};
 use crate::runbook::names::{did_you_mean, is_identifier};
-use crate::runbook::raw::*;
+use crate::runbook::raw::{RawConnection, RawMeta, RawPerson, RawRunbook, RawWindow, SString};
 
 /// The steps one step waits for, each with the span of its `after` entry (`None` when
 /// implicit: the previous step).

@@ -78,7 +78,7 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
                 if step.gate {
                     let votes = sstate.map(|s| &s.votes);
                     let go = votes.map_or(0, |v| v.values().filter(|v| v.vote == Vote::Go).count());
-                    let nogo = votes.map_or(0, |v| v.len()) - go;
+                    let nogo = votes.map_or(0, std::collections::BTreeMap::len) - go;
                     let tone = if nogo > 0 {
                         Tone::Bad
                     } else if go > 0 {
