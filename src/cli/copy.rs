@@ -99,7 +99,7 @@ fn status(p: &CopyProgress) -> String {
     }
     match (&p.state, &p.last_error) {
         // `retrying (3): the source is unreachable: ... Connection refused (os error 111)`
-        (CopyState::Retrying, Some(e)) => s = e.clone(),
+        (CopyState::Retrying, Some(e)) => s.clone_from(e),
         _ if p.retries > 0 => s.push_str(&format!(" retries {}", p.retries)),
         _ => {}
     }
@@ -112,6 +112,8 @@ fn bar_line(p: &CopyProgress) -> String {
         .filter(|t| *t > 0)
         .map(|t| (p.rows_done as f64 / t as f64).min(1.0));
     let width = 30;
+    // `frac` is within 0..=1, so this is within 0..=30.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let filled = frac.map_or(0, |f| (f * width as f64) as usize);
     let eta = p
         .eta_secs()

@@ -86,7 +86,7 @@ async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
             .unwrap_or_default()
     };
     if let Some(path) = &args.output {
-        write_file(path, &text)?
+        write_file(path, &text)?;
     } else {
         let mut out = super::output::stdout();
         out.write_all(text.as_bytes())

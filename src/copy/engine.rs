@@ -139,6 +139,8 @@ impl Sizer {
         }
         let per_row = self.read.max(self.write);
         if per_row > 0.0 {
+            // Both are positive; a float-to-int `as` saturates, and the size is clamped below.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let ideal = (self.target / per_row) as u64;
             self.size = ideal
                 .clamp(self.size / 2, self.size.saturating_mul(2))
@@ -523,8 +525,10 @@ pub async fn run(
                 let now = Instant::now();
                 let was = std::mem::replace(&mut *lock(&ctx.throttle), t);
                 if was.state != ThrottleState::Free {
-                    ctx.throttled_ms
-                        .fetch_add((now - last).as_millis() as u64, Relaxed);
+                    ctx.throttled_ms.fetch_add(
+                        u64::try_from((now - last).as_millis()).unwrap_or(u64::MAX),
+                        Relaxed,
+                    );
                 }
                 last = now;
                 tokio::select! {

@@ -61,18 +61,21 @@ impl RunbookBuilder {
     }
 
     /// Renames the coordinator (replaces the default `coord`).
+    #[must_use]
     pub fn coordinator(mut self, handle: &str) -> Self {
         self.people.retain(|p| p.handle != self.meta.coordinator);
         self.meta.coordinator = handle.to_string();
         self.person(handle, "coordinator")
     }
 
+    #[must_use]
     pub fn cutover(mut self) -> Self {
         self.meta.kind = RunbookKind::Cutover;
         self
     }
 
     /// The change window: starts at `start`, lasts `length` (e.g. "4h").
+    #[must_use]
     pub fn window(mut self, start: DateTime<Utc>, length: &str) -> Self {
         self.meta.window = Some(Window {
             start,
@@ -82,6 +85,7 @@ impl RunbookBuilder {
     }
 
     /// Adds a person; a role of "observer" makes them read-only.
+    #[must_use]
     pub fn person(mut self, handle: &str, role: &str) -> Self {
         self.people.push(Person {
             handle: handle.to_string(),
@@ -93,6 +97,7 @@ impl RunbookBuilder {
     }
 
     /// Adds a step in the current (single) phase; `planned` is a duration like "5m".
+    #[must_use]
     pub fn step(mut self, id: &str, dri: &str, reviewer: &str, planned: &str) -> Self {
         self.steps.push(Step {
             id: id.to_string(),
@@ -115,6 +120,7 @@ impl RunbookBuilder {
     }
 
     /// The last step waits for these steps (replaces the default "previous step").
+    #[must_use]
     pub fn after(mut self, deps: &[&str]) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.after = deps.iter().map(ToString::to_string).collect();
@@ -126,6 +132,7 @@ impl RunbookBuilder {
     }
 
     /// The last step is a go/no-go gate.
+    #[must_use]
     pub fn gate(mut self) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.gate = true;
@@ -134,6 +141,7 @@ impl RunbookBuilder {
     }
 
     /// The last step is a gate approved by these people.
+    #[must_use]
     pub fn approvers(mut self, who: &[&str]) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.gate = true;
@@ -143,6 +151,7 @@ impl RunbookBuilder {
     }
 
     /// The last step is the point of no return.
+    #[must_use]
     pub fn irreversible(mut self) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.irreversible = true;
@@ -151,6 +160,7 @@ impl RunbookBuilder {
     }
 
     /// The last step has a rollback with these instructions.
+    #[must_use]
     pub fn rollback(mut self, instructions: &str) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.rollback = Some(Rollback {
@@ -162,6 +172,7 @@ impl RunbookBuilder {
     }
 
     /// The last step needs this evidence before sign-off.
+    #[must_use]
     pub fn requires(mut self, evidence: Evidence) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.requires.push(evidence);
@@ -170,12 +181,14 @@ impl RunbookBuilder {
     }
 
     /// The text the runbook was read from and its digest (what a journal keeps).
+    #[must_use]
     pub fn source(mut self, text: &str, digest: &str) -> Self {
         self.source = (text.to_string(), digest.to_string());
         self
     }
 
     /// Adds a health probe.
+    #[must_use]
     pub fn probe(mut self, probe: ProbeSpec) -> Self {
         self.probes.push(probe);
         self

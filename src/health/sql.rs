@@ -171,7 +171,7 @@ trait ToF64 {
 }
 
 macro_rules! to_f64_as {
-    ($($t:ty),*) => { $(impl ToF64 for $t { fn to_f64(self) -> f64 { self as f64 } })* };
+    ($($t:ty),*) => { $(#[allow(clippy::cast_lossless)] impl ToF64 for $t { fn to_f64(self) -> f64 { self as f64 } })* };
 }
 to_f64_as!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 

@@ -214,6 +214,8 @@ pub async fn connect(
     })
 }
 
+// `link` is the link's state as the console shows it; renaming it would not read better.
+#[allow(clippy::struct_field_names)]
 struct Link {
     url: String,
     token: Option<String>,

@@ -99,7 +99,7 @@ impl Mirror {
         };
         match &update {
             Update::Event(e) => view.events.push(e.clone()),
-            Update::Snapshot { events } => view.events = events.clone(),
+            Update::Snapshot { events } => view.events.clone_from(events),
             Update::Telemetry(t) => {
                 view.telemetry.insert(t.key(), t.clone());
             }

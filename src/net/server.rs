@@ -189,7 +189,7 @@ fn presented<'a>(headers: &'a HeaderMap, query: &'a TokenQuery) -> Option<&'a st
         .or(query.token.as_deref())
 }
 
-fn refuse(e: AuthError) -> Response {
+fn refuse(e: &AuthError) -> Response {
     (StatusCode::UNAUTHORIZED, format!("{e}\n")).into_response()
 }
 
@@ -204,7 +204,7 @@ async fn ws(
         Ok(who) => who,
         Err(e) => {
             tracing::warn!(%peer, error = %e, "connection refused");
-            return refuse(e);
+            return refuse(&e);
         }
     };
     upgrade
@@ -513,7 +513,7 @@ async fn connection(
                 }
             }
             _ = ping.tick() => {
-                if let Err(e) = send_message(&mut socket, Message::Ping(Default::default())).await {
+                if let Err(e) = send_message(&mut socket, Message::Ping(axum::body::Bytes::new())).await {
                     return e;
                 }
             }

@@ -212,7 +212,8 @@ impl ReconJob {
                     .await
                     .unwrap_or(0),
             );
-        let parts = (est / self.spec.chunk_rows.max(1)).max(1) as usize;
+        let parts =
+            usize::try_from((est / self.spec.chunk_rows.max(1)).max(1)).unwrap_or(usize::MAX);
         if !self.src.byte_order {
             return plan(&self.src.pool, &self.r, parts)
                 .await
@@ -534,7 +535,7 @@ pub fn table_spec(spec: &ReconSpec, columns: Vec<String>) -> TableSpec {
         },
         key: spec.key.clone(),
         columns: Some(columns),
-        rename: Default::default(),
+        rename: std::collections::BTreeMap::new(),
         filter: spec.filter.clone(),
     }
 }

@@ -79,7 +79,7 @@ fn merged_order(reports: &[Report]) -> Vec<String> {
         let mut after: Option<usize> = None;
         for s in &r.steps {
             if let Some(i) = ids.iter().position(|id| *id == s.id) {
-                after = Some(i)
+                after = Some(i);
             } else {
                 let at = after.map_or(0, |i| i + 1);
                 ids.insert(at, s.id.clone());

@@ -212,6 +212,7 @@ fn snapshot(id: i64, minute: i64, probes: Vec<ProbeState>) -> TelemetrySample {
 }
 
 #[test]
+#[allow(clippy::items_after_statements)]
 fn health_spells_start_at_the_first_red_sample_and_end_at_the_first_other() {
     use ProbeStatus::*;
     let samples = vec![

@@ -31,6 +31,8 @@ struct Axis {
 }
 
 impl Axis {
+    // A float-to-int `as` saturates (a negative time is column 0), clamped to the chart.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     fn col(&self, at: f64) -> usize {
         (((at / self.span) * WIDTH as f64).round() as usize).min(WIDTH)
     }

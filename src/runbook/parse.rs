@@ -196,7 +196,7 @@ fn syntax_error(map: &SourceMap, e: &toml::de::Error) -> Diagnostic {
     map.error(span, format!("invalid TOML: {message}"), help)
 }
 
-/// `step `freeze`` or `step #3` when the item has no usable name.
+/// ``step `freeze` `` or `step #3` when the item has no usable name.
 fn item_name(value: &Spanned<DeValue>, field: &str, kind: &str) -> String {
     match str_field(value, field) {
         Some(name) => format!("{kind} `{name}`"),

@@ -495,9 +495,8 @@ impl App {
             });
             return;
         }
-        let kind = match self.probe(action) {
-            Some(k) => k,
-            None => return,
+        let Some(kind) = self.probe(action) else {
+            return;
         };
         self.confirm(action, kind, idx, now);
     }

@@ -54,9 +54,8 @@ impl Theme {
             match tone {
                 Tone::Normal | Tone::Good | Tone::Info => Style::new(),
                 Tone::Dim => Style::new().add_modifier(Modifier::DIM),
-                Tone::Warn => Style::new().add_modifier(Modifier::BOLD),
+                Tone::Warn | Tone::Accent => Style::new().add_modifier(Modifier::BOLD),
                 Tone::Bad => Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
-                Tone::Accent => Style::new().add_modifier(Modifier::BOLD),
             }
         }
     }

@@ -196,14 +196,13 @@ impl Validator<'_, '_> {
             other => {
                 if let Some(text) = scalar_text(other) {
                     return Some(Condition::Equals(text));
-                } else {
-                    self.error(
-                        span,
-                        format!("{what} must be text, a number, a boolean or a condition table"),
-                        CONDITION_HELP,
-                    );
-                    return None;
                 }
+                self.error(
+                    span,
+                    format!("{what} must be text, a number, a boolean or a condition table"),
+                    CONDITION_HELP,
+                );
+                return None;
             }
         };
         if table.len() != 1 {

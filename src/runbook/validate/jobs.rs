@@ -94,6 +94,8 @@ impl Validator<'_, '_> {
 
     /// `active = {...}`: phases or steps that exist, one form or the other. `Some(None)`
     /// never: the outer `Option` is "valid", the inner the scope.
+    // None: the section is broken (reported); Some(None): it is absent.
+    #[allow(clippy::option_option)]
     fn scope(
         &mut self,
         raw: &Spanned<RawScope>,
@@ -354,6 +356,8 @@ impl Validator<'_, '_> {
     }
 
     /// `Some(None)`: valid and absent.
+    // None: the section is broken (reported); Some(None): it is absent.
+    #[allow(clippy::option_option)]
     fn progress(
         &mut self,
         c: &RawCopy,

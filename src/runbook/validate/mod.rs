@@ -26,6 +26,8 @@ const DB_SCHEMES: &[&str] = &["mysql", "mariadb", "postgres", "postgresql", "sql
 
 /// Validates `raw` and builds the model; `None` when any error was reported (now or
 /// before). Every problem found is pushed to `diags`.
+// Validation takes the parsed document whole: the caller has no further use for it.
+#[allow(clippy::needless_pass_by_value)]
 pub(crate) fn build(
     map: &SourceMap,
     raw: RawRunbook,
