@@ -226,7 +226,7 @@ fn refused_reader(shared: &Shared, headers: &HeaderMap, query: &TokenQuery) -> O
         .tokens
         .authenticate(presented(headers, query))
         .err()
-        .map(refuse)
+        .map(|e| refuse(&e))
 }
 
 #[derive(Deserialize)]
