@@ -33,7 +33,7 @@ fn spec(target_table: &str) -> CopySpec {
         target_table: target_table.into(),
         key: vec!["id".into()],
         columns: None,
-        rename: Default::default(),
+        rename: std::collections::BTreeMap::new(),
         filter: None,
         workers: std::env::var("WARROOM_BENCH_WORKERS")
             .ok()
@@ -140,6 +140,8 @@ fn row(name: &str, secs: f64, rows: f64, note: &str) {
     );
 }
 
+// Row counts read back as numbers are compared exactly.
+#[allow(clippy::float_cmp)]
 fn main() -> Res<()> {
     if let Ok(which) = std::env::var(CHILD) {
         let rt = tokio::runtime::Builder::new_multi_thread()

@@ -98,6 +98,8 @@ fn proc_mem_mb(pid: u32, field: &str) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+// A percentile index: within 0..len.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;

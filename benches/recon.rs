@@ -226,7 +226,7 @@ async fn copy_to(target_url: &str, table: &str) -> Res<()> {
         target_table: table.into(),
         key: vec!["id".into()],
         columns: None,
-        rename: Default::default(),
+        rename: std::collections::BTreeMap::new(),
         filter: None,
         workers: 2,
         chunk_rows: 5_000,
@@ -285,6 +285,8 @@ impl Best {
 /// warroom and reladiff (MariaDB vs PostgreSQL), warroom and pt-table-sync (MariaDB vs
 /// MariaDB), `rounds` times interleaved: their best times and what they found, against the
 /// keys injected on each target (`statements` for pt-table-sync).
+// One letter per measured side, as the printed table names them.
+#[allow(clippy::many_single_char_names)]
 async fn measure(
     rounds: usize,
     want_pg: &BTreeSet<String>,

@@ -98,6 +98,8 @@ async fn checkpoint_rows(dst: &DbPool, table: &str) -> u64 {
         .expect("number")
 }
 
+// ROWS is 20 000.
+#[allow(clippy::cast_possible_wrap)]
 #[tokio::test]
 async fn resume_after_kill_9_mariadb_to_postgres() {
     let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
@@ -133,6 +135,8 @@ async fn resume_after_kill_9_mariadb_to_postgres() {
     eprintln!("killed {killed} children; {partial} rows were in before the last run");
 }
 
+// ROWS is 20 000.
+#[allow(clippy::cast_possible_wrap)]
 #[tokio::test]
 async fn resume_after_kill_9_mariadb_to_mariadb() {
     let Some(my) = servers::mysql() else { return };

@@ -912,6 +912,8 @@ async fn html_renders_in_a_real_browser_and_prints_on_a4() {
 
 /// Changes one event's payload behind the journal's back, as a careless editor (or a torn
 /// write) would: the checksum chain breaks there.
+// Test sequence numbers are small.
+#[allow(clippy::cast_possible_wrap)]
 async fn corrupt_event(path: &Path, seq: u64) {
     use sqlx::{ConnectOptions, Connection};
     let mut c = sqlx::sqlite::SqliteConnectOptions::new()

@@ -717,6 +717,8 @@ mod tests {
         );
     }
 
+    // Exact comparison is the point: a single-precision value must come back bit for bit.
+    #[allow(clippy::float_cmp, clippy::cast_possible_truncation)]
     #[test]
     fn single_floats_read_and_fit_bit_exact() {
         let single = Kind::Float { double: false };

@@ -165,6 +165,8 @@ fn replace_value(line: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
+    // Suggestions are whole rounded seconds: exact comparison is meant.
+    #[allow(clippy::float_cmp)]
     #[test]
     fn rounding_and_patch_lines() {
         assert_eq!(round_up(61.0), 70.0);

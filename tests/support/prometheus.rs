@@ -211,6 +211,8 @@ impl Stack {
         std::fs::read_to_string(self.path(name)).unwrap_or_default()
     }
 
+    // A method so calls read `prometheus.wait_listening(..)`.
+    #[allow(clippy::unused_self)]
     fn wait_listening(&self, port: u16, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {

@@ -10,6 +10,8 @@ fn required() -> bool {
     std::env::var("WARROOM_REQUIRE_SERVERS").is_ok_and(|v| v == "1")
 }
 
+// The import sits next to its one use.
+#[allow(clippy::items_after_statements)]
 fn reachable(url: &str) -> bool {
     let host_port = url
         .split('@')
