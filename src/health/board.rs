@@ -272,7 +272,7 @@ mod tests {
     }
 
     // HISTORY_LEN is 60.
-    #[allow(clippy::cast_possible_wrap, clippy::cast_precision_loss)]
+    #[allow(clippy::cast_possible_wrap)]
     #[test]
     fn history_is_a_bounded_ring() {
         let mut board = HealthBoard::new(&[spec("lag")], t(0));

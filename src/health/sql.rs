@@ -170,6 +170,8 @@ trait ToF64 {
     fn to_f64(self) -> f64;
 }
 
+// `as f64` for every width: `f64::from` does not exist for i64 and u64, whose values are
+// probe readings shown and compared with thresholds, never copied.
 macro_rules! to_f64_as {
     ($($t:ty),*) => { $(#[allow(clippy::cast_lossless)] impl ToF64 for $t { fn to_f64(self) -> f64 { self as f64 } })* };
 }
