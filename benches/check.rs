@@ -91,6 +91,8 @@ fn generate() -> String {
     t
 }
 
+// A percentile index: within 0..len.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx.min(sorted.len() - 1)].as_secs_f64() * 1000.0

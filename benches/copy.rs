@@ -1,12 +1,12 @@
 //! Copy benchmark: the 2,000,000-row payments table (shared dataset script) copied by
 //! warroom and by the reference tools, printed side by side in one run.
 //!
-//!   cargo bench --bench copy            (WARROOM_BENCH_ROWS=N for a smaller table)
+//!   cargo bench --bench copy            (`WARROOM_BENCH_ROWS=N` for a smaller table)
 //!
 //! Rows: warroom MariaDB->PostgreSQL vs pgloader and vs PostgreSQL COPY of a CSV on disk
 //! (the floor); warroom MariaDB->MariaDB vs mydumper+myloader (2 threads) and vs a
 //! same-server INSERT ... SELECT. warroom's peak RSS comes from `/usr/bin/time -v` around a
-//! child process (this program re-run with WARROOM_BENCH_CHILD set).
+//! child process (this program re-run with `WARROOM_BENCH_CHILD` set).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -33,7 +33,7 @@ fn spec(target_table: &str) -> CopySpec {
         target_table: target_table.into(),
         key: vec!["id".into()],
         columns: None,
-        rename: Default::default(),
+        rename: std::collections::BTreeMap::new(),
         filter: None,
         workers: std::env::var("WARROOM_BENCH_WORKERS")
             .ok()
@@ -140,6 +140,8 @@ fn row(name: &str, secs: f64, rows: f64, note: &str) {
     );
 }
 
+// Row counts read back as numbers are compared exactly.
+#[allow(clippy::float_cmp)]
 fn main() -> Res<()> {
     if let Ok(which) = std::env::var(CHILD) {
         let rt = tokio::runtime::Builder::new_multi_thread()

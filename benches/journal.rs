@@ -29,6 +29,8 @@ fn runbook() -> Runbook {
 }
 
 /// A mix of event kinds of realistic size (~150-250 bytes of JSON each).
+// Bench sequence numbers are far below 2^63.
+#[allow(clippy::cast_possible_wrap)]
 fn event(seq: u64) -> Event {
     let step = format!("step-{:03}", seq % 400);
     let kind = match seq % 5 {
@@ -176,8 +178,7 @@ fn print(rows: &[Row]) {
 
 async fn run() -> Res<()> {
     let base = std::env::var_os("WARROOM_BENCH_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
+        .map_or_else(std::env::temp_dir, std::path::PathBuf::from);
     let dir = tempfile::tempdir_in(&base)?;
     println!("journal bench in {}", base.display());
     let rb = runbook();
@@ -191,7 +192,7 @@ async fn run() -> Res<()> {
     print(&rows);
     println!(
         "journal of {EVENTS} events: {:.1} MiB",
-        size as f64 / 1048576.0
+        size as f64 / 1_048_576.0
     );
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! the wire. Prints, for each sign-off, the time until the last observer received it
 //! (p50/p99/max), and the coordinator's CPU time and memory while serving them.
 //!
-//!   cargo bench --bench observers          (WARROOM_BENCH_OBSERVERS=N, WARROOM_BENCH_SIGNOFFS=N)
+//!   cargo bench --bench observers          (`WARROOM_BENCH_OBSERVERS=N`, `WARROOM_BENCH_SIGNOFFS=N`)
 //!
 //! Goal (issue 7): p99 < 100 ms from a sign-off to the last of 500 observers.
 
@@ -98,6 +98,8 @@ fn proc_mem_mb(pid: u32, field: &str) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+// A percentile index: within 0..len.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -137,7 +139,7 @@ async fn main() -> Res<()> {
         match connect(&url, Some("bench-coord")).await {
             Ok(s) => break s,
             Err(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(100)).await
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(e) => return Err(format!("the coordinator never served: {e}").into()),
         }

@@ -1,7 +1,7 @@
 //! Recon benchmark: the 2,000,000-row payments table (shared dataset script) after a copy,
 //! checked by warroom and by the reference tools, printed side by side in one run.
 //!
-//!   cargo bench --bench recon      (WARROOM_BENCH_REUSE=1 keeps an existing dataset)
+//!   cargo bench --bench recon      (`WARROOM_BENCH_REUSE=1` keeps an existing dataset)
 //!
 //! Rows: MariaDB vs PostgreSQL, warroom vs reladiff, with 0 and with 100 injected
 //! differences (40 changed, 30 deleted, 30 extra); MariaDB vs MariaDB, warroom vs
@@ -226,7 +226,7 @@ async fn copy_to(target_url: &str, table: &str) -> Res<()> {
         target_table: table.into(),
         key: vec!["id".into()],
         columns: None,
-        rename: Default::default(),
+        rename: std::collections::BTreeMap::new(),
         filter: None,
         workers: 2,
         chunk_rows: 5_000,
@@ -285,13 +285,15 @@ impl Best {
 /// warroom and reladiff (MariaDB vs PostgreSQL), warroom and pt-table-sync (MariaDB vs
 /// MariaDB), `rounds` times interleaved: their best times and what they found, against the
 /// keys injected on each target (`statements` for pt-table-sync).
+// One letter per measured side, as the printed table names them.
+#[allow(clippy::many_single_char_names)]
 async fn measure(
     rounds: usize,
     want_pg: &BTreeSet<String>,
     want_my: &BTreeSet<String>,
     statements: usize,
 ) -> Res<[Best; 4]> {
-    let [mut w_pg, mut r, mut w_my, mut p] = [(); 4].map(|_| Best::default());
+    let [mut w_pg, mut r, mut w_my, mut p] = [(); 4].map(|()| Best::default());
     for _ in 0..rounds {
         let (t, f, bis) = warroom(PG_DST, "public.payments").await?;
         let note = format!("{}; {bis} chunks bisected", verdict(&f, want_pg));

@@ -9,6 +9,8 @@ use support::servers;
 use warroom::copy::CopyOptions;
 use warroom::db::rows::execute;
 
+// Test tables of a few thousand rows.
+#[allow(clippy::cast_possible_wrap)]
 #[tokio::test]
 async fn string_binary_and_date_keys_across_workers() {
     let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {

@@ -37,12 +37,13 @@ fn landed(samples: &[(Instant, i64)], a: Instant, b: Instant) -> i64 {
         samples
             .iter()
             .find(|(s, _)| *s >= t)
-            .map(|(_, n)| *n)
-            .unwrap_or_else(|| panic!("no sample after {t:?}"))
+            .map_or_else(|| panic!("no sample after {t:?}"), |(_, n)| *n)
     };
     at(b) - at(a)
 }
 
+// `sampler` and `samples`: the task and what it gathered.
+#[allow(clippy::similar_names)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lowering_the_rate_holds_from_the_next_chunk() {
     let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {

@@ -1,5 +1,5 @@
 //! Resume after kill -9: a child process (this test binary, switched by an environment
-//! variable) copies until it is SIGKILLed at a random moment; after several kills a last
+//! variable) copies until it is killed with `SIGKILL` at a random moment; after several kills a last
 //! run finishes. The target must hold exactly the source's rows, and the checkpoints must
 //! have counted each row once.
 
@@ -41,8 +41,7 @@ async fn child_copy() {
 fn random_ms(lo: u64, hi: u64) -> u64 {
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+        .map_or(0, |d| d.subsec_nanos());
     lo + u64::from(nanos) % (hi - lo)
 }
 
@@ -99,6 +98,8 @@ async fn checkpoint_rows(dst: &DbPool, table: &str) -> u64 {
         .expect("number")
 }
 
+// ROWS is 20 000.
+#[allow(clippy::cast_possible_wrap)]
 #[tokio::test]
 async fn resume_after_kill_9_mariadb_to_postgres() {
     let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
@@ -134,6 +135,8 @@ async fn resume_after_kill_9_mariadb_to_postgres() {
     eprintln!("killed {killed} children; {partial} rows were in before the last run");
 }
 
+// ROWS is 20 000.
+#[allow(clippy::cast_possible_wrap)]
 #[tokio::test]
 async fn resume_after_kill_9_mariadb_to_mariadb() {
     let Some(my) = servers::mysql() else { return };

@@ -331,7 +331,7 @@ fn runbook(probes: Vec<ProbeSpec>) -> Runbook {
         .into_iter()
         .fold(
             RunbookBuilder::new("health test").coordinator("ana"),
-            |b, p| b.probe(p),
+            warroom::drill::testkit::RunbookBuilder::probe,
         )
         .build()
 }

@@ -1,4 +1,4 @@
-//! Prometheus probes against a real Prometheus scraping a real mysqld_exporter (which reads
+//! Prometheus probes against a real Prometheus scraping a real `mysqld_exporter` (which reads
 //! the real MariaDB): values arrive, thresholds classify them, several series are labelled,
 //! no series is NO DATA, and stopping the exporter or Prometheus mid-test turns the probes
 //! NO DATA / error / stale, then healthy again when restarted.
@@ -40,6 +40,8 @@ async fn once(spec: &ProbeSpec) -> ProbeSample {
 }
 
 /// Waits for an update satisfying `done`, collecting every status change on the way.
+// The error is deliberately dropped: the panic says what is missing.
+#[allow(clippy::match_wild_err_arm)]
 async fn wait_for(
     rx: &mut mpsc::Receiver<HealthUpdate>,
     timeout: Duration,
@@ -233,6 +235,8 @@ async fn stopping_the_exporter_turns_probes_red_and_restarting_heals_them() {
         .any(|c| c.probe == "scrape_up" && c.is_recovery() && c.describe().contains("recovered")));
 }
 
+// `state` and `stale`: the probe state of the stale snapshot.
+#[allow(clippy::similar_names)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_prometheus_errors_then_goes_stale_and_restarting_heals() {
     let Some(mut stack) = Stack::start() else {

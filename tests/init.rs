@@ -54,7 +54,7 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// A MariaDB database with its own user (password MY_PW); returns the URL with the password.
+/// A MariaDB database with its own user (password `MY_PW`); returns the URL with the password.
 async fn mariadb_source(base: &str) -> (DbPool, String) {
     let db = unique("src");
     let user = unique("u");
@@ -91,7 +91,7 @@ async fn mariadb_source(base: &str) -> (DbPool, String) {
     (p, url)
 }
 
-/// A PostgreSQL database; the URL carries PG_PW (trust authentication ignores it).
+/// A PostgreSQL database; the URL carries `PG_PW` (trust authentication ignores it).
 async fn postgres_target(base: &str) -> (DbPool, String) {
     let db = unique("dst");
     let admin = pool(base).await;

@@ -29,6 +29,8 @@ fn t0() -> DateTime<Utc> {
         .expect("valid time")
 }
 
+// Test sequence numbers are small.
+#[allow(clippy::cast_possible_wrap)]
 fn event(seq: u64) -> Event {
     let kind = match seq % 3 {
         0 => EventKind::Started {
@@ -345,12 +347,14 @@ async fn truncated_to_a_few_bytes_reported() {
     assert!(matches!(err, JournalError::Corrupt { .. }), "{err:?}");
 }
 
+// Garbage bytes: the truncation to u8 is wanted.
+#[allow(clippy::cast_possible_truncation)]
 #[tokio::test]
 async fn garbage_file_reported() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("garbage.db");
     let garbage: Vec<u8> = (0..8192u32)
-        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     std::fs::write(&path, garbage).expect("write");
     let err = Journal::read(&path).await.expect_err("garbage");
@@ -363,6 +367,8 @@ async fn garbage_file_reported() {
     assert!(matches!(err, JournalError::Corrupt { .. }), "{err:?}");
 }
 
+// Garbage bytes: the truncation to u8 is wanted.
+#[allow(clippy::cast_possible_truncation)]
 #[tokio::test]
 async fn garbage_in_the_middle_reported() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -63,7 +63,7 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 struct Drill {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     hub: warroom::hub::HubHandle,
     served: Served,
     tokens: Tokens,
@@ -90,7 +90,7 @@ async fn serve(policy: ObserverPolicy) -> Drill {
         .await
         .unwrap();
     Drill {
-        _dir: dir,
+        dir,
         hub,
         served,
         tokens,
@@ -141,7 +141,7 @@ async fn next(socket: &mut Socket) -> ServerFrame {
             .expect("a readable frame");
         match message {
             Message::Text(t) => return frame::decode_server(t.as_bytes()).unwrap(),
-            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Ping(_) | Message::Pong(_) => {}
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -180,8 +180,8 @@ async fn closed(socket: &mut Socket) -> bool {
     loop {
         match tokio::time::timeout_at(deadline, socket.next()).await {
             Err(_) => return false,
-            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
-            Ok(Some(Ok(_))) => continue,
+            Ok(None | Some(Err(_) | Ok(Message::Close(_)))) => return true,
+            Ok(Some(Ok(_))) => {}
         }
     }
 }
@@ -192,9 +192,9 @@ async fn close_code(socket: &mut Socket) -> Option<u16> {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         match tokio::time::timeout_at(deadline, socket.next()).await {
-            Err(_) | Ok(None) | Ok(Some(Err(_))) => return None,
+            Err(_) | Ok(None | Some(Err(_))) => return None,
             Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
-            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Ok(_))) => {}
         }
     }
 }
@@ -484,9 +484,10 @@ async fn a_half_open_connection_is_closed_and_a_live_one_kept() {
     let reader = tokio::spawn(async move {
         let start = tokio::time::Instant::now();
         while start.elapsed() < Duration::from_millis(1500) {
-            match tokio::time::timeout(Duration::from_millis(200), live.next()).await {
-                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => return false,
-                _ => {}
+            if let Ok(Some(Ok(Message::Close(_)) | Err(_)) | None) =
+                tokio::time::timeout(Duration::from_millis(200), live.next()).await
+            {
+                return false;
             }
         }
         true
@@ -527,6 +528,8 @@ async fn a_client_that_never_reads_stalls_nobody() {
     .await;
 }
 
+// The error is deliberately dropped: the panic says what is missing.
+#[allow(clippy::match_wild_err_arm)]
 #[tokio::test]
 async fn state_and_metrics_describe_the_drill() {
     let d = serve(ObserverPolicy::Open).await;
@@ -631,7 +634,7 @@ async fn the_client_library_follows_sends_and_reconnects() {
     // notices, retries with backoff and resumes from a fresh snapshot.
     let addr = d.served.addr.to_string();
     let Drill {
-        _dir,
+        dir,
         hub,
         served,
         tokens,
@@ -667,7 +670,7 @@ async fn the_client_library_follows_sends_and_reconnects() {
         }
     }
     assert!(remote.link.borrow().text.contains("reconnected"));
-    drop(_dir);
+    drop(dir);
 }
 
 /// `warroom join --token ''` against a served drill that lets anonymous observers in: the
@@ -675,7 +678,7 @@ async fn the_client_library_follows_sends_and_reconnects() {
 #[tokio::test]
 async fn join_with_an_empty_token_says_it_is_empty() {
     let d = serve(ObserverPolicy::Open).await;
-    let log = d._dir.path().join("join.log");
+    let log = d.dir.path().join("join.log");
     let url = d.served.url();
     let with_flag = ["join", url.as_str(), "--as", "dana", "--token", ""];
     let from_env = ["join", url.as_str(), "--as", "dana"];

@@ -17,7 +17,7 @@ async fn recon_evidence(updates: &mut Receiver<Update>, saw_findings: &mut bool)
         loop {
             match updates.recv().await.unwrap() {
                 Update::Telemetry(Telemetry::Recon(p)) if !p.findings.is_empty() => {
-                    *saw_findings = true
+                    *saw_findings = true;
                 }
                 Update::Event(e) => {
                     if let EventKind::EvidenceRecorded {

@@ -29,7 +29,7 @@ fn recon_spec(source_table: &str, target_table: &str, key: &[&str], chunk_rows: 
         source_table: source_table.into(),
         target: "dst".into(),
         target_table: target_table.into(),
-        key: key.iter().map(|k| k.to_string()).collect(),
+        key: key.iter().map(ToString::to_string).collect(),
         columns: None,
         filter: None,
         chunk_rows,
@@ -565,7 +565,7 @@ async fn pipes_and_null_markers_in_text_never_hash_alike() {
     }
 }
 
-/// MariaDB cuts a GROUP_CONCAT at `max_allowed_packet` without an error: a chunk whose
+/// MariaDB cuts a `GROUP_CONCAT` at `max_allowed_packet` without an error: a chunk whose
 /// rows add up to more than that must not pass as verified when its two copies differ
 /// only past the cut.
 #[tokio::test]

@@ -28,7 +28,7 @@ fn recon_spec(source_table: &str, target_table: &str, key: &[&str], chunk_rows: 
         source_table: source_table.into(),
         target: "dst".into(),
         target_table: target_table.into(),
-        key: key.iter().map(|k| k.to_string()).collect(),
+        key: key.iter().map(ToString::to_string).collect(),
         columns: None,
         filter: None,
         chunk_rows,
@@ -374,6 +374,8 @@ fn singles() -> Vec<f32> {
 
 /// Doubles whose shortest texts MariaDB and PostgreSQL spell differently (fixed against
 /// exponent notation, 16 against 17 digits), and the extremes.
+// Shortest round-trip texts, written as the databases print them.
+#[allow(clippy::unreadable_literal)]
 fn doubles() -> Vec<f64> {
     vec![
         1e23,
@@ -560,6 +562,8 @@ fn next_random(state: &mut u64) -> u64 {
     state.wrapping_mul(0x2545_f491_4f6c_dd1d)
 }
 
+// The low 32 random bits are wanted as an f32 bit pattern.
+#[allow(clippy::cast_possible_truncation)]
 #[tokio::test]
 async fn float_canonical_text_is_the_exact_value_in_both_databases() {
     let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {

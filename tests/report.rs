@@ -912,6 +912,8 @@ async fn html_renders_in_a_real_browser_and_prints_on_a4() {
 
 /// Changes one event's payload behind the journal's back, as a careless editor (or a torn
 /// write) would: the checksum chain breaks there.
+// Test sequence numbers are small.
+#[allow(clippy::cast_possible_wrap)]
 async fn corrupt_event(path: &Path, seq: u64) {
     use sqlx::{ConnectOptions, Connection};
     let mut c = sqlx::sqlite::SqliteConnectOptions::new()
@@ -983,7 +985,7 @@ async fn a_damaged_tail_gives_the_report_of_the_valid_prefix() {
 async fn a_truncated_file_still_reports_what_it_can_or_refuses_in_one_sentence() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let journal = record_drill(dir.path()).await;
-    let len = std::fs::metadata(&journal).map(|m| m.len()).unwrap_or(0);
+    let len = std::fs::metadata(&journal).map_or(0, |m| m.len());
     let file = std::fs::OpenOptions::new()
         .write(true)
         .open(&journal)
@@ -1112,8 +1114,10 @@ fn a_live_demo_drill_reports_from_its_journal() {
     child
         .stdin
         .take()
-        .map(|mut stdin| stdin.write_all(script.as_bytes()))
-        .unwrap_or_else(|| panic!("no stdin"))
+        .map_or_else(
+            || panic!("no stdin"),
+            |mut stdin| stdin.write_all(script.as_bytes()),
+        )
         .unwrap_or_else(|e| panic!("write: {e}"));
     let out = child
         .wait_with_output()

@@ -176,9 +176,8 @@ fn one_unclosed_bracket_in_a_long_runbook_is_one_error() {
             }
         })
         .collect();
-    let diags = match warroom::runbook::parse_str("long.toml", &broken.join("\n")) {
-        Err(diags) => diags,
-        Ok(_) => panic!("an unclosed `[` must not parse"),
+    let Err(diags) = warroom::runbook::parse_str("long.toml", &broken.join("\n")) else {
+        panic!("an unclosed `[` must not parse");
     };
     expect(
         &diags,
@@ -195,9 +194,8 @@ fn one_unclosed_bracket_in_a_long_runbook_is_one_error() {
 fn a_separate_mistake_before_the_unclosed_one_is_kept() {
     let text = std::fs::read_to_string(fixture("unclosed-list.toml")).unwrap();
     let text = text.replacen("planned = \"5m\"", "planned = 5m", 1);
-    let diags = match warroom::runbook::parse_str("two.toml", &text) {
-        Err(diags) => diags,
-        Ok(_) => panic!("must not parse"),
+    let Err(diags) = warroom::runbook::parse_str("two.toml", &text) else {
+        panic!("must not parse");
     };
     let errors: Vec<(usize, usize)> = diags.iter().map(|d| (d.line, d.column)).collect();
     assert_eq!(errors.len(), 2, "{diags:#?}");
@@ -476,7 +474,7 @@ fn several_errors_are_all_listed_in_file_order() {
     assert_eq!(diags.len(), 10, "{diags:#?}");
     let positions: Vec<(usize, usize)> = diags.iter().map(|d| (d.line, d.column)).collect();
     let mut sorted = positions.clone();
-    sorted.sort();
+    sorted.sort_unstable();
     assert_eq!(positions, sorted);
 
     let mut out = Vec::new();
@@ -611,7 +609,7 @@ fn each_mistake_in_a_check_or_result_is_one_error_at_its_value() {
     assert!(d.help.unwrap().contains("did you mean `dst`?"));
 }
 
-/// Every new shape reads into the model: conditions, pass rate, holds_for, ready (with the
+/// Every new shape reads into the model: conditions, pass rate, `holds_for`, ready (with the
 /// check's connection by default), compare with both kinds of tolerance, a command's result
 /// and a report, and `action:STEP` evidence on a later gate.
 #[test]

@@ -63,6 +63,8 @@ pub async fn first_row(
 }
 
 /// Compares the first cell with `expect` (trimmed text; `NULL` matches a NULL cell).
+// No row and a NULL cell are different answers; `judge` owns the cell it reads.
+#[allow(clippy::option_option, clippy::needless_pass_by_value)]
 fn judge(first: Option<Option<String>>, expect: Option<&str>) -> CheckOutcome {
     let got = match &first {
         None => "no row".to_string(),
@@ -325,10 +327,7 @@ impl CheckPoller {
             }
         };
         let holds_for = when.holds_for.max(1);
-        let mut outcome = if !outcome.holds {
-            self.in_a_row = 0;
-            outcome
-        } else {
+        let mut outcome = if outcome.holds {
             self.in_a_row = self.in_a_row.saturating_add(1);
             if self.in_a_row < holds_for {
                 CheckOutcome::fail(format!(
@@ -343,6 +342,9 @@ impl CheckPoller {
             } else {
                 outcome
             }
+        } else {
+            self.in_a_row = 0;
+            outcome
         };
         if let Some(report) = &when.report {
             outcome.detail = format!("{}; report: {report}", outcome.detail);

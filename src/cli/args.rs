@@ -38,6 +38,8 @@ pub struct Cli {
     pub command: Cmd,
 }
 
+// Doc comments here are the `--help` text, which is read in a terminal, not as Markdown.
+#[allow(clippy::doc_markdown)]
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Validate runbooks: every mistake with file:line:column, then a summary.

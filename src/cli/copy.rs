@@ -40,7 +40,7 @@ pub async fn run_headless(
     let (progress_tx, mut progress_rx) = mpsc::channel::<CopyProgress>(16);
     let terminal = std::io::stderr().is_terminal();
     let printer = tokio::spawn(async move {
-        let mut last_line = std::time::Instant::now() - Duration::from_secs(60);
+        let mut last_line: Option<std::time::Instant> = None;
         let mut last_said: Option<(CopyState, Option<String>)> = None;
         while let Some(p) = progress_rx.recv().await {
             let mut err = std::io::stderr();
@@ -49,8 +49,10 @@ pub async fn run_headless(
             if terminal {
                 let _ = write!(err, "\r\x1b[2K{}", bar_line(&p));
                 let _ = err.flush();
-            } else if last_line.elapsed() >= Duration::from_secs(5) || said != last_said {
-                last_line = std::time::Instant::now();
+            } else if last_line.is_none_or(|t| t.elapsed() >= Duration::from_secs(5))
+                || said != last_said
+            {
+                last_line = Some(std::time::Instant::now());
                 let _ = writeln!(err, "{}", plain_line(&p));
             }
             last_said = said;
@@ -97,7 +99,7 @@ fn status(p: &CopyProgress) -> String {
     }
     match (&p.state, &p.last_error) {
         // `retrying (3): the source is unreachable: ... Connection refused (os error 111)`
-        (CopyState::Retrying, Some(e)) => s = e.clone(),
+        (CopyState::Retrying, Some(e)) => s.clone_from(e),
         _ if p.retries > 0 => s.push_str(&format!(" retries {}", p.retries)),
         _ => {}
     }
@@ -110,6 +112,8 @@ fn bar_line(p: &CopyProgress) -> String {
         .filter(|t| *t > 0)
         .map(|t| (p.rows_done as f64 / t as f64).min(1.0));
     let width = 30;
+    // `frac` is within 0..=1, so this is within 0..=30.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let filled = frac.map_or(0, |f| (f * width as f64) as usize);
     let eta = p
         .eta_secs()

@@ -24,12 +24,11 @@ pub async fn run(
     layout: &str,
     serve: &super::args::ServeArgs,
 ) -> anyhow::Result<()> {
-    let (dir, _cleanup) = match dir {
-        Some(dir) => (dir, None),
-        None => {
-            let temp = std::env::temp_dir().join(format!("warroom-demo-{}", std::process::id()));
-            (temp.clone(), Some(RemoveOnDrop(temp)))
-        }
+    let (dir, cleanup) = if let Some(dir) = dir {
+        (dir, None)
+    } else {
+        let temp = std::env::temp_dir().join(format!("warroom-demo-{}", std::process::id()));
+        (temp.clone(), Some(RemoveOnDrop(temp)))
     };
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the demo directory {}", dir.display()))?;
@@ -47,7 +46,7 @@ pub async fn run(
     })?;
     // With --dir everything stays there; otherwise the databases are temporary but the
     // journal goes to drills/ like any drill's, so it outlives the demo.
-    let journal = _cleanup
+    let journal = cleanup
         .is_none()
         .then(|| crate::journal::default_path(&dir, &loaded.runbook.meta.name, chrono::Utc::now()));
     let session = open_session(loaded.runbook, None, None, journal.as_deref(), false).await?;

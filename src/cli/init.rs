@@ -16,6 +16,8 @@ use crate::db::{DbPool, Dialect, SecretUrl};
 use crate::runbook::names::is_identifier;
 use crate::runbook::scaffold::{self, Engine, Scaffold, Side, TableJob};
 
+// Doc comments here are the `--help` text, which is read in a terminal, not as Markdown.
+#[allow(clippy::doc_markdown)]
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
     /// The source database URL (mysql://, postgres://, sqlite://). A password in it is used
@@ -523,8 +525,8 @@ mod tests {
     fn t(name: &str, cols: &[&str], pk: Option<&[&str]>) -> TableInfo {
         TableInfo {
             name: name.into(),
-            columns: cols.iter().map(|s| s.to_string()).collect(),
-            primary_key: pk.map(|k| k.iter().map(|s| s.to_string()).collect()),
+            columns: cols.iter().map(ToString::to_string).collect(),
+            primary_key: pk.map(|k| k.iter().map(ToString::to_string).collect()),
             unique_keys: vec![],
         }
     }

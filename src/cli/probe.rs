@@ -30,7 +30,7 @@ pub async fn run(path: &Path, once: bool, json: bool) -> anyhow::Result<i32> {
     }
     let mut out = super::output::stdout();
     let all_green = run_headless(&runbook, once, json, &mut out).await?;
-    Ok(if all_green { 0 } else { 1 })
+    Ok(i32::from(!all_green))
 }
 
 /// One probe's line in the JSON output.

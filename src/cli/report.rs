@@ -85,14 +85,13 @@ async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
             .transpose()?
             .unwrap_or_default()
     };
-    match &args.output {
-        Some(path) => write_file(path, &text)?,
-        None => {
-            let mut out = super::output::stdout();
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .context("cannot write the report to standard output")?;
-        }
+    if let Some(path) = &args.output {
+        write_file(path, &text)?;
+    } else {
+        let mut out = super::output::stdout();
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .context("cannot write the report to standard output")?;
     }
     let mut damaged = false;
     for r in &reports {

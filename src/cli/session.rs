@@ -62,20 +62,18 @@ pub async fn open_session(
     let operator = resolve_operator(&runbook, operator)?;
     let runbook = Arc::new(runbook);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let (journal, past, path) = match resume {
-        Some(path) => {
-            let (journal, events) = Journal::open(path, &runbook)
-                .await
-                .with_context(|| format!("cannot resume from {}", path.display()))?;
-            (journal, events, path.to_path_buf())
-        }
-        None => {
-            let path = journal_path.map(Path::to_path_buf).unwrap_or_else(|| {
-                journal::default_path(Path::new(""), &runbook.meta.name, clock.now())
-            });
-            let journal = Journal::create(&path, &runbook).await?;
-            (journal, Vec::new(), path)
-        }
+    let (journal, past, path) = if let Some(path) = resume {
+        let (journal, events) = Journal::open(path, &runbook)
+            .await
+            .with_context(|| format!("cannot resume from {}", path.display()))?;
+        (journal, events, path.to_path_buf())
+    } else {
+        let path = journal_path.map_or_else(
+            || journal::default_path(Path::new(""), &runbook.meta.name, clock.now()),
+            Path::to_path_buf,
+        );
+        let journal = Journal::create(&path, &runbook).await?;
+        (journal, Vec::new(), path)
     };
     tracing::info!(journal = %path.display(), events = past.len(), "drill opened");
     let hub = hub::spawn(runbook.clone(), journal, past, clock.clone());

@@ -42,6 +42,8 @@ impl RateLimiter {
     pub fn set(&mut self, rate: Option<u64>) {
         let now = Instant::now();
         // Rows of the last grant that the old rate has not paid for yet.
+        // Clamped at 0; a float-to-int `as` saturates and drops the fraction of a row.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let unpaid = match (self.rate, self.last) {
             (Some(old), Some((at, n))) => {
                 let paid = now.saturating_duration_since(at).as_secs_f64() * old as f64;

@@ -69,7 +69,7 @@ impl Default for CopyOptions {
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 struct Slot {
@@ -139,6 +139,8 @@ impl Sizer {
         }
         let per_row = self.read.max(self.write);
         if per_row > 0.0 {
+            // Both are positive; a float-to-int `as` saturates, and the size is clamped below.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let ideal = (self.target / per_row) as u64;
             self.size = ideal
                 .clamp(self.size / 2, self.size.saturating_mul(2))
@@ -401,20 +403,17 @@ pub async fn run(
     }
     let digest = spec_digest(&r);
     let workers = spec.workers.max(1) as usize;
-    let (stored, resumed) = match cp.load(&target, &digest).await? {
-        Some(stored) => {
-            target_agrees(&r, &writer, &stored).await?;
-            (stored, true)
-        }
-        None => {
-            let ranges = plan(&source, &r, if workers > 1 { workers * 4 } else { 1 })
-                .await
-                .map_err(|e| CopyError::Spec {
-                    job: r.job.clone(),
-                    msg: format!("planning: {e}"),
-                })?;
-            (cp.save_plan(&target, &digest, &ranges).await?, false)
-        }
+    let (stored, resumed) = if let Some(stored) = cp.load(&target, &digest).await? {
+        target_agrees(&r, &writer, &stored).await?;
+        (stored, true)
+    } else {
+        let ranges = plan(&source, &r, if workers > 1 { workers * 4 } else { 1 })
+            .await
+            .map_err(|e| CopyError::Spec {
+                job: r.job.clone(),
+                msg: format!("planning: {e}"),
+            })?;
+        (cp.save_plan(&target, &digest, &ranges).await?, false)
     };
     let rows_before: u64 = stored.iter().map(|s| s.rows).sum();
     let queue: VecDeque<usize> = stored
@@ -506,7 +505,7 @@ pub async fn run(
         tokio::spawn(async move {
             loop {
                 tokio::select! {
-                    _ = tokio::time::sleep(ctx.opts.progress_every) => {}
+                    () = tokio::time::sleep(ctx.opts.progress_every) => {}
                     _ = done.changed() => return,
                 }
                 let _ = progress.try_send(ctx.snapshot());
@@ -526,12 +525,14 @@ pub async fn run(
                 let now = Instant::now();
                 let was = std::mem::replace(&mut *lock(&ctx.throttle), t);
                 if was.state != ThrottleState::Free {
-                    ctx.throttled_ms
-                        .fetch_add((now - last).as_millis() as u64, Relaxed);
+                    ctx.throttled_ms.fetch_add(
+                        u64::try_from((now - last).as_millis()).unwrap_or(u64::MAX),
+                        Relaxed,
+                    );
                 }
                 last = now;
                 tokio::select! {
-                    _ = tokio::time::sleep(ctx.opts.throttle_every) => {}
+                    () = tokio::time::sleep(ctx.opts.throttle_every) => {}
                     _ = done.changed() => return,
                 }
             }
@@ -764,13 +765,12 @@ async fn write_loop(
                 return Err(e);
             }
         };
-        let mut mode = match modes.get(&chunk.range) {
-            Some(m) => *m,
-            None => {
-                let m = direct_or_upsert(ctx, chunk.range, chunk.start_after.as_deref()).await?;
-                modes.insert(chunk.range, m);
-                m
-            }
+        let mut mode = if let Some(m) = modes.get(&chunk.range) {
+            *m
+        } else {
+            let m = direct_or_upsert(ctx, chunk.range, chunk.start_after.as_deref()).await?;
+            modes.insert(chunk.range, m);
+            m
         };
         let cp_sql = ctx
             .cp
@@ -875,7 +875,7 @@ async fn direct_or_upsert(
 
 fn fit_rows(ctx: &Ctx, mut rows: Vec<Vec<Value>>) -> Result<Vec<Vec<Value>>, CopyError> {
     let r = &ctx.r;
-    for row in rows.iter_mut() {
+    for row in &mut rows {
         for (i, col) in r.tgt_cols.iter().enumerate() {
             let v = std::mem::replace(&mut row[i], Value::Null);
             match fit(v, col, r.tgt_dialect) {

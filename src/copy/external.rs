@@ -51,6 +51,9 @@ pub async fn follow_external(
         let (done, total) = match fetch_text(&pool, &query).await {
             Ok(rows) => {
                 let row = rows.into_iter().next().unwrap_or_default();
+                // A progress figure the external tool reports, shown and never copied: negative
+                // clamps to 0, a float-to-int `as` saturates and drops a fraction of a row.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 let num = |i: usize| {
                     row.get(i)
                         .cloned()
@@ -131,7 +134,7 @@ pub async fn follow_external(
             });
         }
         tokio::select! {
-            _ = tokio::time::sleep(every) => {}
+            () = tokio::time::sleep(every) => {}
             cmd = control.recv() => {
                 if matches!(cmd, Some(CopyControl::Cancel)) {
                     return Err(CopyError::Cancelled(spec.name.clone()));

@@ -211,12 +211,12 @@ mod tests {
         TableInfo {
             name: "t".into(),
             columns: vec!["a".into(), "b".into()],
-            primary_key: pk.map(|k| k.iter().map(|s| s.to_string()).collect()),
+            primary_key: pk.map(|k| k.iter().map(ToString::to_string).collect()),
             unique_keys: uniques
                 .iter()
                 .map(|(n, c, nn)| UniqueKey {
                     name: n.to_string(),
-                    columns: c.iter().map(|s| s.to_string()).collect(),
+                    columns: c.iter().map(ToString::to_string).collect(),
                     not_null: *nn,
                 })
                 .collect(),

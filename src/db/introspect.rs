@@ -1,4 +1,4 @@
-//! What a table looks like: its columns and types (information_schema, pg catalogs,
+//! What a table looks like: its columns and types (`information_schema`, pg catalogs,
 //! `pragma_table_info`), their collations, a row estimate, and how the connection wants
 //! literals escaped.
 
@@ -25,8 +25,8 @@ fn text_lit(d: Dialect, s: &str) -> String {
     literal(LiteralStyle::new(d), &Value::Text(s.to_string()))
 }
 
-fn num<T: std::str::FromStr>(cell: &Option<String>) -> Option<T> {
-    cell.as_deref().and_then(|s| s.parse().ok())
+fn num<T: std::str::FromStr>(cell: Option<&str>) -> Option<T> {
+    cell.and_then(|s| s.parse().ok())
 }
 
 /// The table's columns in declaration order.
@@ -83,10 +83,10 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
                         Kind::from_mysql(
                             &data_type,
                             &column_type,
-                            num(&r[4]),
-                            num(&r[5]),
-                            num(&r[6]),
-                            num(&r[7]),
+                            num(r[4].as_deref()),
+                            num(r[5].as_deref()),
+                            num(r[6].as_deref()),
+                            num(r[7].as_deref()),
                         )
                     };
                     Column {
@@ -138,10 +138,10 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
                         name: r[0].clone().unwrap_or_default(),
                         kind: Kind::from_postgres(
                             &udt,
-                            num(&r[3]),
-                            if numeric { num(&r[4]) } else { None },
-                            if numeric { num(&r[5]) } else { None },
-                            num(&r[6]),
+                            num(r[3].as_deref()),
+                            if numeric { num(r[4].as_deref()) } else { None },
+                            if numeric { num(r[5].as_deref()) } else { None },
+                            num(r[6].as_deref()),
                             labels,
                         ),
                         nullable: r[2].as_deref() == Some("YES"),

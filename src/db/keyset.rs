@@ -127,6 +127,8 @@ pub async fn plan(
         };
         let span = max - min + 1;
         let parts = (parts as i128).min(span.max(1));
+        // `n` lies between the key's min and max, read as i64 or u64: what is not an i64 is a u64.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let to_value = |n: i128| i64::try_from(n).map_or(Value::UInt(n as u64), Value::Int);
         let bounds: Vec<Value> = (1..parts)
             .map(|i| to_value(min + span * i / parts))

@@ -120,7 +120,7 @@ pub fn push_literal(out: &mut String, style: LiteralStyle, v: &Value) {
             (_, false) => "0",
         }),
         Value::Int(_) | Value::UInt(_) | Value::Decimal(_) if d != Dialect::Sqlite => {
-            v.write_plain(out)
+            v.write_plain(out);
         }
         Value::Int(_) => v.write_plain(out),
         Value::Float(f) if f.is_finite() => v.write_plain(out),
@@ -132,18 +132,17 @@ pub fn push_literal(out: &mut String, style: LiteralStyle, v: &Value) {
                 out.push_str("::float8");
             }
         }
-        Value::Bytes(b) => match d {
-            Dialect::Postgres => {
+        Value::Bytes(b) => {
+            if d == Dialect::Postgres {
                 out.push_str("'\\x");
                 value::push_hex(out, b);
                 out.push_str("'::bytea");
-            }
-            _ => {
+            } else {
                 out.push_str("X'");
                 value::push_hex(out, b);
                 out.push('\'');
             }
-        },
+        }
         Value::Text(s) | Value::Json(s) if d == Dialect::Sqlite && s.contains('\0') => {
             out.push_str("CAST(X'");
             value::push_hex(out, s.as_bytes());
@@ -261,38 +260,35 @@ impl Cmp {
 pub fn upsert_tail(d: Dialect, cols: &[String], key: &[String]) -> String {
     let rest: Vec<&String> = cols.iter().filter(|c| !key.contains(c)).collect();
     let keys: Vec<String> = key.iter().map(|k| quote_ident(d, k)).collect();
-    match d {
-        Dialect::MySql => {
-            // With nothing but the key, "update the key to itself" keeps the statement valid.
-            let set: Vec<String> = if rest.is_empty() {
-                keys.iter().map(|k| format!("{k} = {k}")).collect()
-            } else {
-                rest.iter()
-                    .map(|c| {
-                        let q = quote_ident(d, c);
-                        format!("{q} = VALUES({q})")
-                    })
-                    .collect()
-            };
-            format!(" ON DUPLICATE KEY UPDATE {}", set.join(", "))
-        }
-        _ => {
-            if rest.is_empty() {
-                return format!(" ON CONFLICT ({}) DO NOTHING", keys.join(", "));
-            }
-            let set: Vec<String> = rest
-                .iter()
+    if d == Dialect::MySql {
+        // With nothing but the key, "update the key to itself" keeps the statement valid.
+        let set: Vec<String> = if rest.is_empty() {
+            keys.iter().map(|k| format!("{k} = {k}")).collect()
+        } else {
+            rest.iter()
                 .map(|c| {
                     let q = quote_ident(d, c);
-                    format!("{q} = excluded.{q}")
+                    format!("{q} = VALUES({q})")
                 })
-                .collect();
-            format!(
-                " ON CONFLICT ({}) DO UPDATE SET {}",
-                keys.join(", "),
-                set.join(", ")
-            )
+                .collect()
+        };
+        format!(" ON DUPLICATE KEY UPDATE {}", set.join(", "))
+    } else {
+        if rest.is_empty() {
+            return format!(" ON CONFLICT ({}) DO NOTHING", keys.join(", "));
         }
+        let set: Vec<String> = rest
+            .iter()
+            .map(|c| {
+                let q = quote_ident(d, c);
+                format!("{q} = excluded.{q}")
+            })
+            .collect();
+        format!(
+            " ON CONFLICT ({}) DO UPDATE SET {}",
+            keys.join(", "),
+            set.join(", ")
+        )
     }
 }
 

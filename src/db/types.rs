@@ -268,6 +268,8 @@ pub enum Cell<'a> {
 }
 
 /// Reads a source cell of a column into a value.
+// A `Cell` is a borrowed view of one cell, cheap to hand over.
+#[allow(clippy::needless_pass_by_value)]
 pub fn read_cell(dialect: Dialect, kind: &Kind, cell: Cell<'_>) -> Result<Value, String> {
     let raw = match cell {
         Cell::Null => return Ok(Value::Null),
@@ -379,6 +381,8 @@ fn from_sqlite_real(kind: &Kind, f: f64) -> Result<Value, String> {
             }
             Value::Decimal(pad_scale(&s, *scale))
         }
+        // A whole number below 2^53 in magnitude: exact as an i64.
+        #[allow(clippy::cast_possible_truncation)]
         Kind::Int { .. } if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::Int(f as i64),
         _ => Value::Float(f),
     })
@@ -389,7 +393,7 @@ fn pad_scale(s: &str, scale: Option<u32>) -> String {
     let Some(scale) = scale else {
         return s.to_string();
     };
-    let frac = s.split_once('.').map_or(0, |(_, f)| f.len()) as u32;
+    let frac = u32::try_from(s.split_once('.').map_or(0, |(_, f)| f.len())).unwrap_or(u32::MAX);
     let mut out = s.to_string();
     if frac < scale {
         if frac == 0 {
@@ -466,7 +470,10 @@ pub fn fit(v: Value, col: &Column, target: Dialect) -> Result<Value, String> {
             if n < lo || n > hi {
                 return Err(format!("{n} is out of range for {}", col.declared));
             }
-            i64::try_from(n).map_or_else(|_| V::UInt(n as u64), V::Int)
+            // Checked against the column's range above: what is not an i64 is a u64.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let v = i64::try_from(n).map_or_else(|_| V::UInt(n as u64), V::Int);
+            v
         }
         (Kind::Float { double }, v) => {
             let f = match &v {
@@ -480,6 +487,8 @@ pub fn fit(v: Value, col: &Column, target: Dialect) -> Result<Value, String> {
             if !*double && f.is_finite() && f.abs() > f64::from(f32::MAX) {
                 return Err(format!("{f} is out of range for {}", col.declared));
             }
+            // The exactness test itself: would a single-precision column give back this double?
+            #[allow(clippy::cast_possible_truncation, clippy::float_cmp)]
             if !*double && f.is_finite() && f64::from(f as f32) != f {
                 return Err(format!(
                     "{f} needs double precision: {} (single precision) would store {}",
@@ -708,6 +717,8 @@ mod tests {
         );
     }
 
+    // Exact comparison is the point: a single-precision value must come back bit for bit.
+    #[allow(clippy::float_cmp, clippy::cast_possible_truncation)]
     #[test]
     fn single_floats_read_and_fit_bit_exact() {
         let single = Kind::Float { double: false };

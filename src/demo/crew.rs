@@ -78,6 +78,8 @@ fn waited(
 }
 
 /// The moves the crew makes now: pure, so it can be tested with a manual clock.
+// The crew keeps its own map; no other hasher is ever passed.
+#[allow(clippy::implicit_hasher)]
 pub fn next_moves(
     drill: &Drill,
     operator: &Actor,

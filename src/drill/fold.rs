@@ -132,7 +132,7 @@ impl DrillState {
                 let vote = Vote::NoGo {
                     reason: reason.clone(),
                 };
-                self.vote(step, by, vote, seq, at)?
+                self.vote(step, by, vote, seq, at)?;
             }
             EventKind::GatePassed { step } => {
                 let s = self.step_mut(step, seq)?;

@@ -59,7 +59,7 @@ pub fn plan(rb: &Runbook, st: &DrillState, from: &str) -> Result<Vec<StepId>, Re
                     "rollback would cross the point of no return `{}` ({} at {}): {way}",
                     step.id,
                     state.status,
-                    at.map(hms).unwrap_or_else(|| "?".to_string())
+                    at.map_or_else(|| "?".to_string(), hms)
                 ),
             ));
         }

@@ -330,8 +330,7 @@ impl DrillState {
     pub fn status(&self, idx: usize) -> StepStatus {
         self.steps
             .get(idx)
-            .map(|s| s.status.clone())
-            .unwrap_or(StepStatus::Pending)
+            .map_or(StepStatus::Pending, |s| s.status.clone())
     }
 
     pub fn step(&self, id: &str) -> Option<&StepState> {

@@ -66,18 +66,21 @@ impl RunbookBuilder {
     }
 
     /// Renames the coordinator (replaces the default `coord`).
+    #[must_use]
     pub fn coordinator(mut self, handle: &str) -> Self {
         self.people.retain(|p| p.handle != self.meta.coordinator);
         self.meta.coordinator = handle.to_string();
         self.person(handle, "coordinator")
     }
 
+    #[must_use]
     pub fn cutover(mut self) -> Self {
         self.meta.kind = RunbookKind::Cutover;
         self
     }
 
     /// The change window: starts at `start`, lasts `length` (e.g. "4h").
+    #[must_use]
     pub fn window(mut self, start: DateTime<Utc>, length: &str) -> Self {
         self.meta.window = Some(Window {
             start,
@@ -87,6 +90,7 @@ impl RunbookBuilder {
     }
 
     /// Adds a person; a role of "observer" makes them read-only.
+    #[must_use]
     pub fn person(mut self, handle: &str, role: &str) -> Self {
         self.people.push(Person {
             handle: handle.to_string(),
@@ -98,6 +102,7 @@ impl RunbookBuilder {
     }
 
     /// Adds a step in the current (single) phase; `planned` is a duration like "5m".
+    #[must_use]
     pub fn step(mut self, id: &str, dri: &str, reviewer: &str, planned: &str) -> Self {
         self.steps.push(Step {
             id: id.to_string(),
@@ -122,6 +127,7 @@ impl RunbookBuilder {
     }
 
     /// The last step's wall-clock rules.
+    #[must_use]
     pub fn clock(mut self, clock: StepClock) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.clock = clock;
@@ -130,9 +136,10 @@ impl RunbookBuilder {
     }
 
     /// The last step waits for these steps (replaces the default "previous step").
+    #[must_use]
     pub fn after(mut self, deps: &[&str]) -> Self {
         if let Some(s) = self.steps.last_mut() {
-            s.after = deps.iter().map(|d| d.to_string()).collect();
+            s.after = deps.iter().map(ToString::to_string).collect();
         }
         if let Some(e) = self.explicit_after.last_mut() {
             *e = true;
@@ -141,6 +148,7 @@ impl RunbookBuilder {
     }
 
     /// The last step is a go/no-go gate.
+    #[must_use]
     pub fn gate(mut self) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.gate = true;
@@ -149,15 +157,17 @@ impl RunbookBuilder {
     }
 
     /// The last step is a gate approved by these people.
+    #[must_use]
     pub fn approvers(mut self, who: &[&str]) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.gate = true;
-            s.approvers = who.iter().map(|h| h.to_string()).collect();
+            s.approvers = who.iter().map(ToString::to_string).collect();
         }
         self
     }
 
     /// The last step is the point of no return.
+    #[must_use]
     pub fn irreversible(mut self) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.irreversible = true;
@@ -166,6 +176,7 @@ impl RunbookBuilder {
     }
 
     /// The last step has a rollback with these instructions.
+    #[must_use]
     pub fn rollback(mut self, instructions: &str) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.rollback = Some(Rollback {
@@ -179,6 +190,7 @@ impl RunbookBuilder {
 
     /// The last step has a rollback that runs `action` (its task then requires the
     /// action's evidence, as validation derives it).
+    #[must_use]
     pub fn rollback_action(mut self, instructions: &str, action: Action) -> Self {
         if let Some(s) = self.steps.last_mut() {
             let requires = vec![action.evidence(ActionOwner::Rollback(&s.id))];
@@ -192,6 +204,7 @@ impl RunbookBuilder {
     }
 
     /// The last step needs this evidence before sign-off.
+    #[must_use]
     pub fn requires(mut self, evidence: Evidence) -> Self {
         if let Some(s) = self.steps.last_mut() {
             s.requires.push(evidence);
@@ -200,14 +213,15 @@ impl RunbookBuilder {
     }
 
     /// The text the runbook was read from and its digest (what a journal keeps).
+    #[must_use]
     pub fn source(mut self, text: &str, digest: &str) -> Self {
         self.source = (text.to_string(), digest.to_string());
         self
     }
 
-    /// Adds a health probe.
     /// Steps added from here on go into the contingency phase `name` of the last step
     /// (which becomes irreversible, naming it).
+    #[must_use]
     pub fn contingency(mut self, name: &str) -> Self {
         let point = self.steps.last_mut().map(|s| {
             s.irreversible = true;
@@ -220,12 +234,15 @@ impl RunbookBuilder {
     }
 
     /// Steps added from here on go into a new forward phase `name`.
+    #[must_use]
     pub fn phase(mut self, name: &str) -> Self {
         self.more_phases
             .push((name.to_string(), None, self.steps.len()));
         self
     }
 
+    /// Adds a health probe.
+    #[must_use]
     pub fn probe(mut self, probe: ProbeSpec) -> Self {
         self.probes.push(probe);
         self

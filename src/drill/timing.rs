@@ -120,6 +120,8 @@ impl<'a> Timing<'a> {
 
     /// Longest path through the dependency graph, each step weighing `weight(idx)`.
     /// A cycle (which validation forbids) counts as a dead end rather than looping.
+    // The recursive helper sits next to its one use.
+    #[allow(clippy::items_after_statements)]
     fn longest_path(&self, weight: impl Fn(usize) -> Duration) -> Vec<Duration> {
         let n = self.rb.steps.len();
         let mut finish: Vec<Option<Duration>> = vec![None; n];

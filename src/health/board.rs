@@ -271,6 +271,8 @@ mod tests {
         );
     }
 
+    // HISTORY_LEN is 60.
+    #[allow(clippy::cast_possible_wrap)]
     #[test]
     fn history_is_a_bounded_ring() {
         let mut board = HealthBoard::new(&[spec("lag")], t(0));

@@ -178,19 +178,16 @@ pub(crate) fn to_sample(
             a.0.cmp(&b.0)
                 .then(badness(a.1, warn, critical).total_cmp(&badness(b.1, warn, critical)))
         });
-    match worst {
-        Some((status, value)) => {
-            sample.status = status;
-            sample.value = Some(value);
-        }
-        None => {
-            sample.status = ProbeStatus::NoData;
-            sample.error = Some(if reading.series.is_empty() {
-                reading.no_data.unwrap_or_else(|| "no data".into())
-            } else {
-                "every series is NaN".into()
-            });
-        }
+    if let Some((status, value)) = worst {
+        sample.status = status;
+        sample.value = Some(value);
+    } else {
+        sample.status = ProbeStatus::NoData;
+        sample.error = Some(if reading.series.is_empty() {
+            reading.no_data.unwrap_or_else(|| "no data".into())
+        } else {
+            "every series is NaN".into()
+        });
     }
     if reading.labelled {
         let mut series = reading.series;

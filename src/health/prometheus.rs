@@ -207,6 +207,8 @@ mod tests {
 
     use super::*;
 
+    // The readings are exact small numbers parsed from text.
+    #[allow(clippy::float_cmp)]
     #[test]
     fn vector_with_several_series() {
         let body = r#"{"status":"success","data":{"resultType":"vector","result":[
@@ -227,6 +229,8 @@ mod tests {
         assert!(r.no_data.is_some());
     }
 
+    // The readings are exact small numbers parsed from text.
+    #[allow(clippy::float_cmp)]
     #[test]
     fn scalar() {
         let body = r#"{"status":"success","data":{"resultType":"scalar","result":[1.0,"+Inf"]}}"#;

@@ -60,7 +60,7 @@ impl Drop for SamplerHandle {
 /// Samples every probe of a runbook once, all at once; the samples in the runbook's order.
 pub async fn sample_once(runbook: &Runbook) -> Vec<ProbeSample> {
     let mut probes = probes_for(runbook);
-    futures::future::join_all(probes.iter_mut().map(|p| p.sample())).await
+    futures::future::join_all(probes.iter_mut().map(super::probe::Probe::sample)).await
 }
 
 /// Samples a runbook's probes; updates arrive on the returned receiver.

@@ -119,7 +119,7 @@ async fn try_connect(url: &SecretUrl) -> Result<(), sqlx::Error> {
     }
 }
 
-/// "cannot connect to mysql://root@127.0.0.1:1/test (MySQL/MariaDB): ... refused".
+/// `"cannot connect to mysql://root@127.0.0.1:1/test (MySQL/MariaDB): ... refused"`.
 fn connect_text(e: &crate::db::ConnectError) -> String {
     match &e.source {
         sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
@@ -170,8 +170,10 @@ trait ToF64 {
     fn to_f64(self) -> f64;
 }
 
+// `as f64` for every width: `f64::from` does not exist for i64 and u64, whose values are
+// probe readings shown and compared with thresholds, never copied.
 macro_rules! to_f64_as {
-    ($($t:ty),*) => { $(impl ToF64 for $t { fn to_f64(self) -> f64 { self as f64 } })* };
+    ($($t:ty),*) => { $(#[allow(clippy::cast_lossless)] impl ToF64 for $t { fn to_f64(self) -> f64 { self as f64 } })* };
 }
 to_f64_as!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 

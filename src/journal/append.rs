@@ -72,6 +72,8 @@ impl Journal {
         }
     }
 
+    // A journal numbers its events one by one from 1 (SQLite stores them as i64): no seq reaches 2^63.
+    #[allow(clippy::cast_possible_wrap)]
     async fn write_events(&mut self, rows: &[(EventRow, u32)]) -> Result<(), JournalError> {
         let path = &self.path;
         let sql = |e| classify(path, "append to", None, e);

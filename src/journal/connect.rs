@@ -13,7 +13,7 @@ use super::error::JournalError;
 
 /// How long to wait for a SQLite lock held by someone else (a reader starting while the
 /// writer checkpoints, say) before saying the journal is in use.
-pub const BUSY_TIMEOUT: Duration = Duration::from_millis(1000);
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// SQLite primary result codes we tell apart.
 const SQLITE_BUSY: i32 = 5;

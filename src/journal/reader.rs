@@ -132,6 +132,8 @@ pub async fn replay_events(
     replay
 }
 
+// A journal numbers its events one by one from 1 (SQLite stores them as i64): no seq reaches 2^63.
+#[allow(clippy::cast_possible_wrap)]
 async fn scan_events(
     conn: &mut SqliteConnection,
     path: &Path,
@@ -204,6 +206,8 @@ fn event_columns(row: &SqliteRow) -> Result<EventColumns, String> {
 
 /// The head record says where the sequence ends; a shorter scan means events were removed
 /// from the end.
+// A journal numbers its events one by one from 1 (SQLite stores them as i64): no seq reaches 2^63.
+#[allow(clippy::cast_possible_wrap)]
 async fn check_head(
     conn: &mut SqliteConnection,
     path: &Path,

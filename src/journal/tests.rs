@@ -19,6 +19,8 @@ fn runbook() -> Runbook {
         .build()
 }
 
+// Test sequence numbers are small.
+#[allow(clippy::cast_possible_wrap)]
 fn note(seq: u64) -> Event {
     Event {
         seq,
@@ -36,6 +38,8 @@ fn note(seq: u64) -> Event {
 
 /// Rewrites event `seq`'s payload and re-seals the chain from it on, as a newer warroom
 /// writing a kind this build does not know would have.
+// Reads back a checksum and seq that the journal wrote from a u32 and a u64.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 async fn rewrite_sealed(path: &Path, seq: i64, payload: &str) {
     let mut c = SqliteConnectOptions::new()
         .filename(path)

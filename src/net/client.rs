@@ -214,6 +214,8 @@ pub async fn connect(
     })
 }
 
+// `link` is the link's state as the console shows it; renaming it would not read better.
+#[allow(clippy::struct_field_names)]
 struct Link {
     url: String,
     token: Option<String>,
@@ -322,7 +324,7 @@ impl Link {
         tokio::pin!(deadline);
         loop {
             tokio::select! {
-                _ = &mut deadline => return self.updates.receiver_count() == 0,
+                () = &mut deadline => return self.updates.receiver_count() == 0,
                 request = recv_command(commands) => match request {
                     Some(r) => {
                         let _ = r.reply.send(Err(HubFailure::new(

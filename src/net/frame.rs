@@ -294,6 +294,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::items_after_statements)]
     fn every_kind_has_its_own_wire_name() {
         use RejectionKind as R;
         let rejections = [

@@ -84,7 +84,9 @@ impl Mirror {
     fn lock(&self) -> MutexGuard<'_, View> {
         // A panic while holding this lock leaves a consistent view (every write is one
         // assignment), so a poisoned lock is still usable.
-        self.view.lock().unwrap_or_else(|p| p.into_inner())
+        self.view
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Applies one update through the replica and, when it was applied in order, numbers
@@ -97,7 +99,7 @@ impl Mirror {
         };
         match &update {
             Update::Event(e) => view.events.push(e.clone()),
-            Update::Snapshot { events } => view.events = events.clone(),
+            Update::Snapshot { events } => view.events.clone_from(events),
             Update::Telemetry(t) => {
                 view.telemetry.insert(t.key(), t.clone());
             }

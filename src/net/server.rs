@@ -189,7 +189,7 @@ fn presented<'a>(headers: &'a HeaderMap, query: &'a TokenQuery) -> Option<&'a st
         .or(query.token.as_deref())
 }
 
-fn refuse(e: AuthError) -> Response {
+fn refuse(e: &AuthError) -> Response {
     (StatusCode::UNAUTHORIZED, format!("{e}\n")).into_response()
 }
 
@@ -204,7 +204,7 @@ async fn ws(
         Ok(who) => who,
         Err(e) => {
             tracing::warn!(%peer, error = %e, "connection refused");
-            return refuse(e);
+            return refuse(&e);
         }
     };
     upgrade
@@ -226,7 +226,7 @@ fn refused_reader(shared: &Shared, headers: &HeaderMap, query: &TokenQuery) -> O
         .tokens
         .authenticate(presented(headers, query))
         .err()
-        .map(refuse)
+        .map(|e| refuse(&e))
 }
 
 #[derive(Deserialize)]
@@ -341,7 +341,10 @@ async fn publish_presence(shared: std::sync::Weak<Shared>, mut changed: watch::R
             return;
         };
         let presence = {
-            let clients = shared.clients.lock().unwrap_or_else(|p| p.into_inner());
+            let clients = shared
+                .clients
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             Presence {
                 people: clients.people.values().cloned().collect(),
                 anonymous_observers: clients.anonymous,
@@ -356,25 +359,25 @@ async fn publish_presence(shared: std::sync::Weak<Shared>, mut changed: watch::R
 impl Shared {
     /// Counts a new connection in; returns its id (for [`Shared::disconnected`]).
     fn connected(&self, who: &Identity, peer: SocketAddr) -> Option<u64> {
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        let id = match &who.handle {
-            Some(handle) => {
-                let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-                clients.people.insert(
-                    id,
-                    RemoteClient {
-                        handle: handle.clone(),
-                        role: who.role,
-                        since: self.clock.now(),
-                        peer: peer.to_string(),
-                    },
-                );
-                Some(id)
-            }
-            None => {
-                clients.anonymous += 1;
-                None
-            }
+        let mut clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let id = if let Some(handle) = &who.handle {
+            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+            clients.people.insert(
+                id,
+                RemoteClient {
+                    handle: handle.clone(),
+                    role: who.role,
+                    since: self.clock.now(),
+                    peer: peer.to_string(),
+                },
+            );
+            Some(id)
+        } else {
+            clients.anonymous += 1;
+            None
         };
         drop(clients);
         self.presence_changed.send_modify(|v| *v += 1);
@@ -382,7 +385,10 @@ impl Shared {
     }
 
     fn disconnected(&self, id: Option<u64>) {
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let mut clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match id {
             Some(id) => {
                 clients.people.remove(&id);
@@ -469,13 +475,7 @@ async fn connection(
                         }
                     }
                     Ok(ClientFrame::Command { id, command }) => {
-                        let outcome = if !who.may_send() {
-                            tracing::warn!(%peer, who = %who.label(), ?command, "an observer tried to send a command: refused");
-                            Some(refused(Rejection::new(
-                                RejectionKind::NotAllowed,
-                                "this is a read-only observer connection: it cannot change the drill",
-                            )))
-                        } else {
+                        let outcome = if who.may_send() {
                             match in_flight.clone().try_acquire_owned() {
                                 Err(_) => Some(refused(HubFailure::new(
                                     FailureKind::Busy,
@@ -496,6 +496,12 @@ async fn connection(
                                     None
                                 }
                             }
+                        } else {
+                            tracing::warn!(%peer, who = %who.label(), ?command, "an observer tried to send a command: refused");
+                            Some(refused(Rejection::new(
+                                RejectionKind::NotAllowed,
+                                "this is a read-only observer connection: it cannot change the drill",
+                            )))
                         };
                         if let Some(outcome) = outcome {
                             let reply = frame::encode(&ServerFrame::Reply { id, outcome });
@@ -507,7 +513,7 @@ async fn connection(
                 }
             }
             _ = ping.tick() => {
-                if let Err(e) = send_message(&mut socket, Message::Ping(Default::default())).await {
+                if let Err(e) = send_message(&mut socket, Message::Ping(axum::body::Bytes::new())).await {
                     return e;
                 }
             }
@@ -516,7 +522,7 @@ async fn connection(
                 close(&mut socket, 1012, "the coordinator stopped serving").await;
                 return "server stopped".into();
             }
-            _ = silent => {
+            () = silent => {
                 close(&mut socket, 1001, "no answer to pings").await;
                 return "silent: taken for a half-open connection".into();
             }

@@ -81,15 +81,16 @@ impl Tokens {
                 .filter(|t| !t.is_empty())
             {
                 Some(t) => t,
-                None => match stored.get(&handle) {
-                    Some(t) => t.clone(),
-                    None => {
+                None => {
+                    if let Some(t) = stored.get(&handle) {
+                        t.clone()
+                    } else {
                         changed = true;
                         let t = new_token()?;
                         keep.insert(handle.clone(), t.clone());
                         t
                     }
-                },
+                }
             };
             by_handle.insert(handle, token);
         }

@@ -127,7 +127,7 @@ impl ReconJob {
                         return;
                     }
                     tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                        () = tokio::time::sleep(Duration::from_millis(250)) => {}
                         _ = done_rx.changed() => return,
                     }
                 }
@@ -180,7 +180,9 @@ impl ReconJob {
         let _ = done_tx.send(true);
         let _ = reporter.await;
         let mut live = match Arc::try_unwrap(live) {
-            Ok(m) => m.into_inner().unwrap_or_else(|e| e.into_inner()),
+            Ok(m) => m
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
             Err(shared) => lock(&shared).clone(),
         };
         live.state = if failure.is_some() {
@@ -210,7 +212,8 @@ impl ReconJob {
                     .await
                     .unwrap_or(0),
             );
-        let parts = (est / self.spec.chunk_rows.max(1)).max(1) as usize;
+        let parts =
+            usize::try_from((est / self.spec.chunk_rows.max(1)).max(1)).unwrap_or(usize::MAX);
         if !self.src.byte_order {
             return plan(&self.src.pool, &self.r, parts)
                 .await
@@ -532,7 +535,7 @@ pub fn table_spec(spec: &ReconSpec, columns: Vec<String>) -> TableSpec {
         },
         key: spec.key.clone(),
         columns: Some(columns),
-        rename: Default::default(),
+        rename: std::collections::BTreeMap::new(),
         filter: spec.filter.clone(),
     }
 }
@@ -566,7 +569,7 @@ async fn common_columns(
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The recon's state while it runs.

@@ -65,7 +65,7 @@ pub struct Side {
     /// Text keys are compared by their bytes (the two databases may order them apart).
     pub byte_order: bool,
     /// MariaDB/MySQL only: the key is the table's primary key, which InnoDB stores rows in,
-    /// so a chunk read through it arrives in key order and GROUP_CONCAT need not sort (a
+    /// so a chunk read through it arrives in key order and `GROUP_CONCAT` need not sort (a
     /// fifth of the checksum's cost). Were the order ever different, the chunk would only
     /// look changed (its rows then compare equal) and this is switched off.
     pub scan_in_key_order: Arc<AtomicBool>,

@@ -43,7 +43,7 @@ impl ReconJob {
         let mut rounds = 0u64;
         loop {
             tokio::select! {
-                _ = tokio::time::sleep(w.every) => {}
+                () = tokio::time::sleep(w.every) => {}
                 _ = stop.changed() => return Ok(()),
             }
             rounds += 1;

@@ -7,7 +7,11 @@ use chrono::{DateTime, Utc};
 
 use super::format::between;
 use super::load::Source;
-use super::model::*;
+use super::model::{
+    EventLine, EvidenceReport, GateReport, JournalInfo, NoteReport, Outcome, OverrideReport,
+    Report, RollbackReport, RollbackTaskReport, RunbookInfo, StepReport, Summary, VoteReport,
+    REPORT_VERSION,
+};
 use super::{figures, health};
 use crate::drill::{Actor, Drill, DrillState, Event, EventKind, LogEntry, StepStatus, Target};
 use crate::runbook::{Runbook, RunbookKind};
@@ -174,12 +178,7 @@ fn planned_offsets(rb: &Runbook) -> Vec<f64> {
     state.started_at = Some(zero);
     let timing = crate::drill::Timing::new(rb, &state);
     (0..rb.steps.len())
-        .map(|i| {
-            timing
-                .planned_finish(i)
-                .map(|t| between(zero, t))
-                .unwrap_or(0.0)
-        })
+        .map(|i| timing.planned_finish(i).map_or(0.0, |t| between(zero, t)))
         .collect()
 }
 

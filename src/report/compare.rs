@@ -78,13 +78,12 @@ fn merged_order(reports: &[Report]) -> Vec<String> {
     for r in reports {
         let mut after: Option<usize> = None;
         for s in &r.steps {
-            match ids.iter().position(|id| *id == s.id) {
-                Some(i) => after = Some(i),
-                None => {
-                    let at = after.map_or(0, |i| i + 1);
-                    ids.insert(at, s.id.clone());
-                    after = Some(at);
-                }
+            if let Some(i) = ids.iter().position(|id| *id == s.id) {
+                after = Some(i);
+            } else {
+                let at = after.map_or(0, |i| i + 1);
+                ids.insert(at, s.id.clone());
+                after = Some(at);
             }
         }
     }
@@ -144,7 +143,7 @@ pub fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
     Some(if values.len() % 2 == 0 {
-        (values[mid - 1] + values[mid]) / 2.0
+        f64::midpoint(values[mid - 1], values[mid])
     } else {
         values[mid]
     })

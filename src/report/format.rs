@@ -45,7 +45,7 @@ pub fn clock(t: DateTime<Utc>) -> String {
 }
 
 pub fn opt_clock(t: Option<DateTime<Utc>>) -> String {
-    t.map(clock).unwrap_or_else(|| "-".to_string())
+    t.map_or_else(|| "-".to_string(), clock)
 }
 
 /// Seconds between two instants, never negative.

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::format::{clock, delta, opt_clock, rate, secs, utc};
-use super::model::*;
+use super::model::{Outcome, Report, StepReport};
 use super::svg;
 
 pub use super::escape::escape;

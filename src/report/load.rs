@@ -32,11 +32,10 @@ impl Source {
         let contents = salvaged.contents;
         let loaded = runbook::parse_str(&path.display().to_string(), &contents.runbook_text)
             .map_err(|diags| {
-                let first = diags
-                    .iter()
-                    .find(|d| d.is_error())
-                    .map(|d| format!("line {}, column {}: {}", d.line, d.column, d.message))
-                    .unwrap_or_else(|| "no error was given".to_string());
+                let first = diags.iter().find(|d| d.is_error()).map_or_else(
+                    || "no error was given".to_string(),
+                    |d| format!("line {}, column {}: {}", d.line, d.column, d.message),
+                );
                 ReportError::Runbook {
                     path: path.to_path_buf(),
                     why: first,

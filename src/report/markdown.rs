@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::format::{clock, delta, opt_clock, rate, secs, utc};
-use super::model::*;
+use super::model::{EvidenceReport, Report, StepReport};
 use super::text_chart;
 
 /// User text in a table cell: one line, no column breaks, no raw HTML.

@@ -5,7 +5,7 @@
 //!   offsets (`*_at_secs`) are seconds since the drill started;
 //! - optional figures are `null` when unknown (a step never started has no `actual_secs`);
 //! - lists are in the order they happened (steps and gates in runbook order);
-//! - enums are snake_case strings; `version` changes only when a field is removed or its
+//! - enums are `snake_case` strings; `version` changes only when a field is removed or its
 //!   meaning changes (fields may be added).
 
 use chrono::{DateTime, Utc};

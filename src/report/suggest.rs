@@ -39,6 +39,8 @@ pub fn suggest(c: &Comparison) -> Vec<Suggestion> {
                 return None;
             }
             actual.sort_by(f64::total_cmp);
+            // Positive and clamped to the list's length.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let rank = ((PERCENTILE * actual.len() as f64).ceil() as usize).clamp(1, actual.len());
             let p80 = actual[rank - 1];
             let why = if p80 > planned {
@@ -49,7 +51,10 @@ pub fn suggest(c: &Comparison) -> Vec<Suggestion> {
                 return None;
             };
             let suggested = round_up(p80);
-            (suggested != planned).then(|| Suggestion {
+            // Both are whole rounded seconds: exact comparison is meant.
+            #[allow(clippy::float_cmp)]
+            let differs = suggested != planned;
+            differs.then(|| Suggestion {
                 step: s.id.clone(),
                 planned_secs: planned,
                 suggested_secs: suggested,
@@ -160,6 +165,8 @@ fn replace_value(line: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
+    // Suggestions are whole rounded seconds: exact comparison is meant.
+    #[allow(clippy::float_cmp)]
     #[test]
     fn rounding_and_patch_lines() {
         assert_eq!(round_up(61.0), 70.0);

@@ -26,6 +26,8 @@ fn tick_step(span: f64) -> f64 {
         .unwrap_or(span / 10.0)
 }
 
+// Short names for the report and the drawing's coordinates keep the SVG arithmetic readable.
+#[allow(clippy::many_single_char_names)]
 pub fn render(r: &Report) -> String {
     let span = span_secs(r);
     let x = |at: f64| LABEL + (at.max(0.0) / span) * (WIDTH - LABEL - 10.0);

@@ -127,6 +127,8 @@ fn overridden_gate() -> Report {
     build(&source(rb, events, Vec::new()), t(99))
 }
 
+// Figures computed from whole seconds: exact comparison is meant.
+#[allow(clippy::float_cmp)]
 #[test]
 fn a_gate_override_is_the_gates_outcome_and_the_steps_override() {
     let r = overridden_gate();
@@ -212,6 +214,7 @@ fn snapshot(id: i64, minute: i64, probes: Vec<ProbeState>) -> TelemetrySample {
 }
 
 #[test]
+#[allow(clippy::items_after_statements)]
 fn health_spells_start_at_the_first_red_sample_and_end_at_the_first_other() {
     use ProbeStatus::*;
     let samples = vec![
@@ -260,6 +263,8 @@ fn health_spells_start_at_the_first_red_sample_and_end_at_the_first_other() {
     );
 }
 
+// Figures computed from whole seconds: exact comparison is meant.
+#[allow(clippy::float_cmp)]
 #[test]
 fn a_drill_not_started_reports_its_plan() {
     let rb = RunbookBuilder::new("plan only")

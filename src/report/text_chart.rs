@@ -31,6 +31,8 @@ struct Axis {
 }
 
 impl Axis {
+    // A float-to-int `as` saturates (a negative time is column 0), clamped to the chart.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     fn col(&self, at: f64) -> usize {
         (((at / self.span) * WIDTH as f64).round() as usize).min(WIDTH)
     }
@@ -66,7 +68,7 @@ pub fn render(report: &Report) -> String {
     // Tick labels at each quarter of the axis.
     let mut ticks = vec![' '; WIDTH + 1];
     for q in 0..=4 {
-        let at = axis.span * q as f64 / 4.0;
+        let at = axis.span * f64::from(q) / 4.0;
         let text = if q == 0 { "0".to_string() } else { secs(at) };
         let start = axis
             .col(at)

@@ -67,6 +67,8 @@ fn shortest_cycle_through(start: usize, succ: &[Vec<usize>], in_scc: &[bool]) ->
 }
 
 /// Tarjan's algorithm, iterative so that a long chain of steps cannot overflow the stack.
+// `scc` and `sccs`: one component and the list of them, as the algorithm names them.
+#[allow(clippy::similar_names)]
 fn strongly_connected(succ: &[Vec<usize>]) -> Vec<Vec<usize>> {
     const UNSEEN: usize = usize::MAX;
     let n = succ.len();

@@ -12,7 +12,10 @@ use toml::Spanned;
 use super::diagnostic::{Diagnostic, SourceMap};
 use super::model::Runbook;
 use super::names::did_you_mean;
-use super::raw::*;
+use super::raw::{
+    Broken, RawConnection, RawCopy, RawMeta, RawPerson, RawPhase, RawPhaseHead, RawProbe, RawRecon,
+    RawRunbook, RawStep, SString,
+};
 use super::syntax;
 use super::validate;
 
@@ -193,7 +196,7 @@ fn syntax_error(map: &SourceMap, e: &toml::de::Error) -> Diagnostic {
     map.error(span, format!("invalid TOML: {message}"), help)
 }
 
-/// `step `freeze`` or `step #3` when the item has no usable name.
+/// ``step `freeze` `` or `step #3` when the item has no usable name.
 fn item_name(value: &Spanned<DeValue>, field: &str, kind: &str) -> String {
     match str_field(value, field) {
         Some(name) => format!("{kind} `{name}`"),
@@ -247,16 +250,15 @@ impl Reader<'_, '_> {
         value: &'v Spanned<DeValue<'i>>,
         form: &str,
     ) -> Vec<&'v Spanned<DeValue<'i>>> {
-        match value.get_ref() {
-            DeValue::Array(items) => items.iter().collect(),
-            _ => {
-                self.diags.push(self.map.error(
-                    key.span(),
-                    format!("`{}` must be a list of tables", key.get_ref()),
-                    format!("write each one as a {form} section"),
-                ));
-                Vec::new()
-            }
+        if let DeValue::Array(items) = value.get_ref() {
+            items.iter().collect()
+        } else {
+            self.diags.push(self.map.error(
+                key.span(),
+                format!("`{}` must be a list of tables", key.get_ref()),
+                format!("write each one as a {form} section"),
+            ));
+            Vec::new()
         }
     }
 
@@ -282,7 +284,7 @@ impl Reader<'_, '_> {
         let DeValue::Array(items) = steps.get_ref() else {
             return phase; // reported by the head (`step` has the wrong type)
         };
-        for v in items.iter() {
+        for v in items {
             phase.written_steps += 1;
             let v = rollback_sugar(v);
             let step_what = item_name(&v, "id", "step");

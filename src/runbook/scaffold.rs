@@ -28,7 +28,7 @@ pub struct TableJob {
     pub source_table: String,
     pub target_table: String,
     pub key: Vec<String>,
-    /// Why this key (e.g. "primary key", "unique key uq_x").
+    /// Why this key (e.g. "primary key", "unique key `uq_x`").
     pub key_from: String,
     /// Remarks written above the job (extra target columns and the like).
     pub notes: Vec<String>,

@@ -344,7 +344,7 @@ impl Scan<'_> {
             match self.peek() {
                 None | Some(b'\n') => return self.unclosed(start, 1, Kind::String, None),
                 Some(b'\\') if quote == b'"' && self.text.get(self.pos + 1) != Some(&b'\n') => {
-                    self.pos += 2
+                    self.pos += 2;
                 }
                 Some(b) if b == quote => {
                     self.pos += 1;

@@ -146,7 +146,7 @@ fn start_check(hub: &HubHandle, runbook: &Runbook, work: &Work<'_>, checks: &mut
                 return;
             }
             tokio::select! {
-                _ = tokio::time::sleep(CHECK_RETRY) => {}
+                () = tokio::time::sleep(CHECK_RETRY) => {}
                 _ = stop.changed() => return,
             }
         }

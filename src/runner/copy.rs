@@ -215,7 +215,7 @@ async fn restart_job(
             return;
         }
         tokio::select! {
-            _ = tokio::time::sleep(RESTART_RETRY) => {}
+            () = tokio::time::sleep(RESTART_RETRY) => {}
             _ = stop.changed() => return,
         }
     }
@@ -277,7 +277,7 @@ fn probe_hook(health: LatestHealth) -> ProbeHook {
         snapshot
             .as_ref()
             .and_then(|s| s.probe(name))
-            .map(|p| p.evidence_holds())
+            .map(crate::drill::telemetry::health::ProbeState::evidence_holds)
     })
 }
 

@@ -35,7 +35,7 @@ pub fn start(hub: HubHandle, clock: Arc<dyn Clock>) -> Option<SamplerHandle> {
                     .changes
                     .iter()
                     .find(|c| c.probe == probe.name)
-                    .map(|c| c.describe())
+                    .map(crate::drill::telemetry::health::StatusChange::describe)
                     .or_else(|| probe.detail())
                     .unwrap_or_else(|| probe.status.label().to_string());
                 hub.record_evidence(Evidence::ProbeGreen(probe.name.clone()), holds, detail)

@@ -122,21 +122,18 @@ impl App {
 
     /// Switches layout by name; an unknown name flashes and keeps the current one.
     pub fn set_layout(&mut self, name: &str, now: DateTime<Utc>) -> bool {
-        match self.layouts.get(name) {
-            Some(l) => {
-                self.layout = l.clone();
-                self.fix_focus();
-                true
-            }
-            None => {
-                let names = self.layouts.names().join(", ");
-                self.flash_msg(
-                    format!("no layout `{name}` (have: {names})"),
-                    Tone::Bad,
-                    now,
-                );
-                false
-            }
+        if let Some(l) = self.layouts.get(name) {
+            self.layout = l.clone();
+            self.fix_focus();
+            true
+        } else {
+            let names = self.layouts.names().join(", ");
+            self.flash_msg(
+                format!("no layout `{name}` (have: {names})"),
+                Tone::Bad,
+                now,
+            );
+            false
         }
     }
 
@@ -231,7 +228,7 @@ impl App {
             .rollback
             .as_ref()
             .filter(|_| st.rollback_active())
-            .and_then(|r| r.current())
+            .and_then(crate::drill::state::RollbackState::current)
             .map(Row::Rollback)
             .or_else(|| {
                 rows.iter()
@@ -366,8 +363,7 @@ impl App {
         self.replica
             .drill
             .capacity(&self.operator, &step.id, &kind)
-            .map(|c| c.to_string())
-            .unwrap_or_else(|| "participant".to_string())
+            .map_or_else(|| "participant".to_string(), |c| c.to_string())
     }
 
     /// Handles one key press.
@@ -399,7 +395,7 @@ impl App {
         match action {
             Action::Up if self.focus == PanelKind::Log => self.log_scroll += 1,
             Action::Down if self.focus == PanelKind::Log => {
-                self.log_scroll = self.log_scroll.saturating_sub(1)
+                self.log_scroll = self.log_scroll.saturating_sub(1);
             }
             Action::Top if self.focus == PanelKind::Log => self.log_scroll = usize::MAX / 2,
             Action::Bottom if self.focus == PanelKind::Log => self.log_scroll = 0,
@@ -469,7 +465,7 @@ impl App {
                 }
             }
             Action::PauseCopy | Action::CopyRate | Action::ApplyFix | Action::AcceptEvidence => {
-                self.ask_job(action)
+                self.ask_job(action);
             }
             _ => self.ask(action, now),
         }
@@ -499,9 +495,8 @@ impl App {
             });
             return;
         }
-        let kind = match self.probe(action) {
-            Some(k) => k,
-            None => return,
+        let Some(kind) = self.probe(action) else {
+            return;
         };
         self.confirm(action, kind, idx, now);
     }

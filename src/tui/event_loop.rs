@@ -110,7 +110,7 @@ pub async fn run(
                 }
                 dirty = true;
             }
-            _ = tick => {
+            () = tick => {
                 app.expire_flash(clock.now());
                 dirty = true;
             }

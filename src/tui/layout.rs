@@ -187,6 +187,8 @@ where
         Some(s) => {
             let sp = s.span();
             match s.into_inner() {
+                // Within 1..=1000, checked by the guard.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 SizeDe::Lines(n) if (1..=1000).contains(&n) => Size::Lines(n as u16),
                 SizeDe::Lines(n) => {
                     return Err(err(Some(sp), format!("size {n} is out of range (1..=1000 lines)")))
@@ -304,6 +306,8 @@ fn place(node: &Node, area: Rect, out: &mut Vec<(PanelKind, Rect)>) {
 }
 
 /// Lengths of `children` along a split of `total` cells; 0 means collapsed.
+// A layout has a handful of children, and no length exceeds `total`, a u16 terminal dimension.
+#[allow(clippy::cast_possible_truncation)]
 fn solve(children: &[Node], total: u16) -> Vec<u16> {
     let total = u32::from(total);
     let mut visible: Vec<bool> = vec![true; children.len()];

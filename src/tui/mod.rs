@@ -107,9 +107,9 @@ pub fn build_app(opts: &ConsoleOptions) -> App {
         }
     }
     if let Some(t) = &opts.title {
-        app.title = t.clone();
+        app.title.clone_from(t);
     }
-    app.connection.text = opts.connection.clone();
+    app.connection.text.clone_from(&opts.connection);
     for p in &problems {
         tracing::warn!("{p}");
     }

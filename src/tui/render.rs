@@ -40,7 +40,7 @@ pub fn render(app: &App, frame: &mut Frame, now: DateTime<Utc>) {
 pub fn render_buffer(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     for (kind, rect) in app.layout.place(area) {
         draw_guarded(app, kind, rect, buf, |b| {
-            panels::draw(kind, app, now, rect, b)
+            panels::draw(kind, app, now, rect, b);
         });
     }
     if let Some(modal) = app.modals.last() {

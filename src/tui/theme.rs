@@ -1,5 +1,5 @@
 //! Colours and symbols. Every state is told apart by a symbol first and a colour second,
-//! so the console stays readable under `NO_COLOR` (https://no-color.org) and on a
+//! so the console stays readable under `NO_COLOR` (<https://no-color.org>) and on a
 //! monochrome wallboard.
 
 use ratatui::style::{Color, Modifier, Style};
@@ -54,9 +54,8 @@ impl Theme {
             match tone {
                 Tone::Normal | Tone::Good | Tone::Info => Style::new(),
                 Tone::Dim => Style::new().add_modifier(Modifier::DIM),
-                Tone::Warn => Style::new().add_modifier(Modifier::BOLD),
+                Tone::Warn | Tone::Accent => Style::new().add_modifier(Modifier::BOLD),
                 Tone::Bad => Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
-                Tone::Accent => Style::new().add_modifier(Modifier::BOLD),
             }
         }
     }

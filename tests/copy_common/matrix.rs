@@ -141,6 +141,8 @@ pub async fn singles_table(pool: &warroom::db::DbPool, table: &str, rows: bool) 
 
 /// What `table` holds, as (id, bits of f): read through the copy's exact read path; a value
 /// that is not exactly a single (a double with more bits) fails the test.
+// Exact comparison is the point: single-precision values must come back bit for bit.
+#[allow(clippy::float_cmp, clippy::cast_possible_truncation)]
 pub async fn singles_bits(pool: &warroom::db::DbPool, table: &str) -> Vec<(i64, Option<u32>)> {
     use warroom::db::sql::{exact_read, quote_ident};
     use warroom::db::types::Kind;
@@ -190,6 +192,8 @@ pub async fn singles_bits(pool: &warroom::db::DbPool, table: &str) -> Vec<(i64, 
 }
 
 /// What every table of singles must hold, bit for bit.
+// A short constant table: its indices fit an i64.
+#[allow(clippy::cast_possible_wrap)]
 pub fn singles_want() -> Vec<(i64, Option<u32>)> {
     let mut want: Vec<(i64, Option<u32>)> = SINGLES
         .iter()

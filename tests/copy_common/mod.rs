@@ -75,7 +75,7 @@ pub fn spec(name: &str, source_table: &str, target_table: &str, key: &[&str]) ->
         source_table: source_table.into(),
         target: "dst".into(),
         target_table: target_table.into(),
-        key: key.iter().map(|s| s.to_string()).collect(),
+        key: key.iter().map(ToString::to_string).collect(),
         columns: None,
         rename: BTreeMap::new(),
         filter: None,
@@ -137,7 +137,7 @@ pub async fn dump(pool: &DbPool, table: &str, order: &str) -> Vec<Vec<String>> {
 pub fn normalise(v: Value) -> String {
     match v {
         Value::Null => "NULL".into(),
-        Value::Bool(b) => (b as u8).to_string(),
+        Value::Bool(b) => u8::from(b).to_string(),
         Value::Int(i) => i.to_string(),
         Value::UInt(u) => u.to_string(),
         Value::Decimal(s) => {

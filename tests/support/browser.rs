@@ -1,6 +1,6 @@
 //! A real headless browser (Debian's `chromium`) for checking HTML the way a reader sees
 //! it. A missing browser is skipped LOUDLY, or fails the test when
-//! WARROOM_REQUIRE_SERVERS=1 (CI installs it), like the database servers.
+//! `WARROOM_REQUIRE_SERVERS=1` (CI installs it), like the database servers.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,9 +19,7 @@ pub fn chromium() -> Option<PathBuf> {
     if candidate.is_some() {
         return candidate;
     }
-    if std::env::var("WARROOM_REQUIRE_SERVERS").is_ok_and(|v| v == "1") {
-        panic!("chromium is required (WARROOM_REQUIRE_SERVERS=1) but not installed: apt-get install chromium");
-    }
+    assert!(!std::env::var("WARROOM_REQUIRE_SERVERS").is_ok_and(|v| v == "1"), "chromium is required (WARROOM_REQUIRE_SERVERS=1) but not installed: apt-get install chromium");
     eprintln!(
         "\n!!! SKIPPED: chromium is not installed, so the HTML report was not rendered in a \
          browser. Install it (`apt-get install chromium`, or set WARROOM_CHROMIUM) to run this \

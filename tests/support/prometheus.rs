@@ -1,10 +1,10 @@
-//! A real Prometheus scraping a real mysqld_exporter, for the health tests.
+//! A real Prometheus scraping a real `mysqld_exporter`, for the health tests.
 //!
 //! [`Stack::start`] runs a private pair (Debian's `prometheus` and
 //! `prometheus-mysqld-exporter` binaries) on free loopback ports in a temp dir, scraping
 //! every second, so a test can stop and restart either without disturbing other tests.
 //! [`shared`] is the long-running one `.ci/prometheus.sh` starts (127.0.0.1:19090).
-//! Missing binaries or servers are skipped LOUDLY, or fail when WARROOM_REQUIRE_SERVERS=1.
+//! Missing binaries or servers are skipped LOUDLY, or fail when `WARROOM_REQUIRE_SERVERS=1`.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -22,9 +22,7 @@ fn required() -> bool {
 }
 
 fn skip(why: &str) -> Option<Stack> {
-    if required() {
-        panic!("{why} (required: WARROOM_REQUIRE_SERVERS=1)");
-    }
+    assert!(!required(), "{why} (required: WARROOM_REQUIRE_SERVERS=1)");
     eprintln!(
         "\n!!! SKIPPED: {why}. Run `bash .ci/prometheus.sh` (installs Debian's prometheus and \
          prometheus-mysqld-exporter) to run this test.\n"
@@ -91,7 +89,7 @@ fn exporter_dsn(mysql_url: &str) -> String {
     format!("{userinfo}@({host})/")
 }
 
-/// A private Prometheus + mysqld_exporter; both are killed on drop.
+/// A private Prometheus + `mysqld_exporter`; both are killed on drop.
 pub struct Stack {
     dir: tempfile::TempDir,
     pub prometheus_port: u16,
@@ -141,8 +139,7 @@ impl Stack {
             .create(true)
             .append(true)
             .open(self.path(name))
-            .map(Stdio::from)
-            .unwrap_or_else(|_| Stdio::null())
+            .map_or_else(|_| Stdio::null(), Stdio::from)
     }
 
     pub fn url(&self) -> String {
@@ -214,6 +211,8 @@ impl Stack {
         std::fs::read_to_string(self.path(name)).unwrap_or_default()
     }
 
+    // A method so calls read `prometheus.wait_listening(..)`.
+    #[allow(clippy::unused_self)]
     fn wait_listening(&self, port: u16, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {

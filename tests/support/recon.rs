@@ -70,7 +70,7 @@ pub fn found(outcome: &ReconOutcome) -> Found {
 /// a DBA would, in a session set up unlike warroom's (latin1 client character set, a time
 /// zone of +05:00), so that only what the file itself sets counts. `psql` runs with
 /// `ON_ERROR_STOP` only when `stop_on_error`. `None` (after saying so loudly) when the
-/// client is not installed; that fails under WARROOM_REQUIRE_SERVERS=1.
+/// client is not installed; that fails under `WARROOM_REQUIRE_SERVERS=1`.
 pub fn apply_with_client(
     url: &str,
     file: &std::path::Path,

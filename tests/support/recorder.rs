@@ -18,6 +18,8 @@ pub fn t0() -> DateTime<Utc> {
 }
 
 /// `t0` plus `minutes` (fractions allowed).
+// Test times of a few minutes, whole milliseconds meant.
+#[allow(clippy::cast_possible_truncation)]
 pub fn at(minutes: f64) -> DateTime<Utc> {
     t0() + chrono::Duration::milliseconds((minutes * 60_000.0) as i64)
 }

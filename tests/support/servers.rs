@@ -1,5 +1,5 @@
 //! Real database servers for tests. A missing server is skipped LOUDLY, or fails the test
-//! when WARROOM_REQUIRE_SERVERS=1 (CI sets it).
+//! when `WARROOM_REQUIRE_SERVERS=1` (CI sets it).
 
 pub const MYSQL_ENV: &str = "WARROOM_TEST_MYSQL_URL";
 pub const POSTGRES_ENV: &str = "WARROOM_TEST_POSTGRES_URL";
@@ -10,6 +10,8 @@ fn required() -> bool {
     std::env::var("WARROOM_REQUIRE_SERVERS").is_ok_and(|v| v == "1")
 }
 
+// The import sits next to its one use.
+#[allow(clippy::items_after_statements)]
 fn reachable(url: &str) -> bool {
     let host_port = url
         .split('@')
@@ -30,9 +32,10 @@ fn server(env: &str, default: &str, what: &str) -> Option<String> {
     if reachable(&url) {
         return Some(url);
     }
-    if required() {
-        panic!("{what} is required (WARROOM_REQUIRE_SERVERS=1) but not reachable at {url}");
-    }
+    assert!(
+        !required(),
+        "{what} is required (WARROOM_REQUIRE_SERVERS=1) but not reachable at {url}"
+    );
     eprintln!(
         "\n!!! SKIPPED: {what} is not reachable at {url}. Start it (or set {env}) to run this \
          test; .ci/run starts it and sets WARROOM_REQUIRE_SERVERS=1.\n"

@@ -23,9 +23,10 @@ pub fn required() -> bool {
     if available() {
         return true;
     }
-    if std::env::var("WARROOM_REQUIRE_SERVERS").is_ok_and(|v| v == "1") {
-        panic!("tmux is required for the end-to-end tests");
-    }
+    assert!(
+        !std::env::var("WARROOM_REQUIRE_SERVERS").is_ok_and(|v| v == "1"),
+        "tmux is required for the end-to-end tests"
+    );
     eprintln!("\n!!! SKIPPED: tmux is not installed; install it to run the console end to end\n");
     false
 }
@@ -109,9 +110,10 @@ impl Tmux {
             if screen.contains(text) {
                 return screen;
             }
-            if start.elapsed() > timeout {
-                panic!("`{text}` never appeared on screen; last screen:\n{screen}");
-            }
+            assert!(
+                start.elapsed() <= timeout,
+                "`{text}` never appeared on screen; last screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

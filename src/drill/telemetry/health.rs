@@ -250,6 +250,8 @@ pub fn status_change(
 }
 
 /// A value with its unit, compactly: "12", "0.25 s", "1.5k qps".
+// `value == value.trunc()` is the exact test for a whole number.
+#[allow(clippy::float_cmp)]
 pub fn format_value(value: f64, unit: Option<&str>) -> String {
     let number = if value.is_nan() {
         "NaN".to_string()

@@ -125,7 +125,7 @@ fn coordinator_only_commands() {
         "coord",
         CommandKind::Skip {
             step: "freeze".into(),
-            reason: "".into(),
+            reason: String::new(),
         },
     );
     h.ok("coord", skip);

@@ -224,7 +224,7 @@ fn with_rollback_actions() -> Runbook {
                 connection: "source".into(),
                 query: "SELECT 1".into(),
                 expect: None,
-                when: Default::default(),
+                when: crate::runbook::CheckWhen::default(),
             })),
         )
         .build()

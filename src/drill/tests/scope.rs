@@ -109,9 +109,8 @@ fn a_scope_must_name_what_the_runbook_has() {
     let bad = RUNBOOK
         .replace("phases = [\"switch\"]", "phases = [\"swtich\"]")
         .replace("until = \"verify\"", "until = \"verfy\"");
-    let diags = match crate::runbook::parse_str("scoped.toml", &bad) {
-        Ok(_) => panic!("accepted"),
-        Err(d) => d,
+    let Err(diags) = crate::runbook::parse_str("scoped.toml", &bad) else {
+        panic!("accepted");
     };
     let phase = diags
         .iter()
@@ -132,9 +131,8 @@ fn a_scope_must_name_what_the_runbook_has() {
         "active = { phases = [\"switch\"] }",
         "active = { until = \"flip\" }",
     );
-    let diags = match crate::runbook::parse_str("scoped.toml", &neither) {
-        Ok(_) => panic!("accepted"),
-        Err(d) => d,
+    let Err(diags) = crate::runbook::parse_str("scoped.toml", &neither) else {
+        panic!("accepted");
     };
     assert!(diags
         .iter()

@@ -6,9 +6,12 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::{JobKind, Validator};
-use crate::runbook::model::*;
+use crate::runbook::model::{
+    Check, CheckWhen, CompareCheck, Condition, Query, ResultSource, ShellAction, ShellResult,
+    SqlCheck, Tolerance,
+};
 use crate::runbook::names::did_you_mean;
-use crate::runbook::raw::*;
+use crate::runbook::raw::{RawCheck, RawQuery, RawShellResult, SString};
 
 const CONDITIONS: &[&str] = &[
     "equals",
@@ -190,17 +193,17 @@ impl Validator<'_, '_> {
         let span = e.span();
         let table = match e.get_ref() {
             toml::Value::Table(t) => t,
-            other => match scalar_text(other) {
-                Some(text) => return Some(Condition::Equals(text)),
-                None => {
-                    self.error(
-                        span,
-                        format!("{what} must be text, a number, a boolean or a condition table"),
-                        CONDITION_HELP,
-                    );
-                    return None;
+            other => {
+                if let Some(text) = scalar_text(other) {
+                    return Some(Condition::Equals(text));
                 }
-            },
+                self.error(
+                    span,
+                    format!("{what} must be text, a number, a boolean or a condition table"),
+                    CONDITION_HELP,
+                );
+                return None;
+            }
         };
         if table.len() != 1 {
             let keys: Vec<&str> = table.keys().map(String::as_str).collect();

@@ -7,8 +7,13 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::{opt_duration, JobKind, Validator};
-use crate::runbook::model::*;
-use crate::runbook::raw::*;
+use crate::runbook::model::{
+    CopyEngine, CopySpec, DomainCheck, ExternalProgress, ProbeKind, ProbeScope, ProbeSpec,
+    ReconSpec, ReconWatch, Threshold, ThrottleRule,
+};
+use crate::runbook::raw::{
+    RawCopy, RawPhase, RawProbe, RawRecon, RawScope, RawThreshold, RawThrottle, SString,
+};
 
 impl Validator<'_, '_> {
     pub(super) fn probes(
@@ -89,6 +94,8 @@ impl Validator<'_, '_> {
 
     /// `active = {...}`: phases or steps that exist, one form or the other. `Some(None)`
     /// never: the outer `Option` is "valid", the inner the scope.
+    // None: the section is broken (reported); Some(None): it is absent.
+    #[allow(clippy::option_option)]
     fn scope(
         &mut self,
         raw: &Spanned<RawScope>,
@@ -334,8 +341,7 @@ impl Validator<'_, '_> {
                     rename: c
                         .rename
                         .as_ref()
-                        .map(|r| r.get_ref().clone())
-                        .unwrap_or_else(BTreeMap::new),
+                        .map_or_else(BTreeMap::new, |r| r.get_ref().clone()),
                     filter: c.filter.clone(),
                     workers,
                     chunk_rows,
@@ -350,6 +356,8 @@ impl Validator<'_, '_> {
     }
 
     /// `Some(None)`: valid and absent.
+    // None: the section is broken (reported); Some(None): it is absent.
+    #[allow(clippy::option_option)]
     fn progress(
         &mut self,
         c: &RawCopy,
@@ -488,29 +496,27 @@ impl Validator<'_, '_> {
                     "probe",
                     "kind = \"source_latency\"",
                 );
-                let above = match r.above.as_ref() {
-                    Some(a) => match a.get_ref() {
-                        toml::Value::String(s) => self.duration(
+                let above = if let Some(a) = r.above.as_ref() {
+                    if let toml::Value::String(s) = a.get_ref() {
+                        self.duration(
                             &Spanned::new(a.span(), s.clone()),
                             &format!("`above` of {owner}"),
-                        ),
-                        _ => {
-                            self.error(
-                                a.span(),
-                                format!("`above` of {owner} must be a duration"),
-                                "write above = \"200ms\"",
-                            );
-                            None
-                        }
-                    },
-                    None => {
+                        )
+                    } else {
                         self.error(
-                            t.span(),
-                            format!("{owner} has no `above`"),
-                            "add above = \"200ms\" (the source latency that slows the copy down)",
+                            a.span(),
+                            format!("`above` of {owner} must be a duration"),
+                            "write above = \"200ms\"",
                         );
                         None
                     }
+                } else {
+                    self.error(
+                        t.span(),
+                        format!("{owner} has no `above`"),
+                        "add above = \"200ms\" (the source latency that slows the copy down)",
+                    );
+                    None
                 };
                 Some(ThrottleRule::SourceLatency { above: above? })
             }

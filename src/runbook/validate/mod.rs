@@ -14,9 +14,9 @@ mod steps;
 
 use crate::runbook::diagnostic::{is_placeholder, Diagnostic, SourceMap};
 use crate::runbook::duration;
-use crate::runbook::model::*;
+use crate::runbook::model::{Connection, Meta, Person, ProbeKind, Runbook, RunbookKind, Window};
 use crate::runbook::names::{did_you_mean, is_identifier};
-use crate::runbook::raw::*;
+use crate::runbook::raw::{RawConnection, RawMeta, RawPerson, RawRunbook, RawWindow, SString};
 
 /// The steps one step waits for, each with the span of its `after` entry (`None` when
 /// implicit: the previous step).
@@ -27,6 +27,8 @@ const DB_SCHEMES: &[&str] = &["mysql", "mariadb", "postgres", "postgresql", "sql
 
 /// Validates `raw` and builds the model; `None` when any error was reported (now or
 /// before). Every problem found is pushed to `diags`.
+// Validation takes the parsed document whole: the caller has no further use for it.
+#[allow(clippy::needless_pass_by_value)]
 pub(crate) fn build(
     map: &SourceMap,
     raw: RawRunbook,

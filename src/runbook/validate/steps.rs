@@ -7,9 +7,9 @@ use toml::Spanned;
 
 use super::{Deps, JobKind, Validator};
 use crate::runbook::graph;
-use crate::runbook::model::*;
+use crate::runbook::model::{Action, ActionOwner, Evidence, Handle, Phase, Rollback, Step, StepId};
 use crate::runbook::names::did_you_mean;
-use crate::runbook::raw::*;
+use crate::runbook::raw::{RawAction, RawPhase, RawStep, SString};
 
 impl Validator<'_, '_> {
     pub(super) fn phases(&mut self, raw: &[RawPhase]) -> (Vec<Phase>, Vec<Step>) {

@@ -11,10 +11,8 @@ use crate::tui::theme::Tone;
 /// One key while the modal is open.
 pub fn key(question: String, command: Command, code: KeyCode) -> KeyOutcome {
     match code {
-        KeyCode::Char('y') | KeyCode::Char('Y') => KeyOutcome::Confirmed(command),
-        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Enter => {
-            KeyOutcome::Close
-        }
+        KeyCode::Char('y' | 'Y') => KeyOutcome::Confirmed(command),
+        KeyCode::Char('n' | 'N') | KeyCode::Esc | KeyCode::Enter => KeyOutcome::Close,
         _ => KeyOutcome::Keep(Modal::Confirm { question, command }),
     }
 }

@@ -180,7 +180,9 @@ fn draw_box(cx: &ModalContext<'_>, view: ModalView<'_>, area: Rect, buf: &mut Bu
         tone,
         width,
     } = view;
-    let height = (lines.len() as u16).saturating_add(2);
+    let height = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
     let rect = centered(area, width, height.max(5));
     Clear.render(rect, buf);
     Paragraph::new(lines)

@@ -10,10 +10,8 @@ use crate::tui::theme::Tone;
 /// One key while the modal is open.
 pub fn key(code: KeyCode) -> KeyOutcome {
     match code {
-        KeyCode::Char('y') | KeyCode::Char('Y') => KeyOutcome::Quit,
-        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Enter => {
-            KeyOutcome::Close
-        }
+        KeyCode::Char('y' | 'Y') => KeyOutcome::Quit,
+        KeyCode::Char('n' | 'N') | KeyCode::Esc | KeyCode::Enter => KeyOutcome::Close,
         _ => KeyOutcome::Keep(Modal::Quit),
     }
 }

@@ -37,6 +37,8 @@ pub fn key(
 }
 
 /// The modal that confirms what the reason is for.
+// The strings are the typed reason and capacity, handed over whole by the one caller.
+#[allow(clippy::needless_pass_by_value)]
 fn given(cx: &ModalContext<'_>, for_: ReasonFor, reason: String, capacity: String) -> KeyOutcome {
     let by = cx.operator.clone();
     let (verb, what, kind) = match for_ {
@@ -147,6 +149,13 @@ pub fn parse_rate(input: &str) -> Result<Option<u64>, String> {
             "`{input}` would stop the copy: pause it with `p` instead, or type `off` to lift the limit"
         ));
     }
+    if rows >= 18_446_744_073_709_551_616.0 {
+        return Err(format!(
+            "`{input}` is more rows per second than a copy can count"
+        ));
+    }
+    // A whole number within 1..2^64, checked above.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok(Some(rows as u64))
 }
 

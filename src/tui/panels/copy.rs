@@ -109,6 +109,8 @@ fn job_lines(app: &App, p: &CopyProgress, width: usize) -> Vec<Line<'static>> {
     if let Some(total) = p.rows_estimated.filter(|t| *t > 0) {
         let share = (p.rows_done as f64 / total as f64).clamp(0.0, 1.0);
         let bar_width = width.saturating_sub(16).max(4);
+        // `share` is within 0..=1, so this is within 0..=bar_width.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let filled = (share * bar_width as f64).round() as usize;
         let eta = eta_text(p);
         lines.push(Line::raw(format!(

@@ -104,7 +104,7 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
         let text = if secs > 0 {
             format!(
                 "window in T-{}  ",
-                duration::clock(std::time::Duration::from_secs(secs as u64))
+                duration::clock(std::time::Duration::from_secs(secs.unsigned_abs()))
             )
         } else {
             format!(

@@ -66,7 +66,7 @@ pub fn text_panel(
         .render(area, buf);
 }
 
-/// Symbol and tone of a status: symbols alone tell states apart (NO_COLOR).
+/// Symbol and tone of a status: symbols alone tell states apart (`NO_COLOR`).
 pub fn status_mark(status: &StepStatus) -> (&'static str, Tone) {
     match status {
         StepStatus::Pending => ("·", Tone::Dim),

@@ -96,7 +96,7 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     // Keep the selection in view.
     let height = usize::from(area.height.saturating_sub(2));
     let scroll = if focused && selected_line + 3 > height {
-        (selected_line + 3 - height) as u16
+        u16::try_from(selected_line + 3 - height).unwrap_or(u16::MAX)
     } else {
         0
     };

@@ -14,6 +14,8 @@ use crate::runbook::duration;
 use crate::tui::app::{App, Row};
 use crate::tui::theme::Tone;
 
+// Short names for the runbook, drill and layout values keep the row building readable.
+#[allow(clippy::many_single_char_names)]
 pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let rb = &app.runbook;
     let d = &app.replica.drill;
@@ -78,7 +80,7 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
                 if step.gate {
                     let votes = sstate.map(|s| &s.votes);
                     let go = votes.map_or(0, |v| v.values().filter(|v| v.vote == Vote::Go).count());
-                    let nogo = votes.map_or(0, |v| v.len()) - go;
+                    let nogo = votes.map_or(0, std::collections::BTreeMap::len) - go;
                     let tone = if nogo > 0 {
                         Tone::Bad
                     } else if go > 0 {
@@ -171,6 +173,6 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let h = inner.height as usize;
     let scroll = selected_line.saturating_sub(h.saturating_sub(1));
     Paragraph::new(lines)
-        .scroll((scroll as u16, 0))
+        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
         .render(inner, buf);
 }

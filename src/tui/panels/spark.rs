@@ -8,6 +8,8 @@ use crate::tui::theme::Tone;
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 /// The last `width` points as (cell, tone), left-padded with blanks to `width`.
+// Levels are a share of the range times 7, so within 0..=7.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub fn cells(history: &[HistoryPoint], width: usize) -> Vec<(char, Tone)> {
     let start = history.len().saturating_sub(width);
     let window = &history[start..];
@@ -35,6 +37,8 @@ pub fn cells(history: &[HistoryPoint], width: usize) -> Vec<(char, Tone)> {
 
 /// The last `width` values as bars scaled from zero to the window's maximum (for rates,
 /// where zero means stalled), left-padded with blanks.
+// Levels are clamped to 0..=7.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub fn bars(values: &[f64], width: usize) -> String {
     let start = values.len().saturating_sub(width);
     let window = &values[start..];

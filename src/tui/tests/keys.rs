@@ -29,7 +29,7 @@ fn reviewer_signs_off_through_a_named_confirmation() {
     assert!(a.handle_key(key('o'), now).is_empty());
     match a.modals.last() {
         Some(Modal::Confirm { question, .. }) => {
-            assert_eq!(question, "Sign off `schema` as alice (reviewer)?")
+            assert_eq!(question, "Sign off `schema` as alice (reviewer)?");
         }
         other => panic!("expected a confirmation, got {other:?}"),
     }
@@ -181,7 +181,7 @@ fn gate_votes_go_and_no_go() {
     a.handle_key(code(KeyCode::Enter), now);
     match a.modals.last() {
         Some(Modal::Confirm { question, .. }) => {
-            assert_eq!(question, "Say NO-GO at `go-live` as bob (approver)?")
+            assert_eq!(question, "Say NO-GO at `go-live` as bob (approver)?");
         }
         other => panic!("{other:?}"),
     }

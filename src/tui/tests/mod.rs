@@ -236,6 +236,8 @@ pub fn text(buf: &Buffer) -> String {
 }
 
 /// Position of the first occurrence of `needle` in the buffer's text.
+// A column on the test terminal, well below u16::MAX.
+#[allow(clippy::cast_possible_truncation)]
 pub fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
     let a = buf.area;
     for y in a.top()..a.bottom() {
