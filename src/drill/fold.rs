@@ -22,6 +22,8 @@ impl DrillState {
                 "seq {} was already applied (last seq {})",
                 event.seq, self.last_seq
             ))
+        } else if let EventKind::Outbox { record } = &event.kind {
+            self.outbox.apply(record, event.seq, event.at)
         } else if self.ended_at.is_some() {
             Err("the drill had already ended".to_string())
         } else {
@@ -225,6 +227,8 @@ impl DrillState {
             }
             EventKind::FixApproved { .. } => {}
             EventKind::DrillEnded => self.ended_at = Some(at),
+            // Folded before the end check (see `apply`).
+            EventKind::Outbox { .. } => {}
         }
         Ok(())
     }

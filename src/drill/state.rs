@@ -265,6 +265,9 @@ pub struct DrillState {
     /// Per copy job, the coordinator's pause and rate orders.
     #[serde(default)]
     pub copy_controls: BTreeMap<String, CopyControls>,
+    /// Announcements queued, delivered, given up; which targets keep failing.
+    #[serde(default)]
+    pub outbox: super::outbox::Outbox,
     pub log: Vec<LogEntry>,
 }
 
@@ -281,6 +284,7 @@ impl DrillState {
             notes: Vec::new(),
             rollback: None,
             copy_controls: BTreeMap::new(),
+            outbox: super::outbox::Outbox::default(),
             log: Vec::new(),
         };
         state.refresh_ready(runbook);

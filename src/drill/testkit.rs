@@ -109,6 +109,7 @@ impl RunbookBuilder {
             approvers: Vec::new(),
             irreversible: false,
             requires: Vec::new(),
+            announce: None,
         });
         self.explicit_after.push(false);
         self
@@ -211,6 +212,7 @@ impl RunbookBuilder {
             copies: Vec::new(),
             recons: Vec::new(),
             probes,
+            announce: None,
             source_text,
             digest,
         }

@@ -26,6 +26,9 @@ pub struct Runbook {
     pub copies: Vec<CopySpec>,
     pub recons: Vec<ReconSpec>,
     pub probes: Vec<ProbeSpec>,
+    /// `[announce]`: webhook targets for the drill's announcements (`None`: none).
+    #[serde(default)]
+    pub announce: Option<crate::runbook::AnnounceSpec>,
     /// The exact text the runbook was parsed from (journaled so a report can be made from
     /// the journal alone).
     pub source_text: String,
@@ -100,6 +103,9 @@ pub struct Step {
     pub approvers: Vec<Handle>,
     pub irreversible: bool,
     pub requires: Vec<Evidence>,
+    /// `announce = "..."`: the text the start of this step posts to the announce targets.
+    #[serde(default)]
+    pub announce: Option<String>,
 }
 
 /// An automated action attached to a step.

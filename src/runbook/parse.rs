@@ -72,6 +72,7 @@ const SECTIONS: &[&str] = &[
     "copy",
     "recon",
     "probe",
+    "announce",
 ];
 
 /// TOML syntax, then the sections. `None` when the file is not valid TOML: structural
@@ -142,6 +143,11 @@ fn read_raw(map: &SourceMap, text: &str, diags: &mut Vec<Diagnostic>) -> Option<
                         Some(c) => raw.probes.push(c),
                         None => raw.broken.probes.extend(str_field(v, "name")),
                     }
+                }
+            }
+            "announce" => {
+                if let Some(a) = r.item::<RawAnnounce>(value, "the [announce] section") {
+                    raw.announce = Some((key.span(), a));
                 }
             }
             other => {

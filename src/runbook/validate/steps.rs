@@ -204,6 +204,7 @@ impl Validator<'_, '_> {
             approvers,
             irreversible,
             requires,
+            announce: s.announce.as_ref().map(|a| a.get_ref().clone()),
         };
         (step, deps)
     }
