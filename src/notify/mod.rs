@@ -12,6 +12,7 @@ pub mod backoff;
 pub mod deliver;
 pub mod error;
 pub mod format;
+pub mod key;
 pub mod message;
 pub mod schedule;
 mod words;
