@@ -139,12 +139,19 @@ impl Client {
     }
 }
 
-/// Removes the URL (and its host and path, which hold the secret) from a text.
+/// Removes the URL, its host and its path (which holds a webhook's secret) from a text.
 fn redact(text: &str, url: &reqwest::Url) -> String {
     let mut out = text.replace(url.as_str(), "<webhook>");
     let path = url.path();
     if path.len() > 1 {
         out = out.replace(path, "/<path>");
+    }
+    if let Some(host) = url.host_str() {
+        let authority = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        out = out.replace(&authority, "<webhook host>");
     }
     out
 }
@@ -157,4 +164,36 @@ fn excerpt(text: &str) -> String {
     let mut cut: String = text.chars().take(BODY_EXCERPT).collect();
     cut.push('…');
     cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_never_shows() {
+        let target = AnnounceTarget {
+            name: "room".into(),
+            url_env: "ROOM".into(),
+            format: AnnounceFormat::Slack,
+            kinds: Vec::new(),
+        };
+        let secret = "https://hooks.example.com:8443/services/T0/B0/s3cr3t";
+        let hook = Webhook::resolve(&target, |_| Some(secret.to_string()));
+        assert!(!format!("{hook:?}").contains("s3cr3t"));
+        let url = reqwest::Url::parse(secret).expect("a url");
+        let text = format!(
+            "error sending request for url ({secret}): connect to hooks.example.com:8443 failed"
+        );
+        let clean = redact(&text, &url);
+        assert!(
+            !clean.contains("s3cr3t") && !clean.contains("hooks.example.com"),
+            "{clean}"
+        );
+        let missing = Webhook::resolve(&target, |_| None);
+        assert_eq!(
+            missing.url.err().map(|e| e.to_string()).unwrap_or_default(),
+            "$ROOM is not set in the console's environment: set it to the webhook URL and resume"
+        );
+    }
 }
