@@ -322,7 +322,7 @@ url = \"https://hooks.example.com/services/T0/B0/SECRET\"
         );
         assert_eq!(errs.len(), 1, "{errs:?}");
         let e = &errs[0];
-        assert!(e.starts_with("rb.toml:28:7: error: announce target `room`: the webhook url must come from the environment"), "{e}");
+        assert!(e.starts_with("rb.toml:24:7: error: announce target `room`: the webhook url must come from the environment"), "{e}");
         assert!(e.contains("${ROOM_WEBHOOK_URL}"), "{e}");
         assert!(
             !e.contains("SECRET"),
@@ -345,7 +345,7 @@ kinds = [\"gate\", \"drill\"]
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert!(
             errs[0].starts_with(
-                "rb.toml:29:10: error: announce target `room` has unknown format `slak`"
+                "rb.toml:25:10: error: announce target `room` has unknown format `slak`"
             ),
             "{}",
             errs[0]
@@ -353,7 +353,7 @@ kinds = [\"gate\", \"drill\"]
         assert!(errs[0].contains("did you mean `slack`"), "{}", errs[0]);
         assert!(
             errs[1].starts_with(
-                "rb.toml:30:10: error: announce target `room` names unknown message kind `gate`"
+                "rb.toml:26:10: error: announce target `room` names unknown message kind `gate`"
             ),
             "{}",
             errs[1]
