@@ -142,9 +142,12 @@ impl OutboxRecord {
                 attempts,
                 error,
                 ..
-            } => format!(
-                "GAVE UP an announcement to `{target}` after {attempts} attempt(s): {error}"
-            ),
+            } => match attempts {
+                0 => format!(
+                    "GAVE UP an announcement to `{target}` (not sent: the target kept failing): {error}"
+                ),
+                n => format!("GAVE UP an announcement to `{target}` after {n} attempt(s): {error}"),
+            },
         }
     }
 }

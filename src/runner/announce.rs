@@ -254,8 +254,9 @@ impl Worker {
         // Settled here; the replica may not show it yet.
         let mut settled: HashSet<String> = HashSet::new();
         let mut attempts: HashMap<String, u32> = HashMap::new();
-        // When this target last failed in this console.
+        // When this target last failed in this console, and why.
         let mut last_failure: Option<DateTime<Utc>> = None;
+        let mut last_error = String::from("the target kept failing");
         let drill_name = self.hub.runbook().meta.name.clone();
         loop {
             let list: Vec<OutboxEntry> = queue
@@ -272,10 +273,7 @@ impl Worker {
                     id: e.id.clone(),
                     target: e.target.clone(),
                     attempts: attempts.get(&e.id).copied().unwrap_or(e.attempts),
-                    error: e
-                        .last_error
-                        .clone()
-                        .unwrap_or_else(|| "the target kept failing".to_string()),
+                    error: last_error.clone(),
                 })
                 .collect();
             if !expired.is_empty() {
@@ -312,6 +310,7 @@ impl Worker {
                 Err(e) => {
                     self.streak += 1;
                     last_failure = Some(self.clock.now());
+                    last_error = e.to_string();
                     tracing::info!(target = %self.hook.name, attempt, error = %e, "announcement not delivered");
                     let mut records = vec![OutboxRecord::Failed {
                         id: id.clone(),

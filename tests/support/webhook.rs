@@ -24,9 +24,9 @@ pub struct Received {
 impl Received {
     /// The Slack fallback `text`, or the JSON body's `title`.
     pub fn title(&self) -> String {
-        self.body["text"]
+        self.body["title"]
             .as_str()
-            .or_else(|| self.body["title"].as_str())
+            .or_else(|| self.body["text"].as_str())
             .unwrap_or_default()
             .to_string()
     }
