@@ -57,7 +57,8 @@ pub enum OutboxRecord {
         id: String,
         target: String,
         topic: String,
-        message: Announcement,
+        /// Boxed: it is the one large record, and events travel by value.
+        message: Box<Announcement>,
     },
     /// An attempt that did not deliver. `streak`: the target's failures in a row, this one
     /// included.
@@ -249,7 +250,7 @@ impl Outbox {
                         id: id.clone(),
                         target: target.clone(),
                         topic: topic.clone(),
-                        message: message.clone(),
+                        message: (**message).clone(),
                         queued_at: at,
                         queued_seq: seq,
                         attempts: 0,
@@ -401,7 +402,7 @@ mod tests {
             id: id.into(),
             target: target.into(),
             topic: topic.into(),
-            message: Announcement {
+            message: Box::new(Announcement {
                 kinds: vec![MessageKind::Drill],
                 title: "started the drill".into(),
                 text: String::new(),
@@ -409,7 +410,7 @@ mod tests {
                 tone: Tone::Info,
                 at: t(0),
                 step: None,
-            },
+            }),
         }
     }
 

@@ -228,7 +228,7 @@ impl Queuer {
                     id: key::new(),
                     target: target.name.clone(),
                     topic: topic.clone(),
-                    message: message.clone(),
+                    message: Box::new(message.clone()),
                 });
             }
         }

@@ -22,7 +22,7 @@ fn queued(id: &str) -> OutboxRecord {
         id: id.into(),
         target: "room".into(),
         topic: format!("t-{id}"),
-        message: Announcement {
+        message: Box::new(Announcement {
             kinds: vec![MessageKind::StepStarted],
             title: "▶ `schema` started".into(),
             text: String::new(),
@@ -30,7 +30,7 @@ fn queued(id: &str) -> OutboxRecord {
             tone: Tone::Info,
             at: min(6),
             step: None,
-        },
+        }),
     }
 }
 
