@@ -232,8 +232,21 @@ impl Queuer {
                 });
             }
         }
-        if !records.is_empty() {
-            report(&self.hub, records).await;
+        if records.is_empty() {
+            return;
+        }
+        let topics: Vec<String> = records
+            .iter()
+            .filter_map(|r| match r {
+                OutboxRecord::Queued { topic, .. } => Some(topic.clone()),
+                _ => None,
+            })
+            .collect();
+        if report(&self.hub, records).await != Reported::Journaled {
+            // Not journaled: ask again next time (the hub refuses a topic queued twice).
+            for topic in topics {
+                self.asked.remove(&topic);
+            }
         }
     }
 }
@@ -278,7 +291,7 @@ impl Worker {
                 .collect();
             if !expired.is_empty() {
                 settled.extend(expired.iter().map(|r| r.id().to_string()));
-                if !report(&self.hub, expired).await {
+                if report(&self.hub, expired).await == Reported::HubGone {
                     return;
                 }
                 continue;
@@ -298,6 +311,8 @@ impl Worker {
                 Ok(sent) => {
                     let recovered = self.streak > 0;
                     self.streak = 0;
+                    last_failure = None; // what waits behind it is not given up now
+
                     settled.insert(id.clone());
                     vec![OutboxRecord::Delivered {
                         id,
@@ -332,7 +347,7 @@ impl Worker {
                 }
             };
             let failed = self.streak > 0;
-            if !report(&self.hub, records).await {
+            if report(&self.hub, records).await == Reported::HubGone {
                 return;
             }
             if failed {
@@ -342,18 +357,26 @@ impl Worker {
     }
 }
 
-/// Journals outbox records through the hub (as the system). `false` once the hub is gone.
-async fn report(hub: &HubHandle, records: Vec<OutboxRecord>) -> bool {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reported {
+    Journaled,
+    /// Refused by the rules or not written (logged).
+    NotJournaled,
+    HubGone,
+}
+
+/// Journals outbox records through the hub (as the system).
+async fn report(hub: &HubHandle, records: Vec<OutboxRecord>) -> Reported {
     let command = Command {
         by: Actor::System,
         kind: CommandKind::Outbox { records },
     };
     match hub.sink().send(command).await {
-        Ok(_) => true,
-        Err(crate::drill::SinkError::Closed) => false,
+        Ok(_) => Reported::Journaled,
+        Err(crate::drill::SinkError::Closed) => Reported::HubGone,
         Err(e) => {
             tracing::warn!(error = %e, "outbox record not journaled");
-            true
+            Reported::NotJournaled
         }
     }
 }
