@@ -102,7 +102,7 @@ pub enum MessageKind {
     GateResult,
     /// A rollback called, each rollback step, the rollback completed.
     Rollback,
-    /// A probe turned not green (critical, no data) or recovered.
+    /// A probe in scope stopped being green (warn, critical, no data, error) or recovered.
     Probe,
     /// A copy finished (with its figures), failed, or was paused, resumed or re-limited.
     Copy,
