@@ -80,6 +80,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             Cmd::Events { journal, json } => cli::events::run(&journal, json).await.map(|()| 0),
             Cmd::Report(args) => Ok(cli::report::run(&args).await),
             Cmd::Init(args) => cli::init::run(&args).await,
+            Cmd::Announce(args) => cli::announce::run(&args).await,
         }
     })
 }

@@ -16,7 +16,8 @@ Examples:
   warroom observe ws://127.0.0.1:7300                        follow it read-only
   warroom join ws://127.0.0.1:7300 --as dev --token TOKEN    a DRI's console
   warroom events drills/demo-20261122T010203Z.db
-  warroom report drills/demo-20261122T010203Z.db --format html -o report.html";
+  warroom report drills/demo-20261122T010203Z.db --format html -o report.html
+  warroom announce test runbooks/demo.toml        one test message to each [announce] target";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -169,6 +170,9 @@ pub enum Cmd {
     /// health probes and people to fill in. Passwords in the URLs become ${SRC_PASSWORD} /
     /// ${DST_PASSWORD}; an existing file is kept unless --force.
     Init(super::init::InitArgs),
+    /// Announcements: `announce test RUNBOOK` sends one test message to each `[announce]`
+    /// target (webhook URLs from the environment) and says what came back.
+    Announce(super::announce::AnnounceArgs),
     /// Print the man page (roff): `warroom man > ~/.local/share/man/man1/warroom.1`.
     Man,
 }

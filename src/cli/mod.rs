@@ -1,6 +1,7 @@
 //! The command-line edge: argument parsing and one module per subcommand. Errors here are
 //! `anyhow`, each one sentence saying what to do.
 
+pub mod announce;
 pub mod args;
 pub mod check;
 pub mod completions;

@@ -17,12 +17,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     .await?;
     let file = args.runbook.display().to_string();
     let serving = serve::start(&session, serve::runbook_text(&file, &text), &args.serve).await?;
-    if args.line {
+    let outcome = if args.line {
         if let Some(s) = &serving {
             super::output::note(format_args!("warroom: {}", s.describe()));
         }
         line_mode::run(&session).await
     } else {
         console::run(&session, &args.layout, serving.as_ref()).await
-    }
+    };
+    session.flush_announcements().await;
+    outcome
 }

@@ -12,6 +12,7 @@ use crate::health::SamplerHandle;
 use crate::hub::{self, HubHandle};
 use crate::journal::{self, Journal};
 use crate::runbook::{self, LoadError, Runbook};
+use crate::runner::announce::Announcer;
 
 /// A drill that is loaded, journaled and served by its hub.
 pub struct Session {
@@ -22,6 +23,28 @@ pub struct Session {
     pub clock: Arc<dyn Clock>,
     /// Probes sample while this lives.
     pub health: Option<SamplerHandle>,
+    /// Sends the `[announce]` messages, if the runbook has targets.
+    pub announcer: Option<Announcer>,
+}
+
+impl Session {
+    /// Gives the announcements still queued a few seconds to go out before the console
+    /// closes; says how many are left (they go out when the drill is resumed).
+    pub async fn flush_announcements(&self) {
+        let Some(announcer) = &self.announcer else {
+            return;
+        };
+        if announcer.pending() == 0 {
+            return;
+        }
+        let left = announcer.flush(std::time::Duration::from_secs(5)).await;
+        if left > 0 {
+            super::output::note(format_args!(
+                "warroom: {left} announcement(s) not delivered yet: they go out when this drill is resumed (warroom run --resume {})",
+                self.journal_path.display()
+            ));
+        }
+    }
 }
 
 /// Loads a runbook, printing its warnings; errors list every problem.
@@ -78,6 +101,7 @@ pub async fn open_session(
     tracing::info!(journal = %path.display(), events = past.len(), "drill opened");
     let hub = hub::spawn(runbook.clone(), journal, past, clock.clone());
     let health = crate::runner::start(&hub, clock.clone(), allow_shell);
+    let announcer = crate::runner::announce::start(&hub, clock.clone());
     Ok(Session {
         runbook,
         journal_path: path,
@@ -85,6 +109,7 @@ pub async fn open_session(
         operator,
         clock,
         health,
+        announcer,
     })
 }
 

@@ -132,6 +132,11 @@ pub enum CommandKind {
     },
     /// Coordinator ends the drill.
     EndDrill,
+    /// The announcer (the system only) reports the outbox: messages queued, attempts,
+    /// deliveries, messages given up. Accepted after the drill's end too.
+    Outbox {
+        records: Vec<super::outbox::OutboxRecord>,
+    },
 }
 
 /// What the coordinator asks of a running copy.

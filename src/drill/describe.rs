@@ -80,6 +80,7 @@ impl EventKind {
                 format!("approved applying the fix SQL of recon `{recon}`")
             }
             EventKind::DrillEnded => "ended the drill".to_string(),
+            EventKind::Outbox { record } => record.describe(),
         }
     }
 }

@@ -95,6 +95,11 @@ pub enum EventKind {
         recon: String,
     },
     DrillEnded,
+    /// The announcement outbox: a message queued, an attempt failed, delivered, given up.
+    /// Journaled by the announcer (as the system); may follow `DrillEnded`.
+    Outbox {
+        record: super::outbox::OutboxRecord,
+    },
 }
 
 /// One line for humans (see `describe`).

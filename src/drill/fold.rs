@@ -22,6 +22,8 @@ impl DrillState {
                 "seq {} was already applied (last seq {})",
                 event.seq, self.last_seq
             ))
+        } else if let EventKind::Outbox { record } = &event.kind {
+            self.outbox.apply(record, event.seq, event.at)
         } else if self.ended_at.is_some() {
             Err("the drill had already ended".to_string())
         } else {
@@ -246,8 +248,10 @@ impl DrillState {
                     CopyCommand::SetRate { rows_per_sec } => c.rate_limit = Some(*rows_per_sec),
                 }
             }
-            EventKind::FixApproved { .. } => {}
             EventKind::DrillEnded => self.ended_at = Some(at),
+            // A fix is applied by the recon adapter; outbox records are folded before the
+            // end check (see `apply`).
+            EventKind::FixApproved { .. } | EventKind::Outbox { .. } => {}
         }
         Ok(())
     }

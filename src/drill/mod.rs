@@ -11,6 +11,7 @@ pub mod feed;
 mod fold;
 pub mod follow;
 pub mod gate;
+pub mod outbox;
 pub mod rejection;
 pub mod replica;
 pub mod reply;

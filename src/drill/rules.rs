@@ -20,6 +20,10 @@ pub(crate) fn decide(
     cmd: &Command,
     now: DateTime<Utc>,
 ) -> Result<Vec<EventKind>, Rejection> {
+    // The outbox is the announcer's alone, and its last messages go after the end.
+    if let CommandKind::Outbox { records } = &cmd.kind {
+        return super::outbox::decide(&st.outbox, &cmd.by, records);
+    }
     if let Some(at) = st.ended_at {
         return Err(Rejection::new(
             RejectionKind::Ended,
@@ -78,6 +82,8 @@ pub(crate) fn decide(
         CommandKind::AcceptEvidence { evidence, note } => ctx.accept_evidence(evidence, note),
         CommandKind::ApproveFix { recon } => ctx.approve_fix(recon),
         CommandKind::EndDrill => Ok(vec![EventKind::DrillEnded]),
+        // Decided above, before the end check; kept here so the match stays whole.
+        CommandKind::Outbox { records } => super::outbox::decide(&st.outbox, &cmd.by, records),
     }
 }
 

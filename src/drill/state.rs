@@ -303,6 +303,9 @@ pub struct DrillState {
     /// Per copy job, the coordinator's pause and rate orders.
     #[serde(default)]
     pub copy_controls: BTreeMap<String, CopyControls>,
+    /// Announcements queued, delivered, given up; which targets keep failing.
+    #[serde(default)]
+    pub outbox: super::outbox::Outbox,
     pub log: Vec<LogEntry>,
 }
 
@@ -320,6 +323,7 @@ impl DrillState {
             rollback: None,
             contingency: None,
             copy_controls: BTreeMap::new(),
+            outbox: super::outbox::Outbox::default(),
             log: Vec::new(),
         };
         state.refresh_ready(runbook);

@@ -121,6 +121,7 @@ impl RunbookBuilder {
             requires: Vec::new(),
             clock: StepClock::default(),
             contingency: None,
+            announce: None,
         });
         self.explicit_after.push(false);
         self
@@ -304,6 +305,7 @@ impl RunbookBuilder {
             copies: Vec::new(),
             recons: Vec::new(),
             probes,
+            announce: None,
             source_text,
             digest,
         }

@@ -234,6 +234,16 @@ impl<'a> Timing<'a> {
         Some(add(now, path.into_iter().max().unwrap_or_default()))
     }
 
+    /// When step `idx`, not yet started, will start at this rate: `now` plus the longest
+    /// path of remaining work before it. `None` once it started (or for an unknown index).
+    pub fn predicted_start(&self, idx: usize, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if !matches!(self.st.status(idx), StepStatus::Pending | StepStatus::Ready) {
+            return None;
+        }
+        let finish = *self.longest_path(|i| self.remaining(i, now)).get(idx)?;
+        Some(add(now, finish.saturating_sub(self.remaining(idx, now))))
+    }
+
     /// Gates not yet passed (or skipped) that are late: past their planned finish counted
     /// from the drill's start, or running past their own planned duration. Each with how
     /// late it is (the larger of the two), in runbook order.

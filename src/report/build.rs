@@ -62,7 +62,16 @@ pub fn build(source: &Source, now: DateTime<Utc>) -> Report {
             .filter(|n| n.step.is_none())
             .map(note)
             .collect(),
-        events: st.log.iter().map(event_line).collect(),
+        // The outbox's routine traffic (queued, delivered) is left out, as in the console.
+        events: st
+            .log
+            .iter()
+            .filter(|l| match &l.event.kind {
+                EventKind::Outbox { record } => record.is_notable(),
+                _ => true,
+            })
+            .map(event_line)
+            .collect(),
         steps,
     }
 }

@@ -5,6 +5,7 @@
 //! resolves and checks them into the `model`, `summary` describes a valid runbook and
 //! `check` is what `warroom check` prints.
 
+pub mod announce;
 pub mod check;
 pub mod diagnostic;
 pub mod duration;
@@ -18,6 +19,7 @@ pub mod summary;
 mod syntax;
 pub mod validate;
 
+pub use announce::{AnnounceFormat, AnnounceSpec, AnnounceTarget, MessageKind};
 pub use check::check_files;
 pub use diagnostic::{Diagnostic, Severity, SourceMap};
 pub use model::*;

@@ -26,6 +26,9 @@ pub struct Runbook {
     pub copies: Vec<CopySpec>,
     pub recons: Vec<ReconSpec>,
     pub probes: Vec<ProbeSpec>,
+    /// `[announce]`: webhook targets for the drill's announcements (`None`: none).
+    #[serde(default)]
+    pub announce: Option<crate::runbook::AnnounceSpec>,
     /// The exact text the runbook was parsed from (journaled so a report can be made from
     /// the journal alone).
     pub source_text: String,
@@ -110,6 +113,9 @@ pub struct Step {
     /// An irreversible step: the name of its contingency phase.
     #[serde(default)]
     pub contingency: Option<String>,
+    /// `announce = "..."`: the text the start of this step posts to the announce targets.
+    #[serde(default)]
+    pub announce: Option<String>,
 }
 
 /// When a step may start and end, beyond its dependencies.

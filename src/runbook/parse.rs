@@ -13,8 +13,8 @@ use super::diagnostic::{Diagnostic, SourceMap};
 use super::model::Runbook;
 use super::names::did_you_mean;
 use super::raw::{
-    Broken, RawConnection, RawCopy, RawMeta, RawPerson, RawPhase, RawPhaseHead, RawProbe, RawRecon,
-    RawRunbook, RawStep, SString,
+    Broken, RawAnnounce, RawConnection, RawCopy, RawMeta, RawPerson, RawPhase, RawPhaseHead,
+    RawProbe, RawRecon, RawRunbook, RawStep, SString,
 };
 use super::syntax;
 use super::validate;
@@ -75,6 +75,7 @@ const SECTIONS: &[&str] = &[
     "copy",
     "recon",
     "probe",
+    "announce",
 ];
 
 /// TOML syntax, then the sections. `None` when the file is not valid TOML: structural
@@ -145,6 +146,11 @@ fn read_raw(map: &SourceMap, text: &str, diags: &mut Vec<Diagnostic>) -> Option<
                         Some(c) => raw.probes.push(c),
                         None => raw.broken.probes.extend(str_field(v, "name")),
                     }
+                }
+            }
+            "announce" => {
+                if let Some(a) = r.item::<RawAnnounce>(value, "the [announce] section") {
+                    raw.announce = Some((key.span(), a));
                 }
             }
             other => {

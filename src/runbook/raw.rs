@@ -89,6 +89,8 @@ pub struct RawStep {
     /// An irreversible step: the phase whose steps run if the coordinator calls its
     /// contingency (fail-forward or fail-back) after a later step fails.
     pub contingency: Option<SString>,
+    /// The text the step's start posts to the `[announce]` targets.
+    pub announce: Option<SString>,
 }
 
 /// `action = { ... }`: exactly one of copy, recon, check, shell (checked in validation);
@@ -282,6 +284,29 @@ pub struct RawThreshold {
     pub outside: Option<(f64, f64)>,
 }
 
+/// `[announce]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAnnounce {
+    pub reminders: Option<Spanned<Vec<SString>>>,
+    pub timeout: Option<SString>,
+    pub backoff: Option<SString>,
+    pub max_backoff: Option<SString>,
+    pub give_up_after: Option<SString>,
+    #[serde(default)]
+    pub target: Vec<Spanned<RawAnnounceTarget>>,
+}
+
+/// `[[announce.target]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAnnounceTarget {
+    pub name: SString,
+    pub url: SString,
+    pub format: Option<SString>,
+    pub kinds: Option<Spanned<Vec<SString>>>,
+}
+
 /// A `[[phase]]` with the steps that deserialized.
 #[derive(Debug, Clone)]
 pub struct RawPhase {
@@ -305,6 +330,8 @@ pub struct RawRunbook {
     pub copies: Vec<Spanned<RawCopy>>,
     pub recons: Vec<Spanned<RawRecon>>,
     pub probes: Vec<Spanned<RawProbe>>,
+    /// `[announce]`, with the span of its key (for "no target" errors).
+    pub announce: Option<(std::ops::Range<usize>, Spanned<RawAnnounce>)>,
     /// Names of items that were written but did not deserialize (already reported), so
     /// references to them are not reported a second time.
     pub broken: Broken,

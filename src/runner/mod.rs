@@ -2,9 +2,12 @@
 //! when a step with an automated action starts (or is found running on resume), starts its
 //! engine, feeding the coordinator's orders in and the engine's readings and results back
 //! to the hub as telemetry and evidence. The engines themselves ([`crate::copy`],
-//! [`crate::recon`], [`crate::actions`], [`crate::health`]) know nothing of the hub.
+//! [`crate::recon`], [`crate::actions`], [`crate::health`], [`crate::notify`]) know nothing
+//! of the hub. Announcements start on their own ([`announce::start`]): a console waits for
+//! them to go out before it closes.
 
 pub mod actions;
+pub mod announce;
 pub mod copy;
 pub mod health;
 pub mod recon;

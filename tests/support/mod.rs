@@ -8,3 +8,4 @@ pub mod runbooks;
 pub mod servers;
 pub mod steps;
 pub mod tmux;
+pub mod webhook;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+mod announce;
 mod checks;
 mod clock;
 mod jobs;
@@ -43,6 +44,7 @@ pub(crate) fn build(
     let copies = v.copies(&raw.copies);
     let recons = v.recons(&raw.recons);
     let (phases, steps) = v.phases(&raw.phases);
+    let announce = v.announce(raw.announce.as_ref(), &raw.phases);
     let failed = v.failed || v.diags.iter().any(Diagnostic::is_error);
     if failed {
         return None;
@@ -56,6 +58,7 @@ pub(crate) fn build(
         copies,
         recons,
         probes,
+        announce,
         source_text: text.to_string(),
         digest: digest(text),
     })

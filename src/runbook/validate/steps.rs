@@ -302,6 +302,7 @@ impl Validator<'_, '_> {
             requires,
             clock,
             contingency: s.contingency.as_ref().map(|c| c.get_ref().clone()),
+            announce: s.announce.as_ref().map(|a| a.get_ref().clone()),
         };
         (step, deps)
     }

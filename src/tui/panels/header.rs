@@ -1,6 +1,7 @@
 //! Drill name and kind, clocks (wall UTC and local, drill clock, T-minus), planned vs
 //! predicted end, health, connection and who is at this console. Its colour turns red on a
 //! failed step, an active rollback, a gate passed by override or an overdue gate, amber on an overrunning step.
+//! An announce target that keeps failing is named in amber with its last error.
 
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
@@ -156,6 +157,12 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     if let Some(why) = why {
         l3.push(Span::raw(format!("  ⚠ {why}")));
     }
+    if let Some(trouble) = announce_trouble(app) {
+        l3.push(Span::styled(
+            format!("  ⚠ {trouble}"),
+            super::styled(app, Tone::Warn),
+        ));
+    }
     if let Some(f) = &app.flash {
         l3.push(Span::raw("  "));
         l3.push(Span::styled(f.text.clone(), app.theme.banner(f.tone)));
@@ -163,6 +170,23 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     Paragraph::new(vec![line1, Line::from(l2), Line::from(l3)])
         .style(base)
         .render(area, buf);
+}
+
+/// Announce targets whose latest attempt failed, with the last error: "ANNOUNCE `room`
+/// FAILING (3 in a row): HTTP 500". The other targets' messages go on regardless.
+pub fn announce_trouble(app: &App) -> Option<String> {
+    let outbox = &app.replica.drill.state().outbox;
+    let failing: Vec<String> = outbox
+        .failing()
+        .map(|(name, h)| {
+            format!(
+                "ANNOUNCE `{name}` FAILING ({} in a row): {}",
+                h.streak,
+                h.last_error.as_deref().unwrap_or("no answer")
+            )
+        })
+        .collect();
+    (!failing.is_empty()).then(|| failing.join("; "))
 }
 
 /// The worst probe status, coloured; honest when no probe is declared or none sampled yet.

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::{block, hhmmss, styled, PanelKind};
-use crate::drill::EventKind;
+use crate::drill::outbox::OutboxRecord;
+use crate::drill::{EventKind, LogEntry};
 use crate::tui::app::App;
 use crate::tui::theme::Tone;
 
@@ -64,6 +65,7 @@ pub fn describe(kind: &EventKind) -> String {
             )
         }
         EventKind::DrillEnded => "ended the drill".into(),
+        EventKind::Outbox { record } => record.describe(),
         EventKind::CopyControlled { .. }
         | EventKind::GateOverridden { .. }
         | EventKind::EvidenceAccepted { .. }
@@ -99,6 +101,12 @@ fn tone(kind: &EventKind) -> Tone {
             Tone::Good
         }
         EventKind::EvidenceRecorded { holds: false, .. } => Tone::Warn,
+        EventKind::Outbox { record } => match record {
+            OutboxRecord::Failed { .. } => Tone::Warn,
+            OutboxRecord::GaveUp { .. } => Tone::Bad,
+            OutboxRecord::Delivered { .. } => Tone::Good,
+            OutboxRecord::Queued { .. } => Tone::Dim,
+        },
         _ => Tone::Normal,
     }
 }
@@ -107,7 +115,19 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let blk = block(app, PanelKind::Log, "timeline");
     let inner = blk.inner(area);
     blk.render(area, buf);
-    let log = &app.replica.drill.state().log;
+    // The outbox's routine traffic (queued, delivered) stays out of the timeline: a
+    // target's first failure, giving up and recovering are shown.
+    let log: Vec<&LogEntry> = app
+        .replica
+        .drill
+        .state()
+        .log
+        .iter()
+        .filter(|e| match &e.event.kind {
+            EventKind::Outbox { record } => record.is_notable(),
+            _ => true,
+        })
+        .collect();
     let h = inner.height as usize;
     let max_scroll = log.len().saturating_sub(h);
     let scroll = app.log_scroll.min(max_scroll);

@@ -1,6 +1,7 @@
 //! Console tests: headless key handling to commands, snapshots of every layout in
 //! interesting drill states, and colour of the cells that must be unmissable.
 
+mod announce;
 mod feed;
 mod jobs;
 mod keys;
