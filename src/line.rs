@@ -6,6 +6,7 @@
 //! override STEP REASON...                    (coordinator: pass a gate without its GO)
 //! note STEP TEXT...     note - TEXT...       (a note on the drill)
 //! rollback STEP REASON...                    (call a rollback from STEP)
+//! contingency STEP REASON...                 (past a point of no return: call its contingency)
 //! evidence copy:NAME|recon:NAME|probe:NAME|action:STEP ok|fail DETAIL...
 //! end                   (end the drill)
 //! as HANDLE             (act as another person from here on: scripting)
@@ -32,7 +33,7 @@ pub const HELP: &str = "\
 commands:
   start STEP | done STEP | signoff STEP | fail STEP REASON | skip STEP REASON
   go STEP | nogo STEP REASON | override GATE REASON | note STEP|- TEXT
-  rollback STEP REASON
+  rollback STEP REASON | contingency STEP REASON
   evidence copy:NAME|recon:NAME|probe:NAME|action:STEP ok|fail DETAIL | end
   as HANDLE | status | events | help | quit
   (write rollback:STEP to act on the rollback task of STEP)";
@@ -97,6 +98,10 @@ pub fn parse(line: &str) -> Result<LineRequest, String> {
         }
         "rollback" => CommandKind::CallRollback {
             from: need_arg("the step to roll back from")?,
+            reason: need_text("a reason")?,
+        },
+        "contingency" => CommandKind::CallContingency {
+            from: need_arg("the failed or current step")?,
             reason: need_text("a reason")?,
         },
         "evidence" => {

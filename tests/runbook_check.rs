@@ -597,6 +597,9 @@ fn each_mistake_in_a_check_or_result_is_one_error_at_its_value() {
         ("clock-hold-on-gate.toml", 38, 12, "step `a` has a `min_hold` but is a gate"),
         ("clock-bad-range.toml", 36, 11, "`planned` of step `a` is the range `23h-19h`, whose end is not after its start"),
         ("clock-bad-datetime.toml", 37, 14, "`not_before` of step `a` is not a date and time with a UTC offset"),
+        ("contingency-not-irreversible.toml", 37, 15, "step `a` has a `contingency` but is not irreversible"),
+        ("contingency-unknown-phase.toml", 38, 15, "step `a` names unknown phase `failback` as its contingency"),
+        ("contingency-cross-edge.toml", 59, 10, "step `c` waits for `b` across a contingency phase"),
         ("restart-copy-forward.toml", 37, 27, "the action of step `a` is `restart_copy`, which only a rollback can do"),
         ("restart-copy-external.toml", 39, 69, "the rollback action of step `a` restarts copy `orders`, which is external"),
     ];

@@ -308,6 +308,10 @@ impl App {
                 from: step.id.clone(),
                 reason,
             },
+            Action::Contingency if forward => CommandKind::CallContingency {
+                from: step.id.clone(),
+                reason,
+            },
             _ => return None,
         })
     }
@@ -486,6 +490,7 @@ impl App {
                 Action::OverrideGate => ReasonFor::Override(id.clone()),
                 Action::Note => ReasonFor::Note(Some(id.clone())),
                 Action::Rollback => ReasonFor::Rollback(id.clone()),
+                Action::Contingency => ReasonFor::Contingency(id.clone()),
                 _ => return,
             };
             self.modals.push(Modal::Reason {

@@ -43,6 +43,7 @@ pub enum Action {
     OverrideGate,
     Note,
     Rollback,
+    Contingency,
     PauseCopy,
     CopyRate,
     AcceptEvidence,
@@ -84,7 +85,7 @@ pub struct ActionSpec {
 }
 
 /// One row per action, in [`Action`]'s order (a test holds them together).
-pub const SPECS: [ActionSpec; 27] = [
+pub const SPECS: [ActionSpec; 28] = [
     ActionSpec {
         action: Action::Up,
         name: "up",
@@ -293,6 +294,15 @@ pub const SPECS: [ActionSpec; 27] = [
         needs_reason: true,
     },
     ActionSpec {
+        action: Action::Contingency,
+        name: "contingency",
+        label: "call contingency",
+        keys: &["K"],
+        scope: Scope::Step,
+        changes_drill: true,
+        needs_reason: true,
+    },
+    ActionSpec {
         action: Action::PauseCopy,
         name: "pause_copy",
         label: "pause/resume copy",
@@ -331,8 +341,8 @@ pub const SPECS: [ActionSpec; 27] = [
 ];
 
 impl Action {
-    pub const ALL: [Action; 27] = {
-        let mut all = [Action::Up; 27];
+    pub const ALL: [Action; 28] = {
+        let mut all = [Action::Up; 28];
         let mut i = 0;
         while i < SPECS.len() {
             all[i] = SPECS[i].action;

@@ -217,6 +217,8 @@ pub enum ReasonFor {
     Override(StepId),
     Note(Option<StepId>),
     Rollback(StepId),
+    /// The coordinator's reason for calling the contingency, from this step.
+    Contingency(StepId),
     /// A rows-per-second limit for a copy job (or `off`).
     CopyRate(String),
     /// The coordinator's note accepting evidence that does not hold.

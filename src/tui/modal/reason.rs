@@ -66,6 +66,20 @@ fn given(cx: &ModalContext<'_>, for_: ReasonFor, reason: String, capacity: Strin
                 typed: String::new(),
             });
         }
+        ReasonFor::Contingency(from) => {
+            let point =
+                crate::drill::contingency::point(cx.drill.runbook(), cx.drill.state(), &from)
+                    .ok()
+                    .and_then(|i| cx.drill.runbook().steps.get(i))
+                    .map(|s| (s.id.clone(), s.contingency.clone().unwrap_or_default()));
+            let what = match point {
+                Some((point, phase)) => format!(
+                    "the contingency of `{point}` (phase `{phase}`) from `{from}`; the rest of the plan freezes"
+                ),
+                None => format!("the contingency from `{from}`"),
+            };
+            ("Call", what, CommandKind::CallContingency { from, reason })
+        }
         ReasonFor::Rollback(from) => {
             let plan = cx.drill.rollback_plan(&from).map_err(|r| r.reason);
             return KeyOutcome::Keep(Modal::Rollback {
@@ -177,6 +191,9 @@ pub fn view<'a>(
         ReasonFor::Note(Some(s)) => format!("Note on `{s}`:"),
         ReasonFor::Note(None) => "Note on the drill:".into(),
         ReasonFor::Rollback(s) => format!("Why roll back from `{s}`?"),
+        ReasonFor::Contingency(s) => {
+            format!("Why call the contingency from `{s}`? (the rest of the plan freezes)")
+        }
         ReasonFor::CopyRate(job) => {
             format!("Rows per second for copy `{job}` (5000, 5k; `off` lifts the limit):")
         }

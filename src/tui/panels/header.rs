@@ -24,6 +24,15 @@ pub fn alarm(app: &App, now: DateTime<Utc>) -> (Tone, Option<String>) {
     if st.rollback_active() {
         return (Tone::Bad, Some("ROLLBACK IN PROGRESS".into()));
     }
+    if let Some(c) = st.contingency.as_ref().filter(|c| c.completed_at.is_none()) {
+        return (
+            Tone::Bad,
+            Some(format!(
+                "CONTINGENCY IN PROGRESS: {} ({})",
+                c.phase, c.point
+            )),
+        );
+    }
     let rb = &app.runbook;
     if let Some(i) =
         (0..rb.steps.len()).find(|&i| matches!(st.status(i), StepStatus::Failed { .. }))
@@ -134,6 +143,9 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
         ))),
     }
     l2.push(health_span(app));
+    if let Some(span) = rollback_readiness(app, now) {
+        l2.push(span);
+    }
     let role = match app.role() {
         Role::Coordinator => "coordinator",
         Role::Participant => "participant",
@@ -187,6 +199,55 @@ pub fn announce_trouble(app: &App) -> Option<String> {
         })
         .collect();
     (!failing.is_empty()).then(|| failing.join("; "))
+}
+
+/// Whether the way back is still open, at all times: "rollback ok · PNR `switch` in
+/// 1h12m · reverse path ok", or, past a point of no return, "past PNR `switch`: roll
+/// forward (contingency `fail-back`)". Nothing once a rollback or contingency runs (the
+/// alarm says so) or the drill ended.
+pub fn rollback_readiness(app: &App, now: DateTime<Utc>) -> Option<Span<'static>> {
+    let d = &app.replica.drill;
+    let (rb, st) = (d.runbook(), d.state());
+    if st.rollback.is_some() || st.contingency.is_some() || st.ended_at.is_some() {
+        return None;
+    }
+    if let Some(i) = crate::drill::contingency::last_point_passed(rb, st) {
+        let way = match &rb.steps[i].contingency {
+            Some(phase) => format!(" (contingency `{phase}`)"),
+            None => String::new(),
+        };
+        return Some(Span::styled(
+            format!("  past PNR `{}`: roll forward{way}", rb.steps[i].id),
+            super::styled(app, Tone::Warn),
+        ));
+    }
+    let mut text = "  rollback ok".to_string();
+    let t = d.timing();
+    let next = (0..rb.steps.len())
+        .filter(|&i| rb.steps[i].irreversible && rb.contingency_of(i).is_none())
+        .filter_map(|i| Some((i, t.predicted_start(i, now)?)))
+        .min_by_key(|(_, at)| *at);
+    if let Some((i, at)) = next {
+        let left = (at - now).to_std().unwrap_or_default();
+        text.push_str(&format!(
+            " · PNR `{}` in {}",
+            rb.steps[i].id,
+            duration::clock(left)
+        ));
+    }
+    let mut tone = Tone::Good;
+    if let Some(status) = app
+        .replica
+        .health
+        .as_ref()
+        .and_then(crate::drill::telemetry::health::HealthSnapshot::rollback_path_status)
+    {
+        text.push_str(&format!(" · way back {}", status.label()));
+        if !status.is_green() {
+            tone = Tone::Warn;
+        }
+    }
+    Some(Span::styled(text, super::styled(app, tone)))
 }
 
 /// The worst probe status, coloured; honest when no probe is declared or none sampled yet.

@@ -45,8 +45,15 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
                 let step = &rb.steps[i];
                 if step.phase != last_phase {
                     last_phase = step.phase;
-                    let name = rb.phases.get(step.phase).map_or("", |p| p.name.as_str());
-                    lines.push(Line::styled(format!("── {name}"), styled(app, Tone::Dim)));
+                    let phase = rb.phases.get(step.phase);
+                    let name = phase.map_or("", |p| p.name.as_str());
+                    let title = match phase.and_then(|p| p.contingency_for.as_deref()) {
+                        Some(point) => {
+                            format!("── {name} (contingency of `{point}`: runs only if called, K)")
+                        }
+                        None => format!("── {name}"),
+                    };
+                    lines.push(Line::styled(title, styled(app, Tone::Dim)));
                 }
                 let status = st.status(i);
                 let (sym, tone) = status_mark(&status);

@@ -382,3 +382,101 @@ fn a_gate_override_is_its_own_action_with_a_reason_and_the_gate_typed() {
     assert_eq!(tone, crate::tui::theme::Tone::Bad);
     assert_eq!(why.as_deref(), Some("GATE OVERRIDDEN: go-live"));
 }
+
+/// Past a point of no return with a contingency: the header says roll forward and names it,
+/// K asks for a reason and a confirmation naming the phase, and sends the call.
+#[test]
+fn past_a_point_of_no_return_k_calls_the_contingency() {
+    use crate::drill::testkit::RunbookBuilder;
+    use std::sync::Arc;
+    let rb = Arc::new(
+        RunbookBuilder::new("failback")
+            .coordinator("carol")
+            .person("alice", "DBA")
+            .person("bob", "SRE")
+            .step("switch", "bob", "alice", "5m")
+            .contingency("fail-back")
+            .step("reverse-repl", "alice", "bob", "20m")
+            .phase("after")
+            .step("verify", "alice", "bob", "15m")
+            .build(),
+    );
+    let script = [
+        (
+            "bob",
+            CommandKind::Start {
+                target: Target::Step("switch".into()),
+            },
+            0,
+        ),
+        (
+            "bob",
+            CommandKind::Done {
+                target: Target::Step("switch".into()),
+            },
+            4,
+        ),
+        (
+            "alice",
+            CommandKind::SignOff {
+                target: Target::Step("switch".into()),
+            },
+            5,
+        ),
+        (
+            "alice",
+            CommandKind::Start {
+                target: Target::Step("verify".into()),
+            },
+            6,
+        ),
+        (
+            "alice",
+            CommandKind::Fail {
+                target: Target::Step("verify".into()),
+                reason: "5xx".into(),
+            },
+            7,
+        ),
+    ];
+    let events = super::run(&rb, &script);
+    let mut a = App::new(rb, &events, who("carol"), true);
+    let now = min(8);
+    let screen = super::text(&super::draw(&a, now, 160, 40));
+    assert!(
+        screen.contains("past PNR `switch`: roll forward (contingency `fail-back`)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("fail-back (contingency of `switch`"),
+        "{screen}"
+    );
+    a.selected = a
+        .rows()
+        .iter()
+        .position(|r| matches!(r, crate::tui::app::Row::Step(i) if *i == 2))
+        .expect("verify row");
+    assert!(a.offered(Action::Contingency, now));
+    a.handle_key(key('K'), now);
+    for c in "orders fail".chars() {
+        a.handle_key(key(c), now);
+    }
+    a.handle_key(code(KeyCode::Enter), now);
+    match a.modals.last() {
+        Some(Modal::Confirm { question, .. }) => {
+            assert!(
+                question.contains("contingency of `switch` (phase `fail-back`)"),
+                "{question}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let fx = a.handle_key(key('y'), now);
+    assert_eq!(
+        sends(&fx)[0].kind,
+        CommandKind::CallContingency {
+            from: "verify".into(),
+            reason: "orders fail".into()
+        }
+    );
+}
