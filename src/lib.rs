@@ -16,6 +16,7 @@ pub mod hub;
 pub mod journal;
 pub mod line;
 pub mod net;
+pub mod preflight;
 pub mod recon;
 pub mod report;
 pub mod runbook;

@@ -145,8 +145,9 @@ fn evidence(arg: &str) -> Result<Evidence, String> {
         Some(("recon", name)) if !name.is_empty() => Ok(Evidence::ReconClean(name.to_string())),
         Some(("probe", name)) if !name.is_empty() => Ok(Evidence::ProbeGreen(name.to_string())),
         Some(("action", step)) if !step.is_empty() => Ok(Evidence::Action(step.to_string())),
+        None if arg == "preflight" => Ok(Evidence::Preflight),
         _ => Err(format!(
-            "`{arg}` is not evidence: write copy:NAME, recon:NAME, probe:NAME or action:STEP"
+            "`{arg}` is not evidence: write copy:NAME, recon:NAME, probe:NAME, action:STEP or preflight"
         )),
     }
 }

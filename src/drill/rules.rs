@@ -740,5 +740,6 @@ fn wait_for(e: &Evidence) -> String {
         Evidence::ReconClean(n) => format!("get recon `{n}` to zero mismatches"),
         Evidence::ProbeGreen(n) => format!("wait for probe `{n}` to turn green"),
         Evidence::Action(step) => format!("get the check or command of `{step}` to succeed"),
+        Evidence::Preflight => "clear preflight's blockers (warroom preflight RUNBOOK)".to_string(),
     }
 }

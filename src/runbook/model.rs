@@ -126,6 +126,9 @@ pub enum Check {
     Sql(SqlCheck),
     /// A value from one connection compared with a value from another, within a tolerance.
     Compare(CompareCheck),
+    /// `check = "preflight"`: the hazard scan of every copy and recon pair; holds while
+    /// it finds no blocker, and reports `preflight` evidence.
+    Preflight,
 }
 
 /// `check = { sql = "...", connection = "...", expect = ..., holds_for = N, ready = {...} }`
@@ -246,6 +249,8 @@ pub enum Evidence {
     ProbeGreen(String),
     /// The SQL check or shell command of the step with this id succeeded.
     Action(StepId),
+    /// The last preflight scan found no blocker.
+    Preflight,
 }
 
 impl std::fmt::Display for Evidence {
@@ -255,6 +260,7 @@ impl std::fmt::Display for Evidence {
             Evidence::ReconClean(n) => write!(f, "recon:{n}"),
             Evidence::ProbeGreen(n) => write!(f, "probe:{n}"),
             Evidence::Action(step) => write!(f, "action:{step}"),
+            Evidence::Preflight => f.write_str("preflight"),
         }
     }
 }
