@@ -177,8 +177,12 @@ pub async fn scan(runbook: &Runbook, opts: &Options) -> Report {
             }
         }
     }
-    let results: Vec<PairResult> = futures::stream::iter(plan.pairs.iter())
+    let scans: Vec<_> = plan
+        .pairs
+        .iter()
         .map(|p| scan_pair(p, &pools, opts))
+        .collect();
+    let results: Vec<PairResult> = futures::stream::iter(scans)
         .buffer_unordered(opts.parallel.max(1))
         .collect()
         .await;
