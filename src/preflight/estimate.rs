@@ -50,7 +50,8 @@ pub async fn check(
                     format!("a sample read of {n} rows in {:.0} ms (reading only: writing is slower)", secs * 1000.0),
                 )
                 }
-                _ => (None, "no rate: the sample read failed".to_string()),
+                Some(_) => (None, "no rate: the table is empty".to_string()),
+                None => (None, "no rate: the sample read failed".to_string()),
             }
         }
     };

@@ -57,7 +57,10 @@ pub async fn check(p: &Pair<'_>) -> Vec<Finding> {
             ));
         }
         let (sd, td) = (sc.default.as_deref(), tc.default.as_deref());
-        let counter = sc.auto_increment || tc.auto_increment;
+        let counter = sc.auto_increment
+            || tc.auto_increment
+            || sc.generated.is_some()
+            || tc.generated.is_some();
         let differs = match (sd, td) {
             (None, None) => false,
             (Some(a), Some(b)) => s.dialect() == t.dialect() && norm(a) != norm(b),

@@ -49,7 +49,10 @@ pub(super) async fn read(
                 .map(|r| text(r, 2).to_ascii_lowercase())
                 .unwrap_or_default();
             ColumnFacts {
-                default: row.and_then(|r| cell(r, 1)),
+                // MariaDB writes a nullable column's absent default as the text NULL.
+                default: row
+                    .and_then(|r| cell(r, 1))
+                    .filter(|d| !d.eq_ignore_ascii_case("null")),
                 generated: if extra.contains("stored generated") || extra.contains("persistent") {
                     Some(Generated::Stored)
                 } else if extra.contains("virtual") {

@@ -52,9 +52,11 @@ pub(super) async fn read(
                 "d" => Some(Identity::ByDefault),
                 _ => None,
             };
+            let generated = (flag(2) == "s").then_some(Generated::Stored);
             ColumnFacts {
-                default: row.and_then(|r| cell(r, 1)),
-                generated: (flag(2) == "s").then_some(Generated::Stored),
+                // A generated column's expression sits where defaults do.
+                default: row.and_then(|r| cell(r, 1)).filter(|_| generated.is_none()),
+                generated,
                 invisible: false,
                 auto_increment: sequence.is_some() || identity.is_some(),
                 identity,
