@@ -296,3 +296,43 @@ async fn an_unreachable_connection_is_a_finding_and_the_scan_goes_on() {
         report.findings
     );
 }
+
+#[test]
+fn the_runbook_says_check_preflight_and_requires_preflight_and_refuses_their_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = setup(dir.path(), true);
+    let runbook = warroom::runbook::parse_str("ok.toml", &text)
+        .unwrap()
+        .runbook;
+    assert_eq!(
+        runbook.step("preflight").unwrap().action,
+        Some(warroom::runbook::Action::Check(
+            warroom::runbook::Check::Preflight
+        ))
+    );
+    // The step's own evidence, and the gate's.
+    assert_eq!(
+        runbook.step("preflight").unwrap().requires,
+        vec![Evidence::Preflight]
+    );
+    assert_eq!(
+        runbook.step("go").unwrap().requires,
+        vec![Evidence::Preflight]
+    );
+    let messages = |text: &str| -> String {
+        warroom::runbook::parse_str("bad.toml", text)
+            .err()
+            .expect("an error")
+            .iter()
+            .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let typo = messages(&text.replace("check = \"preflight\"", "check = \"preflite\""));
+    assert!(typo.contains("unknown check `preflite`"), "{typo}");
+    let nobody = messages(&text.replace("action = { check = \"preflight\" }", ""));
+    assert!(
+        nobody.contains("needs `preflight`, but no step runs it"),
+        "{nobody}"
+    );
+}
