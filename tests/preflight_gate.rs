@@ -336,3 +336,36 @@ fn the_runbook_says_check_preflight_and_requires_preflight_and_refuses_their_mis
         "{nobody}"
     );
 }
+
+#[test]
+fn the_shipped_migration_runbooks_run_preflight_before_their_first_copy() {
+    for file in [
+        "runbooks/mysql-to-postgres-cutover.toml",
+        "runbooks/monolith-split-services.toml",
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let rb = warroom::runbook::parse_str(file, &text).unwrap().runbook;
+        let scan = rb
+            .steps
+            .iter()
+            .position(|s| {
+                s.action
+                    == Some(warroom::runbook::Action::Check(
+                        warroom::runbook::Check::Preflight,
+                    ))
+            })
+            .unwrap_or_else(|| panic!("{file} runs no preflight"));
+        let first_copy = rb
+            .steps
+            .iter()
+            .position(|s| matches!(s.action, Some(warroom::runbook::Action::Copy(_))))
+            .unwrap();
+        assert!(scan < first_copy, "{file}: preflight after the first copy");
+        assert_eq!(
+            rb.steps[scan + 1].after,
+            vec![rb.steps[scan].id.clone()],
+            "{file}"
+        );
+    }
+}
