@@ -369,3 +369,53 @@ fn the_shipped_migration_runbooks_run_preflight_before_their_first_copy() {
         );
     }
 }
+
+/// SQLite hazards on the target of a copy (a foreign key, a trigger, a generated column),
+/// and a copy estimate that overruns its step's plan at the throughput of earlier drills.
+#[tokio::test]
+async fn sqlite_targets_report_their_bulk_load_traps_and_an_unrealistic_plan_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = setup(dir.path(), true);
+    assert!(rusqlite_free_exec(
+        &dir.path().join("dst.db"),
+        "DROP TABLE items; CREATE TABLE owners (id INTEGER PRIMARY KEY); \
+         CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT REFERENCES owners (id), \
+           loud TEXT GENERATED ALWAYS AS (upper(name)) VIRTUAL); \
+         CREATE TRIGGER items_audit AFTER INSERT ON items BEGIN SELECT 1; END;"
+    ));
+    // The copy runs in a step planned for 5 minutes.
+    let text = text.replace(
+        "[[phase.step]]\nid = \"go\"",
+        "[[phase.step]]\nid = \"copy\"\ntitle = \"Copy\"\ndri = \"dana\"\nreviewer = \"casey\"\nplanned = \"5m\"\nafter = []\naction = { copy = \"items\" }\n\n[[phase.step]]\nid = \"go\"",
+    );
+    let runbook = warroom::runbook::parse_str("sqlite.toml", &text)
+        .unwrap()
+        .runbook;
+    let mut opts = warroom::preflight::Options::default();
+    // Earlier drills copied this job at one row every 1000 s: 2 rows take 2000 s.
+    opts.history.insert("items".into(), 0.001);
+    let report = warroom::preflight::scan(&runbook, &opts).await;
+    use warroom::preflight::{Hazard as H, Severity as S};
+    let has = |h: H, s: S, column: Option<&str>| {
+        report.findings.iter().any(|f| {
+            f.hazard == h
+                && f.severity == s
+                && f.connection.as_deref() == Some(if h == H::Estimate { "src" } else { "dst" })
+                && f.table.as_deref() == Some("items")
+                && (column.is_none() || f.column.as_deref() == column)
+        })
+    };
+    let all = format!("{:#?}", report.findings);
+    assert!(has(H::ForeignKey, S::Warning, Some("name")), "{all}");
+    assert!(has(H::Trigger, S::Warning, None), "{all}");
+    // SQLite hides generated columns from the table's columns: the copy never writes them.
+    assert!(!all.contains("loud"), "{all}");
+    assert!(has(H::Estimate, S::Warning, None), "{all}");
+    let est = &report.estimates[0];
+    assert_eq!(est.planned_seconds, Some(300.0));
+    assert!(est.basis.contains("earlier drills"), "{est:?}");
+    assert!(
+        est.seconds.is_some_and(|s| (s - 2000.0).abs() < 1.0),
+        "{est:?}"
+    );
+}

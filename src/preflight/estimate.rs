@@ -76,10 +76,10 @@ pub async fn check(
             Hazard::Estimate,
             None,
             format!(
-                "copy `{job}` plans {} but {} rows at {:.0} rows/s take about {}",
+                "copy `{job}` plans {} but {} rows at {} rows/s take about {}",
                 human(plan),
                 rows.unwrap_or(0),
-                rate.unwrap_or(0.0),
+                rate_text(rate.unwrap_or(0.0)),
                 human(est)
             ),
             format!("the estimate rests on {basis}: the step will run over its plan and the drill's clock with it"),
@@ -121,5 +121,18 @@ pub fn human(secs: f64) -> String {
         0..=59 => format!("{s}s"),
         60..=3599 => format!("{}m {}s", s / 60, s % 60),
         _ => format!("{}h {}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// A rate with the digits that matter: `55000`, `12.5`, `0.001`.
+fn rate_text(r: f64) -> String {
+    if r >= 100.0 {
+        format!("{r:.0}")
+    } else {
+        let mut s = format!("{r:.3}");
+        while s.ends_with('0') {
+            s.pop();
+        }
+        s.trim_end_matches('.').to_string()
     }
 }
