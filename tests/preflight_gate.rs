@@ -320,9 +320,10 @@ fn the_runbook_says_check_preflight_and_requires_preflight_and_refuses_their_mis
         vec![Evidence::Preflight]
     );
     let messages = |text: &str| -> String {
-        warroom::runbook::parse_str("bad.toml", text)
-            .err()
-            .expect("an error")
+        let Err(diags) = warroom::runbook::parse_str("bad.toml", text) else {
+            panic!("an error was expected");
+        };
+        diags
             .iter()
             .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
             .collect::<Vec<_>>()
