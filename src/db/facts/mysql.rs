@@ -106,35 +106,58 @@ pub(super) async fn read(
              AND {side} ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION"
         )
     };
-    let outgoing = fetch_text(
-        pool,
-        &fk_sql(&format!("TABLE_SCHEMA = {schema} AND TABLE_NAME = {name}")),
-    )
-    .await
-    .map_err(wrap("foreign keys"))?;
-    let incoming = fetch_text(
-        pool,
-        &fk_sql(&format!(
-            "REFERENCED_TABLE_SCHEMA = {schema} AND REFERENCED_TABLE_NAME = {name}"
-        )),
-    )
-    .await
-    .map_err(wrap("foreign keys"))?;
+    // KEY_COLUMN_USAGE filtered by anything but a constraint's name opens every table of
+    // the schema: REFERENTIAL_CONSTRAINTS names the few keys first (each way), then each is
+    // read by its own table and name.
+    let keys_of = |side: &str| {
+        format!(
+            "SELECT CONSTRAINT_NAME, TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS \
+             WHERE CONSTRAINT_SCHEMA = {schema} AND {side} = {name}"
+        )
+    };
+    let mut outgoing = Vec::new();
+    let mut incoming = Vec::new();
+    for (side, out) in [
+        ("TABLE_NAME", &mut outgoing),
+        ("REFERENCED_TABLE_NAME", &mut incoming),
+    ] {
+        let named = fetch_text(pool, &keys_of(side))
+            .await
+            .map_err(wrap("foreign keys"))?;
+        for r in &named {
+            out.extend(
+                fetch_text(
+                    pool,
+                    &fk_sql(&format!(
+                        "TABLE_SCHEMA = {schema} AND TABLE_NAME = {} AND CONSTRAINT_NAME = {}",
+                        lit(d, &text(r, 1)),
+                        lit(d, &text(r, 0))
+                    )),
+                )
+                .await
+                .map_err(wrap("foreign keys"))?,
+            );
+        }
+    }
     let fks = |rows: &[Vec<Option<String>>]| {
         group_foreign_keys(
             rows.iter()
                 .map(|r| (text(r, 0), text(r, 1), text(r, 2), text(r, 3))),
         )
     };
-    let triggers = fetch_text(
-        pool,
-        &format!(
-            "SELECT TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION FROM information_schema.TRIGGERS \
-             WHERE EVENT_OBJECT_SCHEMA = {schema} AND EVENT_OBJECT_TABLE = {name} ORDER BY TRIGGER_NAME"
-        ),
-    )
-    .await
-    .map_err(wrap("triggers"))?;
+    // information_schema.TRIGGERS reads every table's triggers; SHOW TRIGGERS LIKE reads
+    // the one table's (LIKE also matches other names: filtered below).
+    let from = table.schema.as_deref().map_or(String::new(), |s| {
+        format!(" FROM {}", crate::db::sql::quote_ident(d, s))
+    });
+    let triggers: Vec<Vec<Option<String>>> =
+        fetch_text(pool, &format!("SHOW TRIGGERS{from} LIKE {name}"))
+            .await
+            .map_err(wrap("triggers"))?
+            .into_iter()
+            .filter(|r| cell(r, 2).as_deref() == Some(table.name.as_str()))
+            .map(|r| vec![cell(&r, 0), cell(&r, 4), cell(&r, 1)])
+            .collect();
     // AUTO_INCREMENT is the next value: the last one handed out is one less.
     let counters = match (
         columns.iter().find(|c| c.auto_increment),
