@@ -68,6 +68,7 @@ const MYSQL: &[&str] = &[
     "INSERT INTO pf_extra VALUES (1)",
     // targets of the PostgreSQL sources
     "CREATE TABLE pf_ci (id INT NOT NULL PRIMARY KEY, email VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci, UNIQUE KEY u_email (email))",
+    "CREATE TRIGGER pf_ci_audit BEFORE INSERT ON pf_ci FOR EACH ROW SET @pf_seen = 1",
     "CREATE TABLE pf_charset (id INT NOT NULL PRIMARY KEY, t VARCHAR(50) CHARACTER SET utf8mb3 COLLATE utf8mb3_bin)",
     "CREATE TABLE pf_counter (id INT NOT NULL PRIMARY KEY, hits INT NOT NULL)",
     "CREATE TABLE pf_seq (id INT NOT NULL PRIMARY KEY)",
@@ -302,6 +303,9 @@ async fn each_hazard_is_found_with_its_severity_table_and_column() {
     );
     expect(&report, B, H::Collation, "my", "pf_ci", Some("email"));
     expect(&report, B, H::Charset, "my", "pf_charset", Some("t"));
+    expect(&report, W, H::Trigger, "my", "pf_ci", None);
+    let trigger = find(&report, H::Trigger, "pf_ci", None).unwrap();
+    assert_eq!(trigger.what, "trigger pf_ci_audit (BEFORE INSERT)");
     expect(&report, W, H::Counter, "pg", "pf_counter", Some("hits"));
     expect(&report, W, H::RowEstimate, "pg", "pf_estimate", None);
     // ID headroom: an AUTO_INCREMENT and a sequence near INT's limit.
