@@ -17,6 +17,7 @@ pub mod journal;
 pub mod line;
 pub mod net;
 pub mod notify;
+pub mod preflight;
 pub mod recon;
 pub mod report;
 pub mod runbook;

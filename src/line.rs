@@ -151,9 +151,10 @@ fn evidence(arg: &str) -> Result<Evidence, String> {
         Some(("probe", name)) if !name.is_empty() => Ok(Evidence::ProbeGreen(name.to_string())),
         Some(("action", step)) if !step.is_empty() => Ok(Evidence::Action(step.to_string())),
         Some(("rollback", step)) if !step.is_empty() => Ok(Evidence::Rollback(step.to_string())),
+        None if arg == "preflight" => Ok(Evidence::Preflight),
         _ => Err(format!(
-            "`{arg}` is not evidence: write copy:NAME, recon:NAME, probe:NAME, action:STEP or \
-             rollback:STEP"
+            "`{arg}` is not evidence: write copy:NAME, recon:NAME, probe:NAME, action:STEP, \
+             rollback:STEP or preflight"
         )),
     }
 }

@@ -72,6 +72,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 json,
                 fix_sql,
             } => Ok(cli::recon::run(&runbook, &job, json, fix_sql.as_deref()).await),
+            Cmd::Preflight(args) => Ok(cli::preflight::run(&args).await),
             Cmd::Probe {
                 runbook,
                 once,

@@ -310,6 +310,9 @@ impl CheckPoller {
             Check::Probe(p) => {
                 return CheckOutcome::fail(format!("a probe check follows probe:{p}"));
             }
+            Check::Preflight => {
+                return CheckOutcome::fail("a preflight check reports preflight evidence".into());
+            }
             Check::Sql(c) => (
                 &c.when,
                 self.ready_then(runbook, &c.when, Run::Sql(c)).await,

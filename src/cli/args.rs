@@ -141,6 +141,15 @@ pub enum Cmd {
         #[arg(long, requires = "restart")]
         overwrite: bool,
     },
+    /// Scan every copy/recon table pair for the hazards that sink migrations.
+    ///
+    /// Connects to every connection the runbook's jobs, checks and probes use, reads both
+    /// catalogs and bounded data queries, and reports each hazard with its severity
+    /// (blocker, warning, info), table, column, why it matters and what to do; then every
+    /// counter's ID headroom and an estimate per copy job. See docs/preflight.md.
+    ///
+    /// Exit status: 0 no blocker; 1 a blocker; 2 an error (a runbook that does not load).
+    Preflight(PreflightArgs),
     /// Sample a runbook's health probes without the console (exit 0 when all are green).
     Probe {
         runbook: PathBuf,
@@ -214,4 +223,21 @@ pub struct ServeArgs {
     /// or `token`.
     #[arg(long, value_enum, default_value = "open")]
     pub observers: crate::net::ObserverPolicy,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PreflightArgs {
+    pub runbook: PathBuf,
+    /// One JSON report instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// ID headroom under this many days at the recent growth rate is a blocker.
+    #[arg(long, default_value_t = 30.0, value_name = "DAYS")]
+    pub headroom_days: f64,
+    /// Queries that read a whole table run only on tables of at most this many rows.
+    #[arg(long, default_value_t = 2_000_000, value_name = "ROWS")]
+    pub scan_rows: u64,
+    /// Read each copy job's earlier throughput from these drill journals.
+    #[arg(long = "journal", value_name = "FILE")]
+    pub journals: Vec<PathBuf>,
 }

@@ -13,6 +13,7 @@ pub mod init;
 pub mod line_mode;
 pub mod logging;
 pub mod output;
+pub mod preflight;
 pub mod probe;
 pub mod recon;
 pub mod remote;
@@ -21,7 +22,7 @@ pub mod run;
 pub mod serve;
 pub mod session;
 
-pub use args::{Cli, Cmd};
+pub use args::{Cli, Cmd, PreflightArgs};
 
 /// The exit code for "the input was wrong" (a runbook with errors, a bad journal).
 pub const EXIT_INVALID: i32 = 1;

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod connect;
+pub mod facts;
 pub mod introspect;
 pub mod keyset;
 pub mod pool;

@@ -888,5 +888,6 @@ fn wait_for(e: &Evidence) -> String {
         Evidence::Rollback(step) => format!(
             "get the rollback action of `{step}` to succeed (or the coordinator accepts it)"
         ),
+        Evidence::Preflight => "clear preflight's blockers (warroom preflight RUNBOOK)".to_string(),
     }
 }

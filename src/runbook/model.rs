@@ -164,6 +164,7 @@ impl Action {
             Action::Copy(job) => Evidence::CopyDone(job.clone()),
             Action::Recon(job) => Evidence::ReconClean(job.clone()),
             Action::Check(Check::Probe(probe)) => Evidence::ProbeGreen(probe.clone()),
+            Action::Check(Check::Preflight) => Evidence::Preflight,
             Action::Check(Check::Sql(_) | Check::Compare(_))
             | Action::Shell(_)
             | Action::RestartCopy(_) => own(owner.step()),
@@ -196,6 +197,9 @@ pub enum Check {
     Sql(SqlCheck),
     /// A value from one connection compared with a value from another, within a tolerance.
     Compare(CompareCheck),
+    /// `check = "preflight"`: the hazard scan of every copy and recon pair; holds while
+    /// it finds no blocker, and reports `preflight` evidence.
+    Preflight,
 }
 
 /// `check = { sql = "...", connection = "...", expect = ..., holds_for = N, ready = {...} }`
@@ -323,6 +327,8 @@ pub enum Evidence {
     Action(StepId),
     /// The rollback action of the step with this id succeeded (during its rollback task).
     Rollback(StepId),
+    /// The last preflight scan found no blocker.
+    Preflight,
 }
 
 impl std::fmt::Display for Evidence {
@@ -333,6 +339,7 @@ impl std::fmt::Display for Evidence {
             Evidence::ProbeGreen(n) => write!(f, "probe:{n}"),
             Evidence::Action(step) => write!(f, "action:{step}"),
             Evidence::Rollback(step) => write!(f, "rollback:{step}"),
+            Evidence::Preflight => f.write_str("preflight"),
         }
     }
 }

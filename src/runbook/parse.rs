@@ -293,6 +293,7 @@ impl Reader<'_, '_> {
         for v in items {
             phase.written_steps += 1;
             let v = rollback_sugar(v);
+            let v = check_sugar(&v).into_owned();
             let step_what = item_name(&v, "id", "step");
             match self.item::<RawStep>(&v, &step_what) {
                 Some(s) => phase.steps.push(s),
@@ -462,6 +463,37 @@ fn join_and(items: &[String]) -> String {
 
 fn within(inner: &Range<usize>, outer: &Range<usize>) -> bool {
     outer.start <= inner.start && inner.end <= outer.end && outer.start < outer.end
+}
+
+/// `action = { check = "preflight" }` means `action = { check = { named = "preflight" } }`.
+fn check_sugar<'v, 'i>(step: &'v Spanned<DeValue<'i>>) -> Cow<'v, Spanned<DeValue<'i>>> {
+    let is_word = |t: &DeTable<'i>| {
+        t.get("action").is_some_and(|a| match a.get_ref() {
+            DeValue::Table(a) => a.get("check").is_some_and(|c| c.get_ref().is_str()),
+            _ => false,
+        })
+    };
+    match step.get_ref() {
+        DeValue::Table(t) if is_word(t) => {}
+        _ => return Cow::Borrowed(step),
+    }
+    let mut step = step.clone();
+    if let DeValue::Table(t) = step.get_mut() {
+        if let Some(DeValue::Table(a)) = t.get_mut("action").map(Spanned::get_mut) {
+            if let Some(c) = a.get_mut("check") {
+                if let DeValue::String(word) = c.get_ref() {
+                    let span = c.span();
+                    let mut table = DeTable::new();
+                    table.insert(
+                        Spanned::new(span.clone(), Cow::Borrowed("named")),
+                        Spanned::new(span.clone(), DeValue::String(word.clone())),
+                    );
+                    *c = Spanned::new(span, DeValue::Table(table));
+                }
+            }
+        }
+    }
+    Cow::Owned(step)
 }
 
 /// `rollback = "text"` means `rollback = { instructions = "text" }`.

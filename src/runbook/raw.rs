@@ -115,6 +115,8 @@ pub struct RawAction {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCheck {
+    /// `check = "preflight"` is rewritten to `{ named = "preflight" }` before this is read.
+    pub named: Option<SString>,
     pub probe: Option<SString>,
     pub sql: Option<SString>,
     pub connection: Option<SString>,

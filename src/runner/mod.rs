@@ -10,6 +10,7 @@ pub mod actions;
 pub mod announce;
 pub mod copy;
 pub mod health;
+pub mod preflight;
 pub mod recon;
 
 use std::sync::Arc;
@@ -19,11 +20,12 @@ use crate::health::sampler::SamplerHandle;
 use crate::hub::HubHandle;
 
 /// Starts every adapter for the hub's drill: the health sampler (its handle stops it when
-/// dropped), and the copy, recon and step-action adapters, which end with the hub.
+/// dropped), and the copy, recon, step-action and preflight adapters, which end with the hub.
 pub fn start(hub: &HubHandle, clock: Arc<dyn Clock>, allow_shell: bool) -> Option<SamplerHandle> {
     let health = health::start(hub.clone(), clock);
     tokio::spawn(copy::run_actions(hub.clone()));
     tokio::spawn(actions::run_actions(hub.clone(), allow_shell));
     tokio::spawn(recon::run_actions(hub.clone()));
+    tokio::spawn(preflight::run_actions(hub.clone()));
     health
 }

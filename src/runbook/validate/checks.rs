@@ -32,12 +32,15 @@ impl Validator<'_, '_> {
         what: &str,
     ) -> Option<Check> {
         let c = check.get_ref();
+        if let Some(named) = &c.named {
+            return self.named_check(named, c, report.as_ref(), what);
+        }
         let given = [c.probe.is_some(), c.sql.is_some(), c.compare.is_some()];
         if given.iter().filter(|g| **g).count() != 1 {
             self.error(
                 check.span(),
                 format!("the check in {what} must have exactly one of `probe`, `sql` and `compare`"),
-                "write check = { probe = \"NAME\" }, check = { sql = \"SELECT ...\", connection = \"NAME\", expect = \"0\" } or check = { compare = { source = { connection = \"src\", sql = \"...\" }, target = { connection = \"dst\", sql = \"...\" } } }",
+                "write check = { probe = \"NAME\" }, check = { sql = \"SELECT ...\", connection = \"NAME\", expect = \"0\" }, check = { compare = { source = { connection = \"src\", sql = \"...\" }, target = { connection = \"dst\", sql = \"...\" } } } or check = \"preflight\"",
             );
             return None;
         }
@@ -119,6 +122,38 @@ impl Validator<'_, '_> {
             expect,
             when: when?,
         }))
+    }
+
+    /// `check = "preflight"`: a word and nothing else.
+    fn named_check(
+        &mut self,
+        named: &SString,
+        c: &RawCheck,
+        report: Option<&String>,
+        what: &str,
+    ) -> Option<Check> {
+        if named.get_ref() != "preflight" {
+            self.error(
+                named.span(),
+                format!("unknown check `{}` in {what}", named.get_ref()),
+                "the one check named by a word is check = \"preflight\"; or write a table: { probe = ... }, { sql = ... } or { compare = ... }",
+            );
+            return None;
+        }
+        let others = [
+            c.probe.is_some() || c.sql.is_some() || c.compare.is_some(),
+            c.connection.is_some() || c.expect.is_some(),
+            c.holds_for.is_some() || c.ready.is_some(),
+        ];
+        if others.iter().any(|o| *o) || report.is_some() {
+            self.error(
+                named.span(),
+                format!("the preflight check in {what} takes no other fields"),
+                "write action = { check = \"preflight\" }: it scans every copy and recon pair of the runbook",
+            );
+            return None;
+        }
+        Some(Check::Preflight)
     }
 
     /// `holds_for`, `ready` and `report` of a SQL or compare check.

@@ -343,6 +343,13 @@ impl Validator<'_, '_> {
     fn requires(&mut self, raw: &[SString], what: &str) -> Vec<Evidence> {
         let mut out = Vec::new();
         for r in raw {
+            if r.get_ref() == "preflight" {
+                self.preflight_evidence(r, what);
+                if !out.contains(&Evidence::Preflight) {
+                    out.push(Evidence::Preflight);
+                }
+                continue;
+            }
             let evidence = match r.get_ref().split_once(':') {
                 Some(("copy", n)) if !n.is_empty() => {
                     Some((JobKind::Copy, Evidence::CopyDone(n.to_string())))
@@ -373,6 +380,7 @@ impl Validator<'_, '_> {
                         | Evidence::ProbeGreen(n)
                         | Evidence::Action(n)
                         | Evidence::Rollback(n) => n,
+                        Evidence::Preflight => continue,
                     };
                     self.job(kind, &Spanned::new(r.span(), name.clone()), &format!("`requires` of {what}"));
                     if !out.contains(&e) {
@@ -382,11 +390,26 @@ impl Validator<'_, '_> {
                 None => self.error(
                     r.span(),
                     format!("`requires` of {what} has a malformed entry `{}`", r.get_ref()),
-                    "write \"copy:NAME\" (copy finished), \"recon:NAME\" (recon clean), \"probe:NAME\" (probe green) or \"action:STEP\" (the check or command of STEP succeeded)",
+                    "write \"copy:NAME\" (copy finished), \"recon:NAME\" (recon clean), \"probe:NAME\" (probe green), \"action:STEP\" (the check or command of STEP succeeded) or \"preflight\" (preflight found no blocker)",
                 ),
             }
         }
         out
+    }
+
+    /// `preflight`: some step must run it (`check = "preflight"`), else nothing reports it.
+    fn preflight_evidence(&mut self, r: &SString, what: &str) {
+        let runs = self
+            .step_actions
+            .values()
+            .any(|k| matches!(k, Some(ActionKind::Preflight | ActionKind::Unclear)));
+        if !runs {
+            self.error(
+                r.span(),
+                format!("`requires` of {what} needs `preflight`, but no step runs it"),
+                "add a step with action = { check = \"preflight\" } before this one",
+            );
+        }
     }
 
     /// `action:STEP`: STEP must exist and have a check or shell action, the only actions
@@ -411,6 +434,9 @@ impl Validator<'_, '_> {
                     Some(ActionKind::Copy) => ("a copy action", "require \"copy:JOB\" instead"),
                     Some(ActionKind::Recon) => ("a recon action", "require \"recon:JOB\" instead"),
                     Some(ActionKind::Probe) => ("a probe check", "require \"probe:NAME\" instead"),
+                    Some(ActionKind::Preflight) => {
+                        ("a preflight check", "require \"preflight\" instead")
+                    }
                     _ => (
                         "no action",
                         "give it a check or shell action, or remove the entry",
@@ -587,6 +613,8 @@ pub(super) enum ActionKind {
     Recon,
     /// `check = { probe = ... }`: reports `probe:NAME`, not `action:STEP`.
     Probe,
+    /// `check = "preflight"`: reports `preflight`.
+    Preflight,
     /// A SQL or compare check.
     Check,
     Shell,
@@ -602,6 +630,7 @@ fn action_kind(a: &RawAction) -> ActionKind {
         (Some(_), None, None, None) => ActionKind::Copy,
         (None, Some(_), None, None) => ActionKind::Recon,
         (None, None, Some(c), None) if c.get_ref().probe.is_some() => ActionKind::Probe,
+        (None, None, Some(c), None) if c.get_ref().named.is_some() => ActionKind::Preflight,
         (None, None, Some(_), None) => ActionKind::Check,
         (None, None, None, Some(_)) => ActionKind::Shell,
         _ => ActionKind::Unclear,

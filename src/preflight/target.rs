@@ -1,0 +1,123 @@
+//! What trips a bulk load on the target: foreign keys, triggers, generated and identity
+//! columns, sequences that stay behind the copied keys; and invisible columns either side.
+
+use crate::db::facts::{Generated, Identity};
+use crate::db::Dialect;
+
+use super::finding::{Finding, Hazard, Severity};
+use super::pair::Pair;
+
+pub fn check(p: &Pair<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let t = &p.tgt;
+    let copy = p.is_copy();
+    if copy {
+        for fk in &t.facts.foreign_keys {
+            out.push(t.at().finding(
+                Severity::Warning,
+                Hazard::ForeignKey,
+                Some(&fk.columns.join(", ")),
+                format!("foreign key {} ({}) references {}", fk.name, fk.columns.join(", "), fk.references),
+                "copy jobs run side by side and each loads its table in key order with several workers: a row whose parent is not copied yet is refused, and the copy fails half way",
+                match t.dialect() {
+                    Dialect::MySql => "copy the parent tables first (order the copy steps with `after`), or load with the checks off (SET GLOBAL FOREIGN_KEY_CHECKS=0 for the load, or drop the key and add it back after recon)",
+                    Dialect::Postgres => "copy the parent tables first (order the copy steps with `after`), or create the key after the copy (ALTER TABLE ... ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT)",
+                    Dialect::Sqlite => "copy the parent tables first, or load with PRAGMA foreign_keys = OFF",
+                },
+            ));
+        }
+        if !t.facts.referenced_by.is_empty() {
+            let by: Vec<String> = t
+                .facts
+                .referenced_by
+                .iter()
+                .map(|f| format!("{}.{} ({})", f.table, f.name, f.columns.join(", ")))
+                .collect();
+            out.push(t.at().finding(
+                Severity::Info,
+                Hazard::ForeignKey,
+                None,
+                format!("referenced by {}", by.join("; ")),
+                "a copy started over with --overwrite empties this table first, which these keys refuse (or cascade into the children)",
+                "start over by emptying the children first, or copy with resume only",
+            ));
+        }
+        for tr in t
+            .facts
+            .triggers
+            .iter()
+            .filter(|tr| !tr.when.contains("disabled"))
+        {
+            out.push(t.at().finding(
+                Severity::Warning,
+                Hazard::Trigger,
+                None,
+                format!("trigger {} ({})", tr.name, tr.when),
+                "it fires for every row the copy writes: audit rows, counters or outbox events multiply, values are rewritten after they were copied (recon then reports them), and the load slows down",
+                match t.dialect() {
+                    Dialect::Postgres => "disable it for the load (ALTER TABLE ... DISABLE TRIGGER name) and enable it after recon, or make sure it is harmless for copied rows",
+                    _ => "drop it for the load and create it again after recon, or make sure it is harmless for copied rows",
+                },
+            ));
+        }
+    }
+    for (s, tc) in &p.cols {
+        let name = tc.column.name.as_str();
+        if let Some(g) = tc.generated {
+            if copy {
+                out.push(t.at().finding(
+                    Severity::Blocker,
+                    Hazard::Generated,
+                    Some(name),
+                    format!("target column `{name}` is generated ({})", if g == Generated::Stored { "stored" } else { "virtual" }),
+                    "the copy writes every paired column: a database refuses an explicit value for a generated column",
+                    format!("leave `{name}` out of the copy's `columns` (the target computes it), and let recon compare it"),
+                ));
+            }
+        } else if s.generated.is_some() {
+            out.push(p.src.at().finding(
+                Severity::Info,
+                Hazard::Generated,
+                Some(&s.column.name),
+                format!("source column `{}` is generated; the target column `{name}` is plain", s.column.name),
+                "the computed values are copied as data: later changes to the inputs no longer change it on the target",
+                "make the target column generated too if the application relies on it (and leave it out of the copy)",
+            ));
+        }
+        if copy && tc.identity == Some(Identity::Always) {
+            out.push(t.at().finding(
+                Severity::Blocker,
+                Hazard::Identity,
+                Some(name),
+                format!("target column `{name}` is GENERATED ALWAYS AS IDENTITY"),
+                "the copy inserts the source's values; PostgreSQL refuses an explicit value for an ALWAYS identity column",
+                format!("ALTER TABLE {} ALTER COLUMN {name} SET GENERATED BY DEFAULT for the migration (and back afterwards if wanted)", t.facts.table),
+            ));
+        }
+        if copy && t.dialect() == Dialect::Postgres {
+            if let Some(seq) = &tc.sequence {
+                out.push(t.at().finding(
+                    Severity::Warning,
+                    Hazard::SequenceAfterCopy,
+                    Some(name),
+                    format!("target column `{name}` is fed by sequence {seq}, which the copy does not move"),
+                    "the copy writes the source's ids explicitly; the sequence stays where it was, so the first insert after cutover takes an id that already exists and fails",
+                    format!("after the copy (and again just before cutover): SELECT setval('{seq}', (SELECT max({name}) FROM {})); add it as a step", t.facts.table),
+                ));
+            }
+        }
+    }
+    for side in [&p.src, &p.tgt] {
+        for c in side.facts.columns.iter().filter(|c| c.invisible) {
+            out.push(side.at().finding(
+                Severity::Info,
+                Hazard::Invisible,
+                Some(&c.column.name),
+                format!("column `{}` is INVISIBLE", c.column.name),
+                "SELECT * and dump tools that rely on it leave it out; warroom names every column, so it is copied and compared when it is paired",
+                "check any other tool in the migration lists it explicitly",
+            ));
+        }
+    }
+    out
+}
