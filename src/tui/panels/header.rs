@@ -39,6 +39,13 @@ pub fn alarm(app: &App, now: DateTime<Utc>) -> (Tone, Option<String>) {
     {
         return (Tone::Bad, Some(format!("FAILED: {}", rb.steps[i].id)));
     }
+    if let Some(e) = st
+        .evidence
+        .get(&crate::runbook::Evidence::Preflight)
+        .filter(|e| !e.holds && !e.accepted)
+    {
+        return (Tone::Bad, Some(format!("PREFLIGHT: {}", e.detail)));
+    }
     let overridden: Vec<&str> = st
         .steps
         .iter()

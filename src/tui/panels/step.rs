@@ -123,8 +123,15 @@ pub fn lines(app: &App, now: DateTime<Utc>) -> Vec<Line<'static>> {
             } else {
                 ("…", Tone::Warn)
             };
+            // The latest report says why (a preflight's counts and first blocker, a
+            // check's value...).
+            let detail = st
+                .evidence
+                .get(&r.evidence)
+                .filter(|e| !e.detail.is_empty())
+                .map_or(String::new(), |e| format!(": {}", e.detail));
             out.push(Line::styled(
-                format!("evidence {m} {}", r.evidence),
+                format!("evidence {m} {}{detail}", r.evidence),
                 styled(app, tone),
             ));
         }

@@ -480,3 +480,33 @@ fn past_a_point_of_no_return_k_calls_the_contingency() {
         }
     );
 }
+
+/// A preflight that found a blocker turns the header red with its counts and first
+/// blocker; the step detail shows each evidence's last report.
+#[test]
+fn a_preflight_blocker_shows_in_the_header() {
+    use crate::drill::{Command, Drill};
+    use crate::runbook::Evidence;
+    let rb = runbook();
+    let mut d = Drill::new(rb.clone());
+    let events = d
+        .execute(
+            &Command {
+                by: crate::drill::Actor::System,
+                kind: CommandKind::RecordEvidence {
+                    evidence: Evidence::Preflight,
+                    holds: false,
+                    detail: "1 blocker, 0 warnings, 2 info; first blocker: src.orders.id — key is NULL-able"
+                        .into(),
+                },
+            },
+            min(0),
+        )
+        .expect("recorded");
+    let a = app(&events, "carol", true);
+    let screen = super::text(&super::draw(&a, min(1), 200, 40));
+    assert!(
+        screen.contains("⚠ PREFLIGHT: 1 blocker, 0 warnings, 2 info; first blocker: src.orders.id"),
+        "{screen}"
+    );
+}
