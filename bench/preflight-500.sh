@@ -30,7 +30,7 @@ psql -X -q -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database 
 } | mariadb -h 127.0.0.1 -u root "$db"
 for i in $(seq 1 "$n"); do
   echo "CREATE TABLE IF NOT EXISTS t$i (id bigint PRIMARY KEY, name varchar(50), amount numeric(12,2), created_at timestamp);"
-done | psql -X -q -h 127.0.0.1 -U postgres -d "$db" >/dev/null
+done | PGOPTIONS="-c client_min_messages=warning" psql -X -q -h 127.0.0.1 -U postgres -d "$db" >/dev/null
 
 rb=$dir/bench.toml
 cat >"$rb" <<EOF

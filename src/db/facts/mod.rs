@@ -189,10 +189,11 @@ pub async fn read(pool: &DbPool, table: &TableRef) -> Result<TableFacts, FactsEr
         Dialect::Postgres => postgres::read(pool, table, columns).await?,
         Dialect::Sqlite => sqlite::read(pool, table, columns).await?,
     };
-    facts.rows_estimate = match facts.rows_estimate {
-        Some(n) => Some(n),
-        None => introspect::estimate_rows(pool, table).await,
-    };
+    // MySQL's and PostgreSQL's own reads already asked the statistics
+    // (`introspect::estimate_rows` would ask the same again): only SQLite counts here.
+    if facts.rows_estimate.is_none() && pool.dialect() == Dialect::Sqlite {
+        facts.rows_estimate = introspect::estimate_rows(pool, table).await;
+    }
     Ok(facts)
 }
 
