@@ -16,6 +16,7 @@ pub mod output;
 pub mod probe;
 pub mod recon;
 pub mod remote;
+pub mod replay;
 pub mod report;
 pub mod run;
 pub mod serve;

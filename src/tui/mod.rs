@@ -21,6 +21,7 @@ mod modal_host;
 pub mod panel_kind;
 pub mod panels;
 pub mod render;
+pub mod replay;
 pub mod terminal;
 pub mod theme;
 
