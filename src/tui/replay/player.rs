@@ -167,11 +167,13 @@ impl Player {
                 self.playing = false;
                 let start = self.timeline.start();
                 self.timeline.seek_time(start);
+                app.follow = true;
             }
             Control::ToEnd => {
                 self.playing = false;
                 let end = self.timeline.end();
                 self.timeline.seek_time(end);
+                app.follow = true;
             }
         }
         self.show(app);
@@ -209,7 +211,11 @@ impl Player {
             KeyCode::Enter => {
                 let typed = self.prompt.take().unwrap_or_default();
                 match controls::parse_time(&typed, self.timeline.drill_start()) {
-                    Ok(t) => self.timeline.seek_time(t),
+                    Ok(t) => {
+                        self.timeline.seek_time(t);
+                        // A new moment: the selection follows what is running then.
+                        app.follow = true;
+                    }
                     Err(why) => flash(app, why, Tone::Bad, wall),
                 }
             }
