@@ -234,3 +234,66 @@ async fn history_takes_the_drills_of_one_runbook_and_notes_a_changed_runbook() {
         "{md}"
     );
 }
+
+#[tokio::test]
+async fn the_console_shows_past_drills_beside_the_plan_and_a_range_for_the_end() {
+    if !tmux::required() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let drills = dir.path().join("drills");
+    std::fs::create_dir(&drills).unwrap();
+    let text = runbook_text("rehearsal", &PLAN, "");
+    std::fs::write(dir.path().join("rehearsal.toml"), &text).unwrap();
+    // alpha took 12, 10, 11 minutes (median 11:00); bravo 4, 6, 8 (median 06:00).
+    drill(&drills.join("one.db"), &text, 0.0, &[12, 4, 6]).await;
+    drill(&drills.join("two.db"), &text, 1440.0, &[10, 6, 5]).await;
+    drill(&drills.join("three.db"), &text, 2880.0, &[11, 8, 4]).await;
+    // Another runbook's drill with the same step ids does not count.
+    let other = runbook_text("payments cutover", &PLAN, "");
+    drill(&drills.join("other.db"), &other, 0.0, &[90, 90, 90]).await;
+
+    let command = format!(
+        "{} --log-file {} run rehearsal.toml --as casey",
+        env!("CARGO_BIN_EXE_warroom"),
+        dir.path().join("warroom.log").display(),
+    );
+    let t = Tmux::start("history", dir.path(), 150, 40, &command);
+    let screen = t.wait_for("3 past drill(s)", WAIT);
+    let alpha = screen
+        .lines()
+        .find(|l| l.contains("alpha ") && l.contains("/10:00"))
+        .unwrap_or_default();
+    assert!(alpha.contains("/10:00  med 11:00"), "{alpha}\n{screen}");
+    let bravo = screen
+        .lines()
+        .find(|l| l.contains("bravo ") && l.contains("/05:00"))
+        .unwrap_or_default();
+    assert!(bravo.contains("/05:00  med 06:00"), "{bravo}\n{screen}");
+    assert!(screen.contains("past drills: median 11:00"), "{screen}");
+
+    // Once the drill runs, the predicted end is the history's range.
+    t.keys(&["s"]);
+    t.wait_for("Start `alpha` as casey", WAIT);
+    t.keys(&["y"]);
+    let screen = t.wait_for("(past drills)", WAIT);
+    let header = screen
+        .lines()
+        .find(|l| l.contains("predicted"))
+        .unwrap_or_default()
+        .to_string();
+    // median 11 + 6 + 5 = 22 minutes; p90 11.8 + 7.6 + 5.8 = 25.2 minutes from the start.
+    let times: Vec<chrono::NaiveTime> = header
+        .split(|c: char| !(c.is_ascii_digit() || c == ':'))
+        .filter_map(|w| chrono::NaiveTime::parse_from_str(w, "%H:%M:%S").ok())
+        .collect();
+    let [planned, low, high] = times[..] else {
+        panic!("planned end and a range: {header}");
+    };
+    let minutes = |a: chrono::NaiveTime, b: chrono::NaiveTime| (b - a).num_seconds() as f64 / 60.0;
+    // The plan is 20 minutes from the start, so the start is `planned - 20m`.
+    let start = planned - chrono::Duration::minutes(20);
+    assert!((minutes(start, low) - 22.0).abs() < 0.1, "{header}");
+    assert!((minutes(start, high) - 25.2).abs() < 0.1, "{header}");
+    t.keys(&["q"]);
+}

@@ -78,6 +78,8 @@ pub struct App {
     /// Keys of a mode wrapped around the console (the replay's), shown first in the key
     /// bar and in the help: (keys, label).
     pub mode_keys: Vec<(String, &'static str)>,
+    /// Earlier drills of this runbook in the drills folder, if any (see [`super::history`]).
+    pub history: Option<std::sync::Arc<crate::report::history::Baseline>>,
 }
 
 const FLASH_SECS: i64 = 6;
@@ -115,6 +117,7 @@ impl App {
             recon_selected: 0,
             local_offset: *chrono::Local::now().offset(),
             mode_keys: Vec::new(),
+            history: None,
         };
         app.follow_current();
         app

@@ -13,6 +13,7 @@ mod answer;
 pub mod app;
 pub mod event_loop;
 pub mod feed;
+pub mod history;
 mod jobs;
 pub mod keymap;
 pub mod layout;
