@@ -156,6 +156,16 @@ fn the_screen_shows_the_moment_and_the_replay_keys() {
     let screen = text(&draw(&a, p.timeline.at(), 160, 40));
     assert!(screen.contains("REPLAY ■ end · event 6/6"), "{screen}");
     assert!(screen.contains("play/pause"), "{screen}");
+    // The help lists the replay keys too, and no key that changes the drill.
+    p.key(&mut a, key('?'), Utc::now());
+    let help = text(&draw(&a, p.timeline.at(), 160, 40));
+    assert!(help.contains("jump to time"), "{help}");
+    assert!(!help.contains("sign off"), "{help}");
+    p.key(
+        &mut a,
+        crate::tui::tests::code(ratatui::crossterm::event::KeyCode::Esc),
+        Utc::now(),
+    );
     assert!(screen.contains("22:20:00 UTC"), "{screen}");
     // Jump to a time typed by the reader.
     p.key(&mut a, key('t'), Utc::now());
