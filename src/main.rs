@@ -79,6 +79,9 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 json,
             } => cli::probe::run(&runbook, once, json).await,
             Cmd::Events { journal, json } => cli::events::run(&journal, json).await.map(|()| 0),
+            Cmd::Replay { journal, layout } => {
+                cli::replay::run(&journal, &layout).await.map(|()| 0)
+            }
             Cmd::Report(args) => Ok(cli::report::run(&args).await),
             Cmd::Init(args) => cli::init::run(&args).await,
             Cmd::Announce(args) => cli::announce::run(&args).await,

@@ -17,6 +17,7 @@ Examples:
   warroom join ws://127.0.0.1:7300 --as dev --token TOKEN    a DRI's console
   warroom events drills/demo-20261122T010203Z.db
   warroom report drills/demo-20261122T010203Z.db --format html -o report.html
+  warroom replay drills/demo-20261122T010203Z.db  walk through a recorded drill
   warroom announce test runbooks/demo.toml        one test message to each [announce] target";
 
 #[derive(Debug, Parser)]
@@ -165,6 +166,16 @@ pub enum Cmd {
         journal: PathBuf,
         #[arg(long)]
         json: bool,
+    },
+    /// Replay a recorded drill in the console, read-only, with the clock in your hands:
+    /// Space play/pause, + and - speed (1x to 60x), . and , step one event, J jump to the
+    /// selected step's start, t jump to a time, < and > start and end.
+    Replay {
+        /// The drill's journal (drills/*.db).
+        journal: PathBuf,
+        /// Screen layout.
+        #[arg(long, default_value = "coordinator")]
+        layout: String,
     },
     /// The drill report from a journal alone: Markdown, self-contained HTML or JSON
     /// (exit 0; 1 when made from a damaged journal's readable prefix; 2 when refused).

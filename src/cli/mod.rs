@@ -17,6 +17,7 @@ pub mod preflight;
 pub mod probe;
 pub mod recon;
 pub mod remote;
+pub mod replay;
 pub mod report;
 pub mod run;
 pub mod serve;

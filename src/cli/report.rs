@@ -1,7 +1,8 @@
 //! `warroom report JOURNAL [--format md|html|json] [-o FILE]`: the drill report, from the
 //! journal alone. Exit 0 when made from an intact journal, 1 when made from the readable
 //! prefix of a damaged one (it says so at the top), 2 when no report could be made.
-//! `--compare A.db B.db ...` sets several drills side by side instead.
+//! `--compare A.db B.db ...` sets several drills side by side instead; `--history DIR`
+//! does the same with every drill of one runbook in a folder.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,22 +27,29 @@ pub enum Format {
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// The drill's journal (drills/*.db); a live drill's journal may be read too. With
-    /// --compare, two or more journals, in the order to show them.
-    #[arg(required = true, value_name = "JOURNAL")]
+    /// --compare, two or more journals, in the order to show them. With --history, an
+    /// optional journal naming the runbook to pick.
+    #[arg(required_unless_present = "history", value_name = "JOURNAL")]
     pub journals: Vec<PathBuf>,
     /// Compare drills: per-step actual durations across the journals, their median, the
     /// steps that overran in most drills, and each drill's total.
     #[arg(long)]
     pub compare: bool,
+    /// Compare every drill in this folder of the same runbook (matched by name: the
+    /// JOURNAL's runbook if one is given, else the most recent drill's), oldest first, with
+    /// runbook changes between drills noted. Other runbooks' journals are left out (named
+    /// on standard error).
+    #[arg(long, value_name = "DIR", conflicts_with = "compare")]
+    pub history: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "md")]
     pub format: Format,
     /// Write the report to this file instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// With --compare: for each step whose plan the drills contradict, the `planned` value
+    /// With --compare or --history: for each step whose plan the drills contradict, the `planned` value
     /// their 80th percentile supports, as a patch of the last journal's runbook
     /// (`patch RUNBOOK < FILE`); the reasons go to standard error.
-    #[arg(long, requires = "compare")]
+    #[arg(long)]
     pub suggest_plan: bool,
 }
 
@@ -56,6 +64,14 @@ pub async fn run(args: &ReportArgs) -> i32 {
 }
 
 async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
+    if args.suggest_plan && !args.compare && args.history.is_none() {
+        anyhow::bail!(
+            "--suggest-plan works on several drills: add --compare JOURNALS or --history DIR"
+        );
+    }
+    if let Some(dir) = &args.history {
+        return history(args, dir).await;
+    }
     match (args.compare, args.journals.as_slice()) {
         (false, [_, _, ..]) => anyhow::bail!(
             "{} journals were given: give one, or add --compare to compare drills",
@@ -74,8 +90,9 @@ async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
     for journal in &args.journals {
         reports.push(report::load(journal, now).await?);
     }
+    let last = args.journals.last().map(PathBuf::as_path);
     let text = if args.suggest_plan {
-        suggested_plan(&reports, &args.journals).await?
+        suggested_plan(&reports, last).await?
     } else if args.compare {
         render_comparison(&report::compare::compare(&reports), args.format)?
     } else {
@@ -85,16 +102,76 @@ async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
             .transpose()?
             .unwrap_or_default()
     };
+    emit(args, &text)?;
+    Ok(damage_code(&reports))
+}
+
+/// `--history DIR`: the drills of one runbook in the folder, compared.
+async fn history(args: &ReportArgs, dir: &Path) -> anyhow::Result<i32> {
+    if args.journals.len() > 1 {
+        anyhow::bail!("with --history, give at most one journal (it names the runbook to pick)");
+    }
+    let name = match args.journals.first() {
+        Some(journal) => Some(
+            report::Source::read(journal)
+                .await?
+                .runbook
+                .meta
+                .name
+                .clone(),
+        ),
+        None => None,
+    };
+    let now = chrono::Utc::now();
+    let found = report::history::load(dir, name.as_deref(), None, now).await?;
+    if let Some(out) = &args.output {
+        for r in &found.reports {
+            refuse_overwriting_journal(Path::new(&r.journal.path), out)?;
+        }
+    }
+    for (file, why) in &found.skipped {
+        super::output::note(format!("left out {}: {why}", file.display()));
+    }
+    if found.reports.is_empty() {
+        anyhow::bail!(
+            "no drill of `{}` in {}: nothing to compare",
+            found.runbook,
+            dir.display()
+        );
+    }
+    super::output::note(format!(
+        "{} drill(s) of `{}` in {}, oldest first",
+        found.reports.len(),
+        found.runbook,
+        dir.display()
+    ));
+    let last = found.reports.last().map(|r| PathBuf::from(&r.journal.path));
+    let text = if args.suggest_plan {
+        suggested_plan(&found.reports, last.as_deref()).await?
+    } else {
+        render_comparison(&report::compare::compare(&found.reports), args.format)?
+    };
+    emit(args, &text)?;
+    Ok(damage_code(&found.reports))
+}
+
+/// Writes the text to `-o FILE` or standard output.
+fn emit(args: &ReportArgs, text: &str) -> anyhow::Result<()> {
     if let Some(path) = &args.output {
-        write_file(path, &text)?;
+        write_file(path, text)?;
     } else {
         let mut out = super::output::stdout();
         out.write_all(text.as_bytes())
             .and_then(|()| out.flush())
             .context("cannot write the report to standard output")?;
     }
+    Ok(())
+}
+
+/// Warns of each damaged journal; the exit code says whether any was.
+fn damage_code(reports: &[Report]) -> i32 {
     let mut damaged = false;
-    for r in &reports {
+    for r in reports {
         if let Some(line) = r.damage_line() {
             super::output::note(format!("warning: {}: {line}", r.journal.path));
             for d in &r.journal.damage {
@@ -103,16 +180,18 @@ async fn make(args: &ReportArgs) -> anyhow::Result<i32> {
             damaged = true;
         }
     }
-    Ok(if damaged { EXIT_DAMAGED } else { 0 })
+    if damaged {
+        EXIT_DAMAGED
+    } else {
+        0
+    }
 }
 
 /// The patch `--suggest-plan` prints, against the runbook the last journal holds.
-async fn suggested_plan(reports: &[Report], journals: &[PathBuf]) -> anyhow::Result<String> {
+async fn suggested_plan(reports: &[Report], last: Option<&Path>) -> anyhow::Result<String> {
     let comparison = report::compare::compare(reports);
     let suggestions = report::suggest::suggest(&comparison);
-    let last = journals
-        .last()
-        .context("--suggest-plan needs the journals to compare")?;
+    let last = last.context("--suggest-plan needs the journals to compare")?;
     let source = report::Source::read(last).await?;
     for s in &suggestions {
         super::output::note(format!("{}: {}", s.step, s.why));

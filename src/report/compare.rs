@@ -20,6 +20,9 @@ pub struct Comparison {
     pub most_overrun: Vec<String>,
     /// How many drills those steps overran in.
     pub most_overrun_count: usize,
+    /// Where a drill ran a different runbook than the drill before it (its digest differs):
+    /// "drill 2 ran a changed runbook (digest 1a2b3c4d → 5e6f7a8b)".
+    pub runbook_changes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,8 +70,27 @@ pub fn compare(reports: &[Report]) -> Comparison {
             .map(|s| s.id.clone())
             .collect(),
         most_overrun_count: most,
+        runbook_changes: runbook_changes(reports),
         steps,
     }
+}
+
+/// One line per drill whose runbook digest differs from the drill before it.
+fn runbook_changes(reports: &[Report]) -> Vec<String> {
+    let short = |d: &str| d.chars().take(8).collect::<String>();
+    reports
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w[0].runbook.digest != w[1].runbook.digest)
+        .map(|(i, w)| {
+            format!(
+                "drill {} ran a changed runbook (digest {} → {})",
+                i + 2,
+                short(&w[0].runbook.digest),
+                short(&w[1].runbook.digest)
+            )
+        })
+        .collect()
 }
 
 /// Step ids of every runbook, each inserted after its predecessor in the first runbook

@@ -75,6 +75,13 @@ pub fn markdown(c: &Comparison) -> String {
     }
     let totals: Vec<String> = c.drills.iter().map(|d| opt(d.actual_secs)).collect();
     let _ = writeln!(out, "| **Total** | {} | | | |\n", totals.join(" | "));
+    if !c.runbook_changes.is_empty() {
+        let _ = writeln!(out, "## Runbook changes\n");
+        for change in &c.runbook_changes {
+            let _ = writeln!(out, "- {}", md_text(change));
+        }
+        out.push('\n');
+    }
     if c.most_overrun.is_empty() {
         let _ = writeln!(out, "No step overran in any drill.");
     } else {
@@ -143,6 +150,13 @@ pub fn html(c: &Comparison) -> String {
         let _ = write!(out, "<th>{}</th>", opt(d.actual_secs));
     }
     out.push_str("<th></th><th></th><th></th></tr></tbody></table>");
+    if !c.runbook_changes.is_empty() {
+        out.push_str("<h2>Runbook changes</h2><ul id=\"runbook-changes\">");
+        for change in &c.runbook_changes {
+            let _ = write!(out, "<li>{}</li>", escape(change));
+        }
+        out.push_str("</ul>");
+    }
     if !c.most_overrun.is_empty() {
         let ids: Vec<String> = c
             .most_overrun

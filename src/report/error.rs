@@ -18,6 +18,14 @@ pub enum ReportError {
     )]
     Unreadable { path: PathBuf, why: String },
 
+    /// `--history DIR` named a folder that cannot be listed.
+    #[error("cannot read the drills folder {} ({why}); pass the folder the journals are in (drills/)", dir.display())]
+    Folder { dir: PathBuf, why: String },
+
+    /// `--history DIR` found no journal to compare.
+    #[error("no readable journal in {}; pass the folder the drills' journals are in (drills/)", dir.display())]
+    NoHistory { dir: PathBuf },
+
     /// The journal's runbook text does not parse with this build.
     #[error(
         "the runbook recorded in journal {} does not parse with this warroom ({why}); use warroom {written_by}, which wrote it",

@@ -18,6 +18,7 @@ mod escape;
 mod figures;
 mod format;
 mod health;
+pub mod history;
 pub mod html;
 pub mod json;
 mod load;

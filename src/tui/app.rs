@@ -75,6 +75,11 @@ pub struct App {
     pub recon_selected: usize,
     /// The operator's local time zone for the header (fixed at start; tests set UTC).
     pub local_offset: chrono::FixedOffset,
+    /// Keys of a mode wrapped around the console (the replay's), shown first in the key
+    /// bar and in the help: (keys, label).
+    pub mode_keys: Vec<(String, &'static str)>,
+    /// Earlier drills of this runbook in the drills folder, if any (see [`super::history`]).
+    pub history: Option<std::sync::Arc<crate::report::history::Baseline>>,
 }
 
 const FLASH_SECS: i64 = 6;
@@ -111,6 +116,8 @@ impl App {
             copy_selected: 0,
             recon_selected: 0,
             local_offset: *chrono::Local::now().offset(),
+            mode_keys: Vec::new(),
+            history: None,
         };
         app.follow_current();
         app
@@ -164,6 +171,12 @@ impl App {
     pub fn apply_from(&mut self, feed: &mut Feed, update: Update) -> bool {
         let changed = feed.apply(&mut self.replica, update);
         self.updated(changed)
+    }
+
+    /// Replaces the replica wholesale (a replay moving its cursor); the selection follows.
+    pub fn replace_replica(&mut self, replica: Replica) {
+        self.replica = replica;
+        self.updated(true);
     }
 
     /// After an update: the selection follows the current step and stays in range.

@@ -13,6 +13,7 @@ mod answer;
 pub mod app;
 pub mod event_loop;
 pub mod feed;
+pub mod history;
 mod jobs;
 pub mod keymap;
 pub mod layout;
@@ -21,6 +22,7 @@ mod modal_host;
 pub mod panel_kind;
 pub mod panels;
 pub mod render;
+pub mod replay;
 pub mod terminal;
 pub mod theme;
 

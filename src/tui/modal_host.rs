@@ -15,4 +15,8 @@ impl ModalHost for App {
     fn step_detail(&self, now: DateTime<Utc>) -> Vec<ratatui::text::Line<'static>> {
         super::panels::step::lines(self, now)
     }
+
+    fn mode_keys(&self) -> Vec<(String, &'static str)> {
+        self.mode_keys.clone()
+    }
 }

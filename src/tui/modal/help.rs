@@ -24,6 +24,12 @@ pub fn key(scroll: u16, code: KeyCode) -> KeyOutcome {
 pub fn view<'a>(cx: &ModalContext<'_>, scroll: u16) -> ModalView<'a> {
     let t = cx.theme;
     let mut l = Vec::new();
+    for (keys, label) in cx.host.mode_keys() {
+        l.push(Line::from(vec![
+            Span::styled(format!("{keys:>14}  "), t.style(Tone::Accent)),
+            Span::styled(label, t.style(Tone::Normal)),
+        ]));
+    }
     for a in Action::ALL {
         if a.changes_drill() && !cx.can_send {
             continue;

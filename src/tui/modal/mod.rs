@@ -35,6 +35,10 @@ pub trait ModalHost {
     fn offered(&self, action: Action, now: DateTime<Utc>) -> bool;
     /// The selected step's detail, as the step panel shows it.
     fn step_detail(&self, now: DateTime<Utc>) -> Vec<Line<'static>>;
+    /// Keys of a mode around the console (the replay's): (keys, label), listed first.
+    fn mode_keys(&self) -> Vec<(String, &'static str)> {
+        Vec::new()
+    }
 }
 
 /// What a modal reads: the console's theme, the plan, the replica's drill and who sits at

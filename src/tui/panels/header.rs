@@ -131,13 +131,20 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
         };
         l2.push(Span::raw(text));
     }
-    match (t.planned_end(), t.predicted_end(now)) {
+    let range = crate::tui::history::predicted_range(app, now);
+    match (
+        t.planned_end(),
+        range.map_or(t.predicted_end(now), |r| Some(r.0)),
+    ) {
         (Some(p), Some(e)) => {
             let late = e > p;
+            let predicted = match range {
+                Some((_, high)) => format!("{}–{} (past drills)", hhmmss(e), hhmmss(high)),
+                None => hhmmss(e),
+            };
             l2.push(Span::raw(format!(
-                "planned end {}  predicted {}",
-                hhmmss(p),
-                hhmmss(e)
+                "planned end {}  predicted {predicted}",
+                hhmmss(p)
             )));
             if late {
                 let by = (e - p).to_std().unwrap_or_default();

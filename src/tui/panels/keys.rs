@@ -23,11 +23,13 @@ pub fn hints(app: &App, now: DateTime<Utc>) -> Vec<(String, &'static str)> {
         Action::FocusPrev,
         Action::Close,
     ];
-    let mut out: Vec<(String, &'static str)> = offered
-        .iter()
-        .filter(|a| a.changes_drill())
-        .map(|a| (app.keymap.keys_label(*a), a.label()))
-        .collect();
+    let mut out: Vec<(String, &'static str)> = app.mode_keys.clone();
+    out.extend(
+        offered
+            .iter()
+            .filter(|a| a.changes_drill())
+            .map(|a| (app.keymap.keys_label(*a), a.label())),
+    );
     out.extend(
         offered
             .iter()

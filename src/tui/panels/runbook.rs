@@ -83,6 +83,10 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
                         styled(app, Tone::Dim),
                     )),
                 }
+                if app.history.is_some() {
+                    let mark = crate::tui::history::median_mark(app, &step.id).unwrap_or_default();
+                    spans.push(Span::styled(format!(" {mark:<9}"), styled(app, Tone::Dim)));
+                }
                 let sstate = st.step(&step.id);
                 if step.gate {
                     let votes = sstate.map(|s| &s.votes);

@@ -49,6 +49,9 @@ pub fn lines(app: &App, now: DateTime<Utc>) -> Vec<Line<'static>> {
         "DRI {}  reviewer {}  planned {planned}",
         step.dri, step.reviewer
     )));
+    if let Some(past) = crate::tui::history::detail_line(app, &step.id) {
+        out.push(Line::styled(past, styled(app, Tone::Dim)));
+    }
     let mut rules = Vec::new();
     if let Some(at) = step.clock.not_before {
         rules.push(format!("not before {}", hhmmss(at)));
