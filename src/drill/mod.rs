@@ -12,6 +12,7 @@ mod fold;
 pub mod follow;
 pub mod gate;
 pub mod outbox;
+mod outbox_rules;
 pub mod rejection;
 pub mod replica;
 pub mod reply;

@@ -22,7 +22,7 @@ pub(crate) fn decide(
 ) -> Result<Vec<EventKind>, Rejection> {
     // The outbox is the announcer's alone, and its last messages go after the end.
     if let CommandKind::Outbox { records } = &cmd.kind {
-        return super::outbox::decide(&st.outbox, &cmd.by, records);
+        return super::outbox_rules::decide(&st.outbox, &cmd.by, records);
     }
     if let Some(at) = st.ended_at {
         return Err(Rejection::new(
@@ -83,7 +83,9 @@ pub(crate) fn decide(
         CommandKind::ApproveFix { recon } => ctx.approve_fix(recon),
         CommandKind::EndDrill => Ok(vec![EventKind::DrillEnded]),
         // Decided above, before the end check; kept here so the match stays whole.
-        CommandKind::Outbox { records } => super::outbox::decide(&st.outbox, &cmd.by, records),
+        CommandKind::Outbox { records } => {
+            super::outbox_rules::decide(&st.outbox, &cmd.by, records)
+        }
     }
 }
 
