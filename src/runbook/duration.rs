@@ -59,10 +59,11 @@ pub fn format(d: Duration) -> String {
         return "0s".to_string();
     }
     let mut out = String::new();
-    let (h, rem) = (ms / 3_600_000, ms % 3_600_000);
+    let (d, rem) = (ms / 86_400_000, ms % 86_400_000);
+    let (h, rem) = (rem / 3_600_000, rem % 3_600_000);
     let (m, rem) = (rem / 60_000, rem % 60_000);
     let (s, ms) = (rem / 1000, rem % 1000);
-    for (v, u) in [(h, "h"), (m, "m"), (s, "s"), (ms, "ms")] {
+    for (v, u) in [(d, "d"), (h, "h"), (m, "m"), (s, "s"), (ms, "ms")] {
         if v > 0 {
             out.push_str(&format!("{v}{u}"));
         }
@@ -147,11 +148,15 @@ mod tests {
 
     #[test]
     fn format_round_trips() {
-        for text in ["1h30m", "90ms", "2h", "1m5s", "0s"] {
+        for text in ["1h30m", "90ms", "2h", "1m5s", "0s", "14d", "1d12h"] {
             let d = parse(text).unwrap();
             assert_eq!(parse(&format(d)).unwrap(), d);
         }
         assert_eq!(format(Duration::from_secs(5400)), "1h30m");
+        // A 14-day soak reads as days, not as 336h.
+        assert_eq!(format(Duration::from_secs(14 * 86_400)), "14d");
+        assert_eq!(format(Duration::from_secs(36 * 3600)), "1d12h");
+        assert_eq!(format(Duration::from_secs(23 * 3600)), "23h");
         assert_eq!(clock(Duration::from_secs(3725)), "1:02:05");
         assert_eq!(clock(Duration::from_secs(65)), "01:05");
     }
