@@ -44,6 +44,7 @@ fn spec(target_table: &str) -> CopySpec {
         max_rows_per_sec: None,
         throttle: Vec::new(),
         progress: None,
+        create_target: false,
     }
 }
 

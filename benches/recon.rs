@@ -234,6 +234,7 @@ async fn copy_to(target_url: &str, table: &str) -> Res<()> {
         max_rows_per_sec: None,
         throttle: Vec::new(),
         progress: None,
+        create_target: false,
     };
     let (_c, crx) = mpsc::channel(1);
     let (tx, mut rx) = mpsc::channel(64);

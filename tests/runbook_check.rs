@@ -797,3 +797,23 @@ fn clock_rules_read_into_the_model() {
     );
     assert_eq!(go.clock.go_deadline, Some(t("2026-12-05T02:30:00Z")));
 }
+
+/// `create_target` is for the copies warroom runs: on an external one it is an error at its
+/// value; on a native one it reads into the model.
+#[test]
+fn create_target_applies_to_native_copies_only() {
+    only_error(
+        "create-target-external.toml",
+        29,
+        17,
+        "copy job `orders` is external, so `create_target` does not apply",
+    );
+    let text = std::fs::read_to_string(fixture("create-target-external.toml"))
+        .expect("fixture")
+        .replace("engine = \"external\"\n", "")
+        .replace("progress = { from = \"sql\", connection = \"dst\", query = \"SELECT 1, 2\" }\n", "");
+    let rb = warroom::runbook::parse_str("native.toml", &text)
+        .expect("a native copy may create its target")
+        .runbook;
+    assert!(rb.copies[0].create_target);
+}

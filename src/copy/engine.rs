@@ -20,6 +20,7 @@ use crate::db::{introspect, DbPool, Dialect};
 use crate::runbook::{CopyEngine, CopySpec};
 
 use super::checkpoint::{spec_digest, Checkpoints, StoredRange};
+use super::create_target;
 use super::control::{CopyControl, RateLimiter};
 use super::error::CopyError;
 use super::progress::{
@@ -390,6 +391,11 @@ pub async fn run(
         });
     }
     let started = Instant::now();
+    let created_target = if spec.create_target {
+        create_target::ensure(spec, &source, &target).await?
+    } else {
+        false
+    };
     let r = resolve(&table_spec(spec), &source, &target).await?;
     let cp = Checkpoints::new(&spec.name, &r.target_table, r.tgt_style);
     cp.ensure(&target).await?;
@@ -595,6 +601,11 @@ pub async fn run(
     if let Some(e) = first_err {
         return Err(e);
     }
+    let indexes_created = if spec.create_target && last.state == CopyState::Done {
+        create_target::add_indexes(spec, &ctx.source, &target).await?
+    } else {
+        Vec::new()
+    };
     let rows = last.rows_done - ctx.rows_before;
     let seconds = started.elapsed().as_secs_f64();
     Ok(CopySummary {
@@ -612,6 +623,8 @@ pub async fn run(
         throttled_secs: last.throttled_secs,
         resumed,
         in_server: ctx.same_server.is_some(),
+        created_target,
+        indexes_created,
         error: None,
     })
 }

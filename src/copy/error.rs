@@ -54,6 +54,12 @@ pub enum CopyError {
         rows: u64,
         what: String,
     },
+    /// `create_target`: the source's table cannot be carried to the target's dialect as is.
+    #[error("copy `{job}`: {error}")]
+    CreateTarget {
+        job: String,
+        error: crate::db::ddl::DdlError,
+    },
     #[error("checkpoint of `{job}`: {msg}")]
     Checkpoint { job: String, msg: String },
     #[error("copy `{0}` was cancelled")]

@@ -130,6 +130,8 @@ pub async fn follow_external(
                 throttled_secs: 0.0,
                 resumed: base > 0,
                 in_server: false,
+                created_target: false,
+                indexes_created: Vec::new(),
                 error: None,
             });
         }

@@ -6,6 +6,7 @@
 
 pub mod checkpoint;
 pub mod control;
+pub mod create_target;
 pub mod engine;
 pub mod error;
 pub mod external;

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod connect;
+pub mod ddl;
 pub mod facts;
 pub mod introspect;
 pub mod keyset;

@@ -379,6 +379,10 @@ pub struct CopySpec {
     pub throttle: Vec<ThrottleRule>,
     /// For `engine = "external"`: how to read progress.
     pub progress: Option<ExternalProgress>,
+    /// Create the target table from the source's columns when it does not exist
+    /// (`docs/type-mapping.md`); an existing table is used as it is.
+    #[serde(default)]
+    pub create_target: bool,
 }
 
 /// When the copy must slow down or pause to protect the source.

@@ -183,6 +183,7 @@ pub struct RawCopy {
     #[serde(default)]
     pub throttle: Vec<Spanned<RawThrottle>>,
     pub progress: Option<Spanned<RawProgress>>,
+    pub create_target: Option<Spanned<bool>>,
 }
 
 /// `[[copy.throttle]]`: which fields apply depends on `kind` (checked in validation).

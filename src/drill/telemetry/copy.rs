@@ -106,6 +106,12 @@ pub struct CopySummary {
     /// True when source and target were one server and rows were copied inside it.
     #[serde(default)]
     pub in_server: bool,
+    /// `create_target`: this run created the target table.
+    #[serde(default)]
+    pub created_target: bool,
+    /// `create_target`: the secondary indexes this run added after the load.
+    #[serde(default)]
+    pub indexes_created: Vec<String>,
     pub error: Option<String>,
 }
 
@@ -118,14 +124,21 @@ impl CopySummary {
             "{} rows in {:.1} s ({:.0} rows/s)",
             self.rows, self.seconds, self.rows_per_sec
         );
-        if self.resumed {
+        let mut words = if self.resumed {
             format!(
                 "{} rows copied in all; resumed: this run added {this_run}",
                 self.rows_total
             )
         } else {
             this_run
+        };
+        if self.created_target {
+            words.push_str("; created the target table");
         }
+        if !self.indexes_created.is_empty() {
+            words.push_str(&format!("; added indexes {}", self.indexes_created.join(", ")));
+        }
+        words
     }
 }
 
@@ -145,6 +158,8 @@ mod tests {
             throttled_secs: 0.0,
             resumed,
             in_server: false,
+            created_target: false,
+            indexes_created: Vec::new(),
             error: None,
         }
     }

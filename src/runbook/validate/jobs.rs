@@ -349,10 +349,27 @@ impl Validator<'_, '_> {
                     max_rows_per_sec,
                     throttle,
                     progress: progress.flatten(),
+                    create_target: self.create_target(c, engine, &what),
                 });
             }
         }
         out
+    }
+
+    /// `create_target = true` is for copies warroom runs: an external tool makes its own.
+    fn create_target(&mut self, c: &RawCopy, engine: CopyEngine, what: &str) -> bool {
+        let Some(flag) = &c.create_target else {
+            return false;
+        };
+        if *flag.get_ref() && engine == CopyEngine::External {
+            self.error(
+                flag.span(),
+                format!("{what} is external, so `create_target` does not apply"),
+                "remove `create_target` (the external tool creates its tables), or set engine = \"native\"",
+            );
+            return false;
+        }
+        *flag.get_ref()
     }
 
     /// `Some(None)`: valid and absent.
