@@ -280,6 +280,85 @@ async fn init_writes_a_runbook_that_checks_copies_and_reconciles() {
     assert!(!narrowed.contains("audit_log") && !narrowed.contains("legacy_only"));
 }
 
+/// `--create-target`: a table only on the source gets jobs whose copy creates it on the
+/// target; the runbook still checks, and the copy and a clean recon run through it.
+#[tokio::test]
+async fn init_with_create_target_lets_the_copy_make_the_missing_tables() {
+    let (Some(my), Some(pg)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
+    let (src, src_url) = mariadb_source(&my).await;
+    execute(
+        &src,
+        "INSERT INTO legacy_only SELECT seq FROM seq_1_to_40; \
+         CREATE TABLE bare_only (note VARCHAR(10))",
+    )
+    .await
+    .expect("source-only rows");
+    let (dst, dst_url) = postgres_target(&pg).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = "rehearsal.toml";
+    let out = warroom(
+        dir.path(),
+        &[
+            "init",
+            "--source",
+            &src_url,
+            "--target",
+            &dst_url,
+            "-o",
+            file,
+            "--create-target",
+        ],
+        &[],
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "init failed: {stderr}");
+    assert!(
+        !stderr.contains("only on the source: legacy_only"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "needs a decision: bare_only: only on the source, and its copy cannot create it"
+        ),
+        "{stderr}"
+    );
+    let runbook = std::fs::read_to_string(dir.path().join(file)).expect("written");
+    let rb = warroom::runbook::parse_str(file, &runbook)
+        .expect("it parses")
+        .runbook;
+    let created: Vec<(&str, bool)> = rb
+        .copies
+        .iter()
+        .map(|c| (c.name.as_str(), c.create_target))
+        .collect();
+    assert_eq!(
+        created,
+        vec![
+            ("legacy_only", true),
+            ("order_lines", false),
+            ("orders", false)
+        ]
+    );
+    let check = warroom(dir.path(), &["check", "--strict", file], &[]);
+    assert!(
+        check.status.success(),
+        "{}{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+
+    let env = [("SRC_PASSWORD", MY_PW), ("DST_PASSWORD", PG_PW)];
+    let copy = warroom(dir.path(), &["copy", file, "--job", "legacy_only"], &env);
+    let said = format!("{}{}", text(&copy.stdout), text(&copy.stderr));
+    assert!(copy.status.success(), "{said}");
+    assert!(said.contains("created the target table"), "{said}");
+    assert_eq!(count(&dst, "legacy_only").await, 40);
+    let recon = warroom(dir.path(), &["recon", file, "--job", "legacy_only"], &env);
+    assert_eq!(recon.status.code(), Some(0), "{}", text(&recon.stdout));
+}
+
 #[tokio::test]
 async fn init_says_what_to_do_with_bad_input() {
     let (Some(my), Some(pg)) = (servers::mysql(), servers::postgres()) else {

@@ -811,7 +811,10 @@ fn create_target_applies_to_native_copies_only() {
     let text = std::fs::read_to_string(fixture("create-target-external.toml"))
         .expect("fixture")
         .replace("engine = \"external\"\n", "")
-        .replace("progress = { from = \"sql\", connection = \"dst\", query = \"SELECT 1, 2\" }\n", "");
+        .replace(
+            "progress = { from = \"sql\", connection = \"dst\", query = \"SELECT 1, 2\" }\n",
+            "",
+        );
     let rb = warroom::runbook::parse_str("native.toml", &text)
         .expect("a native copy may create its target")
         .runbook;

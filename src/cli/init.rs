@@ -41,6 +41,10 @@ pub struct InitArgs {
     /// Overwrite FILE if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Tables only on the source get jobs too: their copy creates them on the target
+    /// (`create_target = true`, by the documented type mapping).
+    #[arg(long)]
+    pub create_target: bool,
 }
 
 pub const SRC_VAR: &str = "SRC_PASSWORD";
@@ -192,9 +196,26 @@ fn job_name(table: &str, taken: &mut BTreeSet<String>) -> String {
     name
 }
 
+/// The key a table's jobs walk and why that one, or why it has none.
+fn keyed(t: &TableInfo) -> Result<(Vec<String>, String), String> {
+    match t.row_key() {
+        RowKey::Primary(k) => Ok((k, "primary key".to_string())),
+        RowKey::Unique { name, columns } => Ok((
+            columns,
+            format!("unique key {name} (the source has no primary key)"),
+        )),
+        RowKey::None(why) => Err(why),
+    }
+}
+
 /// Pairs source and target tables by name (exactly, else case-insensitively when that is
 /// unambiguous) and keys each pair, or says why it gets no job.
-pub fn pair(source: &[TableInfo], target: &[TableInfo], only: Option<&TablePattern>) -> Pairing {
+pub fn pair(
+    source: &[TableInfo],
+    target: &[TableInfo],
+    only: Option<&TablePattern>,
+    create_target: bool,
+) -> Pairing {
     let wanted = |name: &str| only.is_none_or(|p| p.matches(name));
     let mut out = Pairing::default();
     let mut used: BTreeSet<&str> = BTreeSet::new();
@@ -214,8 +235,27 @@ pub fn pair(source: &[TableInfo], target: &[TableInfo], only: Option<&TablePatte
             }
         });
         let Some(t) = t else {
-            if wanted(&s.name) {
+            if !wanted(&s.name) {
+                continue;
+            }
+            if !create_target || s.name.contains('.') {
                 out.source_only.push(s.name.clone());
+                continue;
+            }
+            match keyed(s) {
+                Ok((key, key_from)) => out.tables.push(TableJob {
+                    job: job_name(&s.name, &mut taken),
+                    source_table: s.name.clone(),
+                    target_table: s.name.clone(),
+                    key,
+                    key_from,
+                    notes: Vec::new(),
+                    create_target: true,
+                }),
+                Err(why) => out.undecided.push((
+                    s.name.clone(),
+                    format!("only on the source, and its copy cannot create it: {why}"),
+                )),
             }
             continue;
         };
@@ -230,13 +270,9 @@ pub fn pair(source: &[TableInfo], target: &[TableInfo], only: Option<&TablePatte
             ));
             continue;
         }
-        let (key, key_from) = match s.row_key() {
-            RowKey::Primary(k) => (k, "primary key".to_string()),
-            RowKey::Unique { name, columns } => (
-                columns,
-                format!("unique key {name} (the source has no primary key)"),
-            ),
-            RowKey::None(why) => {
+        let (key, key_from) = match keyed(s) {
+            Ok(k) => k,
+            Err(why) => {
                 out.undecided
                     .push((s.name.clone(), format!("on the source: {why}")));
                 continue;
@@ -288,6 +324,7 @@ pub fn pair(source: &[TableInfo], target: &[TableInfo], only: Option<&TablePatte
             key,
             key_from,
             notes,
+            create_target: false,
         });
     }
     for t in target {
@@ -354,7 +391,12 @@ pub async fn run(args: &InitArgs) -> anyhow::Result<i32> {
     if src_tables.is_empty() {
         bail!("the source ({src_template}) has no tables: check the database name in --source");
     }
-    let pairing = pair(&src_tables, &dst_tables, pattern.as_ref());
+    let pairing = pair(
+        &src_tables,
+        &dst_tables,
+        pattern.as_ref(),
+        args.create_target,
+    );
     if let (Some(p), true) = (&args.tables, pairing.tables.is_empty()) {
         let nothing = pairing.undecided.is_empty()
             && pairing.source_only.is_empty()
@@ -555,7 +597,7 @@ mod tests {
             t("brand_new", &["id"], Some(&["id"])),
             uniq,
         ];
-        let p = pair(&src, &dst, None);
+        let p = pair(&src, &dst, None, false);
         let jobs: Vec<(&str, &str, Vec<String>)> = p
             .tables
             .iter()
@@ -582,7 +624,7 @@ mod tests {
         assert_eq!(p.target_only, vec!["brand_new"]);
 
         let only = TablePattern::parse("l*").expect("p");
-        let p = pair(&src, &dst, Some(&only));
+        let p = pair(&src, &dst, Some(&only), false);
         assert_eq!(p.tables.len(), 1);
         assert_eq!(p.source_only, vec!["legacy"]);
         assert!(p.target_only.is_empty());

@@ -63,9 +63,12 @@ pub async fn add_indexes(
         if existing.iter().any(|e| e == &name) {
             continue;
         }
-        execute(target, &sql)
-            .await
-            .map_err(|e| CopyError::db(format!("the copy is complete, but creating index {name} on {table}"), e))?;
+        execute(target, &sql).await.map_err(|e| {
+            CopyError::db(
+                format!("the copy is complete, but creating index {name} on {table}"),
+                e,
+            )
+        })?;
         created.push(name);
     }
     Ok(created)
@@ -92,10 +95,13 @@ async fn plan(spec: &CopySpec, source: &DbPool, target: &DbPool) -> Result<Creat
     };
     let mut columns = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        let column = all.iter().find(|c| &c.name == name).ok_or_else(|| CopyError::Spec {
-            job: spec.name.clone(),
-            msg: format!("column `{name}` is not in source table {src}"),
-        })?;
+        let column = all
+            .iter()
+            .find(|c| &c.name == name)
+            .ok_or_else(|| CopyError::Spec {
+                job: spec.name.clone(),
+                msg: format!("column `{name}` is not in source table {src}"),
+            })?;
         columns.push(SourceColumn {
             column: column.clone(),
             target_name: target_name(name),
@@ -125,7 +131,7 @@ async fn plan(spec: &CopySpec, source: &DbPool, target: &DbPool) -> Result<Creat
     };
     ddl::plan(&input).map_err(|error| CopyError::CreateTarget {
         job: spec.name.clone(),
-        error,
+        error: Box::new(error),
     })
 }
 

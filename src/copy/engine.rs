@@ -20,8 +20,8 @@ use crate::db::{introspect, DbPool, Dialect};
 use crate::runbook::{CopyEngine, CopySpec};
 
 use super::checkpoint::{spec_digest, Checkpoints, StoredRange};
-use super::create_target;
 use super::control::{CopyControl, RateLimiter};
+use super::create_target;
 use super::error::CopyError;
 use super::progress::{
     CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,

@@ -58,7 +58,7 @@ pub enum CopyError {
     #[error("copy `{job}`: {error}")]
     CreateTarget {
         job: String,
-        error: crate::db::ddl::DdlError,
+        error: Box<crate::db::ddl::DdlError>,
     },
     #[error("checkpoint of `{job}`: {msg}")]
     Checkpoint { job: String, msg: String },

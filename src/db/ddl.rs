@@ -159,7 +159,12 @@ fn column_type(input: &CreateInput, c: &SourceColumn, is_key: bool) -> Result<St
 fn same_dialect(d: Dialect, c: &SourceColumn) -> String {
     let mut ty = c.column.declared.clone();
     if d == Dialect::MySql {
-        if let Some(cs) = c.column.charset.as_deref().filter(|_| is_text(&c.column.kind)) {
+        if let Some(cs) = c
+            .column
+            .charset
+            .as_deref()
+            .filter(|_| is_text(&c.column.kind))
+        {
             ty.push_str(&format!(" CHARACTER SET {cs}"));
             if let Some(co) = c.collation.as_deref().filter(|co| !co.is_empty()) {
                 ty.push_str(&format!(" COLLATE {co}"));
@@ -180,9 +185,7 @@ fn bounded_chars(c: &Column) -> Option<u64> {
         || declared.starts_with("char")
         || declared.starts_with("character");
     match c.kind {
-        Kind::Text {
-            max_chars: Some(n),
-        } if bounded => Some(n),
+        Kind::Text { max_chars: Some(n) } if bounded => Some(n),
         _ => None,
     }
 }
@@ -193,7 +196,10 @@ fn enum_check(name: &str, labels: &[String]) -> String {
         .map(|l| format!("'{}'", l.replace('\'', "''")))
         .collect::<Vec<_>>()
         .join(", ");
-    format!(" CHECK ({} IN ({list}))", quote_ident(Dialect::Postgres, name))
+    format!(
+        " CHECK ({} IN ({list}))",
+        quote_ident(Dialect::Postgres, name)
+    )
 }
 
 fn to_postgres(c: &SourceColumn, refuse: &dyn Fn(&str) -> DdlError) -> Result<String, DdlError> {
@@ -292,8 +298,14 @@ fn to_mysql(
         } if *p <= 65 && scale.unwrap_or(0) <= 30 => format!("DECIMAL({p},{})", scale.unwrap_or(0)),
         Kind::Decimal {
             precision: Some(_), ..
-        } => return Err(refuse("DECIMAL holds at most 65 digits, 30 after the point")),
-        Kind::Decimal { precision: None, .. } => {
+        } => {
+            return Err(refuse(
+                "DECIMAL holds at most 65 digits, 30 after the point",
+            ))
+        }
+        Kind::Decimal {
+            precision: None, ..
+        } => {
             return Err(refuse(
                 "a NUMERIC without precision may hold more digits than DECIMAL(65,30)",
             ))
@@ -305,9 +317,8 @@ fn to_mysql(
         Kind::Binary { .. } => "LONGBLOB".into(),
         Kind::Date => "DATE".into(),
         Kind::Time { fsp } => format!("TIME({fsp})"),
-        Kind::DateTime { fsp } => format!("DATETIME({fsp})"),
-        // An instant, written in UTC; TIMESTAMP would stop at 2038.
-        Kind::Timestamp { fsp } => format!("DATETIME({fsp})"),
+        // An instant is written in UTC; TIMESTAMP would stop at 2038.
+        Kind::DateTime { fsp } | Kind::Timestamp { fsp } => format!("DATETIME({fsp})"),
         Kind::Json => "JSON".into(),
         Kind::Enum { labels } if !labels.is_empty() => {
             let list = labels
@@ -337,16 +348,18 @@ fn to_mysql(
 fn to_sqlite(c: &SourceColumn, refuse: &dyn Fn(&str) -> DdlError) -> Result<String, DdlError> {
     Ok(match &c.column.kind {
         Kind::Bool | Kind::Bit { bits: 1 } => "BOOLEAN".into(),
-        // Above 2^63-1 only TEXT holds a BIGINT UNSIGNED.
+        // Above 2^63-1 only TEXT holds a BIGINT UNSIGNED; NUMERIC affinity would turn a
+        // decimal's digits into a REAL, TEXT keeps them exact.
         Kind::Int {
             bytes: 8,
             unsigned: true,
         }
-        | Kind::Bit { bits: 64.. } => "TEXT".into(),
+        | Kind::Bit { bits: 64.. }
+        | Kind::Decimal { .. }
+        | Kind::Text { .. }
+        | Kind::Enum { .. } => "TEXT".into(),
         Kind::Int { .. } | Kind::Bit { .. } => "INTEGER".into(),
         Kind::Float { .. } => "REAL".into(),
-        // NUMERIC affinity would turn the digits into a REAL: TEXT keeps them exact.
-        Kind::Decimal { .. } | Kind::Text { .. } | Kind::Enum { .. } => "TEXT".into(),
         Kind::Binary { .. } => "BLOB".into(),
         Kind::Date => "DATE".into(),
         Kind::Time { .. } => "TIME".into(),

@@ -32,6 +32,8 @@ pub struct TableJob {
     pub key_from: String,
     /// Remarks written above the job (extra target columns and the like).
     pub notes: Vec<String>,
+    /// The table is only on the source and its copy creates it (`init --create-target`).
+    pub create_target: bool,
 }
 
 /// What the schemas held.
@@ -222,8 +224,8 @@ pub fn render(s: &Scaffold) -> String {
     if !s.source_only.is_empty() {
         let _ = writeln!(
             out,
-            "#\n# ONLY ON THE SOURCE (no table of that name on the target; create it there, or\n\
-             # decide it stays behind):"
+            "#\n# ONLY ON THE SOURCE (no table of that name on the target; create it there, let\n\
+             # the copy create it (`warroom init --create-target`), or decide it stays behind):"
         );
         for t in &s.source_only {
             let _ = writeln!(out, "#   - {t}");
@@ -282,6 +284,14 @@ pub fn render(s: &Scaffold) -> String {
             list(&t.key),
             t.key_from
         );
+        if t.create_target {
+            let _ = writeln!(
+                out,
+                "# Only on the source: the copy creates it on the target by the type mapping\n\
+                 # (docs/type-mapping.md), its secondary indexes after the load.\n\
+                 create_target = true"
+            );
+        }
     }
     for t in &s.tables {
         let _ = writeln!(
@@ -596,6 +606,7 @@ mod tests {
                     key: vec!["id".into()],
                     key_from: "primary key".into(),
                     notes: vec![],
+                    create_target: false,
                 },
                 TableJob {
                     job: "order_lines".into(),
@@ -604,6 +615,7 @@ mod tests {
                     key: vec!["order_id".into(), "line".into()],
                     key_from: "primary key".into(),
                     notes: vec!["the target also has column \"x\"".into()],
+                    create_target: false,
                 },
             ],
             undecided: vec![("audit".into(), "no primary key".into())],

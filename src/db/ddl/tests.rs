@@ -58,8 +58,20 @@ fn mysql_payments() -> Vec<SourceColumn> {
             },
             true,
         ),
-        col("body", "text", Kind::Text { max_chars: Some(65_535) }, true),
-        col("created_at", "datetime(6)", Kind::DateTime { fsp: 6 }, false),
+        col(
+            "body",
+            "text",
+            Kind::Text {
+                max_chars: Some(65_535),
+            },
+            true,
+        ),
+        col(
+            "created_at",
+            "datetime(6)",
+            Kind::DateTime { fsp: 6 },
+            false,
+        ),
         col(
             "state",
             "enum('new','paid')",
@@ -91,14 +103,7 @@ fn mysql_to_postgres_follows_the_type_mapping() {
 
 #[test]
 fn text_keys_into_mysql_compare_bytes_and_unbounded_ones_are_refused() {
-    let key = |declared: &str, max| {
-        vec![col(
-            "id",
-            declared,
-            Kind::Text { max_chars: max },
-            false,
-        )]
-    };
+    let key = |declared: &str, max| vec![col("id", declared, Kind::Text { max_chars: max }, false)];
     let p = plan(&input(
         Dialect::Postgres,
         Dialect::MySql,
@@ -209,6 +214,8 @@ fn an_unknown_type_across_dialects_is_refused() {
         ),
     ];
     let err = plan(&input(Dialect::Postgres, Dialect::MySql, cols.clone())).unwrap_err();
-    assert!(err.to_string().contains("no mapping for the type `polygon`"));
+    assert!(err
+        .to_string()
+        .contains("no mapping for the type `polygon`"));
     assert!(plan(&input(Dialect::Postgres, Dialect::Postgres, cols)).is_ok());
 }

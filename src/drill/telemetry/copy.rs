@@ -136,7 +136,10 @@ impl CopySummary {
             words.push_str("; created the target table");
         }
         if !self.indexes_created.is_empty() {
-            words.push_str(&format!("; added indexes {}", self.indexes_created.join(", ")));
+            words.push_str(&format!(
+                "; added indexes {}",
+                self.indexes_created.join(", ")
+            ));
         }
         words
     }
