@@ -213,6 +213,25 @@ async fn init_writes_a_runbook_that_checks_copies_and_reconciles() {
     assert!(rb.step("switch").expect("switch").irreversible);
     let probes: Vec<&str> = rb.probes.iter().map(|p| p.name.as_str()).collect();
     assert!(probes.contains(&"src-reachable") && probes.contains(&"dst-reachable"));
+    // Latency probes on both servers (a SQL probe without a query measures the round trip),
+    // and every copy slows down while the source's is not green.
+    let latency = rb
+        .probes
+        .iter()
+        .find(|p| p.name == "src-latency")
+        .expect("a source latency probe");
+    assert!(latency.query.is_none(), "{latency:?}");
+    assert!(probes.contains(&"dst-latency"));
+    for c in &rb.copies {
+        assert_eq!(
+            c.throttle,
+            vec![warroom::runbook::ThrottleRule::Probe {
+                probe: "src-latency".into()
+            }],
+            "{}",
+            c.name
+        );
+    }
 
     let check = warroom(dir.path(), &["check", "--strict", file], &[]);
     assert!(

@@ -820,3 +820,17 @@ fn create_target_applies_to_native_copies_only() {
         .runbook;
     assert!(rb.copies[0].create_target);
 }
+
+/// A SQL probe without a query is the round trip of `SELECT 1` (ms): `check` takes it, as
+/// the probe engine always could.
+#[test]
+fn a_sql_probe_without_a_query_measures_latency() {
+    let text = std::fs::read_to_string(fixture("create-target-external.toml"))
+        .expect("fixture")
+        .replace("create_target = true\n", "")
+        + "\n[[probe]]\nname = \"src-latency\"\nkind = \"sql\"\nconnection = \"src\"\nwarn = { above = 50.0 }\n";
+    let rb = warroom::runbook::parse_str("latency.toml", &text)
+        .expect("a latency probe checks")
+        .runbook;
+    assert_eq!(rb.probes[0].query, None);
+}

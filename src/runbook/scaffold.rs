@@ -292,6 +292,11 @@ pub fn render(s: &Scaffold) -> String {
                  create_target = true"
             );
         }
+        let _ = writeln!(
+            out,
+            "[[copy.throttle]]   # pause while the source's latency is not green\n\
+             kind = \"probe\"\nprobe = \"src-latency\""
+        );
     }
     for t in &s.tables {
         let _ = writeln!(
@@ -314,6 +319,16 @@ pub fn render(s: &Scaffold) -> String {
             out,
             "\n[[probe]]\nname = \"{name}\"\nkind = \"sql\"\nconnection = \"{conn}\"\n\
              query = \"SELECT 1\"\ninterval = \"5s\"\ntimeout = \"2s\"\ncritical = {{ below = 1.0 }}"
+        );
+    }
+    // The servers' latency as the copy's load adds to it: the copies slow down (throttle)
+    // while the source's goes amber. Tune the thresholds to what production tolerates.
+    for (name, conn) in [("src-latency", SOURCE), ("dst-latency", TARGET)] {
+        let _ = writeln!(
+            out,
+            "\n[[probe]]\nname = \"{name}\"\nkind = \"sql\"   # no query: the round trip of SELECT 1\n\
+             connection = \"{conn}\"\nunit = \"ms\"\ninterval = \"5s\"\ntimeout = \"2s\"\n\
+             warn = {{ above = 50.0 }}\ncritical = {{ above = 250.0 }}"
         );
     }
     if let Some(q) = frozen_query {

@@ -180,10 +180,11 @@ impl Validator<'_, '_> {
     }
 
     fn probe_fields(&mut self, p: &RawProbe, kind: ProbeKind, what: &str) {
-        let (needs, kind_name): (&[&str], &str) = match kind {
-            ProbeKind::Prometheus => (&["url", "query"], "prometheus"),
-            ProbeKind::Sql => (&["connection", "query"], "sql"),
-            ProbeKind::Http => (&["url"], "http"),
+        // A SQL probe without a query measures the round trip of `SELECT 1`, in ms.
+        let (needs, optional, kind_name): (&[&str], &[&str], &str) = match kind {
+            ProbeKind::Prometheus => (&["url", "query"], &[], "prometheus"),
+            ProbeKind::Sql => (&["connection"], &["query"], "sql"),
+            ProbeKind::Http => (&["url"], &["json_pointer"], "http"),
         };
         let fields: [(&str, Option<&SString>); 4] = [
             ("url", p.url.as_ref()),
@@ -192,8 +193,7 @@ impl Validator<'_, '_> {
             ("json_pointer", p.json_pointer.as_ref()),
         ];
         for (field, value) in fields {
-            let applies =
-                needs.contains(&field) || (field == "json_pointer" && kind == ProbeKind::Http);
+            let applies = needs.contains(&field) || optional.contains(&field);
             match value {
                 None if needs.contains(&field) => self.error(
                     p.kind.span(),
