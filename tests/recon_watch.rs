@@ -41,6 +41,7 @@ async fn a_write_in_flight_is_not_reported_and_a_real_divergence_is() {
         concurrency: 2,
         float_tolerance: None,
         watch: Some(w.clone()),
+        active: None,
         checks: Vec::new(),
     };
     let job = ReconJob::prepare(&spec, src.clone(), dst.clone())

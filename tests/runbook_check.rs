@@ -797,3 +797,33 @@ fn clock_rules_read_into_the_model() {
     );
     assert_eq!(go.clock.go_deadline, Some(t("2026-12-05T02:30:00Z")));
 }
+
+/// A spanning watch (`active` on a `[[recon]]`): each mistake is one error at its value, and
+/// a valid one reads into the model with its span.
+#[test]
+fn each_mistake_in_a_spanning_watch_is_one_error_at_its_value() {
+    let cases: &[(&str, usize, usize, &str)] = &[
+        ("recon-active-without-watch.toml", 27, 10, "recon job `balances` has `active` but no `watch`: only a continuous recon runs across steps"),
+        ("recon-active-unknown-step.toml", 28, 44, "the watch of recon job `balances` is active from an unknown step `switch-read` (until)"),
+        ("recon-spanning-as-action.toml", 46, 20, "the action of step `switch-reads` runs recon job `balances`, which already runs on its own (its `active`)"),
+    ];
+    for (name, line, column, message) in cases {
+        only_error(name, *line, *column, message);
+    }
+    let d = only_error("recon-active-unknown-step.toml", 28, 44, cases[1].3);
+    assert!(d.help.unwrap().contains("did you mean `switch-reads`?"));
+    let d = only_error("recon-spanning-as-action.toml", 46, 20, cases[2].3);
+    assert!(d.help.unwrap().contains("require \"recon:balances\""));
+
+    let rb = load(&fixture("recon-spanning.toml")).unwrap().runbook;
+    assert_eq!(
+        rb.recons[0].active,
+        Some(warroom::runbook::ProbeScope::Steps {
+            from: "dual-write-on".into(),
+            until: Some("switch-reads".into()),
+        })
+    );
+    assert!(rb.steps[1]
+        .requires
+        .contains(&warroom::runbook::Evidence::ReconClean("balances".into())));
+}

@@ -427,6 +427,10 @@ pub struct ReconSpec {
     pub float_tolerance: Option<f64>,
     /// Continuous mode for dual-write phases.
     pub watch: Option<ReconWatch>,
+    /// A spanning watch (`active`, with `watch`): runs on its own from the scope's start to
+    /// its end, not as a step's action (see docs/recon.md).
+    #[serde(default)]
+    pub active: Option<ProbeScope>,
     /// Business checks: aggregate queries run on both sides, compared group by group.
     pub checks: Vec<DomainCheck>,
 }

@@ -96,7 +96,7 @@ impl Validator<'_, '_> {
     /// never: the outer `Option` is "valid", the inner the scope.
     // None: the section is broken (reported); Some(None): it is absent.
     #[allow(clippy::option_option)]
-    fn scope(
+    pub(super) fn scope(
         &mut self,
         raw: &Spanned<RawScope>,
         phases: &[RawPhase],
@@ -605,7 +605,11 @@ impl Validator<'_, '_> {
         }
     }
 
-    pub(super) fn recons(&mut self, raw: &[Spanned<RawRecon>]) -> Vec<ReconSpec> {
+    pub(super) fn recons(
+        &mut self,
+        raw: &[Spanned<RawRecon>],
+        phases: &[RawPhase],
+    ) -> Vec<ReconSpec> {
         let mut seen = HashMap::new();
         let mut out = Vec::new();
         for r in raw {
@@ -641,6 +645,7 @@ impl Validator<'_, '_> {
                     );
                 }
             }
+            let active = self.recon_span(r, phases, &what);
             out.push(ReconSpec {
                 name: name.clone(),
                 source: r.source.get_ref().clone(),
@@ -671,6 +676,7 @@ impl Validator<'_, '_> {
                         settle,
                     }
                 }),
+                active,
                 checks: r
                     .checks
                     .iter()
