@@ -150,6 +150,9 @@ pub struct ReconProgress {
     pub elapsed_secs: f64,
     pub last_error: Option<String>,
     pub chunks: Vec<ReconChunk>,
+    /// Continuous mode: when the last round finished (wall clock of the engine's host).
+    #[serde(default)]
+    pub round_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// How many mismatches travel with each progress snapshot (the counts are exact).
