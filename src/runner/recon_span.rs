@@ -98,7 +98,7 @@ async fn run_span(hub: HubHandle, job: String, results: Results, stop: watch::Re
             } else {
                 let first = p.findings.first().map(|m| m.describe()).unwrap_or_default();
                 format!(
-                    "watch found {} that outlasted the settle delay ({first}): evidence withdrawn",
+                    "watch: differences outlasted the settle delay ({}; first: {first}): evidence withdrawn",
                     verdict(&p.counts, now)
                 )
             };
