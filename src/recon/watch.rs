@@ -110,7 +110,7 @@ impl ReconJob {
                 elapsed_secs: started.elapsed().as_secs_f64(),
                 last_error: None,
                 chunks: Vec::new(),
-                round_at: Some(chrono::Utc::now()),
+                round_unix_secs: ReconProgress::round_stamp(chrono::Utc::now()),
             };
             if progress.send(snapshot).await.is_err() {
                 return Ok(());

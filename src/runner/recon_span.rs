@@ -96,7 +96,11 @@ async fn run_span(hub: HubHandle, job: String, results: Results, stop: watch::Re
             let detail = if now == 0 {
                 "watch: the differences are gone, clean again".to_string()
             } else {
-                let first = p.findings.first().map(|m| m.describe()).unwrap_or_default();
+                let first = p
+                    .findings
+                    .first()
+                    .map(crate::drill::telemetry::recon::Mismatch::describe)
+                    .unwrap_or_default();
                 format!(
                     "watch: differences outlasted the settle delay ({}; first: {first}): evidence withdrawn",
                     verdict(&p.counts, now)

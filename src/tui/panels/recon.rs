@@ -255,7 +255,7 @@ fn watch_line(
         SpanState::Watching { since } => {
             let p = app.replica.recons.get(&spec.name);
             let diffs = p.map_or(0, |p| p.counts.total());
-            let round = p.and_then(|p| p.round_at).map_or_else(
+            let round = p.and_then(ReconProgress::round_at).map_or_else(
                 || "first pass running".to_string(),
                 |at| {
                     let ago = (now - at).to_std().unwrap_or_default().as_secs();

@@ -101,7 +101,7 @@ fn round(at: chrono::DateTime<chrono::Utc>, changed: u64) -> Update {
         elapsed_secs: 60.0,
         last_error: None,
         chunks: Vec::new(),
-        round_at: Some(at),
+        round_unix_secs: ReconProgress::round_stamp(at),
     }))
 }
 
