@@ -806,6 +806,7 @@ fn each_mistake_in_a_spanning_watch_is_one_error_at_its_value() {
         ("recon-active-without-watch.toml", 27, 10, "recon job `balances` has `active` but no `watch`: only a continuous recon runs across steps"),
         ("recon-active-unknown-step.toml", 28, 44, "the watch of recon job `balances` is active from an unknown step `switch-read` (until)"),
         ("recon-spanning-as-action.toml", 46, 20, "the action of step `switch-reads` runs recon job `balances`, which already runs on its own (its `active`)"),
+        ("recon-active-unknown-phase.toml", 28, 22, "the watch of recon job `balances` is active in an unknown phase `dual-writes`"),
     ];
     for (name, line, column, message) in cases {
         only_error(name, *line, *column, message);

@@ -116,3 +116,31 @@ fn a_rollback_or_the_end_of_the_drill_ends_the_watch() {
     h.ok("coord", CommandKind::EndDrill);
     assert_eq!(state(&h), SpanState::Ended(SpanEnd::Drill));
 }
+
+#[test]
+fn a_watch_scoped_to_a_phase_watches_from_its_first_start_until_the_phase_is_settled() {
+    let text = RUNBOOK.replace(
+        r#"active = { from = "dual-write", until = "switch" }"#,
+        r#"active = { phases = ["migrate"] }"#,
+    );
+    let rb = crate::runbook::parse_str("span.toml", &text)
+        .unwrap_or_else(|d| panic!("{d:?}"))
+        .runbook;
+    let mut h = H::new(rb);
+    assert_eq!(state(&h), SpanState::Waiting);
+    let since = h.clock.now();
+    h.ok("coord", start("dual-write"));
+    h.mins(90);
+    h.ok("coord", done("dual-write"));
+    h.ok("coord", sign("dual-write"));
+    h.finish("soak");
+    assert_eq!(state(&h), SpanState::Watching { since });
+    h.ok("coord", start("switch"));
+    h.ok("coord", done("switch"));
+    h.ok(
+        "system",
+        evidence(Evidence::ReconClean("balances".into()), true),
+    );
+    h.ok("coord", sign("switch"));
+    assert_eq!(state(&h), SpanState::Ended(SpanEnd::Scope));
+}
