@@ -816,6 +816,13 @@ fn each_mistake_in_a_spanning_watch_is_one_error_at_its_value() {
     let d = only_error("recon-spanning-as-action.toml", 46, 20, cases[2].3);
     assert!(d.help.unwrap().contains("require \"recon:balances\""));
 
+    let mut out = Vec::new();
+    assert!(check_files(&[fixture("recon-spanning.toml")], false, &mut out).unwrap());
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("  watches        balances from `dual-write-on` until `switch-reads`"),
+        "{text}"
+    );
     let rb = load(&fixture("recon-spanning.toml")).unwrap().runbook;
     assert_eq!(
         rb.recons[0].active,

@@ -504,6 +504,20 @@ pub enum ProbeScope {
     Steps { from: StepId, until: Option<StepId> },
 }
 
+impl ProbeScope {
+    /// "from `a` until `b`", "from `a` to the end", "during switch, verify".
+    pub fn describe(&self) -> String {
+        match self {
+            ProbeScope::Steps {
+                from,
+                until: Some(u),
+            } => format!("from `{from}` until `{u}`"),
+            ProbeScope::Steps { from, until: None } => format!("from `{from}` to the end"),
+            ProbeScope::Phases(p) => format!("during {}", p.join(", ")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Threshold {

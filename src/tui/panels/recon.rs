@@ -16,7 +16,7 @@ use crate::drill::span::{span_state, SpanState};
 use crate::drill::telemetry::recon::{
     ChunkState, Mismatch, MismatchKind, ReconProgress, ReconState,
 };
-use crate::runbook::{Evidence, ProbeScope, ReconSpec};
+use crate::runbook::{Evidence, ReconSpec};
 use crate::tui::app::App;
 use crate::tui::theme::Tone;
 
@@ -240,14 +240,7 @@ fn watch_line(
 ) -> Option<Line<'static>> {
     let st = app.replica.drill.state();
     let state = span_state(&app.runbook, st, &spec.name)?;
-    let span = match spec.active.as_ref()? {
-        ProbeScope::Steps {
-            from,
-            until: Some(u),
-        } => format!("from `{from}` until `{u}`"),
-        ProbeScope::Steps { from, until: None } => format!("from `{from}` to the end"),
-        ProbeScope::Phases(p) => format!("during {}", p.join(", ")),
-    };
+    let span = spec.active.as_ref()?.describe();
     let evidence = st.evidence.get(&Evidence::ReconClean(spec.name.clone()));
     let (text, tone) = match state {
         SpanState::Waiting => (format!("watch {span}: not started"), Tone::Dim),
