@@ -296,6 +296,8 @@ requires = ["recon:balances"]
     .await
     .expect("the gate passed once the evidence held");
     // Past its `until` the watch has stopped: a new divergence is no longer reported.
+    // (The runner hears of the sign-off a moment after the hub accepted it.)
+    tokio::time::sleep(Duration::from_millis(500)).await;
     execute(
         &v1,
         "UPDATE balances SET amount = 1.00, updated_at = NOW(6) WHERE id = 7",
