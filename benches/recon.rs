@@ -94,6 +94,7 @@ fn recon_spec(target_table: &str) -> ReconSpec {
         concurrency: 4,
         float_tolerance: None,
         watch: None,
+        active: None,
         checks: Vec::new(),
     }
 }

@@ -36,6 +36,7 @@ fn recon_spec(source_table: &str, target_table: &str, key: &[&str], chunk_rows: 
         concurrency: 2,
         float_tolerance: None,
         watch: None,
+        active: None,
         checks: Vec::new(),
     }
 }

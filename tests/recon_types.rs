@@ -35,6 +35,7 @@ fn recon_spec(source_table: &str, target_table: &str, key: &[&str], chunk_rows: 
         concurrency: 3,
         float_tolerance: None,
         watch: None,
+        active: None,
         checks: Vec::new(),
     }
 }

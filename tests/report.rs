@@ -108,6 +108,7 @@ fn recon() -> Telemetry {
         elapsed_secs: 40.0,
         last_error: None,
         chunks: Vec::new(),
+        round_unix_secs: None,
     })
 }
 

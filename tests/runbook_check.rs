@@ -833,4 +833,41 @@ fn a_sql_probe_without_a_query_measures_latency() {
         .expect("a latency probe checks")
         .runbook;
     assert_eq!(rb.probes[0].query, None);
+
+/// A spanning watch (`active` on a `[[recon]]`): each mistake is one error at its value, and
+/// a valid one reads into the model with its span.
+#[test]
+fn each_mistake_in_a_spanning_watch_is_one_error_at_its_value() {
+    let cases: &[(&str, usize, usize, &str)] = &[
+        ("recon-active-without-watch.toml", 27, 10, "recon job `balances` has `active` but no `watch`: only a continuous recon runs across steps"),
+        ("recon-active-unknown-step.toml", 28, 44, "the watch of recon job `balances` is active from an unknown step `switch-read` (until)"),
+        ("recon-spanning-as-action.toml", 46, 20, "the action of step `switch-reads` runs recon job `balances`, which already runs on its own (its `active`)"),
+        ("recon-active-unknown-phase.toml", 28, 22, "the watch of recon job `balances` is active in an unknown phase `dual-writes`"),
+    ];
+    for (name, line, column, message) in cases {
+        only_error(name, *line, *column, message);
+    }
+    let d = only_error("recon-active-unknown-step.toml", 28, 44, cases[1].3);
+    assert!(d.help.unwrap().contains("did you mean `switch-reads`?"));
+    let d = only_error("recon-spanning-as-action.toml", 46, 20, cases[2].3);
+    assert!(d.help.unwrap().contains("require \"recon:balances\""));
+
+    let mut out = Vec::new();
+    assert!(check_files(&[fixture("recon-spanning.toml")], false, &mut out).unwrap());
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("  watches        balances from `dual-write-on` until `switch-reads`"),
+        "{text}"
+    );
+    let rb = load(&fixture("recon-spanning.toml")).unwrap().runbook;
+    assert_eq!(
+        rb.recons[0].active,
+        Some(warroom::runbook::ProbeScope::Steps {
+            from: "dual-write-on".into(),
+            until: Some("switch-reads".into()),
+        })
+    );
+    assert!(rb.steps[1]
+        .requires
+        .contains(&warroom::runbook::Evidence::ReconClean("balances".into())));
 }

@@ -20,6 +20,7 @@ pub mod role;
 pub mod rollback;
 mod rules;
 pub mod scope;
+pub mod span;
 pub mod state;
 pub mod telemetry;
 pub mod testkit;

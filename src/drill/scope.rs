@@ -20,6 +20,11 @@ pub fn probe_in_scope(rb: &Runbook, st: &DrillState, name: &str) -> bool {
     else {
         return true;
     };
+    scope_active(rb, st, scope)
+}
+
+/// Whether a scope (a probe's, or a spanning watch's) is under way now.
+pub fn scope_active(rb: &Runbook, st: &DrillState, scope: &ProbeScope) -> bool {
     let started = |i: usize| st.steps.get(i).is_some_and(|s| s.started_at.is_some());
     match scope {
         ProbeScope::Phases(names) => {

@@ -663,6 +663,7 @@ impl Live {
             elapsed_secs: started.elapsed().as_secs_f64(),
             last_error: self.last_error.clone(),
             chunks: self.chunks.clone(),
+            round_unix_secs: None,
         }
     }
 }

@@ -27,6 +27,19 @@ impl ReconJob {
         &self,
         w: &ReconWatch,
         progress: mpsc::Sender<ReconProgress>,
+        stop: watch::Receiver<bool>,
+    ) -> Result<(), ReconError> {
+        self.watch_changes_from(w, Vec::new(), progress, stop).await
+    }
+
+    /// As [`Self::watch_changes`], re-checking `known` (the keys of differences a full pass
+    /// found) every round as well: they count as settled from the first round, and leave
+    /// the snapshot once they compare equal.
+    pub async fn watch_changes_from(
+        &self,
+        w: &ReconWatch,
+        known: Vec<Vec<Value>>,
+        progress: mpsc::Sender<ReconProgress>,
         mut stop: watch::Receiver<bool>,
     ) -> Result<(), ReconError> {
         let started = Instant::now();
@@ -39,7 +52,11 @@ impl ReconJob {
         // caught.
         let mut older = since.clone();
         // Key text -> (first seen, key values).
-        let mut suspects: HashMap<String, (Instant, Vec<Value>)> = HashMap::new();
+        let settled = started.checked_sub(w.settle).unwrap_or(started);
+        let mut suspects: HashMap<String, (Instant, Vec<Value>)> = known
+            .into_iter()
+            .map(|k| (self.src.key_text_of(&k), (settled, k)))
+            .collect();
         let mut rounds = 0u64;
         loop {
             tokio::select! {
@@ -93,6 +110,7 @@ impl ReconJob {
                 elapsed_secs: started.elapsed().as_secs_f64(),
                 last_error: None,
                 chunks: Vec::new(),
+                round_unix_secs: ReconProgress::round_stamp(chrono::Utc::now()),
             };
             if progress.send(snapshot).await.is_err() {
                 return Ok(());

@@ -431,6 +431,10 @@ pub struct ReconSpec {
     pub float_tolerance: Option<f64>,
     /// Continuous mode for dual-write phases.
     pub watch: Option<ReconWatch>,
+    /// A spanning watch (`active`, with `watch`): runs on its own from the scope's start to
+    /// its end, not as a step's action (see docs/recon.md).
+    #[serde(default)]
+    pub active: Option<ProbeScope>,
     /// Business checks: aggregate queries run on both sides, compared group by group.
     pub checks: Vec<DomainCheck>,
 }
@@ -502,6 +506,20 @@ pub enum ProbeScope {
     /// From the start of step `from` until step `until` is done or skipped (to the end of
     /// the drill without `until`).
     Steps { from: StepId, until: Option<StepId> },
+}
+
+impl ProbeScope {
+    /// "from `a` until `b`", "from `a` to the end", "during switch, verify".
+    pub fn describe(&self) -> String {
+        match self {
+            ProbeScope::Steps {
+                from,
+                until: Some(u),
+            } => format!("from `{from}` until `{u}`"),
+            ProbeScope::Steps { from, until: None } => format!("from `{from}` to the end"),
+            ProbeScope::Phases(p) => format!("during {}", p.join(", ")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

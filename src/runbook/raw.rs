@@ -227,6 +227,9 @@ pub struct RawRecon {
     /// Continuous mode (dual-write): `watch = { column = "updated_at", every = "30s",
     /// settle = "10s" }`.
     pub watch: Option<Spanned<RawReconWatch>>,
+    /// A continuous recon that runs across steps: `active = { from = "STEP", until = "STEP" }`
+    /// or `{ phases = [...] }`, as a probe's.
+    pub active: Option<Spanned<RawScope>>,
     /// `[[recon.check]]`: business checks compared group by group.
     #[serde(default, rename = "check")]
     pub checks: Vec<Spanned<RawDomainCheck>>,

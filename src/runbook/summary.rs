@@ -29,6 +29,8 @@ pub struct Summary {
     pub points_of_no_return: Vec<StepId>,
     /// Go/no-go steps with their approvers, in file order.
     pub gates: Vec<(StepId, Vec<String>)>,
+    /// Continuous recons that run across steps: "balances from `a` until `b`".
+    pub watches: Vec<String>,
     pub copies: usize,
     pub recons: usize,
     pub probes: usize,
@@ -77,6 +79,16 @@ impl Summary {
                 .iter()
                 .filter(|s| s.gate)
                 .map(|s| (s.id.clone(), s.approvers.clone()))
+                .collect(),
+            watches: runbook
+                .recons
+                .iter()
+                .filter(|r| r.watch.is_some())
+                .filter_map(|r| {
+                    r.active
+                        .as_ref()
+                        .map(|a| format!("{} {}", r.name, a.describe()))
+                })
                 .collect(),
             copies: runbook.copies.len(),
             recons: runbook.recons.len(),
@@ -143,6 +155,9 @@ impl fmt::Display for Summary {
             "  no return      {}",
             list_or_none(&self.points_of_no_return)
         )?;
+        if !self.watches.is_empty() {
+            writeln!(f, "  watches        {}", self.watches.join(", "))?;
+        }
         write!(
             f,
             "  jobs           {} copy, {} recon, {} probes",

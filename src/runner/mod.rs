@@ -12,6 +12,7 @@ pub mod copy;
 pub mod health;
 pub mod preflight;
 pub mod recon;
+mod recon_span;
 
 use std::sync::Arc;
 

@@ -22,7 +22,7 @@ use crate::recon::fix::{apply, fix_sql};
 use crate::recon::job::connect_job;
 
 /// The last result of each recon job, kept for the fix.
-type Results = Arc<Mutex<BTreeMap<String, (ReconJob, ReconProgress, Vec<Finding>)>>>;
+pub(super) type Results = Arc<Mutex<BTreeMap<String, (ReconJob, ReconProgress, Vec<Finding>)>>>;
 
 /// Watches the drill and runs recon actions. Spawn it as a task; it ends with the hub.
 pub async fn run_actions(hub: HubHandle) {
@@ -33,8 +33,11 @@ pub async fn run_actions(hub: HubHandle) {
     let results: Results = Arc::new(Mutex::new(BTreeMap::new()));
     // Continuous recons run while their step is active.
     let mut watching = Watching::new();
+    // Recons that run across steps (`active`), started and stopped by their span.
+    let mut spans = super::recon_span::Spans::default();
     // Resume: active recon steps whose result was never reported run again.
     start_active(&hub, &follower.replica().drill, &results, &mut watching);
+    spans.sync(&hub, &follower.replica().drill, &results);
     while let Some(update) = follower.next().await {
         let drill = &follower.replica().drill;
         let event = match update {
@@ -42,10 +45,12 @@ pub async fn run_actions(hub: HubHandle) {
             // A fresh start after a gap or a lag: start what should be running now.
             Update::Snapshot { .. } => {
                 start_active(&hub, drill, &results, &mut watching);
+                spans.sync(&hub, drill, &results);
                 continue;
             }
             Update::Telemetry(_) => continue,
         };
+        spans.sync(&hub, drill, &results);
         watching.retain(|_, (target, stop)| {
             let active = drill.is_active(target);
             if !active {
@@ -148,7 +153,7 @@ async fn watch_job(hub: &HubHandle, job: &str, results: &Results, stop: watch::R
 }
 
 /// One full recon with progress forwarded to the hub.
-async fn recon_once(
+pub(super) async fn recon_once(
     hub: &HubHandle,
     job: &str,
 ) -> anyhow::Result<(ReconJob, ReconProgress, Vec<Finding>)> {
@@ -224,7 +229,7 @@ async fn fix_and_recheck(
     Ok((statements.len(), progress.clone()))
 }
 
-fn verdict(counts: &MismatchCounts, problems: u64) -> String {
+pub(super) fn verdict(counts: &MismatchCounts, problems: u64) -> String {
     if problems == 0 {
         "no mismatch".to_string()
     } else {
@@ -240,7 +245,7 @@ fn verdict(counts: &MismatchCounts, problems: u64) -> String {
     }
 }
 
-async fn record(hub: &HubHandle, job: &str, holds: bool, detail: String) {
+pub(super) async fn record(hub: &HubHandle, job: &str, holds: bool, detail: String) {
     hub.record_evidence(Evidence::ReconClean(job.to_string()), holds, detail)
         .await;
 }

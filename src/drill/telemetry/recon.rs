@@ -150,12 +150,30 @@ pub struct ReconProgress {
     pub elapsed_secs: f64,
     pub last_error: Option<String>,
     pub chunks: Vec<ReconChunk>,
+    /// Continuous mode: when the last round finished, in whole seconds since the epoch
+    /// (the engine host's wall clock; see [`ReconProgress::round_at`]). Four bytes, so the
+    /// live updates that carry this do not grow.
+    #[serde(default)]
+    pub round_unix_secs: Option<std::num::NonZeroU32>,
 }
 
 /// How many mismatches travel with each progress snapshot (the counts are exact).
 pub const FINDINGS_CAP: usize = 1_000;
 
 impl ReconProgress {
+    /// When the last continuous round finished, if this is a watching snapshot.
+    pub fn round_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.round_unix_secs
+            .and_then(|s| chrono::DateTime::from_timestamp(i64::from(s.get()), 0))
+    }
+
+    /// The stamp of a round finished at `at` (`None` before 1970 or after 2106).
+    pub fn round_stamp(at: chrono::DateTime<chrono::Utc>) -> Option<std::num::NonZeroU32> {
+        u32::try_from(at.timestamp())
+            .ok()
+            .and_then(std::num::NonZeroU32::new)
+    }
+
     /// Mismatches plus failing business checks: zero means the data matches.
     pub fn problems(&self) -> u64 {
         self.counts.total()

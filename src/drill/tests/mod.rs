@@ -9,6 +9,7 @@ mod props;
 mod rejections;
 mod rollback;
 mod scope;
+mod span;
 mod timing;
 
 use std::sync::Arc;

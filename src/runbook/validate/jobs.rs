@@ -96,7 +96,7 @@ impl Validator<'_, '_> {
     /// never: the outer `Option` is "valid", the inner the scope.
     // None: the section is broken (reported); Some(None): it is absent.
     #[allow(clippy::option_option)]
-    fn scope(
+    pub(super) fn scope(
         &mut self,
         raw: &Spanned<RawScope>,
         phases: &[RawPhase],
@@ -622,7 +622,11 @@ impl Validator<'_, '_> {
         }
     }
 
-    pub(super) fn recons(&mut self, raw: &[Spanned<RawRecon>]) -> Vec<ReconSpec> {
+    pub(super) fn recons(
+        &mut self,
+        raw: &[Spanned<RawRecon>],
+        phases: &[RawPhase],
+    ) -> Vec<ReconSpec> {
         let mut seen = HashMap::new();
         let mut out = Vec::new();
         for r in raw {
@@ -658,6 +662,7 @@ impl Validator<'_, '_> {
                     );
                 }
             }
+            let active = self.recon_span(r, phases, &what);
             out.push(ReconSpec {
                 name: name.clone(),
                 source: r.source.get_ref().clone(),
@@ -688,6 +693,7 @@ impl Validator<'_, '_> {
                         settle,
                     }
                 }),
+                active,
                 checks: r
                     .checks
                     .iter()

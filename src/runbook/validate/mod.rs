@@ -11,6 +11,7 @@ mod announce;
 mod checks;
 mod clock;
 mod jobs;
+mod span;
 mod steps;
 
 use crate::runbook::diagnostic::{is_placeholder, Diagnostic, SourceMap};
@@ -42,7 +43,7 @@ pub(crate) fn build(
     let connections = v.connections(&raw.connections);
     let probes = v.probes(&raw.probes, &raw.phases);
     let copies = v.copies(&raw.copies);
-    let recons = v.recons(&raw.recons);
+    let recons = v.recons(&raw.recons, &raw.phases);
     let (phases, steps) = v.phases(&raw.phases);
     let announce = v.announce(raw.announce.as_ref(), &raw.phases);
     let failed = v.failed || v.diags.iter().any(Diagnostic::is_error);
@@ -127,6 +128,8 @@ struct Validator<'m, 'a> {
     step_actions: HashMap<String, Option<steps::ActionKind>>,
     /// Copy jobs another system runs (`engine = "external"`): warroom cannot restart them.
     external_copies: HashSet<String>,
+    /// Recon jobs with `active`: they run on their own across steps, never as an action.
+    spanning_recons: HashSet<String>,
 }
 
 impl<'m, 'a> Validator<'m, 'a> {
@@ -181,6 +184,13 @@ impl<'m, 'a> Validator<'m, 'a> {
                 .map(Spanned::get_ref)
                 .filter(|c| c.engine.as_ref().is_some_and(|e| e.get_ref() == "external"))
                 .map(|c| c.name.get_ref().clone())
+                .collect(),
+            spanning_recons: raw
+                .recons
+                .iter()
+                .map(Spanned::get_ref)
+                .filter(|r| r.active.is_some())
+                .map(|r| r.name.get_ref().clone())
                 .collect(),
         }
     }

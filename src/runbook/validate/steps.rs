@@ -498,6 +498,7 @@ impl Validator<'_, '_> {
         }
         if let Some(c) = &r.recon {
             self.job(JobKind::Recon, c, what);
+            self.not_spanning(c, what);
             return Some(Action::Recon(c.get_ref().clone()));
         }
         if let Some(c) = &r.shell {

@@ -1,6 +1,7 @@
 //! Drill name and kind, clocks (wall UTC and local, drill clock, T-minus), planned vs
 //! predicted end, health, connection and who is at this console. Its colour turns red on a
-//! failed step, an active rollback, a gate passed by override or an overdue gate, amber on an overrunning step.
+//! failed step, an active rollback, a spanning watch that withdrew its evidence, a gate passed by override or an
+//! overdue gate, amber on an overrunning step.
 //! An announce target that keeps failing is named in amber with its last error.
 
 use chrono::{DateTime, Utc};
@@ -45,6 +46,9 @@ pub fn alarm(app: &App, now: DateTime<Utc>) -> (Tone, Option<String>) {
         .filter(|e| !e.holds && !e.accepted)
     {
         return (Tone::Bad, Some(format!("PREFLIGHT: {}", e.detail)));
+    }
+    if let Some(text) = super::recon::withdrawn_watch(app) {
+        return (Tone::Bad, Some(text));
     }
     let overridden: Vec<&str> = st
         .steps

@@ -1,7 +1,9 @@
 //! Recon, per job: progress (chunks checked of the total, rows covered), mismatch counts by
 //! kind, the chunk map (verified, mismatched, in flight, pending), and the mismatches as
 //! they are found. With the panel focused, j/k walk the mismatches; the selected one opens
-//! to show source and target values side by side.
+//! to show source and target values side by side. A spanning watch (a recon with `active`)
+//! gets a line of its own: its span, since when it watches, its differences and how long
+//! ago its last round finished; it has no timer that can run over.
 
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
@@ -10,13 +12,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::{block, styled, PanelKind};
+use crate::drill::span::{span_state, SpanState};
 use crate::drill::telemetry::recon::{
     ChunkState, Mismatch, MismatchKind, ReconProgress, ReconState,
 };
+use crate::runbook::{Evidence, ReconSpec};
 use crate::tui::app::App;
 use crate::tui::theme::Tone;
 
-pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
+pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let width = usize::from(area.width.saturating_sub(2)).max(10);
     let focused = app.focus == PanelKind::Recon;
     let selected = app.recon_rows().get(app.recon_selected).copied();
@@ -38,6 +42,15 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
         };
         if selected == Some((j, None)) {
             selected_line = lines.len();
+        }
+        if let Some(line) = watch_line(app, spec, now, marker((j, None))) {
+            lines.push(line);
+            if !matches!(
+                span_state(&app.runbook, app.replica.drill.state(), &spec.name),
+                Some(SpanState::Watching { .. })
+            ) {
+                continue;
+            }
         }
         let Some(p) = app.replica.recons.get(&spec.name) else {
             lines.push(Line::styled(
@@ -215,4 +228,76 @@ fn human(n: u64) -> String {
         n if n >= 1_000 => format!("{:.1}k", n as f64 / 1e3),
         n => n.to_string(),
     }
+}
+
+/// The line of a spanning watch: "balances  watching since 14:02 · 0 differences · last
+/// round 5 s ago · until `switch`" (`None`: not a spanning job).
+fn watch_line(
+    app: &App,
+    spec: &ReconSpec,
+    now: DateTime<Utc>,
+    marker: &str,
+) -> Option<Line<'static>> {
+    let st = app.replica.drill.state();
+    let state = span_state(&app.runbook, st, &spec.name)?;
+    let span = spec.active.as_ref()?.describe();
+    let evidence = st.evidence.get(&Evidence::ReconClean(spec.name.clone()));
+    let (text, tone) = match state {
+        SpanState::Waiting => (format!("watch {span}: not started"), Tone::Dim),
+        SpanState::Ended(why) => (format!("watch {span}: ended ({})", why.label()), Tone::Dim),
+        SpanState::Watching { since } => {
+            let p = app.replica.recons.get(&spec.name);
+            let diffs = p.map_or(0, |p| p.counts.total());
+            let round = p.and_then(ReconProgress::round_at).map_or_else(
+                || "first pass running".to_string(),
+                |at| {
+                    let ago = (now - at).to_std().unwrap_or_default().as_secs();
+                    let ago = std::time::Duration::from_secs(ago);
+                    format!("last round {} ago", crate::runbook::duration::format(ago))
+                },
+            );
+            let withdrawn = evidence.is_some_and(|e| !e.holds && !e.accepted);
+            let tone = if withdrawn || diffs > 0 {
+                Tone::Bad
+            } else {
+                Tone::Good
+            };
+            let diff_text = match diffs {
+                1 => "1 difference".to_string(),
+                n => format!("{n} differences"),
+            };
+            let local = since.with_timezone(&app.local_offset);
+            // A watch of days says the day too.
+            let since_text = if now - since > chrono::Duration::hours(20) {
+                local.format("%b %d %H:%M").to_string()
+            } else {
+                local.format("%H:%M").to_string()
+            };
+            let mut text = format!("watching since {since_text} · {diff_text} · {round} · {span}");
+            if withdrawn {
+                text.push_str(&format!(" · recon:{} WITHDRAWN", spec.name));
+            }
+            (text, tone)
+        }
+    };
+    Some(Line::from(vec![
+        Span::styled(
+            format!("{marker}{}  ", spec.name),
+            styled(app, Tone::Normal),
+        ),
+        Span::styled(text, styled(app, tone)),
+    ]))
+}
+
+/// For the header: the first spanning watch under way whose evidence is withdrawn.
+pub fn withdrawn_watch(app: &App) -> Option<String> {
+    let st = app.replica.drill.state();
+    crate::drill::span::spanning(&app.runbook).find_map(|(spec, _)| {
+        let on = matches!(
+            span_state(&app.runbook, st, &spec.name),
+            Some(SpanState::Watching { .. })
+        );
+        let e = st.evidence.get(&Evidence::ReconClean(spec.name.clone()))?;
+        (on && !e.holds && !e.accepted).then(|| format!("WATCH `{}`: {}", spec.name, e.detail))
+    })
 }

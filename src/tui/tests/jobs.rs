@@ -311,6 +311,7 @@ fn recon_progress() -> crate::drill::telemetry::recon::ReconProgress {
             chunk(ChunkState::Verified),
             chunk(ChunkState::Verified),
         ],
+        round_unix_secs: None,
     }
 }
 

@@ -7,6 +7,7 @@ mod jobs;
 mod keys;
 mod scope;
 mod snapshots;
+mod watch;
 
 use std::sync::Arc;
 
