@@ -833,6 +833,7 @@ fn a_sql_probe_without_a_query_measures_latency() {
         .expect("a latency probe checks")
         .runbook;
     assert_eq!(rb.probes[0].query, None);
+}
 
 /// A spanning watch (`active` on a `[[recon]]`): each mistake is one error at its value, and
 /// a valid one reads into the model with its span.
