@@ -69,7 +69,11 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::CopyControlled { .. }
         | EventKind::GateOverridden { .. }
         | EventKind::EvidenceAccepted { .. }
-        | EventKind::FixApproved { .. } => kind.describe(),
+        | EventKind::FixApproved { .. }
+        | EventKind::HandoverOffered { .. }
+        | EventKind::HandoverAccepted { .. }
+        | EventKind::HandoverDeclined { .. }
+        | EventKind::HandoverWithdrawn { .. } => kind.describe(),
     }
 }
 
