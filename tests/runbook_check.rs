@@ -830,5 +830,10 @@ fn deputy_mistakes_point_at_the_name() {
         13,
         "person `bo` names observer `ob` as a deputy",
     );
-    only_error("deputy-twice.toml", 18, 19, "person `cy` names deputy `bo` twice");
+    only_error(
+        "deputy-twice.toml",
+        18,
+        19,
+        "person `cy` names deputy `bo` twice",
+    );
 }

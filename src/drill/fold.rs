@@ -300,7 +300,8 @@ impl DrillState {
                     }
                 }
             }
-            EventKind::HandoverDeclined { duty, .. } | EventKind::HandoverWithdrawn { duty, .. } => {
+            EventKind::HandoverDeclined { duty, .. }
+            | EventKind::HandoverWithdrawn { duty, .. } => {
                 self.handover.offers.retain(|o| &o.duty != duty);
             }
             EventKind::DrillEnded => self.ended_at = Some(at),

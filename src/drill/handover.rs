@@ -113,7 +113,11 @@ pub enum Fill {
 pub fn fills(rb: &Runbook, h: &Handover, actor: &str, seat: &str) -> Option<Fill> {
     let holder = h.holder(seat);
     if holder == actor {
-        return Some(if actor == seat { Fill::Own } else { Fill::Holder });
+        return Some(if actor == seat {
+            Fill::Own
+        } else {
+            Fill::Holder
+        });
     }
     rb.person(holder)
         .is_some_and(|p| p.deputies.iter().any(|d| d == actor))
@@ -123,7 +127,10 @@ pub fn fills(rb: &Runbook, h: &Handover, actor: &str, seat: &str) -> Option<Fill
 /// "bob holds them" / "bob or their deputies dave, erin": who can fill `seat` now.
 pub fn who_fills(rb: &Runbook, h: &Handover, seat: &str) -> String {
     let holder = h.holder(seat);
-    let deputies = rb.person(holder).map(|p| p.deputies.clone()).unwrap_or_default();
+    let deputies = rb
+        .person(holder)
+        .map(|p| p.deputies.clone())
+        .unwrap_or_default();
     let mut out = format!("`{holder}`");
     if holder != seat {
         out.push_str(&format!(" (holding `{seat}`'s steps)"));

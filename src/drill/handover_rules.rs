@@ -84,7 +84,10 @@ fn offer(
     if !may {
         let who = match duty {
             Duty::Coordinator => format!("the coordinator `{}`", h.coordinator),
-            Duty::Steps(_) => format!("their holder `{holder}` or the coordinator `{}`", h.coordinator),
+            Duty::Steps(_) => format!(
+                "their holder `{holder}` or the coordinator `{}`",
+                h.coordinator
+            ),
         };
         return Err(Rejection::not_allowed(format!(
             "`{me}` cannot hand over {duty}: only {who} can"
@@ -112,11 +115,9 @@ fn offer(
 /// not an observer.
 fn receiver_ok(rb: &Runbook, to: &str) -> Result<(), Rejection> {
     match rb.person(to) {
-        Some(p) if p.role.trim().eq_ignore_ascii_case("observer") => {
-            Err(Rejection::not_allowed(format!(
-                "`{to}` is an observer and can never act: hand over to a participant"
-            )))
-        }
+        Some(p) if p.role.trim().eq_ignore_ascii_case("observer") => Err(Rejection::not_allowed(
+            format!("`{to}` is an observer and can never act: hand over to a participant"),
+        )),
         Some(_) => Ok(()),
         None if to == rb.meta.coordinator => Ok(()),
         None => Err(Rejection::unknown(format!(

@@ -7,9 +7,9 @@ use super::command::{Actor, Command, CommandKind, CopyCommand, Target};
 use super::contingency;
 use super::event::EventKind;
 use super::gate::{self, describe_waits, Incoming};
-use super::rejection::{Rejection, RejectionKind};
 use super::handover::{fills, who_fills, Fill};
 use super::handover_rules;
+use super::rejection::{Rejection, RejectionKind};
 use super::role::{role_now, Role};
 use super::rollback::{hms, plan};
 use super::state::{DrillState, RollbackState, StepStatus};
@@ -37,8 +37,7 @@ pub(crate) fn decide(
     }
     let ctx = Ctx::new(rb, st, &cmd.by, now);
     ctx.admit(&cmd.kind)?;
-    if let Some(decided) = handover_rules::decide(rb, &st.handover, &cmd.by, ctx.role, &cmd.kind)
-    {
+    if let Some(decided) = handover_rules::decide(rb, &st.handover, &cmd.by, ctx.role, &cmd.kind) {
         return decided;
     }
     match &cmd.kind {
@@ -101,7 +100,11 @@ pub(crate) fn acting_for(rb: &Runbook, st: &DrillState, cmd: &Command) -> Option
     // No clock rule decides a seat: any time will do.
     let ctx = Ctx::new(rb, st, &cmd.by, DateTime::<Utc>::MIN_UTC);
     let me = ctx.me()?;
-    let others = |seat: &str| ctx.fill(seat).filter(|f| *f != Fill::Own).map(|_| seat.to_string());
+    let others = |seat: &str| {
+        ctx.fill(seat)
+            .filter(|f| *f != Fill::Own)
+            .map(|_| seat.to_string())
+    };
     match &cmd.kind {
         CommandKind::Start { target }
         | CommandKind::Done { target }
@@ -244,9 +247,16 @@ impl<'a> Ctx<'a> {
     /// returns whether it is a coordinator override. Four eyes hold through deputies and
     /// handovers: whoever holds the DRI seat, or started or finished the work (in anyone's
     /// seat), does not review it.
-    fn as_reviewer(&self, step: &Step, what: &str, worked_by: &[Handle]) -> Result<bool, Rejection> {
+    fn as_reviewer(
+        &self,
+        step: &Step,
+        what: &str,
+        worked_by: &[Handle],
+    ) -> Result<bool, Rejection> {
         let holds_dri = matches!(self.fill(&step.dri), Some(Fill::Own | Fill::Holder));
-        let worked = self.me().is_some_and(|me| worked_by.iter().any(|w| w == me));
+        let worked = self
+            .me()
+            .is_some_and(|me| worked_by.iter().any(|w| w == me));
         let reviewer = who_fills(self.rb, &self.st.handover, &step.reviewer);
         if self.fill(&step.reviewer).is_some() && !holds_dri && !worked {
             return Ok(false);
