@@ -6,7 +6,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::session::Session;
 use crate::drill::StepStatus;
-use crate::drill::{Actor, Command, Drill, SinkError};
+use crate::drill::{Actor, Command, CommandKind, Drill, Duty, SinkError};
 use crate::line::{self, LineRequest};
 
 pub async fn run(session: &Session) -> anyhow::Result<()> {
@@ -52,23 +52,84 @@ pub async fn run(session: &Session) -> anyhow::Result<()> {
                     say(&status_table(&drill))?;
                 }
             }
-            LineRequest::Command(kind) => {
-                let command = Command {
-                    by: operator.clone(),
-                    kind,
-                };
-                match sink.send(command).await {
-                    Ok(events) => {
-                        for event in events {
-                            say(&format!("ok {event}"))?;
-                        }
+            LineRequest::Answer {
+                accept,
+                duty,
+                reason,
+            } => {
+                let subscription = session.hub.subscribe().await?;
+                let drill = Drill::replay(session.runbook.clone(), &subscription.events);
+                let kind = match answer(&drill, &operator, accept, duty, reason) {
+                    Ok(kind) => kind,
+                    Err(why) => {
+                        say(&format!("error: {why}"))?;
+                        continue;
                     }
-                    Err(why) => say(&refusal_line(&why))?,
-                }
+                };
+                send(&sink, &operator, kind).await?;
             }
+            LineRequest::Command(kind) => send(&sink, &operator, kind).await?,
         }
     }
     Ok(())
+}
+
+/// Accept or decline the offer named, or the only one on offer to `operator`.
+fn answer(
+    drill: &Drill,
+    operator: &Actor,
+    accept: bool,
+    duty: Option<Duty>,
+    reason: String,
+) -> Result<CommandKind, String> {
+    let duty = match duty {
+        Some(duty) => duty,
+        None => {
+            let mine: Vec<&Duty> = drill
+                .state()
+                .handover
+                .offers
+                .iter()
+                .filter(|o| operator == &Actor::Person(o.to.clone()))
+                .map(|o| &o.duty)
+                .collect();
+            match mine.as_slice() {
+                [one] => (*one).clone(),
+                [] => return Err(format!("no handover is offered to {operator}")),
+                _ => {
+                    return Err(format!(
+                        "{} handovers are offered to {operator}: name one (`coordinator` or `steps PERSON`)",
+                        mine.len()
+                    ))
+                }
+            }
+        }
+    };
+    Ok(if accept {
+        CommandKind::AcceptHandover { duty }
+    } else {
+        CommandKind::DeclineHandover { duty, reason }
+    })
+}
+
+async fn send(
+    sink: &crate::drill::CommandSink,
+    operator: &Actor,
+    kind: CommandKind,
+) -> std::io::Result<()> {
+    let command = Command {
+        by: operator.clone(),
+        kind,
+    };
+    match sink.send(command).await {
+        Ok(events) => {
+            for event in events {
+                say(&format!("ok {event}"))?;
+            }
+            Ok(())
+        }
+        Err(why) => say(&refusal_line(&why)),
+    }
 }
 
 /// `error: refused (not allowed): ...` for the rules' refusals, `error: failed (journal
