@@ -19,7 +19,7 @@
 //! ```
 //! A step written `rollback:STEP` means the rollback task of STEP (start/done/signoff/fail).
 
-use crate::drill::{CommandKind, Duty, Target};
+use crate::drill::{Actor, CommandKind, Drill, Duty, Target};
 use crate::runbook::Evidence;
 
 /// What one input line asks for.
@@ -178,6 +178,44 @@ pub fn parse(line: &str) -> Result<LineRequest, String> {
         other => return Err(format!("unknown command `{other}`: try `help`")),
     };
     Ok(LineRequest::Command(command))
+}
+
+/// Accept or decline the offer named, or the only one on offer to `operator`.
+pub fn answer(
+    drill: &Drill,
+    operator: &Actor,
+    accept: bool,
+    duty: Option<Duty>,
+    reason: String,
+) -> Result<CommandKind, String> {
+    let duty = match duty {
+        Some(duty) => duty,
+        None => {
+            let mine: Vec<&Duty> = drill
+                .state()
+                .handover
+                .offers
+                .iter()
+                .filter(|o| operator == &Actor::Person(o.to.clone()))
+                .map(|o| &o.duty)
+                .collect();
+            match mine.as_slice() {
+                [one] => (*one).clone(),
+                [] => return Err(format!("no handover is offered to {operator}")),
+                _ => {
+                    return Err(format!(
+                        "{} handovers are offered to {operator}: name one (`coordinator` or `steps PERSON`)",
+                        mine.len()
+                    ))
+                }
+            }
+        }
+    };
+    Ok(if accept {
+        CommandKind::AcceptHandover { duty }
+    } else {
+        CommandKind::DeclineHandover { duty, reason }
+    })
 }
 
 fn split_word(s: &str) -> (&str, &str) {

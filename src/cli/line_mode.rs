@@ -6,7 +6,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::session::Session;
 use crate::drill::StepStatus;
-use crate::drill::{Actor, Command, CommandKind, Drill, Duty, SinkError};
+use crate::drill::{Actor, Command, CommandKind, Drill, SinkError};
 use crate::line::{self, LineRequest};
 
 pub async fn run(session: &Session) -> anyhow::Result<()> {
@@ -59,7 +59,7 @@ pub async fn run(session: &Session) -> anyhow::Result<()> {
             } => {
                 let subscription = session.hub.subscribe().await?;
                 let drill = Drill::replay(session.runbook.clone(), &subscription.events);
-                let kind = match answer(&drill, &operator, accept, duty, reason) {
+                let kind = match line::answer(&drill, &operator, accept, duty, reason) {
                     Ok(kind) => kind,
                     Err(why) => {
                         say(&format!("error: {why}"))?;
@@ -72,44 +72,6 @@ pub async fn run(session: &Session) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Accept or decline the offer named, or the only one on offer to `operator`.
-fn answer(
-    drill: &Drill,
-    operator: &Actor,
-    accept: bool,
-    duty: Option<Duty>,
-    reason: String,
-) -> Result<CommandKind, String> {
-    let duty = match duty {
-        Some(duty) => duty,
-        None => {
-            let mine: Vec<&Duty> = drill
-                .state()
-                .handover
-                .offers
-                .iter()
-                .filter(|o| operator == &Actor::Person(o.to.clone()))
-                .map(|o| &o.duty)
-                .collect();
-            match mine.as_slice() {
-                [one] => (*one).clone(),
-                [] => return Err(format!("no handover is offered to {operator}")),
-                _ => {
-                    return Err(format!(
-                        "{} handovers are offered to {operator}: name one (`coordinator` or `steps PERSON`)",
-                        mine.len()
-                    ))
-                }
-            }
-        }
-    };
-    Ok(if accept {
-        CommandKind::AcceptHandover { duty }
-    } else {
-        CommandKind::DeclineHandover { duty, reason }
-    })
 }
 
 async fn send(
