@@ -105,7 +105,7 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
         Some(c) => format!("T+{}", duration::clock(c)),
         None => "not started".into(),
     };
-    let line1 = Line::from(vec![
+    let mut line1 = vec![
         Span::styled(badge, app.theme.banner(badge_tone)),
         Span::raw(format!(" {}  ", app.title)),
         Span::raw(format!(
@@ -114,7 +114,10 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
             local.format("%H:%M")
         )),
         Span::raw(format!("drill {clock}")),
-    ]);
+    ];
+    // Who coordinates now and the handovers on offer: on the first line, which has room.
+    line1.extend(handover_spans(app));
+    let line1 = Line::from(line1);
     let mut l2 = Vec::new();
     if let Some(tm) = t.t_minus(now) {
         let secs = tm.num_seconds();
@@ -180,7 +183,6 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
         "{} ({role}{ro})  {}{sync}",
         app.operator, app.connection.text
     ))];
-    l3.extend(handover_spans(app));
     if let Some(why) = why {
         l3.push(Span::raw(format!("  ⚠ {why}")));
     }
