@@ -188,18 +188,18 @@ pub fn answer(
     duty: Option<Duty>,
     reason: String,
 ) -> Result<CommandKind, String> {
-    let duty = match duty {
-        Some(duty) => duty,
-        None => {
-            let mine: Vec<&Duty> = drill
-                .state()
-                .handover
-                .offers
-                .iter()
-                .filter(|o| operator == &Actor::Person(o.to.clone()))
-                .map(|o| &o.duty)
-                .collect();
-            match mine.as_slice() {
+    let duty = if let Some(duty) = duty {
+        duty
+    } else {
+        let mine: Vec<&Duty> = drill
+            .state()
+            .handover
+            .offers
+            .iter()
+            .filter(|o| operator == &Actor::Person(o.to.clone()))
+            .map(|o| &o.duty)
+            .collect();
+        match mine.as_slice() {
                 [one] => (*one).clone(),
                 [] => return Err(format!("no handover is offered to {operator}")),
                 _ => {
@@ -209,7 +209,6 @@ pub fn answer(
                     ))
                 }
             }
-        }
     };
     Ok(if accept {
         CommandKind::AcceptHandover { duty }

@@ -325,17 +325,15 @@ impl<'a> Ctx<'a> {
                 caster != me && fills(self.rb, &self.st.handover, caster, a).is_some()
             })
         };
-        match seats.iter().find(|(_, a)| !taken(a)) {
-            Some((_, a)) => Ok((*a).clone()),
-            None => {
-                let a = seats[0].1;
-                let caster = votes.get(a).map_or(a.as_str(), |v| v.caster(a));
-                Err(Rejection::not_allowed(format!(
-                    "the seat of `{a}` at gate `{id}` was voted by `{caster}`: a seat takes one \
-                     voter, so `{me}` cannot vote in it too (`{caster}` may change that vote)"
-                )))
-            }
+        if let Some((_, a)) = seats.iter().find(|(_, a)| !taken(a)) {
+            return Ok((*a).clone());
         }
+        let a = seats[0].1;
+        let caster = votes.get(a).map_or(a.as_str(), |v| v.caster(a));
+        Err(Rejection::not_allowed(format!(
+            "the seat of `{a}` at gate `{id}` was voted by `{caster}`: a seat takes one \
+             voter, so `{me}` cannot vote in it too (`{caster}` may change that vote)"
+        )))
     }
 
     /// Forward steps are frozen once a rollback is called.

@@ -14,7 +14,7 @@ fn sent(effects: &[AppEffect]) -> Vec<CommandKind> {
         .iter()
         .filter_map(|e| match e {
             AppEffect::Send(c) => Some(c.kind.clone()),
-            _ => None,
+            AppEffect::Quit => None,
         })
         .collect()
 }
