@@ -91,6 +91,8 @@ quit
     has("error: refused (not allowed): `cy` worked on `a`");
     // ...but cy's deputy ann, who did none of it, signs off for her.
     has("ann (for cy): signed off `a`");
+    // `status` says who coordinates now.
+    has("coordinator bo since ");
 
     let out = warroom(
         d,

@@ -112,7 +112,27 @@ fn say(text: &str) -> std::io::Result<()> {
 
 fn status_table(drill: &Drill) -> String {
     let runbook = drill.runbook();
-    runbook
+    let h = &drill.state().handover;
+    // Handovers, only once there are any: who coordinates now, whose steps moved, offers.
+    let mut tail: Vec<String> = Vec::new();
+    if let Some(since) = h.coordinator_since {
+        tail.push(format!(
+            "coordinator {} since {}",
+            h.coordinator,
+            since.format("%H:%M:%SZ")
+        ));
+    }
+    for (person, held) in &h.steps {
+        tail.push(format!(
+            "steps of {person} held by {} since {}",
+            held.holder,
+            held.since.format("%H:%M:%SZ")
+        ));
+    }
+    for o in &h.offers {
+        tail.push(format!("offered: {} to {} (by {})", o.duty, o.to, o.by));
+    }
+    let table = runbook
         .steps
         .iter()
         .enumerate()
@@ -123,5 +143,10 @@ fn status_table(drill: &Drill) -> String {
             status => format!("{:<24} {status}", step.id),
         })
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    if tail.is_empty() {
+        table
+    } else {
+        format!("{table}\n{}", tail.join("\n"))
+    }
 }
