@@ -116,10 +116,24 @@ pub fn capacity(
         K::Start { .. } | K::Done { .. } | K::Fail { .. } => {
             (seated("DRI", &step.dri, Capacity::Dri), Some("DRI"))
         }
-        K::SignOff { .. } => (
-            seated("reviewer", &step.reviewer, Capacity::Reviewer),
-            Some("reviewer"),
-        ),
+        K::SignOff { target } => {
+            // Four eyes: who holds the DRI seat or worked on it does not review it.
+            let worked = me.is_some_and(|m| {
+                let by: &[String] = match target {
+                    super::command::Target::Step(id) => {
+                        st.step(id).map_or(&[], |s| s.worked_by.as_slice())
+                    }
+                    super::command::Target::Rollback(id) => st
+                        .rollback
+                        .as_ref()
+                        .and_then(|r| r.task(id))
+                        .map_or(&[], |t| t.worked_by.as_slice()),
+                };
+                by.iter().any(|w| w == m)
+            }) || matches!(fill(&step.dri), Some(Fill::Own | Fill::Holder));
+            let natural = seated("reviewer", &step.reviewer, Capacity::Reviewer);
+            (natural.filter(|_| !worked), Some("reviewer"))
+        }
         K::Go { .. } | K::NoGo { .. } => (
             step.approvers
                 .iter()

@@ -359,8 +359,10 @@ impl App {
             return None;
         };
         let h = &self.replica.drill.state().handover;
-        if self.role() == Role::Coordinator {
-            return Some(Duty::Coordinator);
+        match self.role() {
+            Role::Coordinator => return Some(Duty::Coordinator),
+            Role::Observer | Role::System => return None,
+            Role::Participant => {}
         }
         if self.runbook.person(me).is_some() && h.holder(me) == me {
             return Some(Duty::Steps(me.clone()));

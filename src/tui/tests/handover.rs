@@ -75,6 +75,9 @@ fn the_coordinator_offers_the_role_by_typing_who_takes_it() {
     }
     b.handle_key(code(KeyCode::Enter), now);
     assert!(question(&b).starts_with("Offer the steps of `bob` to `alice` as bob?"));
+    // An observer has nothing to hand over.
+    let olga = app(&overrun_events(&rb), "olga", true);
+    assert!(!olga.offered(Action::Handover, now));
 }
 
 #[test]
