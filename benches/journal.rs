@@ -62,6 +62,7 @@ fn event(seq: u64) -> Event {
             + chrono::Duration::milliseconds(seq as i64 * 250),
         by: Actor::Person("bob".into()),
         kind,
+        acting_for: None,
     }
 }
 

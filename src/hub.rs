@@ -230,6 +230,7 @@ impl Hub {
             tracing::info!(by = %command.by, ?command.kind, %why, "command refused");
             ReplyError::Rejected(why)
         })?;
+        let acting_for = self.drill.acting_for(&command);
         let mut seq = self.events.last().map_or(0, |e| e.seq);
         let events: Vec<Event> = kinds
             .into_iter()
@@ -240,6 +241,7 @@ impl Hub {
                     at: now,
                     by: command.by.clone(),
                     kind,
+                    acting_for: acting_for.clone(),
                 }
             })
             .collect();
@@ -289,6 +291,7 @@ mod tests {
             at: clock.now(),
             by: Actor::Person("coord".into()),
             kind: EventKind::DrillStarted,
+            acting_for: None,
         };
         journal.append(&ahead).await.expect("first event");
         let hub = spawn(runbook, journal, Vec::new(), clock);

@@ -8,19 +8,31 @@
 //! rollback STEP REASON...                    (call a rollback from STEP)
 //! contingency STEP REASON...                 (past a point of no return: call its contingency)
 //! evidence copy:NAME|recon:NAME|probe:NAME|action:STEP ok|fail DETAIL...
+//! handover coordinator TO                   (offer the coordinator role to TO)
+//! handover steps PERSON TO                 (offer PERSON's steps to TO)
+//! accept handover [coordinator|steps PERSON]
+//! decline handover [coordinator|steps PERSON] [REASON...]
+//! withdraw handover coordinator|steps PERSON
 //! end                   (end the drill)
 //! as HANDLE             (act as another person from here on: scripting)
 //! status                events               help                quit
 //! ```
 //! A step written `rollback:STEP` means the rollback task of STEP (start/done/signoff/fail).
 
-use crate::drill::{CommandKind, Target};
+use crate::drill::{Actor, CommandKind, Drill, Duty, Target};
 use crate::runbook::Evidence;
 
 /// What one input line asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LineRequest {
     Command(CommandKind),
+    /// Accept or decline the handover offered to the operator: with no duty named, the one
+    /// on offer to them (resolved against the drill by the caller).
+    Answer {
+        accept: bool,
+        duty: Option<Duty>,
+        reason: String,
+    },
     ActAs(String),
     Status,
     Events,
@@ -34,6 +46,8 @@ commands:
   start STEP | done STEP | signoff STEP | fail STEP REASON | skip STEP REASON
   go STEP | nogo STEP REASON | override GATE REASON | note STEP|- TEXT
   rollback STEP REASON | contingency STEP REASON
+  handover coordinator TO | handover steps PERSON TO | withdraw handover coordinator|steps PERSON
+  accept handover [coordinator|steps PERSON] | decline handover [coordinator|steps PERSON] [REASON]
   evidence copy:NAME|recon:NAME|probe:NAME|action:STEP ok|fail DETAIL | end
   as HANDLE | status | events | help | quit
   (write rollback:STEP to act on the rollback task of STEP)";
@@ -118,6 +132,43 @@ pub fn parse(line: &str) -> Result<LineRequest, String> {
                 detail: detail.to_string(),
             }
         }
+        "handover" => {
+            let (duty, rest) = duty(rest)?;
+            let duty = duty.ok_or("`handover` needs `coordinator TO` or `steps PERSON TO`")?;
+            let (to, extra) = split_word(rest);
+            if to.is_empty() || !extra.is_empty() {
+                return Err(format!(
+                    "`handover` needs one receiver after {duty}: try `help`"
+                ));
+            }
+            CommandKind::OfferHandover {
+                duty,
+                to: to.to_string(),
+            }
+        }
+        "accept" | "decline" | "withdraw" => {
+            if arg != "handover" {
+                return Err(format!("`{word}` is followed by `handover`: try `help`"));
+            }
+            let (duty, reason) = duty(tail)?;
+            if word == "withdraw" {
+                let duty =
+                    duty.ok_or("`withdraw handover` needs `coordinator` or `steps PERSON`")?;
+                CommandKind::WithdrawHandover { duty }
+            } else {
+                if word == "accept" && !reason.is_empty() {
+                    return Err(
+                        "`accept handover` takes `coordinator` or `steps PERSON`, nothing else"
+                            .into(),
+                    );
+                }
+                return Ok(LineRequest::Answer {
+                    accept: word == "accept",
+                    duty,
+                    reason: reason.to_string(),
+                });
+            }
+        }
         "end" => CommandKind::EndDrill,
         "as" => return Ok(LineRequest::ActAs(need_arg("a handle")?)),
         "status" => return Ok(LineRequest::Status),
@@ -129,11 +180,64 @@ pub fn parse(line: &str) -> Result<LineRequest, String> {
     Ok(LineRequest::Command(command))
 }
 
+/// Accept or decline the offer named, or the only one on offer to `operator`.
+pub fn answer(
+    drill: &Drill,
+    operator: &Actor,
+    accept: bool,
+    duty: Option<Duty>,
+    reason: String,
+) -> Result<CommandKind, String> {
+    let duty = if let Some(duty) = duty {
+        duty
+    } else {
+        let mine: Vec<&Duty> = drill
+            .state()
+            .handover
+            .offers
+            .iter()
+            .filter(|o| operator == &Actor::Person(o.to.clone()))
+            .map(|o| &o.duty)
+            .collect();
+        match mine.as_slice() {
+                [one] => (*one).clone(),
+                [] => return Err(format!("no handover is offered to {operator}")),
+                _ => {
+                    return Err(format!(
+                        "{} handovers are offered to {operator}: name one (`coordinator` or `steps PERSON`)",
+                        mine.len()
+                    ))
+                }
+            }
+    };
+    Ok(if accept {
+        CommandKind::AcceptHandover { duty }
+    } else {
+        CommandKind::DeclineHandover { duty, reason }
+    })
+}
+
 fn split_word(s: &str) -> (&str, &str) {
     let s = s.trim_start();
     match s.find(char::is_whitespace) {
         Some(i) => (&s[..i], s[i..].trim()),
         None => (s, ""),
+    }
+}
+
+/// `coordinator ...` or `steps PERSON ...` at the start of `s`, and what follows.
+fn duty(s: &str) -> Result<(Option<Duty>, &str), String> {
+    let (word, rest) = split_word(s);
+    match word {
+        "coordinator" => Ok((Some(Duty::Coordinator), rest)),
+        "steps" => {
+            let (person, rest) = split_word(rest);
+            if person.is_empty() {
+                return Err("`steps` needs the person whose steps move".to_string());
+            }
+            Ok((Some(Duty::Steps(person.to_string())), rest))
+        }
+        _ => Ok((None, s.trim())),
     }
 }
 
@@ -219,5 +323,65 @@ mod tests {
             "unknown command `dance`: try `help`"
         );
         assert_eq!(parse("  # comment").unwrap(), LineRequest::Nothing);
+        assert!(parse("handover bob")
+            .unwrap_err()
+            .contains("`coordinator TO`"));
+        assert!(parse("handover coordinator")
+            .unwrap_err()
+            .contains("one receiver"));
+        assert!(parse("accept it")
+            .unwrap_err()
+            .contains("followed by `handover`"));
+        assert!(parse("withdraw handover")
+            .unwrap_err()
+            .contains("`steps PERSON`"));
+    }
+
+    #[test]
+    fn parses_handover_commands() {
+        assert_eq!(
+            parse("handover coordinator carol").unwrap(),
+            LineRequest::Command(CommandKind::OfferHandover {
+                duty: Duty::Coordinator,
+                to: "carol".into()
+            })
+        );
+        assert_eq!(
+            parse("handover steps bob dave").unwrap(),
+            LineRequest::Command(CommandKind::OfferHandover {
+                duty: Duty::Steps("bob".into()),
+                to: "dave".into()
+            })
+        );
+        assert_eq!(
+            parse("accept handover").unwrap(),
+            LineRequest::Answer {
+                accept: true,
+                duty: None,
+                reason: String::new()
+            }
+        );
+        assert_eq!(
+            parse("decline handover steps bob off shift at 06:00").unwrap(),
+            LineRequest::Answer {
+                accept: false,
+                duty: Some(Duty::Steps("bob".into())),
+                reason: "off shift at 06:00".into()
+            }
+        );
+        assert_eq!(
+            parse("decline handover not tonight").unwrap(),
+            LineRequest::Answer {
+                accept: false,
+                duty: None,
+                reason: "not tonight".into()
+            }
+        );
+        assert_eq!(
+            parse("withdraw handover coordinator").unwrap(),
+            LineRequest::Command(CommandKind::WithdrawHandover {
+                duty: Duty::Coordinator
+            })
+        );
     }
 }

@@ -656,3 +656,19 @@ mod dual_write {
             .clone()
     }
 }
+
+#[test]
+fn monolith_split_night_shift_deputy_acts_for_the_dba() {
+    let mut r = Run::new("runbooks/monolith-split-services.toml");
+    r.finish("kickoff", 15);
+    let start = || CommandKind::Start {
+        target: Target::Step("preflight".into()),
+    };
+    // eva is nobody's deputy here: ruben's step is not hers to start.
+    assert!(r.exec("eva", start()).is_err());
+    // lotte, ruben's deputy on the night shift, starts it for him.
+    r.ok("lotte", start());
+    let last = &r.drill.state().log.last().unwrap().event;
+    assert_eq!(last.acting_for.as_deref(), Some("ruben"));
+    assert_eq!(r.status("preflight"), StepStatus::Running);
+}

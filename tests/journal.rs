@@ -54,6 +54,7 @@ fn event(seq: u64) -> Event {
             Actor::Person("bob".into())
         },
         kind,
+        acting_for: None,
     }
 }
 

@@ -147,3 +147,94 @@ fn coordinator_dri_and_observer_over_the_network() {
     let log = std::fs::read_to_string(d.join("observer.log")).unwrap_or_default();
     assert!(!log.contains("panicked"), "{log}");
 }
+
+/// Two real consoles on one served drill: the coordinator hands the role over to a DRI
+/// who joined from their own terminal; the DRI accepts there and drives the drill as the
+/// coordinator, while the old coordinator's console can no longer act as one.
+#[test]
+fn the_coordinator_hands_over_to_a_joined_console_which_then_drives() {
+    if !tmux::required() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let url = format!("ws://127.0.0.1:{port}");
+
+    let coord = Tmux::start("hand-coord", d, 160, 48, &coordinator(d, port, "--journal"));
+    coord.wait_for("serving ws://127.0.0.1", WAIT);
+    let invites = std::fs::read_to_string(d.join("j.db.invites")).unwrap();
+    let line = invites
+        .lines()
+        .find(|l| l.contains("--as dana "))
+        .unwrap_or_else(|| panic!("no invite for dana in:\n{invites}"));
+    let token = line.rsplit(' ').next().unwrap();
+    let bin = env!("CARGO_BIN_EXE_warroom");
+    let dana = Tmux::start(
+        "hand-dana",
+        d,
+        160,
+        48,
+        &format!(
+            "{bin} --log-file {}/dana.log join {url} --as dana --token {token}",
+            d.display()
+        ),
+    );
+    dana.wait_for("dana (participant", WAIT);
+    coord.wait_for("● online", WAIT);
+
+    // casey offers the coordinator role to dana: nothing moves until dana accepts.
+    coord.keys(&["H"]);
+    coord.wait_for("Hand over the coordinator role to", WAIT);
+    coord.type_text("dana");
+    coord.keys(&["Enter"]);
+    coord.wait_for("Offer the coordinator role to `dana` as casey?", WAIT);
+    coord.keys(&["y"]);
+    coord.wait_for("handover of the coordinator role offered to dana", WAIT);
+
+    // dana accepts from her own console.
+    dana.wait_for("offered to you: a accept", WAIT);
+    dana.keys(&["a"]);
+    dana.wait_for("Take over the coordinator role from `casey` as dana?", WAIT);
+    dana.keys(&["y"]);
+    dana.wait_for("dana (coordinator", WAIT);
+    coord.wait_for("coordinator dana since", WAIT);
+    coord.wait_for("casey (participant", WAIT);
+
+    // casey can no longer act as the coordinator: skipping is refused on her console.
+    coord.keys(&["x"]);
+    coord.wait_for("`skip` is not allowed here now", WAIT);
+
+    // dana drives: she starts casey's step as the coordinator, and casey sees it.
+    dana.keys(&["s"]);
+    dana.wait_for(
+        "Start `announce` as dana (coordinator, overriding the DRI)?",
+        WAIT,
+    );
+    dana.keys(&["y"]);
+    coord.wait_for("dana     started announce", WAIT);
+
+    drop(coord);
+    drop(dana);
+    let deadline = std::time::Instant::now() + WAIT;
+    let journal = loop {
+        let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .args(["--log-file", "/dev/null", "events"])
+            .arg(d.join("j.db"))
+            .output()
+            .unwrap();
+        if out.status.success() || std::time::Instant::now() > deadline {
+            break tmux::journal_events(&d.join("j.db"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        journal.contains("casey: offered the coordinator role to `dana`"),
+        "{journal}"
+    );
+    assert!(
+        journal.contains("dana: `dana` took over the coordinator role from `casey`"),
+        "{journal}"
+    );
+    assert!(journal.contains("dana: started `announce`"), "{journal}");
+}

@@ -872,3 +872,43 @@ fn each_mistake_in_a_spanning_watch_is_one_error_at_its_value() {
         .requires
         .contains(&warroom::runbook::Evidence::ReconClean("balances".into())));
 }
+
+#[test]
+fn deputies_are_read_from_people() {
+    let rb = load(&fixture("deputies.toml")).unwrap().runbook;
+    assert_eq!(rb.person("bo").unwrap().deputies, vec!["cy".to_string()]);
+    assert_eq!(
+        rb.person("cy").unwrap().deputies,
+        vec!["bo".to_string(), "ann".to_string()]
+    );
+    assert!(rb.person("ann").unwrap().deputies.is_empty());
+}
+
+#[test]
+fn deputy_mistakes_point_at_the_name() {
+    let d = only_error(
+        "deputy-unknown.toml",
+        13,
+        13,
+        "person `bo` names unknown deputy `cyy`",
+    );
+    assert!(d.help.unwrap().contains("did you mean `cy`?"));
+    only_error(
+        "deputy-self.toml",
+        13,
+        19,
+        "person `bo` names themselves as their deputy",
+    );
+    only_error(
+        "deputy-observer.toml",
+        13,
+        13,
+        "person `bo` names observer `ob` as a deputy",
+    );
+    only_error(
+        "deputy-twice.toml",
+        18,
+        19,
+        "person `cy` names deputy `bo` twice",
+    );
+}

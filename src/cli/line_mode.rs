@@ -6,7 +6,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::session::Session;
 use crate::drill::StepStatus;
-use crate::drill::{Actor, Command, Drill, SinkError};
+use crate::drill::{Actor, Command, CommandKind, Drill, SinkError};
 use crate::line::{self, LineRequest};
 
 pub async fn run(session: &Session) -> anyhow::Result<()> {
@@ -52,23 +52,46 @@ pub async fn run(session: &Session) -> anyhow::Result<()> {
                     say(&status_table(&drill))?;
                 }
             }
-            LineRequest::Command(kind) => {
-                let command = Command {
-                    by: operator.clone(),
-                    kind,
-                };
-                match sink.send(command).await {
-                    Ok(events) => {
-                        for event in events {
-                            say(&format!("ok {event}"))?;
-                        }
+            LineRequest::Answer {
+                accept,
+                duty,
+                reason,
+            } => {
+                let subscription = session.hub.subscribe().await?;
+                let drill = Drill::replay(session.runbook.clone(), &subscription.events);
+                let kind = match line::answer(&drill, &operator, accept, duty, reason) {
+                    Ok(kind) => kind,
+                    Err(why) => {
+                        say(&format!("error: {why}"))?;
+                        continue;
                     }
-                    Err(why) => say(&refusal_line(&why))?,
-                }
+                };
+                send(&sink, &operator, kind).await?;
             }
+            LineRequest::Command(kind) => send(&sink, &operator, kind).await?,
         }
     }
     Ok(())
+}
+
+async fn send(
+    sink: &crate::drill::CommandSink,
+    operator: &Actor,
+    kind: CommandKind,
+) -> std::io::Result<()> {
+    let command = Command {
+        by: operator.clone(),
+        kind,
+    };
+    match sink.send(command).await {
+        Ok(events) => {
+            for event in events {
+                say(&format!("ok {event}"))?;
+            }
+            Ok(())
+        }
+        Err(why) => say(&refusal_line(&why)),
+    }
 }
 
 /// `error: refused (not allowed): ...` for the rules' refusals, `error: failed (journal
@@ -89,7 +112,27 @@ fn say(text: &str) -> std::io::Result<()> {
 
 fn status_table(drill: &Drill) -> String {
     let runbook = drill.runbook();
-    runbook
+    let h = &drill.state().handover;
+    // Handovers, only once there are any: who coordinates now, whose steps moved, offers.
+    let mut tail: Vec<String> = Vec::new();
+    if let Some(since) = h.coordinator_since {
+        tail.push(format!(
+            "coordinator {} since {}",
+            h.coordinator,
+            since.format("%H:%M:%SZ")
+        ));
+    }
+    for (person, held) in &h.steps {
+        tail.push(format!(
+            "steps of {person} held by {} since {}",
+            held.holder,
+            held.since.format("%H:%M:%SZ")
+        ));
+    }
+    for o in &h.offers {
+        tail.push(format!("offered: {} to {} (by {})", o.duty, o.to, o.by));
+    }
+    let table = runbook
         .steps
         .iter()
         .enumerate()
@@ -100,5 +143,10 @@ fn status_table(drill: &Drill) -> String {
             status => format!("{:<24} {status}", step.id),
         })
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    if tail.is_empty() {
+        table
+    } else {
+        format!("{table}\n{}", tail.join("\n"))
+    }
 }

@@ -149,12 +149,14 @@ mod tests {
 
     fn apply(drill: &mut Drill, moves: Vec<Command>, now: DateTime<Utc>) {
         for command in moves {
+            let acting_for = drill.acting_for(&command);
             for kind in drill.decide(&command, now).unwrap() {
                 let event = Event {
                     seq: drill.next_seq(),
                     at: now,
                     by: command.by.clone(),
                     kind,
+                    acting_for: acting_for.clone(),
                 };
                 drill.apply(&event);
             }

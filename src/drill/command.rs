@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::handover::Duty;
 use crate::runbook::{Evidence, Handle, StepId};
 
 /// Who did something. Engines (copy, recon, health) act as `System`.
@@ -129,6 +130,25 @@ pub enum CommandKind {
     /// Coordinator approves applying a recon job's fix SQL to the target.
     ApproveFix {
         recon: String,
+    },
+    /// Offers `duty` to `to`: the coordinator role (by the coordinator), or a person's
+    /// steps (by their holder or the coordinator). Nothing moves until `to` accepts.
+    OfferHandover {
+        duty: Duty,
+        to: Handle,
+    },
+    /// The receiver of an offer takes `duty` over.
+    AcceptHandover {
+        duty: Duty,
+    },
+    /// The receiver of an offer refuses it (`reason` may be empty).
+    DeclineHandover {
+        duty: Duty,
+        reason: String,
+    },
+    /// The one who offered (or the holder, or the coordinator) takes an offer back.
+    WithdrawHandover {
+        duty: Duty,
     },
     /// Coordinator ends the drill.
     EndDrill,

@@ -79,6 +79,23 @@ impl EventKind {
             EventKind::FixApproved { recon } => {
                 format!("approved applying the fix SQL of recon `{recon}`")
             }
+            EventKind::HandoverOffered { duty, to } => {
+                format!("offered {duty} to `{to}`")
+            }
+            EventKind::HandoverAccepted { duty, from, to } => {
+                format!("`{to}` took over {duty} from `{from}`")
+            }
+            EventKind::HandoverDeclined { duty, to, reason } => format!(
+                "`{to}` declined {duty}{}",
+                if reason.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(": {reason}")
+                }
+            ),
+            EventKind::HandoverWithdrawn { duty, to } => {
+                format!("withdrew the offer of {duty} to `{to}`")
+            }
             EventKind::DrillEnded => "ended the drill".to_string(),
             EventKind::Outbox { record } => record.describe(),
         }
@@ -86,14 +103,23 @@ impl EventKind {
 }
 
 impl Event {
-    /// A log line: "02:14:05Z #12 alice: started `copy`".
+    /// A log line: "02:14:05Z #12 alice: started `copy`" ("dave (for bob): ..." for a
+    /// deputy's act).
     pub fn describe(&self) -> String {
         format!(
             "{} #{} {}: {}",
             hms(self.at),
             self.seq,
-            self.by,
+            self.who(),
             self.kind.describe()
         )
+    }
+
+    /// "dave (for bob)" when `by` acted in someone else's seat, else just `by`.
+    pub fn who(&self) -> String {
+        match &self.acting_for {
+            Some(p) => format!("{} (for {p})", self.by),
+            None => self.by.to_string(),
+        }
     }
 }

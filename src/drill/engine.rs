@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::command::{Actor, Command, CommandKind};
 use super::event::{Event, EventKind};
 use super::rejection::Rejection;
-use super::role::{capacity, role_of, Capacity, Role};
+use super::role::{capacity, role_now, Capacity, Role};
 use super::state::DrillState;
 use super::timing::Timing;
 use super::{rollback, rules};
@@ -66,6 +66,7 @@ impl Drill {
     /// hub must journal the events between `decide` and `apply` instead.
     pub fn execute(&mut self, cmd: &Command, now: DateTime<Utc>) -> Result<Vec<Event>, Rejection> {
         let kinds = self.decide(cmd, now)?;
+        let acting_for = self.acting_for(cmd);
         let mut out = Vec::with_capacity(kinds.len());
         for kind in kinds {
             let event = Event {
@@ -73,6 +74,7 @@ impl Drill {
                 at: now,
                 by: cmd.by.clone(),
                 kind,
+                acting_for: acting_for.clone(),
             };
             self.apply(&event);
             out.push(event);
@@ -92,11 +94,18 @@ impl Drill {
     /// In which capacity `actor` would do `kind` on step `step_id` (for confirmations).
     pub fn capacity(&self, actor: &Actor, step_id: &str, kind: &CommandKind) -> Option<Capacity> {
         let step = self.runbook.step(step_id)?;
-        Some(capacity(&self.runbook, actor, step, kind))
+        Some(capacity(&self.runbook, &self.state, actor, step, kind))
     }
 
+    /// The role `actor` plays now (the coordinator may have handed the role over).
     pub fn role_of(&self, actor: &Actor) -> Role {
-        role_of(&self.runbook, actor)
+        role_now(&self.runbook, &self.state.handover.coordinator, actor)
+    }
+
+    /// The runbook person in whose seat `cmd`'s actor would act (as their deputy, or
+    /// holding their steps): what the events of `cmd` record as `acting_for`.
+    pub fn acting_for(&self, cmd: &Command) -> Option<crate::runbook::Handle> {
+        rules::acting_for(&self.runbook, &self.state, cmd)
     }
 
     /// The rollback plan if a rollback were called from `from` now (steps whose rollback

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::command::{Actor, CopyCommand, Target};
-use crate::runbook::{Evidence, StepId};
+use super::handover::Duty;
+use crate::runbook::{Evidence, Handle, StepId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -13,6 +14,10 @@ pub struct Event {
     pub at: DateTime<Utc>,
     pub by: Actor,
     pub kind: EventKind,
+    /// The runbook person in whose seat `by` acted (their deputy, or the holder of their
+    /// steps after a handover); `None` when `by` acted in their own name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acting_for: Option<Handle>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,6 +98,26 @@ pub enum EventKind {
     /// The coordinator approved applying a recon's fix SQL to the target.
     FixApproved {
         recon: String,
+    },
+    /// `duty` was offered to `to`.
+    HandoverOffered {
+        duty: Duty,
+        to: Handle,
+    },
+    /// `to` took `duty` over from `from`: from now on `from` no longer acts in it.
+    HandoverAccepted {
+        duty: Duty,
+        from: Handle,
+        to: Handle,
+    },
+    HandoverDeclined {
+        duty: Duty,
+        to: Handle,
+        reason: String,
+    },
+    HandoverWithdrawn {
+        duty: Duty,
+        to: Handle,
     },
     DrillEnded,
     /// The announcement outbox: a message queued, an attempt failed, delivered, given up.

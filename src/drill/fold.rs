@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::command::{Actor, CopyCommand, Target};
 use super::event::{Event, EventKind};
+use super::handover::{Duty, Held, Offer};
 use super::state::{
     ContingencyState, DrillState, EvidenceState, GateVote, LogEntry, Note, RollbackState,
     RollbackTask, StepState, StepStatus, Vote,
@@ -41,6 +42,20 @@ impl DrillState {
 
     fn fold(&mut self, event: &Event) -> Result<(), String> {
         let (seq, at, by) = (event.seq, event.at, &event.by);
+        // The people who did the work of a step, for the four-eyes rule of its sign-off.
+        let workers: Vec<String> = match by {
+            Actor::Person(h) => std::iter::once(h.clone())
+                .chain(event.acting_for.clone())
+                .collect(),
+            Actor::System => Vec::new(),
+        };
+        let add = |list: &mut Vec<String>| {
+            for w in &workers {
+                if !list.contains(w) {
+                    list.push(w.clone());
+                }
+            }
+        };
         match &event.kind {
             EventKind::DrillStarted => {
                 if self.started_at.is_some() {
@@ -57,12 +72,14 @@ impl DrillState {
                         s.status = StepStatus::Running;
                         s.started_at = Some(at);
                         s.started_seq = Some(seq);
+                        add(&mut s.worked_by);
                     }
                     Target::Rollback(id) => {
                         let t = self.task_mut(id, seq)?;
                         t.status = StepStatus::Running;
                         t.started_at = Some(at);
                         t.started_seq = Some(seq);
+                        add(&mut t.worked_by);
                     }
                 }
             }
@@ -71,11 +88,13 @@ impl DrillState {
                     let s = self.step_mut(id, seq)?;
                     s.status = StepStatus::AwaitingReview;
                     s.done_at = Some(at);
+                    add(&mut s.worked_by);
                 }
                 Target::Rollback(id) => {
                     let t = self.task_mut(id, seq)?;
                     t.status = StepStatus::AwaitingReview;
                     t.done_at = Some(at);
+                    add(&mut t.worked_by);
                 }
             },
             EventKind::SignedOff {
@@ -129,12 +148,14 @@ impl DrillState {
                 s.skip_reason = Some(reason.clone());
                 s.ended_at = Some(at);
             }
-            EventKind::GateGo { step } => self.vote(step, by, Vote::Go, seq, at)?,
+            EventKind::GateGo { step } => {
+                self.vote(step, by, event.acting_for.as_ref(), Vote::Go, seq, at)?;
+            }
             EventKind::GateNoGo { step, reason } => {
                 let vote = Vote::NoGo {
                     reason: reason.clone(),
                 };
-                self.vote(step, by, vote, seq, at)?;
+                self.vote(step, by, event.acting_for.as_ref(), vote, seq, at)?;
             }
             EventKind::GatePassed { step } => {
                 let s = self.step_mut(step, seq)?;
@@ -248,6 +269,41 @@ impl DrillState {
                     CopyCommand::SetRate { rows_per_sec } => c.rate_limit = Some(*rows_per_sec),
                 }
             }
+            EventKind::HandoverOffered { duty, to } => {
+                self.handover.offers.retain(|o| &o.duty != duty);
+                self.handover.offers.push(Offer {
+                    duty: duty.clone(),
+                    to: to.clone(),
+                    by: by.clone(),
+                    at,
+                    seq,
+                });
+            }
+            EventKind::HandoverAccepted { duty, to, .. } => {
+                self.handover.offers.retain(|o| &o.duty != duty);
+                match duty {
+                    Duty::Coordinator => {
+                        self.handover.coordinator.clone_from(to);
+                        self.handover.coordinator_since = Some(at);
+                    }
+                    Duty::Steps(person) if person == to => {
+                        self.handover.steps.remove(person);
+                    }
+                    Duty::Steps(person) => {
+                        self.handover.steps.insert(
+                            person.clone(),
+                            Held {
+                                holder: to.clone(),
+                                since: at,
+                            },
+                        );
+                    }
+                }
+            }
+            EventKind::HandoverDeclined { duty, .. }
+            | EventKind::HandoverWithdrawn { duty, .. } => {
+                self.handover.offers.retain(|o| &o.duty != duty);
+            }
             EventKind::DrillEnded => self.ended_at = Some(at),
             // A fix is applied by the recon adapter; outbox records are folded before the
             // end check (see `apply`).
@@ -297,10 +353,12 @@ impl DrillState {
         Ok(t)
     }
 
+    /// A vote in the seat of `acting_for` (a deputy's or holder's), else of `by` itself.
     fn vote(
         &mut self,
         step: &str,
         by: &Actor,
+        acting_for: Option<&String>,
         vote: Vote,
         seq: u64,
         at: DateTime<Utc>,
@@ -309,7 +367,17 @@ impl DrillState {
             return Err("only a person can vote at a gate".to_string());
         };
         let s = self.step_mut(step, seq)?;
-        s.votes.insert(handle.clone(), GateVote { vote, at, seq });
+        let seat = acting_for.unwrap_or(handle);
+        let cast_by = (seat != handle).then(|| handle.clone());
+        s.votes.insert(
+            seat.clone(),
+            GateVote {
+                vote,
+                at,
+                seq,
+                cast_by,
+            },
+        );
         Ok(())
     }
 }

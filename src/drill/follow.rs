@@ -191,6 +191,7 @@ mod tests {
                     step: None,
                     text: format!("note {}", events.len() + 1),
                 },
+                acting_for: None,
             };
             events.push(event.clone());
             if broadcast {

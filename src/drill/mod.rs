@@ -11,6 +11,8 @@ pub mod feed;
 mod fold;
 pub mod follow;
 pub mod gate;
+pub mod handover;
+mod handover_rules;
 pub mod outbox;
 mod outbox_rules;
 pub mod rejection;
@@ -39,6 +41,7 @@ pub use feed::{
 };
 pub use follow::{Follow, Follower};
 pub use gate::{gate_waits, GateWait};
+pub use handover::{Duty, Handover};
 pub use rejection::{Rejection, RejectionKind};
 pub use replica::{Placed, Replica};
 pub use reply::{FailureKind, HubFailure, ReplyError};

@@ -7,11 +7,13 @@ use super::command::{Actor, Command, CommandKind, CopyCommand, Target};
 use super::contingency;
 use super::event::EventKind;
 use super::gate::{self, describe_waits, Incoming};
+use super::handover::{fills, who_fills, Fill};
+use super::handover_rules;
 use super::rejection::{Rejection, RejectionKind};
-use super::role::{role_of, Role};
+use super::role::{role_now, Role};
 use super::rollback::{hms, plan};
 use super::state::{DrillState, RollbackState, StepStatus};
-use crate::runbook::{CopyEngine, Evidence, Runbook, Step};
+use crate::runbook::{CopyEngine, Evidence, Handle, Runbook, Step};
 
 /// Validates `cmd` and returns the events it produces.
 pub(crate) fn decide(
@@ -33,14 +35,11 @@ pub(crate) fn decide(
             ),
         ));
     }
-    let ctx = Ctx {
-        rb,
-        st,
-        by: &cmd.by,
-        role: role_of(rb, &cmd.by),
-        now,
-    };
+    let ctx = Ctx::new(rb, st, &cmd.by, now);
     ctx.admit(&cmd.kind)?;
+    if let Some(decided) = handover_rules::decide(rb, &st.handover, &cmd.by, ctx.role, &cmd.kind) {
+        return decided;
+    }
     match &cmd.kind {
         CommandKind::Start { target } => match target {
             Target::Step(id) => ctx.start(id),
@@ -86,6 +85,42 @@ pub(crate) fn decide(
         CommandKind::Outbox { records } => {
             super::outbox_rules::decide(&st.outbox, &cmd.by, records)
         }
+        // Decided above by the handover rules.
+        CommandKind::OfferHandover { .. }
+        | CommandKind::AcceptHandover { .. }
+        | CommandKind::DeclineHandover { .. }
+        | CommandKind::WithdrawHandover { .. } => Err(Rejection::invalid("not a step command")),
+    }
+}
+
+/// The runbook person in whose seat `cmd`'s actor acts (see [`Drill::acting_for`]).
+///
+/// [`Drill::acting_for`]: super::Drill::acting_for
+pub(crate) fn acting_for(rb: &Runbook, st: &DrillState, cmd: &Command) -> Option<Handle> {
+    // No clock rule decides a seat: any time will do.
+    let ctx = Ctx::new(rb, st, &cmd.by, DateTime::<Utc>::MIN_UTC);
+    let me = ctx.me()?;
+    let others = |seat: &str| {
+        ctx.fill(seat)
+            .filter(|f| *f != Fill::Own)
+            .map(|_| seat.to_string())
+    };
+    match &cmd.kind {
+        CommandKind::Start { target }
+        | CommandKind::Done { target }
+        | CommandKind::Fail { target, .. } => others(&rb.step(target.step_id())?.dri),
+        CommandKind::SignOff { target } => {
+            let step = rb.step(target.step_id())?;
+            let worked = ctx.worked_by(target);
+            ctx.as_reviewer(step, "step", worked).ok().filter(|o| !o)?;
+            others(&step.reviewer)
+        }
+        CommandKind::Go { step } | CommandKind::NoGo { step, .. } => {
+            let (idx, s) = ctx.step(step).ok()?;
+            let seat = ctx.vote_seat(idx, s).ok()?;
+            (seat != me).then_some(seat)
+        }
+        _ => None,
     }
 }
 
@@ -99,12 +134,44 @@ struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn coordinator(&self) -> &str {
-        &self.rb.meta.coordinator
+    fn new(rb: &'a Runbook, st: &'a DrillState, by: &'a Actor, now: DateTime<Utc>) -> Self {
+        Ctx {
+            rb,
+            st,
+            by,
+            role: role_now(rb, &st.handover.coordinator, by),
+            now,
+        }
     }
 
-    fn is(&self, handle: &str) -> bool {
-        matches!(self.by, Actor::Person(h) if h == handle)
+    /// The coordinator now (the role may have been handed over).
+    fn coordinator(&self) -> &'a str {
+        &self.st.handover.coordinator
+    }
+
+    fn me(&self) -> Option<&'a str> {
+        match self.by {
+            Actor::Person(h) => Some(h.as_str()),
+            Actor::System => None,
+        }
+    }
+
+    /// How the actor fills the seat of runbook person `seat`, if at all.
+    fn fill(&self, seat: &str) -> Option<Fill> {
+        fills(self.rb, &self.st.handover, self.me()?, seat)
+    }
+
+    /// Who started or marked done `target` (and in whose seat).
+    fn worked_by(&self, target: &Target) -> &'a [Handle] {
+        match target {
+            Target::Step(id) => self.st.step(id).map_or(&[], |s| s.worked_by.as_slice()),
+            Target::Rollback(id) => self
+                .st
+                .rollback
+                .as_ref()
+                .and_then(|r| r.task(id))
+                .map_or(&[], |t| t.worked_by.as_slice()),
+        }
     }
 
     /// Role-level checks: observers change nothing, engines only report evidence, and a few
@@ -162,44 +229,111 @@ impl<'a> Ctx<'a> {
             .ok_or_else(|| Rejection::unknown(format!("there is no step `{id}` in this runbook")))
     }
 
-    /// The step's DRI or the coordinator.
+    /// Whoever fills the step's DRI seat (its holder or their deputy), or the coordinator.
     fn as_dri(&self, step: &Step, doing: &str) -> Result<(), Rejection> {
-        if self.role == Role::Coordinator || self.is(&step.dri) {
+        if self.role == Role::Coordinator || self.fill(&step.dri).is_some() {
             return Ok(());
         }
         Err(Rejection::not_allowed(format!(
-            "`{}` cannot {doing} `{}`: only its DRI `{}` or the coordinator `{}` can",
+            "`{}` cannot {doing} `{}`: only its DRI {} or the coordinator `{}` can",
             self.by,
             step.id,
-            step.dri,
+            who_fills(self.rb, &self.st.handover, &step.dri),
             self.coordinator()
         )))
     }
 
-    /// The step's reviewer or the coordinator; returns whether it is a coordinator override.
-    fn as_reviewer(&self, step: &Step, what: &str) -> Result<bool, Rejection> {
-        if self.is(&step.reviewer) {
+    /// Whoever fills the step's reviewer seat and did none of its work, or the coordinator;
+    /// returns whether it is a coordinator override. Four eyes hold through deputies and
+    /// handovers: whoever holds the DRI seat, or started or finished the work (in anyone's
+    /// seat), does not review it.
+    fn as_reviewer(
+        &self,
+        step: &Step,
+        what: &str,
+        worked_by: &[Handle],
+    ) -> Result<bool, Rejection> {
+        let holds_dri = matches!(self.fill(&step.dri), Some(Fill::Own | Fill::Holder));
+        let worked = self
+            .me()
+            .is_some_and(|me| worked_by.iter().any(|w| w == me));
+        let reviewer = who_fills(self.rb, &self.st.handover, &step.reviewer);
+        if self.fill(&step.reviewer).is_some() && !holds_dri && !worked {
             return Ok(false);
         }
         if self.role == Role::Coordinator {
             return Ok(true);
         }
-        let why = if self.is(&step.dri) {
+        let why = if holds_dri {
             format!(
                 "`{}` is the DRI of `{}` and cannot review their own work: \
-                 its reviewer `{}` signs off {what}",
-                self.by, step.id, step.reviewer
+                 its reviewer {reviewer} signs off {what}",
+                self.by, step.id
+            )
+        } else if worked {
+            format!(
+                "`{}` worked on `{}` (started it or marked it done) and cannot also review it, \
+                 not even as a deputy: its reviewer {reviewer} signs off {what}",
+                self.by, step.id
             )
         } else {
             format!(
-                "`{}` cannot sign off {what} `{}`: only its reviewer `{}` or the coordinator `{}` can",
+                "`{}` cannot sign off {what} `{}`: only its reviewer {reviewer} or the coordinator `{}` can",
                 self.by,
                 step.id,
-                step.reviewer,
                 self.coordinator()
             )
         };
         Err(Rejection::not_allowed(why))
+    }
+
+    /// The approver seat the actor votes in at gate `idx`: the seat they already voted in,
+    /// else their own, a seat handed to them, then one they deputize, in the gate's order.
+    /// One person fills one seat at a gate, and a seat takes one voter: a deputy cannot vote
+    /// where the approver voted, nor the approver where their deputy did.
+    fn vote_seat(&self, idx: usize, step: &Step) -> Result<Handle, Rejection> {
+        let id = &step.id;
+        let Some(me) = self.me() else {
+            return Err(Rejection::not_allowed("only people vote at a gate"));
+        };
+        let mut seats: Vec<(Fill, &Handle)> = step
+            .approvers
+            .iter()
+            .filter_map(|a| self.fill(a).map(|f| (f, a)))
+            .collect();
+        if seats.is_empty() {
+            return Err(Rejection::not_allowed(format!(
+                "`{me}` is not an approver of gate `{id}` (approvers: {}): add a note instead",
+                step.approvers.join(", ")
+            )));
+        }
+        seats.sort_by_key(|(f, _)| *f);
+        let empty = std::collections::BTreeMap::new();
+        let votes = self.st.steps.get(idx).map_or(&empty, |s| &s.votes);
+        if let Some((seat, _)) = votes.iter().find(|(seat, v)| v.caster(seat) == me) {
+            if seats.iter().any(|(_, a)| *a == seat) {
+                return Ok(seat.clone());
+            }
+            return Err(Rejection::not_allowed(format!(
+                "`{me}` already voted at gate `{id}` in the seat of `{seat}`: one person fills \
+                 one seat at a gate"
+            )));
+        }
+        let taken = |a: &str| {
+            votes.get(a).is_some_and(|v| {
+                let caster = v.caster(a);
+                caster != me && fills(self.rb, &self.st.handover, caster, a).is_some()
+            })
+        };
+        if let Some((_, a)) = seats.iter().find(|(_, a)| !taken(a)) {
+            return Ok((*a).clone());
+        }
+        let a = seats[0].1;
+        let caster = votes.get(a).map_or(a.as_str(), |v| v.caster(a));
+        Err(Rejection::not_allowed(format!(
+            "the seat of `{a}` at gate `{id}` was voted by `{caster}`: a seat takes one \
+             voter, so `{me}` cannot vote in it too (`{caster}` may change that vote)"
+        )))
     }
 
     /// Forward steps are frozen once a rollback is called.
@@ -322,7 +456,8 @@ impl<'a> Ctx<'a> {
 
     fn sign_off(&self, id: &str) -> Result<Vec<EventKind>, Rejection> {
         let (idx, step) = self.step(id)?;
-        let override_by_coordinator = self.as_reviewer(step, "step")?;
+        let worked = self.worked_by(&Target::Step(id.to_string()));
+        let override_by_coordinator = self.as_reviewer(step, "step", worked)?;
         if step.gate {
             return Err(self.gate_hint(idx, step));
         }
@@ -490,15 +625,7 @@ impl<'a> Ctx<'a> {
                 "step `{id}` is not a gate: its DRI marks it done and its reviewer signs it off"
             )));
         }
-        let Actor::Person(me) = self.by else {
-            return Err(Rejection::not_allowed("only people vote at a gate"));
-        };
-        if !step.approvers.contains(me) {
-            return Err(Rejection::not_allowed(format!(
-                "`{me}` is not an approver of gate `{id}` (approvers: {}): add a note instead",
-                step.approvers.join(", ")
-            )));
-        }
+        let me = self.vote_seat(idx, step)?;
         self.not_frozen(idx)?;
         match self.st.status(idx) {
             StepStatus::Running => {}
@@ -813,7 +940,8 @@ impl<'a> Ctx<'a> {
 
     fn task_sign_off(&self, id: &str) -> Result<Vec<EventKind>, Rejection> {
         let (pos, r, step) = self.task(id)?;
-        let override_by_coordinator = self.as_reviewer(step, "the rollback of")?;
+        let worked = r.tasks[pos].worked_by.as_slice();
+        let override_by_coordinator = self.as_reviewer(step, "the rollback of", worked)?;
         match &r.tasks[pos].status {
             StepStatus::AwaitingReview => {}
             other => {

@@ -82,6 +82,16 @@ pub struct GateVote {
     pub vote: Vote,
     pub at: DateTime<Utc>,
     pub seq: u64,
+    /// Who cast it when not the seat's own person (a deputy, or the holder of their steps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cast_by: Option<Handle>,
+}
+
+impl GateVote {
+    /// The person who cast the vote in seat `seat`.
+    pub fn caster<'a>(&'a self, seat: &'a str) -> &'a str {
+        self.cast_by.as_deref().unwrap_or(seat)
+    }
 }
 
 /// One piece of evidence a step requires, and whether it holds now.
@@ -120,6 +130,9 @@ pub struct StepState {
     pub requires: Vec<RequiredEvidence>,
     /// Seqs of every event touching this step, in order.
     pub history: Vec<u64>,
+    /// Who started it or marked it done (and in whose seat): none of them may review it.
+    #[serde(default)]
+    pub worked_by: Vec<Handle>,
 }
 
 impl StepState {
@@ -149,6 +162,7 @@ impl StepState {
                 })
                 .collect(),
             history: Vec::new(),
+            worked_by: Vec::new(),
         }
     }
 
@@ -207,6 +221,9 @@ pub struct RollbackTask {
     pub override_by_coordinator: bool,
     pub failed_at: Option<DateTime<Utc>>,
     pub history: Vec<u64>,
+    /// Who started it or marked it done (and in whose seat): none of them may review it.
+    #[serde(default)]
+    pub worked_by: Vec<Handle>,
 }
 
 impl RollbackTask {
@@ -222,6 +239,7 @@ impl RollbackTask {
             override_by_coordinator: false,
             failed_at: None,
             history: Vec::new(),
+            worked_by: Vec::new(),
         }
     }
 
@@ -306,6 +324,8 @@ pub struct DrillState {
     /// Announcements queued, delivered, given up; which targets keep failing.
     #[serde(default)]
     pub outbox: super::outbox::Outbox,
+    /// Who is coordinator now, who holds whose steps, and the handovers on offer.
+    pub handover: super::handover::Handover,
     pub log: Vec<LogEntry>,
 }
 
@@ -324,6 +344,7 @@ impl DrillState {
             contingency: None,
             copy_controls: BTreeMap::new(),
             outbox: super::outbox::Outbox::default(),
+            handover: super::handover::Handover::new(runbook),
             log: Vec::new(),
         };
         state.refresh_ready(runbook);

@@ -97,7 +97,17 @@ impl RunbookBuilder {
             name: handle.to_string(),
             role: role.to_string(),
             contact: None,
+            deputies: Vec::new(),
         });
+        self
+    }
+
+    /// Names `deputies` for the person `handle` (added before).
+    #[must_use]
+    pub fn deputies(mut self, handle: &str, deputies: &[&str]) -> Self {
+        if let Some(p) = self.people.iter_mut().find(|p| p.handle == handle) {
+            p.deputies = deputies.iter().map(ToString::to_string).collect();
+        }
         self
     }
 

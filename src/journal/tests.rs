@@ -33,6 +33,7 @@ fn note(seq: u64) -> Event {
             step: None,
             text: format!("n{seq}"),
         },
+        acting_for: None,
     }
 }
 

@@ -117,13 +117,14 @@ pub fn render(s: &Snapshot<'_>) -> String {
     out.family(
         "warroom_drill_info",
         "gauge",
-        "The drill being served (always 1).",
+        "The drill being served and who coordinates it now (always 1).",
     );
     out.sample(
         "warroom_drill_info",
         &[
             ("drill", &runbook.meta.name),
-            ("coordinator", &runbook.meta.coordinator),
+            // The coordinator now: the role may have been handed over.
+            ("coordinator", &state.handover.coordinator),
         ],
         1.0,
     );

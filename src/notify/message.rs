@@ -358,7 +358,12 @@ pub fn for_event(drill: &Drill, event: &Event) -> Option<Announcement> {
             m.step.clone_from(step);
             m
         }
-        EventKind::Outbox { .. } => return None,
+        // Handovers show in the console and the report; they are not announced.
+        EventKind::Outbox { .. }
+        | EventKind::HandoverOffered { .. }
+        | EventKind::HandoverAccepted { .. }
+        | EventKind::HandoverDeclined { .. }
+        | EventKind::HandoverWithdrawn { .. } => return None,
     };
     Some(m)
 }

@@ -81,6 +81,8 @@ pub fn build(source: &Source, now: DateTime<Utc>) -> Report {
 struct Actors {
     started: BTreeMap<Target, String>,
     done: BTreeMap<Target, String>,
+    /// "dave (for bob)" when a deputy signed off.
+    signed: BTreeMap<Target, String>,
 }
 
 impl Actors {
@@ -90,10 +92,13 @@ impl Actors {
             match &e.kind {
                 // The latest start counts: a failed rollback task may be started again.
                 EventKind::Started { target } => {
-                    a.started.insert(target.clone(), e.by.to_string());
+                    a.started.insert(target.clone(), e.who());
                 }
                 EventKind::Done { target } => {
-                    a.done.insert(target.clone(), e.by.to_string());
+                    a.done.insert(target.clone(), e.who());
+                }
+                EventKind::SignedOff { target, .. } => {
+                    a.signed.insert(target.clone(), e.who());
                 }
                 _ => {}
             }
@@ -147,7 +152,11 @@ fn steps(
                 done_at: s.done_at,
                 done_by: actors.done.get(&target).cloned(),
                 signed_off_at: s.signed_off_at,
-                signed_off_by: s.signed_off_by.as_ref().map(ToString::to_string),
+                signed_off_by: actors
+                    .signed
+                    .get(&target)
+                    .cloned()
+                    .or_else(|| s.signed_off_by.as_ref().map(ToString::to_string)),
                 overrides: overrides(st, &step.id),
                 skipped_at: s.skipped_at,
                 skip_reason: s.skip_reason.clone(),
@@ -288,7 +297,7 @@ fn gates(rb: &Runbook, st: &DrillState, events: &[Event]) -> Vec<GateReport> {
                     };
                     Some(VoteReport {
                         seq: e.seq,
-                        by: e.by.to_string(),
+                        by: e.who(),
                         at: e.at,
                         vote: vote.to_string(),
                         reason,
@@ -349,7 +358,11 @@ fn rollback(
                 started_by: actors.started.get(&target).cloned(),
                 done_at: t.done_at,
                 signed_off_at: t.signed_off_at,
-                signed_off_by: t.signed_off_by.as_ref().map(ToString::to_string),
+                signed_off_by: actors
+                    .signed
+                    .get(&target)
+                    .cloned()
+                    .or_else(|| t.signed_off_by.as_ref().map(ToString::to_string)),
                 override_by_coordinator: t.override_by_coordinator,
                 actual_secs: actual,
                 actual_start_at_secs: start_at,

@@ -296,6 +296,7 @@ fn an_event_the_drill_cannot_use_is_listed_as_ignored() {
         kind: crate::drill::EventKind::Started {
             target: step("ghost"),
         },
+        acting_for: None,
     });
     let r = build(&source(rb, events, Vec::new()), t(2));
     assert_eq!(r.events.len(), 3);

@@ -66,6 +66,10 @@ pub struct Person {
     pub name: String,
     pub role: String,
     pub contact: Option<String>,
+    /// `deputies = ["bob"]`: people who may act for this person (start, finish and sign off
+    /// their steps, vote in their gate seat), each act recorded as by the deputy for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deputies: Vec<Handle>,
 }
 
 /// A named database connection. The URL is kept as written, with `${VAR}` placeholders

@@ -42,6 +42,8 @@ pub struct RawPerson {
     pub name: String,
     pub role: String,
     pub contact: Option<String>,
+    /// Handles who may act for this person (sign off, vote in their gate seat).
+    pub deputies: Option<Vec<SString>>,
 }
 
 /// `[connections.<name>]`

@@ -12,7 +12,10 @@ use super::layout::{Layout, LayoutSet, DEFAULT_LAYOUT};
 use super::modal::{self, KeyOutcome, Modal, ModalContext, ReasonFor};
 use super::panel_kind::PanelKind;
 use super::theme::{Theme, Tone};
-use crate::drill::{Actor, Command, CommandKind, Event, Replica, Role, StepStatus, Target, Update};
+use crate::drill::{
+    Actor, Command, CommandKind, Duty, Event, Replica, Role, StepStatus, Target, Update,
+};
+use crate::line::LineRequest;
 use crate::runbook::Runbook;
 
 /// What the event loop must do after a key.
@@ -283,6 +286,26 @@ impl App {
     /// The command `action` would send on the selected step (reasons left as a placeholder
     /// for the permission check), or `None` if it has no meaning there.
     fn probe(&self, action: Action) -> Option<CommandKind> {
+        match action {
+            Action::Handover => {
+                return self.handover_duty().map(|duty| CommandKind::OfferHandover {
+                    duty,
+                    to: String::new(),
+                })
+            }
+            Action::AcceptHandover => {
+                return self
+                    .offer_to_me()
+                    .map(|duty| CommandKind::AcceptHandover { duty })
+            }
+            Action::DeclineHandover => {
+                return self.offer_to_me().map(|duty| CommandKind::DeclineHandover {
+                    duty,
+                    reason: String::new(),
+                })
+            }
+            _ => {}
+        }
         if matches!(
             action,
             Action::PauseCopy | Action::CopyRate | Action::ApplyFix | Action::AcceptEvidence
@@ -329,6 +352,36 @@ impl App {
         })
     }
 
+    /// What `H` hands over: the coordinator role for the coordinator, else the operator's
+    /// own steps (or, once handed theirs on, the first steps handed to them).
+    fn handover_duty(&self) -> Option<Duty> {
+        let Actor::Person(me) = &self.operator else {
+            return None;
+        };
+        let h = &self.replica.drill.state().handover;
+        match self.role() {
+            Role::Coordinator => return Some(Duty::Coordinator),
+            Role::Observer | Role::System => return None,
+            Role::Participant => {}
+        }
+        if self.runbook.person(me).is_some() && h.holder(me) == me {
+            return Some(Duty::Steps(me.clone()));
+        }
+        h.held_by(me).next().map(|p| Duty::Steps(p.to_string()))
+    }
+
+    /// The first handover on offer to the operator.
+    fn offer_to_me(&self) -> Option<Duty> {
+        let Actor::Person(me) = &self.operator else {
+            return None;
+        };
+        let h = &self.replica.drill.state().handover;
+        h.offers
+            .iter()
+            .find(|o| &o.to == me)
+            .map(|o| o.duty.clone())
+    }
+
     /// Whether `action` is offered now: in scope for the focused panel and, for actions
     /// that change the drill, only with a sink and when the engine says this operator may.
     /// A rollback is offered to the coordinator even when the engine would refuse it, so the
@@ -356,6 +409,11 @@ impl App {
                     status.is_active() || matches!(status, StepStatus::Failed { .. })
                 });
                 self.role() == Role::Coordinator && st.rollback.is_none() && from_here
+            }
+            // The receiver is typed next; the engine checks it then.
+            CommandKind::OfferHandover { duty, .. } => {
+                let st = self.replica.drill.state();
+                st.ended_at.is_none() && st.handover.offer(&duty).is_none()
             }
             kind => self.replica.drill.can(&self.operator, &kind, now),
         }
@@ -484,9 +542,51 @@ impl App {
             Action::PauseCopy | Action::CopyRate | Action::ApplyFix | Action::AcceptEvidence => {
                 self.ask_job(action);
             }
+            Action::Handover | Action::AcceptHandover | Action::DeclineHandover => {
+                self.ask_handover(action);
+            }
             _ => self.ask(action, now),
         }
         Vec::new()
+    }
+
+    /// `H`: type who receives; `a` and `D`: confirm taking over or declining.
+    fn ask_handover(&mut self, action: Action) {
+        let Some(kind) = self.probe(action) else {
+            return;
+        };
+        let role = match self.role() {
+            Role::Coordinator => "coordinator",
+            _ => "participant",
+        };
+        let h = &self.replica.drill.state().handover;
+        let question = match &kind {
+            CommandKind::OfferHandover { duty, .. } => {
+                self.modals.push(Modal::Reason {
+                    for_: ReasonFor::Handover(duty.clone()),
+                    capacity: role.to_string(),
+                    input: String::new(),
+                });
+                return;
+            }
+            CommandKind::AcceptHandover { duty } => format!(
+                "Take over {duty} from `{}` as {}? From now on you act in it and `{}` no longer does.",
+                h.holder_of(duty),
+                self.operator,
+                h.holder_of(duty)
+            ),
+            CommandKind::DeclineHandover { duty, .. } => {
+                format!("Decline {duty}, offered to you by `{}`?", h.holder_of(duty))
+            }
+            _ => return,
+        };
+        self.modals.push(Modal::Confirm {
+            question,
+            command: Command {
+                by: self.operator.clone(),
+                kind,
+            },
+        });
     }
 
     /// Opens the modal for a drill-changing action on the selected step.
@@ -649,14 +749,65 @@ impl App {
                     });
                 }
             }
+            "handover" | "accept" | "decline" | "withdraw" => self.handover_line(input, now),
             "quit" | "q" => return self.act(Action::Quit, now),
             other => self.flash_msg(
-                format!("unknown command `{other}` (layout NAME, goto STEP, note TEXT, quit)"),
+                format!(
+                    "unknown command `{other}` (layout NAME, goto STEP, note TEXT, \
+                     handover coordinator|steps PERSON TO, accept|decline|withdraw handover, quit)"
+                ),
                 Tone::Bad,
                 now,
             ),
         }
         Vec::new()
+    }
+}
+
+impl App {
+    /// `:handover coordinator TO`, `:accept handover`... (the line-mode grammar), confirmed.
+    fn handover_line(&mut self, input: &str, now: DateTime<Utc>) {
+        if !self.can_send || self.role() == Role::Observer {
+            self.flash_msg(
+                "read-only: this console cannot hand anything over",
+                Tone::Bad,
+                now,
+            );
+            return;
+        }
+        let kind = match crate::line::parse(input) {
+            Ok(LineRequest::Command(kind)) => Ok(kind),
+            Ok(LineRequest::Answer {
+                accept,
+                duty,
+                reason,
+            }) => crate::line::answer(&self.replica.drill, &self.operator, accept, duty, reason),
+            Ok(_) => Err("not a handover command".to_string()),
+            Err(why) => Err(why),
+        };
+        match kind {
+            Ok(kind) => {
+                let what = match &kind {
+                    CommandKind::OfferHandover { duty, to } => {
+                        format!("Hand over {duty} to `{to}`")
+                    }
+                    CommandKind::AcceptHandover { duty } => format!("Take over {duty}"),
+                    CommandKind::DeclineHandover { duty, .. } => format!("Decline {duty}"),
+                    CommandKind::WithdrawHandover { duty } => {
+                        format!("Withdraw the offer of {duty}")
+                    }
+                    _ => "Do this".to_string(),
+                };
+                self.modals.push(Modal::Confirm {
+                    question: format!("{what} as {}?", self.operator),
+                    command: Command {
+                        by: self.operator.clone(),
+                        kind,
+                    },
+                });
+            }
+            Err(why) => self.flash_msg(why, Tone::Bad, now),
+        }
     }
 }
 

@@ -48,6 +48,9 @@ pub enum Action {
     CopyRate,
     AcceptEvidence,
     ApplyFix,
+    Handover,
+    AcceptHandover,
+    DeclineHandover,
 }
 
 /// Where an action is offered.
@@ -85,7 +88,7 @@ pub struct ActionSpec {
 }
 
 /// One row per action, in [`Action`]'s order (a test holds them together).
-pub const SPECS: [ActionSpec; 28] = [
+pub const SPECS: [ActionSpec; 31] = [
     ActionSpec {
         action: Action::Up,
         name: "up",
@@ -338,11 +341,38 @@ pub const SPECS: [ActionSpec; 28] = [
         changes_drill: true,
         needs_reason: false,
     },
+    ActionSpec {
+        action: Action::Handover,
+        name: "handover",
+        label: "hand over",
+        keys: &["H"],
+        scope: Scope::Global,
+        changes_drill: true,
+        needs_reason: true,
+    },
+    ActionSpec {
+        action: Action::AcceptHandover,
+        name: "accept_handover",
+        label: "accept handover",
+        keys: &["a"],
+        scope: Scope::Global,
+        changes_drill: true,
+        needs_reason: false,
+    },
+    ActionSpec {
+        action: Action::DeclineHandover,
+        name: "decline_handover",
+        label: "decline handover",
+        keys: &["D"],
+        scope: Scope::Global,
+        changes_drill: true,
+        needs_reason: false,
+    },
 ];
 
 impl Action {
-    pub const ALL: [Action; 28] = {
-        let mut all = [Action::Up; 28];
+    pub const ALL: [Action; 31] = {
+        let mut all = [Action::Up; 31];
         let mut i = 0;
         while i < SPECS.len() {
             all[i] = SPECS[i].action;

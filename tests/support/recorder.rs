@@ -62,6 +62,7 @@ impl Recorder {
             .drill
             .decide(&command, now)
             .unwrap_or_else(|why| panic!("{who}: {:?} refused: {why}", command.kind));
+        let acting_for = self.drill.acting_for(&command);
         let mut seq = self.drill.next_seq();
         let events: Vec<Event> = kinds
             .into_iter()
@@ -71,6 +72,7 @@ impl Recorder {
                     at: now,
                     by: command.by.clone(),
                     kind,
+                    acting_for: acting_for.clone(),
                 };
                 seq += 1;
                 e

@@ -186,6 +186,7 @@ fn a_skip_recorded_past_a_gate_frees_nothing_beyond_it() {
             at: t0(),
             by: by.clone(),
             kind,
+            acting_for: None,
         }
     };
     for kind in [

@@ -171,6 +171,7 @@ fn apply_ignores_misfits_without_panicking() {
         at: t0(),
         by: Actor::System,
         kind,
+        acting_for: None,
     };
     let mut d = Drill::new(rb);
     d.apply(&ev(

@@ -4,6 +4,7 @@ mod clock;
 mod contingency;
 mod controls;
 mod gates;
+mod handover;
 mod lifecycle;
 mod props;
 mod rejections;

@@ -394,7 +394,7 @@ proptest! {
                 13 => EventKind::GateOverridden { step: id, reason: "x".into(), overriding: String::new() },
                 _ => EventKind::NoteAdded { step: Some("ghost".into()), text: "x".into() },
             };
-            events.push(Event { seq, at: t0(), by: cmd.by, kind });
+            events.push(Event { seq, at: t0(), by: cmd.by, kind, acting_for: None });
         }
         let a = Drill::replay(rb.clone(), &events);
         let b = Drill::replay(rb, &events);

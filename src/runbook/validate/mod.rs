@@ -16,7 +16,9 @@ mod steps;
 
 use crate::runbook::diagnostic::{is_placeholder, Diagnostic, SourceMap};
 use crate::runbook::duration;
-use crate::runbook::model::{Connection, Meta, Person, ProbeKind, Runbook, RunbookKind, Window};
+use crate::runbook::model::{
+    Connection, Handle, Meta, Person, ProbeKind, Runbook, RunbookKind, Window,
+};
 use crate::runbook::names::{did_you_mean, is_identifier};
 use crate::runbook::raw::{RawConnection, RawMeta, RawPerson, RawRunbook, RawWindow, SString};
 
@@ -116,6 +118,8 @@ struct Validator<'m, 'a> {
     failed: bool,
     coordinator: Option<String>,
     people: Names,
+    /// Handles whose role is "observer": they can never act, so never deputize.
+    observers: HashSet<String>,
     connections: Names,
     copies: Names,
     recons: Names,
@@ -171,6 +175,12 @@ impl<'m, 'a> Validator<'m, 'a> {
             failed: b.meta,
             coordinator: None,
             people,
+            observers: raw
+                .people
+                .iter()
+                .filter(|(_, p)| p.role.trim().eq_ignore_ascii_case("observer"))
+                .map(|(h, _)| h.get_ref().clone())
+                .collect(),
             connections,
             copies,
             recons,
@@ -375,9 +385,44 @@ impl<'m, 'a> Validator<'m, 'a> {
                     name: p.name.clone(),
                     role: p.role.clone(),
                     contact: p.contact.clone(),
+                    deputies: self.deputies(handle.get_ref(), p),
                 }
             })
             .collect()
+    }
+
+    /// `deputies` of person `handle`: declared people, not the person themselves, not an
+    /// observer (who can never act), each named once.
+    fn deputies(&mut self, handle: &str, p: &RawPerson) -> Vec<Handle> {
+        let mut out: Vec<Handle> = Vec::new();
+        for d in p.deputies.iter().flatten() {
+            let name = d.get_ref();
+            let owner = format!("person `{handle}`");
+            if name == handle {
+                self.error(
+                    d.span(),
+                    format!("person `{handle}` names themselves as their deputy"),
+                    "a deputy is someone else who may act for them: name another person, or remove it",
+                );
+            } else if !self.people.has(name) {
+                self.person(d, &owner, "deputy");
+            } else if self.observers.contains(name) {
+                self.error(
+                    d.span(),
+                    format!("person `{handle}` names observer `{name}` as a deputy"),
+                    "observers follow read-only and can never act for anyone: name a participant",
+                );
+            } else if out.iter().any(|o| o == name) {
+                self.error(
+                    d.span(),
+                    format!("person `{handle}` names deputy `{name}` twice"),
+                    "name each deputy once",
+                );
+            } else {
+                out.push(name.clone());
+            }
+        }
+        out
     }
 
     fn connections(&mut self, raw: &[(SString, Spanned<RawConnection>)]) -> Vec<Connection> {

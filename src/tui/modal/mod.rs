@@ -26,7 +26,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use super::keymap::{Action, KeyMap};
 use super::layout::LayoutSet;
 use super::theme::{Theme, Tone};
-use crate::drill::{Actor, Command, CommandKind, Drill, DrillState, Target};
+use crate::drill::{Actor, Command, CommandKind, Drill, DrillState, Duty, Target};
 use crate::runbook::{Evidence, Runbook, StepId};
 
 /// What modals ask of the console beyond plain data (the app implements it).
@@ -227,6 +227,8 @@ pub enum ReasonFor {
     CopyRate(String),
     /// The coordinator's note accepting evidence that does not hold.
     Accept(Evidence),
+    /// Who receives this duty (a handle).
+    Handover(Duty),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -43,6 +43,16 @@ fn given(cx: &ModalContext<'_>, for_: ReasonFor, reason: String, capacity: Strin
     let by = cx.operator.clone();
     let (verb, what, kind) = match for_ {
         ReasonFor::CopyRate(_) | ReasonFor::Accept(_) => return job_input_given(cx, for_, reason),
+        ReasonFor::Handover(duty) => {
+            let question = format!(
+                "Offer {duty} to `{reason}` as {by}? Nothing moves until `{reason}` accepts."
+            );
+            let kind = CommandKind::OfferHandover { duty, to: reason };
+            return KeyOutcome::Keep(Modal::Confirm {
+                question,
+                command: Command { by, kind },
+            });
+        }
         ReasonFor::Fail(target) => (
             "Fail",
             target.to_string(),
@@ -198,6 +208,7 @@ pub fn view<'a>(
             format!("Rows per second for copy `{job}` (5000, 5k; `off` lifts the limit):")
         }
         ReasonFor::Accept(e) => format!("Why accept {e} although it does not hold?"),
+        ReasonFor::Handover(duty) => format!("Hand over {duty} to (their handle):"),
     };
     ModalView::new(
         format!("{} ({capacity})", cx.operator),

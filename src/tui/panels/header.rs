@@ -109,7 +109,7 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
         Some(c) => format!("T+{}", duration::clock(c)),
         None => "not started".into(),
     };
-    let line1 = Line::from(vec![
+    let mut line1 = vec![
         Span::styled(badge, app.theme.banner(badge_tone)),
         Span::raw(format!(" {}  ", app.title)),
         Span::raw(format!(
@@ -118,7 +118,10 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
             local.format("%H:%M")
         )),
         Span::raw(format!("drill {clock}")),
-    ]);
+    ];
+    // Who coordinates now and the handovers on offer: on the first line, which has room.
+    line1.extend(handover_spans(app));
+    let line1 = Line::from(line1);
     let mut l2 = Vec::new();
     if let Some(tm) = t.t_minus(now) {
         let secs = tm.num_seconds();
@@ -200,6 +203,38 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     Paragraph::new(vec![line1, Line::from(l2), Line::from(l3)])
         .style(base)
         .render(area, buf);
+}
+
+/// Who coordinates now once the role was handed over ("coordinator carol since 03:10"),
+/// and every handover on offer ("handover of the coordinator role offered to carol"); one
+/// offered to this console's operator says which keys answer it.
+pub fn handover_spans(app: &App) -> Vec<Span<'static>> {
+    let h = &app.replica.drill.state().handover;
+    let mut out = Vec::new();
+    if let Some(since) = h.coordinator_since {
+        out.push(Span::styled(
+            format!(
+                "  coordinator {} since {}",
+                h.coordinator,
+                since.format("%H:%M")
+            ),
+            super::styled(app, Tone::Info),
+        ));
+    }
+    for o in &h.offers {
+        let mine = matches!(&app.operator, crate::drill::Actor::Person(me) if *me == o.to);
+        let text = if mine {
+            format!(
+                "  handover of {} offered to you: a accept · D decline",
+                o.duty
+            )
+        } else {
+            format!("  handover of {} offered to {}", o.duty, o.to)
+        };
+        let tone = if mine { Tone::Accent } else { Tone::Warn };
+        out.push(Span::styled(text, super::styled(app, tone)));
+    }
+    out
 }
 
 /// Announce targets whose latest attempt failed, with the last error: "ANNOUNCE `room`

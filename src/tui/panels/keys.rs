@@ -22,12 +22,15 @@ pub fn hints(app: &App, now: DateTime<Utc>) -> Vec<(String, &'static str)> {
         Action::Bottom,
         Action::FocusPrev,
         Action::Close,
+        // Rare, and always there for the coordinator: `?` lists it. Accepting a handover
+        // offered to you is shown (it is offered only then).
+        Action::Handover,
     ];
     let mut out: Vec<(String, &'static str)> = app.mode_keys.clone();
     out.extend(
         offered
             .iter()
-            .filter(|a| a.changes_drill())
+            .filter(|a| a.changes_drill() && !skip.contains(a))
             .map(|a| (app.keymap.keys_label(*a), a.label())),
     );
     out.extend(

@@ -69,7 +69,11 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::CopyControlled { .. }
         | EventKind::GateOverridden { .. }
         | EventKind::EvidenceAccepted { .. }
-        | EventKind::FixApproved { .. } => kind.describe(),
+        | EventKind::FixApproved { .. }
+        | EventKind::HandoverOffered { .. }
+        | EventKind::HandoverAccepted { .. }
+        | EventKind::HandoverDeclined { .. }
+        | EventKind::HandoverWithdrawn { .. } => kind.describe(),
     }
 }
 
@@ -138,7 +142,7 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
         .map(|e| {
             let mut spans = vec![
                 Span::styled(format!("{} ", hhmmss(e.event.at)), styled(app, Tone::Dim)),
-                Span::raw(format!("{:<8} ", e.event.by.to_string())),
+                Span::raw(format!("{:<8} ", e.event.who())),
                 Span::styled(describe(&e.event.kind), styled(app, tone(&e.event.kind))),
             ];
             if let Some(why) = &e.ignored {

@@ -193,7 +193,7 @@ pub fn lines(app: &App, now: DateTime<Utc>) -> Vec<Line<'static>> {
         out.push(Line::raw(format!(
             "  {} {} {}",
             hhmmss(e.event.at),
-            e.event.by,
+            e.event.who(),
             super::log::describe(&e.event.kind)
         )));
     }

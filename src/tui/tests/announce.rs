@@ -14,6 +14,7 @@ fn outbox(events: &mut Vec<Event>, minute: i64, record: OutboxRecord) {
         at: min(minute),
         by: Actor::System,
         kind: EventKind::Outbox { record },
+        acting_for: None,
     });
 }
 

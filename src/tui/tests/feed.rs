@@ -37,6 +37,7 @@ impl FakeHub {
                 step: None,
                 text: format!("note {}", events.len() + 1),
             },
+            acting_for: None,
         };
         events.push(event.clone());
         if broadcast {

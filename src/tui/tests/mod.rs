@@ -3,6 +3,7 @@
 
 mod announce;
 mod feed;
+mod handover;
 mod jobs;
 mod keys;
 mod scope;
