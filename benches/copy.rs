@@ -44,6 +44,9 @@ fn spec(target_table: &str) -> CopySpec {
         max_rows_per_sec: None,
         throttle: Vec::new(),
         progress: None,
+        finished: warroom::runbook::Finished::ReachesTotal,
+        stalled_after: None,
+        exclusive: None,
     }
 }
 

@@ -234,6 +234,9 @@ async fn copy_to(target_url: &str, table: &str) -> Res<()> {
         max_rows_per_sec: None,
         throttle: Vec::new(),
         progress: None,
+        finished: warroom::runbook::Finished::ReachesTotal,
+        stalled_after: None,
+        exclusive: None,
     };
     let (_c, crx) = mpsc::channel(1);
     let (tx, mut rx) = mpsc::channel(64);

@@ -61,7 +61,7 @@ pub async fn run_headless(
             let _ = writeln!(std::io::stderr());
         }
     });
-    let result = run_job(runbook, spec, None, restart, control_rx, progress_tx).await;
+    let result = run_job(runbook, spec, None, restart, false, control_rx, progress_tx).await;
     let _ = printer.await;
     let summary = result.with_context(|| format!("copy `{job}` did not complete"))?;
     if json {
@@ -100,6 +100,8 @@ fn status(p: &CopyProgress) -> String {
     match (&p.state, &p.last_error) {
         // `retrying (3): the source is unreachable: ... Connection refused (os error 111)`
         (CopyState::Retrying, Some(e)) => s.clone_from(e),
+        // `stalled: no progress for 10m (stalled_after 10m) at 1200 of 5000 rows`
+        (CopyState::Stalled, Some(e)) => s.clone_from(e),
         _ if p.retries > 0 => s.push_str(&format!(" retries {}", p.retries)),
         _ => {}
     }

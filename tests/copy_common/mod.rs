@@ -85,6 +85,9 @@ pub fn spec(name: &str, source_table: &str, target_table: &str, key: &[&str]) ->
         max_rows_per_sec: None,
         throttle: Vec::new(),
         progress: None,
+        finished: warroom::runbook::Finished::ReachesTotal,
+        stalled_after: None,
+        exclusive: None,
     }
 }
 

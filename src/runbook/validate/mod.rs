@@ -10,6 +10,7 @@ use toml::Spanned;
 mod announce;
 mod checks;
 mod clock;
+mod external;
 mod jobs;
 mod steps;
 
@@ -127,6 +128,8 @@ struct Validator<'m, 'a> {
     step_actions: HashMap<String, Option<steps::ActionKind>>,
     /// Copy jobs another system runs (`engine = "external"`): warroom cannot restart them.
     external_copies: HashSet<String>,
+    /// Copy job -> its `exclusive` group.
+    copy_groups: HashMap<String, String>,
 }
 
 impl<'m, 'a> Validator<'m, 'a> {
@@ -181,6 +184,15 @@ impl<'m, 'a> Validator<'m, 'a> {
                 .map(Spanned::get_ref)
                 .filter(|c| c.engine.as_ref().is_some_and(|e| e.get_ref() == "external"))
                 .map(|c| c.name.get_ref().clone())
+                .collect(),
+            copy_groups: raw
+                .copies
+                .iter()
+                .map(Spanned::get_ref)
+                .filter_map(|c| {
+                    let group = c.exclusive.as_ref()?.get_ref().clone();
+                    Some((c.name.get_ref().clone(), group))
+                })
                 .collect(),
         }
     }

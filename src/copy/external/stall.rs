@@ -1,0 +1,110 @@
+//! When an external job's progress has not moved for `stalled_after`, it is stalled.
+//! Pure: it is told the time, so tests drive it without waiting.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// Remembers when rows done last moved.
+#[derive(Debug, Clone)]
+pub struct StallWatch {
+    after: Option<Duration>,
+    last: Option<(u64, Instant)>,
+}
+
+impl StallWatch {
+    pub fn new(after: Option<Duration>) -> StallWatch {
+        StallWatch { after, last: None }
+    }
+
+    /// Takes a reading of rows done at `now`; returns for how long the job has been still
+    /// when that is at least `stalled_after` (`None`: moving, or no rule).
+    pub fn observe(&mut self, done: u64, now: Instant) -> Option<Duration> {
+        match self.last {
+            Some((seen, _)) if seen == done => {}
+            _ => self.last = Some((done, now)),
+        }
+        let after = self.after?;
+        let (_, since) = self.last?;
+        let still = now.saturating_duration_since(since);
+        (still >= after).then_some(still)
+    }
+
+    /// A reading failed: the job is not seen moving, so the still time goes on.
+    pub fn still_for(&self, now: Instant) -> Option<Duration> {
+        let after = self.after?;
+        let (_, since) = self.last?;
+        let still = now.saturating_duration_since(since);
+        (still >= after).then_some(still)
+    }
+}
+
+/// "stalled: no progress for 12m 5s (stalled_after 10m) at 1200 of 5000 rows".
+pub fn stalled_text(still: Duration, after: Duration, done: u64, total: Option<u64>) -> String {
+    let of = total.map_or(String::new(), |t| format!(" of {t}"));
+    format!(
+        "{STALLED_PREFIX} no progress for {} (stalled_after {}) at {done}{of} rows",
+        crate::runbook::duration::format(rounded(still)),
+        crate::runbook::duration::format(after),
+    )
+}
+
+/// To the second, or to the millisecond under a minute (a test's stall is short).
+fn rounded(d: Duration) -> Duration {
+    if d < Duration::from_secs(60) {
+        Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    } else {
+        Duration::from_secs(d.as_secs())
+    }
+}
+
+/// How a stall's evidence detail begins (the panel and announcements key on the state,
+/// this is for people reading the detail).
+pub const STALLED_PREFIX: &str = "stalled:";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stalls_only_after_the_set_time_without_movement_and_recovers_when_it_moves() {
+        let t0 = Instant::now();
+        let mut w = StallWatch::new(Some(Duration::from_secs(600)));
+        assert_eq!(w.observe(100, t0), None);
+        assert_eq!(w.observe(100, t0 + Duration::from_secs(599)), None);
+        assert_eq!(
+            w.observe(100, t0 + Duration::from_secs(600)),
+            Some(Duration::from_secs(600))
+        );
+        assert_eq!(
+            w.still_for(t0 + Duration::from_secs(700)),
+            Some(Duration::from_secs(700))
+        );
+        // One more row: moving again, and the clock starts over from this reading.
+        assert_eq!(w.observe(101, t0 + Duration::from_secs(701)), None);
+        assert_eq!(w.observe(101, t0 + Duration::from_secs(1300)), None);
+        assert!(w.observe(101, t0 + Duration::from_secs(1301)).is_some());
+    }
+
+    #[test]
+    fn without_a_rule_nothing_stalls() {
+        let t0 = Instant::now();
+        let mut w = StallWatch::new(None);
+        w.observe(5, t0);
+        assert_eq!(w.observe(5, t0 + Duration::from_secs(86_400)), None);
+    }
+
+    #[test]
+    fn the_text_says_how_long_against_the_rule_and_where() {
+        let t = stalled_text(
+            Duration::from_millis(725_400),
+            Duration::from_secs(600),
+            1200,
+            Some(5000),
+        );
+        assert_eq!(
+            t,
+            "stalled: no progress for 12m5s (stalled_after 10m) at 1200 of 5000 rows"
+        );
+    }
+}
