@@ -395,3 +395,97 @@ async fn a_command_s_json_gives_done_total_and_the_status_that_finishes_it() {
         .expect("cancel");
     assert!(handle.await.expect("join").is_err());
 }
+
+/// The drill refuses a step whose job would start while another job of its exclusive
+/// group runs, naming that job and its step; once that job's evidence holds it may start.
+#[test]
+fn a_job_of_an_exclusive_group_waits_for_the_running_one_to_finish() {
+    use chrono::{Duration as Minutes, TimeZone, Utc};
+    use std::sync::Arc;
+    use warroom::drill::{Actor, Command, CommandKind, Drill, Target};
+    use warroom::runbook::{load, Evidence};
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/runbooks/exclusive-in-parallel.toml");
+    let rb = load(&path).expect("loads (a warning only)").runbook;
+    let mut drill = Drill::new(Arc::new(rb));
+    let mut now = Utc.with_ymd_and_hms(2026, 3, 1, 22, 0, 0).unwrap();
+    let mut exec = |drill: &mut Drill, who: &str, kind: CommandKind, at| {
+        let by = if who == "system" {
+            Actor::System
+        } else {
+            Actor::Person(who.into())
+        };
+        drill
+            .execute(&Command { by, kind }, at)
+            .map(|_| ())
+            .map_err(|r| r.reason)
+    };
+    let start = |id: &str| CommandKind::Start {
+        target: Target::Step(id.into()),
+    };
+    for kind in [
+        start("a"),
+        CommandKind::Done {
+            target: Target::Step("a".into()),
+        },
+    ] {
+        exec(&mut drill, "bo", kind, now).expect("step a");
+    }
+    exec(
+        &mut drill,
+        "ann",
+        CommandKind::SignOff {
+            target: Target::Step("a".into()),
+        },
+        now,
+    )
+    .expect("sign-off a");
+    now += Minutes::minutes(5);
+    exec(&mut drill, "bo", start("copy-orders"), now).expect("the first job starts");
+    now += Minutes::hours(3);
+    let refused = exec(&mut drill, "bo", start("copy-events"), now).unwrap_err();
+    assert_eq!(
+        refused,
+        "step `copy-events` would start a copy while copy `orders` of exclusive group \
+         `migration-service` runs (step `copy-orders`): jobs of one group never run at once; \
+         start it when `orders` is done"
+    );
+    // Marked done by its DRI, its copy not finished: it still runs.
+    exec(
+        &mut drill,
+        "bo",
+        CommandKind::Done {
+            target: Target::Step("copy-orders".into()),
+        },
+        now,
+    )
+    .expect("done");
+    assert!(exec(&mut drill, "bo", start("copy-events"), now).is_err());
+    // A stall is not an end: the job still holds the group.
+    exec(
+        &mut drill,
+        "system",
+        CommandKind::RecordEvidence {
+            evidence: Evidence::CopyDone("orders".into()),
+            holds: false,
+            detail: "stalled: no progress for 10m (stalled_after 10m) at 5 of 9 rows".into(),
+        },
+        now,
+    )
+    .expect("stall recorded");
+    assert!(exec(&mut drill, "bo", start("copy-events"), now).is_err());
+    now += Minutes::hours(17);
+    exec(
+        &mut drill,
+        "system",
+        CommandKind::RecordEvidence {
+            evidence: Evidence::CopyDone("orders".into()),
+            holds: true,
+            detail: "copy orders: 9 rows".into(),
+        },
+        now,
+    )
+    .expect("finished");
+    exec(&mut drill, "bo", start("copy-events"), now).expect("the group is free");
+}

@@ -277,7 +277,8 @@ impl<'a> Ctx<'a> {
         }
         if let Some(b) = super::exclusive::busy(self.rb, self.st, idx) {
             return Err(Rejection::wrong_state(format!(
-                "step `{id}` would start a copy while copy `{}` of exclusive group `{}` runs                  (step `{}`): jobs of one group never run at once; start it when `{}` is done",
+                "step `{id}` would start a copy while copy `{}` of exclusive group `{}` runs \
+                 (step `{}`): jobs of one group never run at once; start it when `{}` is done",
                 b.job, b.group, b.step, b.job
             )));
         }

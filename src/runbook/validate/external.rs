@@ -1,6 +1,8 @@
 //! External copy jobs: where their progress comes from, when they are finished, when
 //! they are stalled, which tables a native copy must name, and `exclusive` groups (two
-//! jobs of one group in steps the graph lets run at once is an error).
+//! jobs of one group in steps the graph lets run at once is a warning: the drill refuses
+//! to start the second while the first runs, so the plan is safe but its order is left
+//! to the people).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -279,8 +281,8 @@ impl Validator<'_, '_> {
         }
     }
 
-    /// Two steps whose copy jobs share an `exclusive` group must be ordered by `after`:
-    /// otherwise the drill could be asked to run them at once, which it refuses.
+    /// Two steps whose copy jobs share an `exclusive` group should be ordered by `after`:
+    /// otherwise the drill may be asked to run them at once, which it refuses (a warning).
     pub(super) fn exclusive_groups(
         &mut self,
         raw: &[&Spanned<RawStep>],
@@ -323,13 +325,13 @@ impl Validator<'_, '_> {
                     .as_ref()
                     .map_or_else(|| raw[b].get_ref().id.span(), Spanned::span);
                 let (sa, sb) = (&steps[a].id, &steps[b].id);
-                self.error(
+                self.warning(
                     span,
                     format!(
                         "steps `{sa}` and `{sb}` can run at once, but their copy jobs `{job_a}` and `{job_b}` are in exclusive group `{group}`"
                     ),
                     format!(
-                        "jobs of one exclusive group never run at once: add after = [\"{sa}\"] to step `{sb}` (or the other way round)"
+                        "jobs of one exclusive group never run at once: the drill refuses to start the second while the first runs; to plan the order, add after = [\"{sa}\"] to step `{sb}` (or the other way round)"
                     ),
                 );
             }
