@@ -45,7 +45,11 @@ pub async fn run_headless(
         while let Some(p) = progress_rx.recv().await {
             let mut err = std::io::stderr();
             // A plain line every 5 s, and at once when the state or the error changes.
-            let said = Some((p.state, p.last_error.clone()));
+            // (A stall's line counts its minutes: it changes every reading, the state does not.)
+            let error = (p.state != CopyState::Stalled)
+                .then(|| p.last_error.clone())
+                .flatten();
+            let said = Some((p.state, error));
             if terminal {
                 let _ = write!(err, "\r\x1b[2K{}", bar_line(&p));
                 let _ = err.flush();

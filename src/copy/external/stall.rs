@@ -49,9 +49,9 @@ pub fn stalled_text(still: Duration, after: Duration, done: u64, total: Option<u
     )
 }
 
-/// To the second, or to the millisecond under a minute (a test's stall is short).
+/// To the second, or to the millisecond under a second (a test's stall is short).
 fn rounded(d: Duration) -> Duration {
-    if d < Duration::from_secs(60) {
+    if d < Duration::from_secs(1) {
         Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
     } else {
         Duration::from_secs(d.as_secs())
