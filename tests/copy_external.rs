@@ -489,3 +489,136 @@ fn a_job_of_an_exclusive_group_waits_for_the_running_one_to_finish() {
     .expect("finished");
     exec(&mut drill, "bo", start("copy-events"), now).expect("the group is free");
 }
+
+/// In the console: starting the step follows the job; a stall is recorded on `copy:JOB`
+/// (not holding, with the stall's words), moving again says so, and the end holds.
+#[tokio::test]
+async fn in_the_console_a_stall_and_the_end_are_the_job_s_evidence() {
+    use warroom::drill::telemetry::Telemetry;
+    use warroom::drill::{Actor, Command, CommandKind, EventKind, Target, Update};
+    use warroom::runbook::Evidence;
+
+    let Some(my) = servers::mysql() else { return };
+    let (db, url, _) = mysql_db(&my, "extrun").await;
+    checkpoint_table(&db, "job_checkpoint").await;
+    execute(&db, "UPDATE job_checkpoint SET rows_done = 50")
+        .await
+        .expect("some rows");
+    let text = format!(
+        r#"
+[runbook]
+name = "external"
+kind = "drill"
+coordinator = "ann"
+[people.ann]
+name = "Ann"
+role = "coordinator"
+[connections.service]
+url = "{url}"
+[[copy]]
+name = "bulk"
+engine = "external"
+source = "service"
+target = "service"
+stalled_after = "1s"
+progress = {{ from = "sql", connection = "service", query = "{SUM}" }}
+[[phase]]
+name = "copy"
+[[phase.step]]
+id = "bulk"
+title = "Bulk copy by the service"
+dri = "ann"
+reviewer = "ann"
+planned = "1m"
+action = {{ copy = "bulk" }}
+"#
+    );
+    let runbook = warroom::runbook::parse_str("external.toml", &text)
+        .expect("valid")
+        .runbook;
+    let dir = tempfile::tempdir().expect("tmp");
+    let session = warroom::cli::session::open_session(
+        runbook,
+        None,
+        None,
+        Some(&dir.path().join("j.db")),
+        false,
+    )
+    .await
+    .expect("session");
+    let (_, mut updates) = warroom::hub::follow(&session.hub).await.expect("follow");
+    session
+        .hub
+        .sink()
+        .send(Command {
+            by: Actor::Person("ann".into()),
+            kind: CommandKind::Start {
+                target: Target::Step("bulk".into()),
+            },
+        })
+        .await
+        .expect("start");
+    let mut said: Vec<(bool, String)> = Vec::new();
+    let mut saw_stalled_panel = false;
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match updates.recv().await.expect("updates") {
+                Update::Telemetry(Telemetry::Copy(p)) if p.state == CopyState::Stalled => {
+                    saw_stalled_panel = true;
+                }
+                Update::Event(e) => {
+                    if let EventKind::EvidenceRecorded {
+                        evidence: Evidence::CopyDone(job),
+                        holds,
+                        detail,
+                    } = e.kind
+                    {
+                        assert_eq!(job, "bulk");
+                        said.push((holds, detail.clone()));
+                        match said.len() {
+                            // Stalled: let the job move, then finish.
+                            1 => {
+                                execute(&db, "UPDATE job_checkpoint SET rows_done = 100")
+                                    .await
+                                    .expect("moves");
+                            }
+                            2 => {
+                                execute(&db, "UPDATE job_checkpoint SET rows_done = rows_total")
+                                    .await
+                                    .expect("ends");
+                            }
+                            _ if holds => return,
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no end within a minute: {said:?}"));
+    assert!(
+        saw_stalled_panel,
+        "the copy panel is told the job is stalled"
+    );
+    assert!(
+        !said[0].0 && said[0].1.starts_with("stalled: no progress for "),
+        "{said:?}"
+    );
+    assert!(
+        said[0]
+            .1
+            .ends_with("(stalled_after 1s) at 100 of 1000 rows"),
+        "{said:?}"
+    );
+    assert_eq!(
+        said[1],
+        (
+            false,
+            "moving again after a stall: 200 of 1000 rows".to_string()
+        )
+    );
+    let last = said.last().expect("the end");
+    assert!(last.0 && last.1.starts_with("1000 rows"), "{said:?}");
+}
