@@ -410,7 +410,7 @@ fn a_job_of_an_exclusive_group_waits_for_the_running_one_to_finish() {
     let rb = load(&path).expect("loads (a warning only)").runbook;
     let mut drill = Drill::new(Arc::new(rb));
     let mut now = Utc.with_ymd_and_hms(2026, 3, 1, 22, 0, 0).unwrap();
-    let mut exec = |drill: &mut Drill, who: &str, kind: CommandKind, at| {
+    let exec = |drill: &mut Drill, who: &str, kind: CommandKind, at| {
         let by = if who == "system" {
             Actor::System
         } else {

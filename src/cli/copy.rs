@@ -103,9 +103,8 @@ fn status(p: &CopyProgress) -> String {
     }
     match (&p.state, &p.last_error) {
         // `retrying (3): the source is unreachable: ... Connection refused (os error 111)`
-        (CopyState::Retrying, Some(e)) => s.clone_from(e),
-        // `stalled: no progress for 10m (stalled_after 10m) at 1200 of 5000 rows`
-        (CopyState::Stalled, Some(e)) => s.clone_from(e),
+        // ... or `stalled: no progress for 10m (stalled_after 10m) at 1200 of 5000 rows`
+        (CopyState::Retrying | CopyState::Stalled, Some(e)) => s.clone_from(e),
         _ if p.retries > 0 => s.push_str(&format!(" retries {}", p.retries)),
         _ => {}
     }

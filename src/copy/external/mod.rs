@@ -1,4 +1,4 @@
-//! `engine = "external"`: a copy run by another system (a managed copy service, TiDB DM,
+//! `engine = "external"`: a copy run by another system (a managed copy service, `TiDB` DM,
 //! a Spark migrator), one job rather than one table. warroom follows its progress (rows
 //! done and in all) from a SQL query on the job's own checkpoint or state table, from two
 //! Prometheus series, or from a command's JSON; says when it is finished (done reaches
@@ -51,20 +51,20 @@ pub async fn follow_external(
         total: None,
         status: None,
     };
-    let mut stall = StallWatch::new(spec.stalled_after);
+    let mut watch = StallWatch::new(spec.stalled_after);
     let mut errors = 0u64;
     loop {
         let now_read = reader.read().await;
         let now = Instant::now();
         let (still, read_error) = match now_read {
             Ok(reading) => {
-                let still = stall.observe(reading.done, now);
+                let still = watch.observe(reading.done, now);
                 last = reading;
                 (still, None)
             }
             Err(e) => {
                 errors += 1;
-                (stall.still_for(now), Some(e))
+                (watch.still_for(now), Some(e))
             }
         };
         let done = last.done;

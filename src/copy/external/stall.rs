@@ -39,7 +39,7 @@ impl StallWatch {
     }
 }
 
-/// "stalled: no progress for 12m 5s (stalled_after 10m) at 1200 of 5000 rows".
+/// `stalled: no progress for 12m5s (stalled_after 10m) at 1200 of 5000 rows`.
 pub fn stalled_text(still: Duration, after: Duration, done: u64, total: Option<u64>) -> String {
     let of = total.map_or(String::new(), |t| format!(" of {t}"));
     format!(
