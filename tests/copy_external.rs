@@ -622,3 +622,49 @@ action = {{ copy = "bulk" }}
     let last = said.last().expect("the end");
     assert!(last.0 && last.1.starts_with("1000 rows"), "{said:?}");
 }
+
+/// The announcement of a stall says stalled (a warning), not FAILED; the end is "finished".
+#[test]
+fn a_stall_is_announced_as_a_stall_not_a_failure() {
+    use chrono::{TimeZone, Utc};
+    use std::sync::Arc;
+    use warroom::drill::outbox::Tone;
+    use warroom::drill::{Actor, Command, CommandKind, Drill};
+    use warroom::notify::message::for_event;
+    use warroom::runbook::{load, Evidence};
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/runbooks/exclusive-in-parallel.toml");
+    let mut drill = Drill::new(Arc::new(load(&path).expect("loads").runbook));
+    let now = Utc.with_ymd_and_hms(2026, 3, 1, 22, 0, 0).unwrap();
+    let mut record = |holds: bool, detail: &str| {
+        let events = drill
+            .execute(
+                &Command {
+                    by: Actor::System,
+                    kind: CommandKind::RecordEvidence {
+                        evidence: Evidence::CopyDone("orders".into()),
+                        holds,
+                        detail: detail.into(),
+                    },
+                },
+                now,
+            )
+            .expect("recorded");
+        events.iter().find_map(|e| for_event(&drill, e))
+    };
+    let stalled = record(
+        false,
+        "stalled: no progress for 10m (stalled_after 10m) at 5 of 9 rows",
+    )
+    .expect("announced");
+    assert_eq!(stalled.title, "Copy `orders` stalled");
+    assert_eq!(stalled.tone, Tone::Warn);
+    assert!(stalled.text.contains("at 5 of 9 rows"), "{stalled:?}");
+    assert!(
+        record(false, "moving again after a stall: 6 of 9 rows").is_none(),
+        "moving again is not a second announcement"
+    );
+    let done = record(true, "9 rows").expect("announced");
+    assert_eq!(done.title, "Copy `orders` finished");
+}

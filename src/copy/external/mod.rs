@@ -51,7 +51,7 @@ pub async fn follow_external(
         total: None,
         status: None,
     };
-    let mut watch = StallWatch::new(spec.stalled_after);
+    let mut watch = StallWatch::new(spec.stalled_after, started);
     let mut errors = 0u64;
     loop {
         let now_read = reader.read().await;

@@ -5,36 +5,37 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// Remembers when rows done last moved.
+/// Remembers when rows done last moved (from the start: a source that never answers
+/// stalls too).
 #[derive(Debug, Clone)]
 pub struct StallWatch {
     after: Option<Duration>,
-    last: Option<(u64, Instant)>,
+    /// Rows done at the last change (`None`: no reading yet), and when.
+    last: (Option<u64>, Instant),
 }
 
 impl StallWatch {
-    pub fn new(after: Option<Duration>) -> StallWatch {
-        StallWatch { after, last: None }
+    pub fn new(after: Option<Duration>, start: Instant) -> StallWatch {
+        StallWatch {
+            after,
+            last: (None, start),
+        }
     }
 
     /// Takes a reading of rows done at `now`; returns for how long the job has been still
     /// when that is at least `stalled_after` (`None`: moving, or no rule).
     pub fn observe(&mut self, done: u64, now: Instant) -> Option<Duration> {
-        match self.last {
-            Some((seen, _)) if seen == done => {}
-            _ => self.last = Some((done, now)),
+        if self.last.0 != Some(done) {
+            self.last = (Some(done), now);
         }
-        let after = self.after?;
-        let (_, since) = self.last?;
-        let still = now.saturating_duration_since(since);
-        (still >= after).then_some(still)
+        self.still_for(now)
     }
 
-    /// A reading failed: the job is not seen moving, so the still time goes on.
+    /// How long the job has been still at `now`, when that is at least `stalled_after`
+    /// (a reading that failed calls this: the still time goes on).
     pub fn still_for(&self, now: Instant) -> Option<Duration> {
         let after = self.after?;
-        let (_, since) = self.last?;
-        let still = now.saturating_duration_since(since);
+        let still = now.saturating_duration_since(self.last.1);
         (still >= after).then_some(still)
     }
 }
@@ -69,7 +70,7 @@ mod tests {
     #[test]
     fn stalls_only_after_the_set_time_without_movement_and_recovers_when_it_moves() {
         let t0 = Instant::now();
-        let mut w = StallWatch::new(Some(Duration::from_secs(600)));
+        let mut w = StallWatch::new(Some(Duration::from_secs(600)), t0);
         assert_eq!(w.observe(100, t0), None);
         assert_eq!(w.observe(100, t0 + Duration::from_secs(599)), None);
         assert_eq!(
@@ -87,9 +88,20 @@ mod tests {
     }
 
     #[test]
+    fn a_source_that_never_answers_stalls_from_the_start() {
+        let t0 = Instant::now();
+        let w = StallWatch::new(Some(Duration::from_secs(60)), t0);
+        assert_eq!(w.still_for(t0 + Duration::from_secs(59)), None);
+        assert_eq!(
+            w.still_for(t0 + Duration::from_secs(61)),
+            Some(Duration::from_secs(61))
+        );
+    }
+
+    #[test]
     fn without_a_rule_nothing_stalls() {
         let t0 = Instant::now();
-        let mut w = StallWatch::new(None);
+        let mut w = StallWatch::new(None, t0);
         w.observe(5, t0);
         assert_eq!(w.observe(5, t0 + Duration::from_secs(86_400)), None);
     }
