@@ -45,6 +45,9 @@ fn spec(target_table: &str) -> CopySpec {
         throttle: Vec::new(),
         progress: None,
         create_target: false,
+        finished: warroom::runbook::Finished::ReachesTotal,
+        stalled_after: None,
+        exclusive: None,
     }
 }
 

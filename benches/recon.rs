@@ -236,6 +236,9 @@ async fn copy_to(target_url: &str, table: &str) -> Res<()> {
         throttle: Vec::new(),
         progress: None,
         create_target: false,
+        finished: warroom::runbook::Finished::ReachesTotal,
+        stalled_after: None,
+        exclusive: None,
     };
     let (_c, crx) = mpsc::channel(1);
     let (tx, mut rx) = mpsc::channel(64);

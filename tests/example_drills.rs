@@ -672,3 +672,131 @@ fn monolith_split_night_shift_deputy_acts_for_the_dba() {
     assert_eq!(last.acting_for.as_deref(), Some("ruben"));
     assert_eq!(r.status("preflight"), StepStatus::Running);
 }
+
+#[test]
+fn monolith_split_runs_its_two_dms_jobs_one_at_a_time_and_a_stall_holds_the_sign_off() {
+    let mut r = Run::new("runbooks/monolith-split-services.toml");
+    // Both bulk copies are whole jobs of the one DMS service, followed on its state table.
+    for job in ["bulk-orders", "bulk-logistics"] {
+        let spec = r
+            .drill
+            .runbook()
+            .copies
+            .iter()
+            .find(|c| c.name == job)
+            .unwrap()
+            .clone();
+        assert!(spec.is_whole_job(), "{job}");
+        assert_eq!(spec.exclusive.as_deref(), Some("dms"));
+        assert_eq!(
+            spec.stalled_after,
+            Some(std::time::Duration::from_secs(1800))
+        );
+        assert_eq!(
+            spec.finished,
+            warroom::runbook::Finished::Status("COMPLETED".into())
+        );
+    }
+    r.finish("kickoff", 15);
+    r.ok(
+        "ruben",
+        CommandKind::Start {
+            target: Target::Step("preflight".into()),
+        },
+    );
+    r.evidence(Evidence::Preflight);
+    r.now += Duration::minutes(15);
+    r.ok(
+        "ruben",
+        CommandKind::Done {
+            target: Target::Step("preflight".into()),
+        },
+    );
+    r.ok(
+        "bram",
+        CommandKind::SignOff {
+            target: Target::Step("preflight".into()),
+        },
+    );
+
+    let copy = |id: &str| Target::Step(id.to_string());
+    r.ok(
+        "ruben",
+        CommandKind::Start {
+            target: copy("copy-orders"),
+        },
+    );
+    // The second job cannot start while the first runs.
+    let early = r.exec(
+        "ruben",
+        CommandKind::Start {
+            target: copy("copy-logistics"),
+        },
+    );
+    assert!(early.is_err(), "{early:?}");
+    // Nine hours in, DMS hangs: warroom records the stall on the job's evidence, and the
+    // step cannot be signed off on it.
+    r.now += Duration::hours(9);
+    r.ok(
+        "system",
+        CommandKind::RecordEvidence {
+            evidence: Evidence::CopyDone("bulk-orders".into()),
+            holds: false,
+            detail:
+                "stalled: no progress for 30m (stalled_after 30m) at 812000000 of 1900000000 rows"
+                    .into(),
+        },
+    );
+    r.now += Duration::hours(12);
+    r.ok(
+        "ruben",
+        CommandKind::Done {
+            target: copy("copy-orders"),
+        },
+    );
+    let refused = r.exec(
+        "bram",
+        CommandKind::SignOff {
+            target: copy("copy-orders"),
+        },
+    );
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("copy:bulk-orders")),
+        "{refused:?}"
+    );
+    let status = r.status("copy-logistics");
+    assert_eq!(status, StepStatus::Pending);
+    // Every table COMPLETED: the job's evidence holds; sign-off, then job 2 may start.
+    r.evidence(Evidence::CopyDone("bulk-orders".into()));
+    r.ok(
+        "bram",
+        CommandKind::SignOff {
+            target: copy("copy-orders"),
+        },
+    );
+    r.ok(
+        "ruben",
+        CommandKind::Start {
+            target: copy("copy-logistics"),
+        },
+    );
+    r.now += Duration::hours(20);
+    r.ok(
+        "ruben",
+        CommandKind::Done {
+            target: copy("copy-logistics"),
+        },
+    );
+    r.evidence(Evidence::CopyDone("bulk-logistics".into()));
+    r.ok(
+        "eva",
+        CommandKind::SignOff {
+            target: copy("copy-logistics"),
+        },
+    );
+    assert_eq!(r.status("copy-logistics"), StepStatus::Done);
+    assert_eq!(r.status("transform-orders"), StepStatus::Ready);
+    assert_eq!(r.status("transform-logistics"), StepStatus::Ready);
+}

@@ -912,3 +912,85 @@ fn deputy_mistakes_point_at_the_name() {
         "person `cy` names deputy `bo` twice",
     );
 }
+
+/// Each mistake in an external copy (its progress source, finished rule, stall time,
+/// exclusive group) or a native copy without its table is one error at its value.
+#[test]
+fn each_mistake_in_an_external_job_is_one_error_at_its_value() {
+    let cases: &[(&str, usize, usize, &str)] = &[
+        ("external-prometheus-no-url.toml", 25, 12, "the progress of copy job `orders` has no `url`"),
+        ("external-prometheus-probe.toml", 25, 43, "the progress of copy job `orders` names a probe; progress needs the series themselves"),
+        ("external-prometheus-bad-url.toml", 25, 41, "the progress of copy job `orders`: `prom:9090` is not an http(s) URL"),
+        ("external-command-empty.toml", 25, 42, "the progress of copy job `orders` has an empty `command`"),
+        ("external-command-with-query.toml", 25, 76, "`query` does not apply to the progress of copy job `orders` with from = \"command\""),
+        ("external-unknown-source.toml", 25, 21, "the progress of copy job `orders`: unknown source `kafka`"),
+        ("external-finished-unknown.toml", 25, 112, "the progress of copy job `orders`: `finished = \"when it is done\"` is not a rule"),
+        ("external-finished-status-prometheus.toml", 25, 97, "the progress of copy job `orders` comes from Prometheus, which reports no status"),
+        ("external-stalled-zero.toml", 26, 17, "`stalled_after` of copy job `orders` is zero"),
+        ("external-stalled-not-duration.toml", 26, 17, "`stalled_after` of copy job `orders`: `ten minutes` is not a duration: expected a number"),
+        ("external-exclusive-bad-name.toml", 26, 13, "exclusive group `one service` is not a valid name"),
+        ("native-stalled-after.toml", 27, 17, "copy job `orders` is native, so `stalled_after` does not apply"),
+        ("native-without-table.toml", 21, 8, "copy job `orders` has no `source_table`"),
+    ];
+    for (name, line, column, message) in cases {
+        only_error(name, *line, *column, message);
+    }
+}
+
+/// Two jobs of one exclusive group in steps that can run at once: a warning (the drill
+/// refuses the second while the first runs), which names the `after` that orders them.
+#[test]
+fn exclusive_jobs_in_parallel_steps_are_a_warning_naming_the_order_to_add() {
+    let loaded = load(&fixture("exclusive-in-parallel.toml")).expect("loads: only a warning");
+    expect(
+        &loaded.warnings,
+        Severity::Warning,
+        61,
+        10,
+        "steps `copy-orders` and `copy-events` can run at once, but their copy jobs `orders` and `events` are in exclusive group `migration-service`",
+    );
+    let help = loaded.warnings[0].help.clone().unwrap_or_default();
+    assert!(
+        help.contains("add after = [\"copy-orders\"] to step `copy-events`"),
+        "{help}"
+    );
+    assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+}
+
+/// Whole-job external copies read into the model: no table or key, each progress source,
+/// the finished rule (stated or the default), the stall time and the exclusive group.
+#[test]
+fn whole_job_external_copies_read_into_the_model() {
+    use warroom::runbook::{ExternalProgress, Finished};
+    let rb = load(&fixture("external-whole-jobs.toml")).unwrap().runbook;
+    let [orders, events, spark] = &rb.copies[..] else {
+        panic!("{:?}", rb.copies)
+    };
+    assert!(orders.is_whole_job() && orders.key.is_empty());
+    assert_eq!(orders.finished, Finished::Status("COMPLETED".into()));
+    assert_eq!(
+        orders.stalled_after,
+        Some(std::time::Duration::from_secs(600))
+    );
+    assert_eq!(orders.exclusive.as_deref(), Some("migration-service"));
+    assert!(
+        matches!(&orders.progress, Some(ExternalProgress::Sql { connection, .. }) if connection == "dst")
+    );
+    assert_eq!(
+        events.progress,
+        Some(ExternalProgress::Prometheus {
+            url: "http://prom:9090".into(),
+            done: "sum(migrator_rows_done)".into(),
+            total: Some("sum(migrator_rows_total)".into()),
+        })
+    );
+    assert_eq!(events.finished, Finished::ReachesTotal);
+    assert_eq!(events.stalled_after, None);
+    assert_eq!(
+        spark.progress,
+        Some(ExternalProgress::Command {
+            command: "spark-job status --json".into()
+        })
+    );
+    assert_eq!(spark.exclusive, None);
+}

@@ -45,7 +45,11 @@ pub async fn run_headless(
         while let Some(p) = progress_rx.recv().await {
             let mut err = std::io::stderr();
             // A plain line every 5 s, and at once when the state or the error changes.
-            let said = Some((p.state, p.last_error.clone()));
+            // (A stall's line counts its minutes: it changes every reading, the state does not.)
+            let error = (p.state != CopyState::Stalled)
+                .then(|| p.last_error.clone())
+                .flatten();
+            let said = Some((p.state, error));
             if terminal {
                 let _ = write!(err, "\r\x1b[2K{}", bar_line(&p));
                 let _ = err.flush();
@@ -61,7 +65,7 @@ pub async fn run_headless(
             let _ = writeln!(std::io::stderr());
         }
     });
-    let result = run_job(runbook, spec, None, restart, control_rx, progress_tx).await;
+    let result = run_job(runbook, spec, None, restart, false, control_rx, progress_tx).await;
     let _ = printer.await;
     let summary = result.with_context(|| format!("copy `{job}` did not complete"))?;
     if json {
@@ -99,7 +103,8 @@ fn status(p: &CopyProgress) -> String {
     }
     match (&p.state, &p.last_error) {
         // `retrying (3): the source is unreachable: ... Connection refused (os error 111)`
-        (CopyState::Retrying, Some(e)) => s.clone_from(e),
+        // ... or `stalled: no progress for 10m (stalled_after 10m) at 1200 of 5000 rows`
+        (CopyState::Retrying | CopyState::Stalled, Some(e)) => s.clone_from(e),
         _ if p.retries > 0 => s.push_str(&format!(" retries {}", p.retries)),
         _ => {}
     }

@@ -11,7 +11,7 @@ use crate::runbook::{CopyEngine, CopySpec, ExternalProgress, Runbook, ThrottleRu
 use super::control::CopyControl;
 use super::engine::{run, CopyOptions};
 use super::error::CopyError;
-use super::external::follow_external;
+use super::external::{follow_external, ProgressReader};
 use super::progress::{CopyProgress, CopySummary};
 use super::throttle::ProbeHook;
 
@@ -59,24 +59,22 @@ pub(super) async fn connect_copy(
 }
 
 /// Runs (native) or follows (external) one job: connects what it needs, including the
-/// connections its throttle rules query. Shared by `warroom copy` and the console.
+/// connections its throttle rules query. Shared by `warroom copy` and the console; an
+/// external job's progress command runs only when `allow_commands`.
 pub async fn run_job(
     runbook: &Runbook,
     spec: &CopySpec,
     probe: Option<ProbeHook>,
     restart: Restart,
+    allow_commands: bool,
     control_rx: mpsc::Receiver<CopyControl>,
     progress_tx: mpsc::Sender<CopyProgress>,
 ) -> Result<CopySummary, CopyError> {
     let workers = spec.workers.max(1);
     match spec.engine {
         CopyEngine::External => {
-            let conn = match &spec.progress {
-                Some(ExternalProgress::Sql { connection, .. }) => connection.clone(),
-                _ => spec.target.clone(),
-            };
-            let pool = connect(runbook, &conn, 1).await?;
-            follow_external(spec, pool, Duration::from_secs(2), control_rx, progress_tx).await
+            let reader = external_reader(runbook, spec, allow_commands).await?;
+            follow_external(spec, reader, EXTERNAL_EVERY, control_rx, progress_tx).await
         }
         CopyEngine::Native => {
             let source = connect_copy(runbook, &spec.source, workers + 1).await?;
@@ -97,6 +95,39 @@ pub async fn run_job(
             }
             run(spec, source, target, opts, control_rx, progress_tx).await
         }
+    }
+}
+
+/// How often an external job's progress is read.
+pub const EXTERNAL_EVERY: Duration = Duration::from_secs(2);
+
+/// Connects where an external job's progress is read. A command runs only when
+/// `allow_commands` (the console's `--allow-shell`).
+pub async fn external_reader(
+    runbook: &Runbook,
+    spec: &CopySpec,
+    allow_commands: bool,
+) -> Result<ProgressReader, CopyError> {
+    let spec_error = |msg: String| CopyError::Spec {
+        job: spec.name.clone(),
+        msg,
+    };
+    match &spec.progress {
+        Some(ExternalProgress::Sql { connection, query }) => Ok(ProgressReader::Sql {
+            pool: connect(runbook, connection, 1).await?,
+            query: query.clone(),
+        }),
+        Some(ExternalProgress::Prometheus { url, done, total }) => {
+            ProgressReader::prometheus(url, done, total.as_deref()).map_err(spec_error)
+        }
+        Some(ExternalProgress::Command { command }) => Ok(ProgressReader::Command {
+            command: command.clone(),
+            allowed: allow_commands,
+        }),
+        None => Err(spec_error(
+            "an external copy needs `progress` (a SQL query, Prometheus series or a command)"
+                .into(),
+        )),
     }
 }
 

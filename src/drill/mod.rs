@@ -7,6 +7,7 @@ pub mod contingency;
 mod describe;
 pub mod engine;
 pub mod event;
+pub mod exclusive;
 pub mod feed;
 mod fold;
 pub mod follow;

@@ -409,6 +409,13 @@ impl<'a> Ctx<'a> {
                 ),
             ));
         }
+        if let Some(b) = super::exclusive::busy(self.rb, self.st, idx) {
+            return Err(Rejection::wrong_state(format!(
+                "step `{id}` would start a copy while copy `{}` of exclusive group `{}` runs \
+                 (step `{}`): jobs of one group never run at once; start it when `{}` is done",
+                b.job, b.group, b.step, b.job
+            )));
+        }
         let mut events = Vec::new();
         if self.st.started_at.is_none() {
             events.push(EventKind::DrillStarted);

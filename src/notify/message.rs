@@ -294,7 +294,14 @@ pub fn for_event(drill: &Drill, event: &Event) -> Option<Announcement> {
                     }
                 }
                 Evidence::CopyDone(job) if changed => {
-                    if *holds {
+                    if !*holds && detail.starts_with("stalled:") {
+                        // An external job's progress stopped moving (not a failure).
+                        (
+                            MessageKind::Copy,
+                            Tone::Warn,
+                            format!("Copy `{job}` stalled"),
+                        )
+                    } else if *holds {
                         (
                             MessageKind::Copy,
                             Tone::Good,

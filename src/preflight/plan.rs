@@ -67,6 +67,10 @@ pub fn plan(runbook: &Runbook) -> Plan {
         if let Some(ExternalProgress::Sql { connection, .. }) = &c.progress {
             connections.insert(connection.clone());
         }
+        if c.is_whole_job() {
+            // One job another system runs, with no table of its own to compare.
+            continue;
+        }
         let pair = PairPlan {
             jobs: vec![c.name.clone()],
             copy: Some(c.name.clone()),

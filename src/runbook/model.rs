@@ -387,6 +387,34 @@ pub struct CopySpec {
     /// (`docs/type-mapping.md`); an existing table is used as it is.
     #[serde(default)]
     pub create_target: bool,
+    /// For `engine = "external"`: when the job counts as finished.
+    #[serde(default)]
+    pub finished: Finished,
+    /// For `engine = "external"`: progress that has not moved for this long is "stalled".
+    #[serde(default, with = "crate::runbook::duration::serde_human_opt")]
+    pub stalled_after: Option<Duration>,
+    /// Jobs of one group never run at once (one managed migration service, one Spark
+    /// cluster): a step that would start a second one is refused.
+    #[serde(default)]
+    pub exclusive: Option<String>,
+}
+
+impl CopySpec {
+    /// An external job declared as one job, with no table of its own.
+    pub fn is_whole_job(&self) -> bool {
+        self.source_table.is_empty() && self.target_table.is_empty()
+    }
+}
+
+/// When an external job is finished.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "when", content = "value")]
+pub enum Finished {
+    /// Rows done reach the total (and the total is above 0).
+    #[default]
+    ReachesTotal,
+    /// The status the source reports (third SQL column, JSON field `status`) equals this.
+    Status(String),
 }
 
 /// When the copy must slow down or pause to protect the source.
@@ -411,10 +439,17 @@ pub enum ThrottleRule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "from")]
 pub enum ExternalProgress {
-    /// `query` returns rows done (and optionally a second column: rows total).
+    /// `query` returns one row: done, then optionally total and a status (by position).
     Sql { connection: String, query: String },
-    /// A Prometheus counter of rows done.
-    Prometheus { probe: String },
+    /// Two PromQL instant queries on a Prometheus server: done and (optionally) total.
+    Prometheus {
+        url: String,
+        done: String,
+        total: Option<String>,
+    },
+    /// A command run with `sh -c` (only under `--allow-shell`, like a shell action) that
+    /// prints one JSON object with `done`, and optionally `total` and `status`.
+    Command { command: String },
 }
 
 /// A `[[recon]]` job. The engine comes with the recon issue.

@@ -170,10 +170,11 @@ pub struct RawCopy {
     pub name: SString,
     pub engine: Option<SString>,
     pub source: SString,
-    pub source_table: String,
+    /// Required for a native copy; an external job (one job, not one table) may omit it.
+    pub source_table: Option<Spanned<String>>,
     pub target: SString,
-    pub target_table: String,
-    pub key: Spanned<Vec<String>>,
+    pub target_table: Option<Spanned<String>>,
+    pub key: Option<Spanned<Vec<String>>>,
     pub columns: Option<Spanned<Vec<String>>>,
     pub rename: Option<Spanned<BTreeMap<String, String>>>,
     #[serde(rename = "where")]
@@ -186,6 +187,10 @@ pub struct RawCopy {
     pub throttle: Vec<Spanned<RawThrottle>>,
     pub progress: Option<Spanned<RawProgress>>,
     pub create_target: Option<Spanned<bool>>,
+    /// Copy jobs of one group never run at once (`exclusive = "migration-service"`).
+    pub exclusive: Option<SString>,
+    /// An external job whose progress has not moved for this long shows as stalled.
+    pub stalled_after: Option<SString>,
 }
 
 /// `[[copy.throttle]]`: which fields apply depends on `kind` (checked in validation).
@@ -200,14 +205,22 @@ pub struct RawThrottle {
     pub probe: Option<SString>,
 }
 
-/// `progress = { from = "sql", connection, query }` or `{ from = "prometheus", probe }`
+/// `progress = { from = "sql", connection, query }`, `{ from = "prometheus", url, done,
+/// total }` or `{ from = "command", command = "..." }`, each with an optional `finished`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProgress {
     pub from: SString,
     pub connection: Option<SString>,
     pub query: Option<SString>,
+    /// Refused with a pointer to `url`/`done`/`total` (the old, never-followed form).
     pub probe: Option<SString>,
+    pub url: Option<SString>,
+    pub done: Option<SString>,
+    pub total: Option<SString>,
+    pub command: Option<SString>,
+    /// `"done >= total"` (the default) or `"status = VALUE"`.
+    pub finished: Option<SString>,
 }
 
 /// `[[recon]]`

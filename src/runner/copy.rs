@@ -19,12 +19,13 @@ use crate::runbook::{Action, Evidence};
 
 use crate::copy::control::CopyControl;
 use crate::copy::job::{run_job as run_job_engine, Restart};
-use crate::copy::progress::CopyProgress;
+use crate::copy::progress::{CopyProgress, CopyState};
 use crate::copy::restart::{start_over, StartOver};
 use crate::copy::throttle::ProbeHook;
 
-/// Watches the drill and runs copy actions. Spawn it as a task; it ends with the hub.
-pub async fn run_actions(hub: HubHandle) {
+/// Watches the drill and runs copy actions. Spawn it as a task; it ends with the hub. An
+/// external job's progress command runs only when `allow_shell`.
+pub async fn run_actions(hub: HubHandle, allow_shell: bool) {
     let runbook = hub.runbook().clone();
     let Ok(mut follower) = Follower::start(hub.clone(), runbook.clone()).await else {
         return;
@@ -32,6 +33,10 @@ pub async fn run_actions(hub: HubHandle) {
     let mut running: BTreeMap<String, mpsc::Sender<CopyControl>> = BTreeMap::new();
     let mut restarting = Restarting::new();
     let health: LatestHealth = Arc::new(RwLock::new(None));
+    let health = Shared {
+        health,
+        allow_shell,
+    };
     // Resume: steps still running with a copy action get their copy back.
     start_running(
         &hub,
@@ -51,7 +56,10 @@ pub async fn run_actions(hub: HubHandle) {
                 continue;
             }
             Update::Telemetry(Telemetry::Health(snapshot)) => {
-                *health.write().unwrap_or_else(PoisonError::into_inner) = Some(snapshot);
+                *health
+                    .health
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(snapshot);
                 continue;
             }
             Update::Telemetry(_) => continue,
@@ -126,7 +134,7 @@ fn start_restart(
 fn start_running(
     hub: &HubHandle,
     drill: &Drill,
-    health: &LatestHealth,
+    health: &Shared,
     running: &mut BTreeMap<String, mpsc::Sender<CopyControl>>,
     restarting: &mut Restarting,
 ) {
@@ -226,7 +234,7 @@ fn start_job(
     hub: &HubHandle,
     drill: &Drill,
     job: &str,
-    health: &LatestHealth,
+    health: &Shared,
     running: &mut BTreeMap<String, mpsc::Sender<CopyControl>>,
 ) {
     if running.contains_key(job) {
@@ -271,6 +279,14 @@ fn standing_orders(orders: &CopyControls) -> Vec<CopyControl> {
 /// The latest health snapshot, read by the throttle's `probe` rules.
 type LatestHealth = Arc<RwLock<Option<HealthSnapshot>>>;
 
+/// What every job this adapter starts shares: the latest health, and whether commands
+/// (an external job's progress command) may run.
+#[derive(Clone)]
+struct Shared {
+    health: LatestHealth,
+    allow_shell: bool,
+}
+
 fn probe_hook(health: LatestHealth) -> ProbeHook {
     Arc::new(move |name: &str| {
         let snapshot = health.read().unwrap_or_else(PoisonError::into_inner);
@@ -284,7 +300,7 @@ fn probe_hook(health: LatestHealth) -> ProbeHook {
 async fn run_job(
     hub: HubHandle,
     job: String,
-    health: LatestHealth,
+    health: Shared,
     control_rx: mpsc::Receiver<CopyControl>,
 ) {
     let outcome = copy_job(&hub, &job, health, control_rx).await;
@@ -299,7 +315,7 @@ async fn run_job(
 async fn copy_job(
     hub: &HubHandle,
     job: &str,
-    health: LatestHealth,
+    health: Shared,
     control_rx: mpsc::Receiver<CopyControl>,
 ) -> anyhow::Result<String> {
     let runbook = hub.runbook().clone();
@@ -312,7 +328,9 @@ async fn copy_job(
     let forward = {
         let hub = hub.clone();
         tokio::spawn(async move {
+            let mut stalled = false;
             while let Some(progress) = progress_rx.recv().await {
+                stall_evidence(&hub, &progress, &mut stalled).await;
                 hub.publish(Telemetry::Copy(progress));
             }
         })
@@ -320,12 +338,42 @@ async fn copy_job(
     let summary = run_job_engine(
         &runbook,
         spec,
-        Some(probe_hook(health)),
+        Some(probe_hook(health.health)),
         Restart::Resume,
+        health.allow_shell,
         control_rx,
         progress_tx,
     )
     .await;
     let _ = forward.await;
     Ok(summary?.describe())
+}
+
+/// An external job that stalls (or moves again) says so in its `copy:JOB` evidence, so the
+/// step's detail, a gate waiting on it and the announcements show it.
+async fn stall_evidence(hub: &HubHandle, progress: &CopyProgress, stalled: &mut bool) {
+    let now = progress.state == CopyState::Stalled;
+    if now == *stalled {
+        return;
+    }
+    *stalled = now;
+    let detail = if now {
+        progress
+            .last_error
+            .clone()
+            .unwrap_or_else(|| "stalled: no progress".to_string())
+    } else if progress.state == CopyState::Done {
+        // The end is recorded by the job's summary.
+        return;
+    } else {
+        let of = progress
+            .rows_estimated
+            .map_or(String::new(), |t| format!(" of {t}"));
+        format!(
+            "moving again after a stall: {}{of} rows",
+            progress.rows_done
+        )
+    };
+    hub.record_evidence(Evidence::CopyDone(progress.job.clone()), false, detail)
+        .await;
 }

@@ -24,7 +24,7 @@ use crate::hub::HubHandle;
 /// dropped), and the copy, recon, step-action and preflight adapters, which end with the hub.
 pub fn start(hub: &HubHandle, clock: Arc<dyn Clock>, allow_shell: bool) -> Option<SamplerHandle> {
     let health = health::start(hub.clone(), clock);
-    tokio::spawn(copy::run_actions(hub.clone()));
+    tokio::spawn(copy::run_actions(hub.clone(), allow_shell));
     tokio::spawn(actions::run_actions(hub.clone(), allow_shell));
     tokio::spawn(recon::run_actions(hub.clone()));
     tokio::spawn(preflight::run_actions(hub.clone()));

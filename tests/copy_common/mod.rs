@@ -86,6 +86,9 @@ pub fn spec(name: &str, source_table: &str, target_table: &str, key: &[&str]) ->
         throttle: Vec::new(),
         progress: None,
         create_target: false,
+        finished: warroom::runbook::Finished::ReachesTotal,
+        stalled_after: None,
+        exclusive: None,
     }
 }
 

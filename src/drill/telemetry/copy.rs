@@ -11,6 +11,8 @@ pub enum CopyState {
     Throttled,
     /// A connection failed and the copy is retrying with backoff.
     Retrying,
+    /// An external job whose progress has not moved for its `stalled_after`.
+    Stalled,
     Done,
     Failed,
     Cancelled,

@@ -8,8 +8,8 @@ use toml::Spanned;
 
 use super::{opt_duration, JobKind, Validator};
 use crate::runbook::model::{
-    CopyEngine, CopySpec, DomainCheck, ExternalProgress, ProbeKind, ProbeScope, ProbeSpec,
-    ReconSpec, ReconWatch, Threshold, ThrottleRule,
+    CopyEngine, CopySpec, DomainCheck, ProbeKind, ProbeScope, ProbeSpec, ReconSpec, ReconWatch,
+    Threshold, ThrottleRule,
 };
 use crate::runbook::raw::{
     RawCopy, RawPhase, RawProbe, RawRecon, RawScope, RawThreshold, RawThrottle, SString,
@@ -270,13 +270,15 @@ impl Validator<'_, '_> {
             let what = format!("copy job `{name}`");
             self.connection(&c.source, &what);
             self.connection(&c.target, &what);
-            self.non_empty_list(&c.key, &what, "key");
+            if let Some(key) = &c.key {
+                self.non_empty_list(key, &what, "key");
+            }
             if let Some(cols) = &c.columns {
                 self.non_empty_list(cols, &what, "columns");
                 let missing: Vec<&String> = c
                     .key
-                    .get_ref()
                     .iter()
+                    .flat_map(|k| k.get_ref().iter())
                     .chain(c.rename.iter().flat_map(|r| r.get_ref().keys()))
                     .filter(|k| !cols.get_ref().contains(k))
                     .collect();
@@ -302,6 +304,8 @@ impl Validator<'_, '_> {
                 }
             };
             let progress = self.progress(c, engine, &what);
+            self.tables(c, engine, &what);
+            let external = self.external_rules(c, engine, &what);
             let workers = self.positive(c.workers.as_ref(), 4u32, &format!("`workers` of {what}"));
             let chunk_rows = self.positive(
                 c.chunk_rows.as_ref(),
@@ -328,15 +332,29 @@ impl Validator<'_, '_> {
                 .iter()
                 .filter_map(|t| self.throttle(t, &what))
                 .collect();
-            if let (Some(engine), Some(chunk_target)) = (engine, chunk_target) {
+            if let (Some(engine), Some(chunk_target), Some((finished, stalled_after))) =
+                (engine, chunk_target, external)
+            {
                 out.push(CopySpec {
                     name: name.clone(),
                     engine,
                     source: c.source.get_ref().clone(),
-                    source_table: c.source_table.clone(),
+                    source_table: c
+                        .source_table
+                        .as_ref()
+                        .map(|t| t.get_ref().clone())
+                        .unwrap_or_default(),
                     target: c.target.get_ref().clone(),
-                    target_table: c.target_table.clone(),
-                    key: c.key.get_ref().clone(),
+                    target_table: c
+                        .target_table
+                        .as_ref()
+                        .map(|t| t.get_ref().clone())
+                        .unwrap_or_default(),
+                    key: c
+                        .key
+                        .as_ref()
+                        .map(|k| k.get_ref().clone())
+                        .unwrap_or_default(),
                     columns: c.columns.as_ref().map(|v| v.get_ref().clone()),
                     rename: c
                         .rename
@@ -350,6 +368,9 @@ impl Validator<'_, '_> {
                     throttle,
                     progress: progress.flatten(),
                     create_target: self.create_target(c, engine, &what),
+                    finished,
+                    stalled_after,
+                    exclusive: c.exclusive.as_ref().map(|g| g.get_ref().clone()),
                 });
             }
         }
@@ -370,96 +391,6 @@ impl Validator<'_, '_> {
             return false;
         }
         *flag.get_ref()
-    }
-
-    /// `Some(None)`: valid and absent.
-    // None: the section is broken (reported); Some(None): it is absent.
-    #[allow(clippy::option_option)]
-    fn progress(
-        &mut self,
-        c: &RawCopy,
-        engine: Option<CopyEngine>,
-        what: &str,
-    ) -> Option<Option<ExternalProgress>> {
-        match (engine, &c.progress) {
-            (Some(CopyEngine::External), None) => {
-                self.error(
-                    c.name.span(),
-                    format!("{what} is external but has no `progress`"),
-                    "say how to follow it: progress = { from = \"sql\", connection = \"...\", query = \"SELECT done, total FROM ...\" } or { from = \"prometheus\", probe = \"...\" }",
-                );
-                None
-            }
-            (Some(CopyEngine::Native), Some(p)) => {
-                self.error(
-                    p.span(),
-                    format!("{what} is native, so `progress` does not apply"),
-                    "remove `progress` (warroom measures its own copy), or set engine = \"external\"",
-                );
-                None
-            }
-            (_, None) => Some(None),
-            (_, Some(p)) => {
-                let r = p.get_ref();
-                let owner = format!("the progress of {what}");
-                match r.from.get_ref().as_str() {
-                    "sql" => {
-                        let conn = self.require(
-                            r.connection.as_ref(),
-                            p.span(),
-                            &owner,
-                            "connection",
-                            "from = \"sql\"",
-                        );
-                        let query = self.require(
-                            r.query.as_ref(),
-                            p.span(),
-                            &owner,
-                            "query",
-                            "from = \"sql\"",
-                        );
-                        self.forbid(r.probe.as_ref(), &owner, "probe", "from = \"sql\"");
-                        if let Some(c) = conn {
-                            self.connection(c, &owner);
-                        }
-                        Some(Some(ExternalProgress::Sql {
-                            connection: conn?.get_ref().clone(),
-                            query: query?.get_ref().clone(),
-                        }))
-                    }
-                    "prometheus" => {
-                        let probe = self.require(
-                            r.probe.as_ref(),
-                            p.span(),
-                            &owner,
-                            "probe",
-                            "from = \"prometheus\"",
-                        );
-                        self.forbid(
-                            r.connection.as_ref(),
-                            &owner,
-                            "connection",
-                            "from = \"prometheus\"",
-                        );
-                        self.forbid(r.query.as_ref(), &owner, "query", "from = \"prometheus\"");
-                        if let Some(pr) = probe {
-                            self.job(JobKind::Probe, pr, &owner);
-                        }
-                        Some(Some(ExternalProgress::Prometheus {
-                            probe: probe?.get_ref().clone(),
-                        }))
-                    }
-                    other => {
-                        self.error(
-                            r.from.span(),
-                            format!("{owner}: unknown source `{other}`"),
-                            "write from = \"sql\" (with connection and query) or from = \"prometheus\" (with probe)",
-                        );
-                        None
-                    }
-                }
-            }
-        }
     }
 
     pub(super) fn require<'v>(

@@ -10,6 +10,7 @@ use toml::Spanned;
 mod announce;
 mod checks;
 mod clock;
+mod external;
 mod jobs;
 mod span;
 mod steps;
@@ -134,6 +135,8 @@ struct Validator<'m, 'a> {
     external_copies: HashSet<String>,
     /// Recon jobs with `active`: they run on their own across steps, never as an action.
     spanning_recons: HashSet<String>,
+    /// Copy job -> its `exclusive` group.
+    copy_groups: HashMap<String, String>,
 }
 
 impl<'m, 'a> Validator<'m, 'a> {
@@ -201,6 +204,15 @@ impl<'m, 'a> Validator<'m, 'a> {
                 .map(Spanned::get_ref)
                 .filter(|r| r.active.is_some())
                 .map(|r| r.name.get_ref().clone())
+                .collect(),
+            copy_groups: raw
+                .copies
+                .iter()
+                .map(Spanned::get_ref)
+                .filter_map(|c| {
+                    let group = c.exclusive.as_ref()?.get_ref().clone();
+                    Some((c.name.get_ref().clone(), group))
+                })
                 .collect(),
         }
     }

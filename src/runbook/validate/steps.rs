@@ -579,6 +579,7 @@ impl Validator<'_, '_> {
         if !cycles.is_empty() {
             return;
         }
+        self.exclusive_groups(raw, steps, deps);
         for (i, step) in steps.iter().enumerate() {
             if !step.irreversible {
                 continue;

@@ -28,8 +28,9 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
             Some(progress) => lines.extend(job_lines(app, progress, width)),
             None => lines.push(Line::styled(
                 format!(
-                    "{}  {}→{}  waiting for its step to start",
-                    spec.name, spec.source_table, spec.target_table
+                    "{}  {}  waiting for its step to start",
+                    spec.name,
+                    what_it_copies(spec)
                 ),
                 styled(app, Tone::Dim),
             )),
@@ -71,6 +72,16 @@ fn orders_line(app: &App, job: &str) -> Option<Line<'static>> {
     Some(Line::styled(parts.join(" · "), styled(app, tone)))
 }
 
+/// `orders→orders`, or for an external job with no table of its own, where it runs:
+/// `external job monolith→staging`.
+fn what_it_copies(spec: &crate::runbook::CopySpec) -> String {
+    if spec.is_whole_job() {
+        format!("external job {}→{}", spec.source, spec.target)
+    } else {
+        format!("{}→{}", spec.source_table, spec.target_table)
+    }
+}
+
 fn human(n: f64) -> String {
     if n >= 1e6 {
         format!("{:.1}M", n / 1e6)
@@ -86,6 +97,7 @@ fn job_lines(app: &App, p: &CopyProgress, width: usize) -> Vec<Line<'static>> {
         CopyState::Done => ("done", Tone::Good),
         CopyState::Failed => ("FAILED", Tone::Bad),
         CopyState::Retrying => ("RETRYING", Tone::Bad),
+        CopyState::Stalled => ("STALLED", Tone::Bad),
         CopyState::Throttled => ("throttled", Tone::Warn),
         CopyState::Paused => ("paused", Tone::Warn),
         CopyState::Cancelled => ("cancelled", Tone::Warn),
@@ -144,7 +156,15 @@ fn job_lines(app: &App, p: &CopyProgress, width: usize) -> Vec<Line<'static>> {
             styled(app, tone),
         ));
     }
-    if p.retries > 0 || p.last_error.is_some() {
+    if p.state == CopyState::Stalled {
+        // `stalled: no progress for 12m (stalled_after 10m) at 1.2M of 5M rows`
+        lines.push(Line::styled(
+            p.last_error
+                .clone()
+                .unwrap_or_else(|| "stalled".to_string()),
+            styled(app, Tone::Bad),
+        ));
+    } else if p.retries > 0 || p.last_error.is_some() {
         lines.push(Line::styled(
             format!(
                 "retries {}  {}",
@@ -181,6 +201,7 @@ fn eta_text(p: &CopyProgress) -> String {
     match p.state {
         CopyState::Done | CopyState::Failed | CopyState::Cancelled => String::new(),
         CopyState::Paused => "  ETA: paused".to_string(),
+        CopyState::Stalled => "  ETA: stalled".to_string(),
         _ => p.eta_secs().map_or(String::new(), |s| {
             let share = if p.elapsed_secs > 0.0 {
                 p.throttled_secs / p.elapsed_secs
@@ -257,6 +278,29 @@ mod tests {
         assert!(text[2].contains("PAUSED by throttle: source latency 250ms > 100ms"));
         assert!(text[3].contains("retries 2  connection reset"));
         assert_eq!(text[4], "chunks █▒");
+    }
+
+    #[test]
+    fn a_stalled_external_job_says_so_and_since_when() {
+        let mut p = progress(CopyState::Stalled, 12_000);
+        p.throttle = Throttle {
+            state: ThrottleState::Free,
+            reason: String::new(),
+        };
+        p.ranges.clear();
+        p.retries = 0;
+        p.last_error =
+            Some("stalled: no progress for 12m (stalled_after 10m) at 12000 of 20000 rows".into());
+        let text = job_lines_for(&p);
+        assert!(
+            text[0].starts_with("orders STALLED  12.0k / 20.0k rows"),
+            "{text:?}"
+        );
+        assert!(text[1].ends_with("ETA: stalled"), "{text:?}");
+        assert_eq!(
+            text[2],
+            "stalled: no progress for 12m (stalled_after 10m) at 12000 of 20000 rows"
+        );
     }
 
     fn job_lines_for(p: &CopyProgress) -> Vec<String> {
