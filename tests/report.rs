@@ -1095,6 +1095,42 @@ async fn the_report_never_overwrites_its_journal() {
     assert!(report_text(dir.path(), &journal, "md").contains("**Result: ROLLED BACK**"));
 }
 
+/// `-o` onto something that is not a regular file (a FIFO here; `/dev/null` alike) writes
+/// into it: renaming the finished report over it would replace the device with a file.
+#[tokio::test]
+async fn the_report_writes_into_a_fifo_and_leaves_it_a_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = record_drill(dir.path()).await;
+    let fifo = dir.path().join("report.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap_or_default())
+    };
+    let out = warroom(
+        dir.path(),
+        &[
+            "report",
+            &journal.to_string_lossy(),
+            "-o",
+            &fifo.to_string_lossy(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Checked before the reader is joined: a replaced FIFO never gets a writer.
+    let kind = std::fs::symlink_metadata(&fifo)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced by {kind:?}");
+    let got = reader.join().unwrap_or_default();
+    assert!(got.contains("**Result: ROLLED BACK**"), "{got}");
+}
+
 /// The demo in line mode, driven like a script, leaves a live drill's journal: its report
 /// says so and holds what was done, by whom, in order.
 #[test]

@@ -242,8 +242,13 @@ fn refuse_overwriting_journal(journal: &Path, out: &Path) -> anyhow::Result<()> 
 }
 
 /// Writes beside the target and renames, so a failed write never leaves half a report
-/// in place of an earlier one.
+/// in place of an earlier one. A path that is not a regular file (`/dev/null`, a FIFO, a
+/// terminal) is written to as it is: renaming over it would replace the device.
 fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return std::fs::write(path, text)
+            .with_context(|| format!("cannot write the report to {}", path.display()));
+    }
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".partial");
     let tmp = PathBuf::from(tmp);
