@@ -70,7 +70,24 @@ pub fn plan(rb: &Runbook, st: &DrillState, from: &str) -> Result<Vec<StepId>, Re
     Ok(out)
 }
 
-/// A time as the war room reads it: `02:14:05Z`.
+/// A time as the war room reads it: `02:14:05Z` (a leap second reads 60, as with
+/// chrono's `%S`). Written out by hand, not with a format string chrono parses on every
+/// call: every line of the log and of a report has one.
 pub(crate) fn hms(t: DateTime<Utc>) -> String {
-    t.format("%H:%M:%SZ").to_string()
+    use chrono::Timelike;
+    let leap = u32::from(t.nanosecond() >= 1_000_000_000);
+    let mut out = String::with_capacity(9);
+    for (i, n) in [t.hour(), t.minute(), t.second() + leap]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
+            out.push(':');
+        }
+        for digit in [n / 10 % 10, n % 10] {
+            out.push(char::from_digit(digit, 10).unwrap_or('0'));
+        }
+    }
+    out.push('Z');
+    out
 }
