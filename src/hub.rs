@@ -1,5 +1,9 @@
 //! The one owner of the drill: takes commands, decides, journals (durably) and only then
 //! applies and broadcasts. Nothing else changes drill state.
+//!
+//! People's commands go first. The announcer's outbox records come on a channel of their
+//! own and wait (at most [`OUTBOX_LINGER`]) to be journaled in the same transaction as the
+//! next command, after its events, so announcing adds no fsync to a command's way.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
