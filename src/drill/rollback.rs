@@ -91,3 +91,21 @@ pub(crate) fn hms(t: DateTime<Utc>) -> String {
     out.push('Z');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hms_reads_as_chrono_writes_it_a_leap_second_included() {
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
+            .map(|t| t.and_utc());
+        let times = [
+            chrono::DateTime::from_timestamp(0, 0),
+            chrono::DateTime::from_timestamp(1_800_000_000, 999_999_999),
+            leap,
+        ];
+        for t in times.into_iter().map(|t| t.expect("a time")) {
+            assert_eq!(super::hms(t), t.format("%H:%M:%SZ").to_string());
+        }
+    }
+}

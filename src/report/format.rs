@@ -94,4 +94,25 @@ mod tests {
         assert_eq!(delta(510.0, 600.0), "-1m30s");
         assert_eq!(delta(600.4, 600.0), "0s");
     }
+
+    /// Times written by hand read exactly as chrono's format strings wrote them, a leap
+    /// second included (the drill's log uses the same shape: `drill::rollback::hms`).
+    #[test]
+    fn times_read_as_chrono_writes_them() {
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
+            .map(|t| t.and_utc());
+        let times = [
+            DateTime::from_timestamp(0, 0),
+            DateTime::from_timestamp(1_800_000_000, 999_999_999),
+            DateTime::from_timestamp(1_764_583_981, 0),
+            leap,
+        ];
+        for t in times.into_iter().map(|t| t.expect("a time")) {
+            assert_eq!(clock(t), t.format("%H:%M:%SZ").to_string());
+            assert_eq!(utc(t), t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+        }
+        let leap = leap.expect("a leap second");
+        assert_eq!(clock(leap), "23:59:60Z");
+    }
 }
