@@ -6,7 +6,8 @@
 //!   target (a local HTTP server), interleaved and repeated: the medians side by side
 //!   (aim: no measurable difference).
 //!
-//!   cargo bench --bench rehearsal       (`WARROOM_BENCH_EVENTS=N`, `WARROOM_BENCH_ROUNDS=N`)
+//!   cargo bench --bench rehearsal       (`WARROOM_BENCH_EVENTS=N`, `WARROOM_BENCH_ROUNDS=N`;
+//!   `WARROOM_BENCH_JOURNAL=FILE` keeps a copy of the big journal, to profile `warroom report`)
 //!
 //! Journals are written by the real drill engine through the journal's own write API.
 
@@ -201,6 +202,10 @@ async fn report_of_a_big_journal(dir: &Path) -> Res<()> {
                 total.saturating_sub(after_html),
             );
         }
+    }
+    if let Ok(keep) = std::env::var("WARROOM_BENCH_JOURNAL") {
+        // For profiling the report on the same journal (`warroom report FILE`).
+        std::fs::copy(&path, &keep)?;
     }
     println!("report of a journal of {held} events (best of 3)");
     println!(

@@ -460,3 +460,199 @@ async fn a_webhook_that_is_down_gets_its_messages_in_order_once_it_is_back() {
     );
     assert!(!outbox(&d.hub).await.targets["later"].is_failing());
 }
+
+/// A webhook answering its first requests from a script (a status and maybe a
+/// `Retry-After`), then 200; it records when each request arrived and its key.
+struct Scripted {
+    addr: std::net::SocketAddr,
+    arrivals: Arc<std::sync::Mutex<Vec<(std::time::Instant, String)>>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Scripted {
+    async fn start(script: Vec<(u16, Option<&'static str>)>) -> Scripted {
+        use axum::http::{HeaderMap, HeaderValue, StatusCode};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let arrivals = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = arrivals.clone();
+        let script = Arc::new(script);
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap| {
+                let (seen, script) = (seen.clone(), script.clone());
+                async move {
+                    let key = headers
+                        .get("idempotency-key")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string();
+                    let n = {
+                        let mut seen = seen
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        seen.push((std::time::Instant::now(), key));
+                        seen.len() - 1
+                    };
+                    let (status, retry_after) = script.get(n).copied().unwrap_or((200, None));
+                    let mut out = HeaderMap::new();
+                    if let Some(v) = retry_after {
+                        out.insert("retry-after", HeaderValue::from_static(v));
+                    }
+                    (
+                        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                        out,
+                        "answer",
+                    )
+                }
+            }),
+        );
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Scripted {
+            addr,
+            arrivals,
+            server,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/hook", self.addr)
+    }
+
+    fn arrivals(&self) -> Vec<(std::time::Instant, String)> {
+        self.arrivals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Drop for Scripted {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Where the first record matching `f` is in `recs`.
+fn first(recs: &[OutboxRecord], f: impl Fn(&OutboxRecord) -> bool) -> usize {
+    recs.iter()
+        .position(f)
+        .unwrap_or_else(|| panic!("no such record in {recs:#?}"))
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_is_waited_out_and_holds_up_no_other_target() {
+    // Slack's rate limit: 429 with `Retry-After: 1`; our own backoff is 50 ms.
+    let limited = Scripted::start(vec![(429, Some("1"))]).await;
+    let room = webhook::recorder().await;
+    let mut rb = runbook(&format!(
+        "{}{}",
+        target("limited", "LIMITED_HOOK", ""),
+        target("room", "ROOM_HOOK", "")
+    ));
+    if let Some(a) = rb.announce.as_mut() {
+        a.give_up_after = Duration::from_secs(600);
+    }
+    let d = drill(
+        rb,
+        &[("LIMITED_HOOK", limited.url()), ("ROOM_HOOK", room.url())],
+    )
+    .await;
+    cmd(
+        &d.hub,
+        "dana",
+        CommandKind::Start {
+            target: step("freeze"),
+        },
+    )
+    .await;
+    eventually(Duration::from_secs(10), "all delivered", || async {
+        let o = outbox(&d.hub).await;
+        o.entries.len() == 4 && o.pending("limited").is_empty() && o.pending("room").is_empty()
+    })
+    .await;
+
+    let arrivals = limited.arrivals();
+    assert_eq!(
+        arrivals.len(),
+        3,
+        "the first message twice, then the second"
+    );
+    assert_eq!(arrivals[0].1, arrivals[1].1, "a retry keeps its key");
+    let waited = arrivals[1].0 - arrivals[0].0;
+    assert!(
+        waited >= Duration::from_secs(1),
+        "the retry came {waited:?} after the 429, before its Retry-After of 1s"
+    );
+    let recs = records(&d.hub).await;
+    let failed = first(
+        &recs,
+        |r| matches!(r, OutboxRecord::Failed { target, .. } if target == "limited"),
+    );
+    match &recs[failed] {
+        OutboxRecord::Failed { error, .. } => {
+            assert_eq!(error, "HTTP 429: answer (asked to retry after 1s)");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The other target went on while this one waited: both its messages were delivered
+    // before the limited target's retry was.
+    let limited_delivered = first(
+        &recs,
+        |r| matches!(r, OutboxRecord::Delivered { target, .. } if target == "limited"),
+    );
+    let room_delivered: Vec<usize> = recs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r, OutboxRecord::Delivered { target, .. } if target == "room"))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(room_delivered.len(), 2, "{recs:#?}");
+    assert!(
+        room_delivered.iter().all(|i| *i < limited_delivered),
+        "the room waited behind the rate-limited target: {recs:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_message_its_target_refuses_is_given_up_at_once_and_the_next_one_goes() {
+    // A 400 is the webhook refusing this message (Slack's `invalid_blocks`): retrying
+    // cannot help, and the messages behind it must not wait for the give-up time.
+    let picky = Scripted::start(vec![(400, None)]).await;
+    let mut rb = runbook(&target("picky", "PICKY_HOOK", ""));
+    if let Some(a) = rb.announce.as_mut() {
+        a.give_up_after = Duration::from_secs(600);
+    }
+    let d = drill(rb, &[("PICKY_HOOK", picky.url())]).await;
+    cmd(
+        &d.hub,
+        "dana",
+        CommandKind::Start {
+            target: step("freeze"),
+        },
+    )
+    .await;
+    eventually(Duration::from_secs(10), "both settled", || async {
+        let o = outbox(&d.hub).await;
+        o.entries.len() == 2 && o.pending("picky").is_empty()
+    })
+    .await;
+    let o = outbox(&d.hub).await;
+    assert_eq!(o.targets["picky"].given_up, 1);
+    assert_eq!(o.targets["picky"].delivered, 1);
+    let recs = records(&d.hub).await;
+    let gave_up = first(&recs, |r| matches!(r, OutboxRecord::GaveUp { .. }));
+    let delivered = first(&recs, |r| matches!(r, OutboxRecord::Delivered { .. }));
+    assert!(gave_up < delivered, "in order: {recs:#?}");
+    let keys: Vec<String> = picky.arrivals().into_iter().map(|(_, k)| k).collect();
+    assert_eq!(
+        keys.len(),
+        2,
+        "the refused message is not retried: {keys:?}"
+    );
+    assert_ne!(keys[0], keys[1]);
+}

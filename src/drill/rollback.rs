@@ -70,7 +70,42 @@ pub fn plan(rb: &Runbook, st: &DrillState, from: &str) -> Result<Vec<StepId>, Re
     Ok(out)
 }
 
-/// A time as the war room reads it: `02:14:05Z`.
+/// A time as the war room reads it: `02:14:05Z` (a leap second reads 60, as with
+/// chrono's `%S`). Written out by hand, not with a format string chrono parses on every
+/// call: every line of the log and of a report has one.
 pub(crate) fn hms(t: DateTime<Utc>) -> String {
-    t.format("%H:%M:%SZ").to_string()
+    use chrono::Timelike;
+    let leap = u32::from(t.nanosecond() >= 1_000_000_000);
+    let mut out = String::with_capacity(9);
+    for (i, n) in [t.hour(), t.minute(), t.second() + leap]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
+            out.push(':');
+        }
+        for digit in [n / 10 % 10, n % 10] {
+            out.push(char::from_digit(digit, 10).unwrap_or('0'));
+        }
+    }
+    out.push('Z');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hms_reads_as_chrono_writes_it_a_leap_second_included() {
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
+            .map(|t| t.and_utc());
+        let times = [
+            chrono::DateTime::from_timestamp(0, 0),
+            chrono::DateTime::from_timestamp(1_800_000_000, 999_999_999),
+            leap,
+        ];
+        for t in times.into_iter().map(|t| t.expect("a time")) {
+            assert_eq!(super::hms(t), t.format("%H:%M:%SZ").to_string());
+        }
+    }
 }

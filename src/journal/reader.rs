@@ -165,7 +165,7 @@ async fn scan_events(
                 format!("a record claims seq {seq} where seq {expected} was expected")
             }));
         }
-        let checksum = chain::event(replay.last_checksum, expected, &at, &actor, &kind, &payload);
+        let checksum = chain::event(replay.last_checksum, expected, at, actor, kind, payload);
         if i64::from(checksum) != stored {
             return Err(corrupt(
                 "checksum mismatch: the record, or one before it, was changed after it was written"
@@ -173,7 +173,7 @@ async fn scan_events(
             ));
         }
         let event: Event =
-            serde_json::from_str(&payload).map_err(|e| JournalError::Undecodable {
+            serde_json::from_str(payload).map_err(|e| JournalError::Undecodable {
                 path: path.to_path_buf(),
                 seq: expected,
                 written_by: written_by.to_string(),
@@ -190,9 +190,11 @@ async fn scan_events(
     }
 }
 
-type EventColumns = (i64, String, String, String, String, i64);
+/// A row's columns, borrowed from it: a journal read copies no text but the events it
+/// decodes.
+type EventColumns<'r> = (i64, &'r str, &'r str, &'r str, &'r str, i64);
 
-fn event_columns(row: &SqliteRow) -> Result<EventColumns, String> {
+fn event_columns(row: &SqliteRow) -> Result<EventColumns<'_>, String> {
     let get = |e: sqlx::Error| format!("a column is unreadable ({e})");
     Ok((
         row.try_get(0).map_err(get)?,

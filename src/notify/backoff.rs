@@ -15,6 +15,27 @@ pub fn delay(spec: &AnnounceSpec, streak: u32) -> Duration {
         .min(spec.max_backoff)
 }
 
+/// The wait before the next attempt after `streak` failures in a row, the last of which
+/// the server answered asking to wait `asked` (its `Retry-After`): the longer of the two.
+/// What a server asks is honoured up to `give_up_after` (a longer wait would give the
+/// message up anyway; the target's next message is then tried).
+pub fn wait(spec: &AnnounceSpec, streak: u32, asked: Option<Duration>) -> Duration {
+    let ours = delay(spec, streak);
+    asked.map_or(ours, |asked| ours.max(asked.min(spec.give_up_after)))
+}
+
+/// Reads a `Retry-After` header's value: delay-seconds (`30`) or an HTTP date (`Wed, 21
+/// Oct 2015 07:28:00 GMT`, measured from `now`; one in the past asks for no wait).
+/// Anything else is not a request to wait.
+pub fn retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?;
+    Some((at.with_timezone(&Utc) - now).to_std().unwrap_or_default())
+}
+
 /// Whether a message queued at `queued_at` is given up at `now`: it is older than
 /// `give_up_after` and its target failed after it was queued (in this console: a message
 /// found pending on resume gets its chance first).
@@ -51,6 +72,45 @@ mod tests {
             .map(|n| delay(&s, *n).as_secs())
             .collect();
         assert_eq!(secs, [1, 2, 4, 8, 60, 60, 60]);
+    }
+
+    #[test]
+    fn a_servers_retry_after_is_waited_out_whole_up_to_the_give_up_time() {
+        let s = spec();
+        assert_eq!(wait(&s, 1, None), Duration::from_secs(1));
+        assert_eq!(
+            wait(&s, 1, Some(Duration::from_secs(30))),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            wait(&s, 8, Some(Duration::from_secs(2))),
+            Duration::from_secs(60),
+            "our own backoff when it is longer"
+        );
+        assert_eq!(
+            wait(&s, 1, Some(Duration::from_secs(86_400))),
+            Duration::from_secs(600),
+            "at most the give-up time"
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        assert_eq!(retry_after(" 30 ", now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO),
+            "a date gone by"
+        );
+        assert_eq!(retry_after("soon", now), None);
+        assert_eq!(retry_after("-5", now), None);
     }
 
     #[test]

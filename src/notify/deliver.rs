@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::backoff;
 use super::error::{DeliveryError, NotifyError};
 use crate::runbook::{AnnounceFormat, AnnounceTarget};
 
@@ -104,13 +105,22 @@ impl Client {
             .await
             .map_err(|e| self.transport(e, &url))?;
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| backoff::retry_after(v, chrono::Utc::now()));
         let text = match tokio::time::timeout(self.timeout, response.text()).await {
             Ok(Ok(text)) => text,
             Ok(Err(_)) | Err(_) => String::new(),
         };
         let body = excerpt(&text);
         if !(200..300).contains(&status) {
-            return Err(DeliveryError::Status { status, body });
+            return Err(DeliveryError::Status {
+                status,
+                body,
+                retry_after,
+            });
         }
         Ok(Sent {
             status,

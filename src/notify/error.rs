@@ -22,9 +22,16 @@ pub enum DeliveryError {
     Timeout { after: Duration },
     #[error("cannot reach the webhook: {0}")]
     Unreachable(String),
-    /// `body`: the start of what the server said.
-    #[error("HTTP {status}{}", if body.is_empty() { String::new() } else { format!(": {body}") })]
-    Status { status: u16, body: String },
+    /// `body`: the start of what the server said; `retry_after`: how long its
+    /// `Retry-After` header asked to wait (Slack's rate limit answers 429 with one).
+    #[error("HTTP {status}{}{}",
+        if body.is_empty() { String::new() } else { format!(": {body}") },
+        retry_after.map(|d| format!(" (asked to retry after {})", crate::runbook::duration::format(d))).unwrap_or_default())]
+    Status {
+        status: u16,
+        body: String,
+        retry_after: Option<Duration>,
+    },
 }
 
 impl DeliveryError {
@@ -37,6 +44,14 @@ impl DeliveryError {
             }
             DeliveryError::BadUrl { .. } => true,
             _ => false,
+        }
+    }
+
+    /// How long the server asked to wait before the next attempt, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            DeliveryError::Status { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 }

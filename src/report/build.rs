@@ -1,7 +1,7 @@
 //! Building the report model from the runbook, the events and the recorded telemetry.
 //! Derived times come from [`Drill::replay`] and [`crate::drill::Timing`], as on screen.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
@@ -63,15 +63,17 @@ pub fn build(source: &Source, now: DateTime<Utc>) -> Report {
             .map(note)
             .collect(),
         // The outbox's routine traffic (queued, delivered) is left out, as in the console.
-        events: st
-            .log
-            .iter()
-            .filter(|l| match &l.event.kind {
-                EventKind::Outbox { record } => record.is_notable(),
-                _ => true,
-            })
-            .map(event_line)
-            .collect(),
+        events: {
+            let mut kinds = KindNames::default();
+            st.log
+                .iter()
+                .filter(|l| match &l.event.kind {
+                    EventKind::Outbox { record } => record.is_notable(),
+                    _ => true,
+                })
+                .map(|l| event_line(l, &mut kinds))
+                .collect()
+        },
         steps,
     }
 }
@@ -117,6 +119,14 @@ fn steps(
     let st = drill.state();
     let timing = drill.timing();
     let critical = planned_offsets(rb);
+    // One pass over the notes and one over the log, not one per step.
+    let mut notes: HashMap<&str, Vec<NoteReport>> = HashMap::new();
+    for n in &st.notes {
+        if let Some(step) = n.step.as_deref() {
+            notes.entry(step).or_default().push(note(n));
+        }
+    }
+    let mut overrides = overrides(st);
     rb.steps
         .iter()
         .enumerate()
@@ -157,17 +167,12 @@ fn steps(
                     .get(&target)
                     .cloned()
                     .or_else(|| s.signed_off_by.as_ref().map(ToString::to_string)),
-                overrides: overrides(st, &step.id),
+                overrides: overrides.remove(step.id.as_str()).unwrap_or_default(),
                 skipped_at: s.skipped_at,
                 skip_reason: s.skip_reason.clone(),
                 failed_at: s.failed_at,
                 failure: s.failure.clone(),
-                notes: st
-                    .notes
-                    .iter()
-                    .filter(|n| n.step.as_deref() == Some(step.id.as_str()))
-                    .map(note)
-                    .collect(),
+                notes: notes.remove(step.id.as_str()).unwrap_or_default(),
                 evidence: s
                     .requires
                     .iter()
@@ -200,42 +205,66 @@ fn planned_offsets(rb: &Runbook) -> Vec<f64> {
         .collect()
 }
 
-/// The coordinator's overrides touching step `id`, in order.
-fn overrides(st: &DrillState, id: &str) -> Vec<OverrideReport> {
-    let step_requires: Vec<String> = st
-        .step(id)
-        .map(|s| s.requires.iter().map(|r| r.evidence.to_string()).collect())
-        .unwrap_or_default();
-    st.log
-        .iter()
-        .filter(|entry| entry.ignored.is_none())
-        .filter_map(|entry| {
-            let e = &entry.event;
-            let (kind, detail) = match &e.kind {
-                EventKind::SignedOff {
-                    target: Target::Step(s),
-                    override_by_coordinator: true,
-                } if s == id => ("sign_off", "signed off instead of the reviewer".to_string()),
-                EventKind::GateOverridden {
-                    step,
-                    reason,
-                    overriding,
-                } if step == id => ("gate", format!("{reason} (it waited for {overriding})")),
-                EventKind::EvidenceAccepted { evidence, note }
-                    if step_requires.contains(&evidence.to_string()) =>
-                {
-                    ("evidence", format!("accepted {evidence}: {note}"))
-                }
-                _ => return None,
+/// The coordinator's overrides, per step they touch, in order: a sign-off or a gate passed
+/// by override, and evidence the coordinator accepted that a step requires.
+fn overrides(st: &DrillState) -> HashMap<&str, Vec<OverrideReport>> {
+    let mut requiring: HashMap<String, Vec<&str>> = HashMap::new();
+    for s in &st.steps {
+        for r in &s.requires {
+            requiring
+                .entry(r.evidence.to_string())
+                .or_default()
+                .push(s.id.as_str());
+        }
+    }
+    let mut out: HashMap<&str, Vec<OverrideReport>> = HashMap::new();
+    for entry in st.log.iter().filter(|entry| entry.ignored.is_none()) {
+        let e = &entry.event;
+        let (steps, kind, detail): (Vec<&str>, _, _) = match &e.kind {
+            EventKind::SignedOff {
+                target: Target::Step(s),
+                override_by_coordinator: true,
+            } => (
+                vec![s.as_str()],
+                "sign_off",
+                "signed off instead of the reviewer".to_string(),
+            ),
+            EventKind::GateOverridden {
+                step,
+                reason,
+                overriding,
+            } => (
+                vec![step.as_str()],
+                "gate",
+                format!("{reason} (it waited for {overriding})"),
+            ),
+            EventKind::EvidenceAccepted { evidence, note } => {
+                let name = evidence.to_string();
+                let Some(steps) = requiring.get(&name) else {
+                    continue;
+                };
+                (
+                    steps.clone(),
+                    "evidence",
+                    format!("accepted {name}: {note}"),
+                )
+            }
+            _ => continue,
+        };
+        for step in steps {
+            // Only the runbook's steps: a journal's event may name one no longer there.
+            let Some(id) = st.step(step).map(|s| s.id.as_str()) else {
+                continue;
             };
-            Some(OverrideReport {
+            out.entry(id).or_default().push(OverrideReport {
                 kind: kind.to_string(),
                 by: e.by.to_string(),
                 at: e.at,
-                detail,
-            })
-        })
-        .collect()
+                detail: detail.clone(),
+            });
+        }
+    }
+    out
 }
 
 fn summary(drill: &Drill, steps: &[StepReport], as_of: DateTime<Utc>) -> Summary {
@@ -391,12 +420,28 @@ fn note(n: &crate::drill::Note) -> NoteReport {
     }
 }
 
-fn event_line(entry: &LogEntry) -> EventLine {
+/// Each kind of event's name as journaled (its serde tag), found once per kind: asking
+/// serde for it means encoding the whole event, and a report has one line per event.
+#[derive(Default)]
+struct KindNames(HashMap<std::mem::Discriminant<EventKind>, String>);
+
+impl KindNames {
+    fn of(&mut self, kind: &EventKind) -> String {
+        self.0
+            .entry(std::mem::discriminant(kind))
+            .or_insert_with(|| {
+                serde_json::to_value(kind)
+                    .ok()
+                    .and_then(|v| v.get("event").and_then(|k| k.as_str()).map(str::to_string))
+                    .unwrap_or_default()
+            })
+            .clone()
+    }
+}
+
+fn event_line(entry: &LogEntry, kinds: &mut KindNames) -> EventLine {
     let e = &entry.event;
-    let kind = serde_json::to_value(&e.kind)
-        .ok()
-        .and_then(|v| v.get("event").and_then(|k| k.as_str()).map(str::to_string))
-        .unwrap_or_default();
+    let kind = kinds.of(&e.kind);
     EventLine {
         seq: e.seq,
         at: e.at,

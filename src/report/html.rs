@@ -9,6 +9,7 @@ use super::model::{Outcome, Report, StepReport};
 use super::svg;
 
 pub use super::escape::escape;
+use super::escape::escape_into;
 
 const STYLE: &str = r#"
 @page { size: A4; margin: 14mm 12mm; }
@@ -531,11 +532,13 @@ fn notes_and_log(out: &mut String, r: &Report) {
     }
     out.push_str(r#"<h2>Event log</h2><pre class="log" id="log">"#);
     for e in &r.events {
-        let ignored = e
-            .ignored
-            .as_ref()
-            .map_or(String::new(), |why| format!(" (ignored: {why})"));
-        let _ = writeln!(out, "{}{}", escape(&e.line), escape(&ignored));
+        escape_into(out, &e.line);
+        if let Some(why) = &e.ignored {
+            out.push_str(" (ignored: ");
+            escape_into(out, why);
+            out.push(')');
+        }
+        out.push('\n');
     }
     out.push_str("</pre>");
 }

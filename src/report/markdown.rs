@@ -7,12 +7,29 @@ use super::format::{clock, delta, opt_clock, rate, secs, utc};
 use super::model::{EvidenceReport, Report, StepReport};
 use super::text_chart;
 
-/// User text in a table cell: one line, no column breaks, no raw HTML.
+/// User text in a table cell: one line, no column breaks, no raw HTML. One pass: a
+/// report has a cell per note, and most need nothing escaped.
 fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "\\<")
-        .replace(['\r', '\n'], " ")
+    let mut out = String::with_capacity(text.len());
+    cell_into(&mut out, text);
+    out
+}
+
+/// [`cell`], appended to `out`.
+fn cell_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find(['\\', '|', '<', '\r', '\n']) {
+        out.push_str(&rest[..at]);
+        let (c, after) = rest[at..].split_at(1);
+        out.push_str(match c {
+            "\\" => "\\\\",
+            "|" => "\\|",
+            "<" => "\\<",
+            _ => " ",
+        });
+        rest = after;
+    }
+    out.push_str(rest);
 }
 
 fn who_when(at: Option<chrono::DateTime<chrono::Utc>>, by: Option<&str>) -> String {
@@ -177,17 +194,21 @@ fn step(out: &mut String, s: &StepReport) {
             format!("{}: {}", opt_clock(s.failed_at), cell(why)),
         ));
     }
-    for n in &s.notes {
-        rows.push((
-            "Note".into(),
-            format!("{} {}: {}", clock(n.at), cell(&n.by), cell(&n.text)),
-        ));
-    }
-    for e in &s.evidence {
-        rows.push(("Evidence".into(), evidence(e)));
-    }
     for (k, v) in rows {
         let _ = writeln!(out, "| {k} | {v} |");
+    }
+    // Written straight out: a step may carry thousands of notes.
+    for n in &s.notes {
+        out.push_str("| Note | ");
+        out.push_str(&clock(n.at));
+        out.push(' ');
+        cell_into(out, &n.by);
+        out.push_str(": ");
+        cell_into(out, &n.text);
+        out.push_str(" |\n");
+    }
+    for e in &s.evidence {
+        let _ = writeln!(out, "| Evidence | {} |", evidence(e));
     }
     out.push('\n');
 }
@@ -414,11 +435,15 @@ fn notes_and_log(out: &mut String, r: &Report) {
     let _ = writeln!(out, "## Event log\n\n```text");
     for e in &r.events {
         // A fence inside user text must not close the block.
-        let ignored = e
-            .ignored
-            .as_ref()
-            .map_or(String::new(), |why| format!(" (ignored: {why})"));
-        let _ = writeln!(out, "{}{ignored}", e.line.replace("```", "'''"));
+        if e.line.as_bytes().windows(3).any(|w| w == b"```") {
+            out.push_str(&e.line.replace("```", "'''"));
+        } else {
+            out.push_str(&e.line);
+        }
+        if let Some(why) = &e.ignored {
+            let _ = write!(out, " (ignored: {why})");
+        }
+        out.push('\n');
     }
     let _ = writeln!(out, "```");
 }

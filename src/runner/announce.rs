@@ -18,9 +18,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::drill::outbox::{Announcement, OutboxEntry, OutboxRecord};
-use crate::drill::{Actor, Clock, Command, CommandKind, Drill, EventKind, Follower, Update};
+use crate::drill::{Clock, Drill, EventKind, Follower, Update};
 use crate::hub::HubHandle;
-use crate::notify::{backoff, format, key, message, schedule, Client, Webhook};
+use crate::notify::{backoff, format, key, message, schedule, Client, DeliveryError, Webhook};
 use crate::runbook::AnnounceSpec;
 
 /// How often the clock is asked for what is due (late steps, reminders).
@@ -307,6 +307,7 @@ impl Worker {
             let body = format::body(self.hook.format, &drill_name, &entry.id, &entry.message);
             let outcome = self.client.send(&self.hook, &body, &entry.id).await;
             let (id, target) = (entry.id.clone(), entry.target.clone());
+            let asked = outcome.as_ref().err().and_then(DeliveryError::retry_after);
             let records = match outcome {
                 Ok(sent) => {
                     let recovered = self.streak > 0;
@@ -346,12 +347,12 @@ impl Worker {
                     records
                 }
             };
-            let failed = self.streak > 0;
+            let wait = (self.streak > 0).then(|| backoff::wait(&self.spec, self.streak, asked));
             if report(&self.hub, records).await == Reported::HubGone {
                 return;
             }
-            if failed {
-                tokio::time::sleep(backoff::delay(&self.spec, self.streak)).await;
+            if let Some(wait) = wait {
+                tokio::time::sleep(wait).await;
             }
         }
     }
@@ -365,13 +366,9 @@ enum Reported {
     HubGone,
 }
 
-/// Journals outbox records through the hub (as the system).
+/// Journals outbox records through the hub (as the system), behind people's commands.
 async fn report(hub: &HubHandle, records: Vec<OutboxRecord>) -> Reported {
-    let command = Command {
-        by: Actor::System,
-        kind: CommandKind::Outbox { records },
-    };
-    match hub.sink().send(command).await {
+    match hub.report_outbox(records).await {
         Ok(_) => Reported::Journaled,
         Err(crate::drill::SinkError::Closed) => Reported::HubGone,
         Err(e) => {
