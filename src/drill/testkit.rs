@@ -304,6 +304,8 @@ impl RunbookBuilder {
             steps,
             copies: Vec::new(),
             recons: Vec::new(),
+            copy_sets: Vec::new(),
+            recon_sets: Vec::new(),
             probes,
             announce: None,
             source_text,

@@ -14,6 +14,7 @@ pub mod model;
 pub mod names;
 pub mod parse;
 pub mod raw;
+pub mod repeat;
 pub mod scaffold;
 pub mod summary;
 mod syntax;
