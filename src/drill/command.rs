@@ -115,6 +115,13 @@ pub enum CommandKind {
         holds: bool,
         detail: String,
     },
+    /// The copy or recon adapter (the system only) names the tables a job over many tables
+    /// runs on, once, when its step first starts: `--resume` and the report use this list.
+    ResolveTables {
+        /// `copy:JOB` or `recon:JOB`.
+        job: Evidence,
+        tables: Vec<String>,
+    },
     /// Coordinator pauses, resumes or re-limits a running copy job.
     CopyControl {
         job: String,

@@ -80,6 +80,12 @@ pub enum EventKind {
         holds: bool,
         detail: String,
     },
+    /// The tables of copy or recon job `job` (a job over many tables), fixed for the drill.
+    TablesResolved {
+        /// `copy:JOB` or `recon:JOB`.
+        job: Evidence,
+        tables: Vec<String>,
+    },
     /// The coordinator paused, resumed or re-limited a copy.
     CopyControlled {
         job: String,

@@ -358,7 +358,7 @@ pub fn for_event(drill: &Drill, event: &Event) -> Option<Announcement> {
             m.step.clone_from(step);
             m
         }
-        EventKind::Outbox { .. } => return None,
+        EventKind::Outbox { .. } | EventKind::TablesResolved { .. } => return None,
     };
     Some(m)
 }

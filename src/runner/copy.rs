@@ -74,7 +74,9 @@ pub async fn run_actions(hub: HubHandle) {
                 }
             }
             EventKind::CopyControlled { job, control } => {
-                if let Some(tx) = running.get(job) {
+                // A table of a copy over many tables obeys through its job.
+                let owner = job.split_once('/').map_or(job.as_str(), |(set, _)| set);
+                if let Some(tx) = running.get(job).or_else(|| running.get(owner)) {
                     // A job that already ended has dropped its receiver: nothing to obey.
                     let _ = tx.send(engine_control(*control)).await;
                 }
@@ -240,6 +242,16 @@ fn start_job(
         }
     }
     running.insert(job.to_string(), control_tx);
+    if let Some(set) = hub.runbook().copy_set(job) {
+        let start = super::copy_set::SetStart::from_drill(drill, set);
+        tokio::spawn(super::copy_set::run_set(
+            hub.clone(),
+            start,
+            probe_hook(health.clone()),
+            control_rx,
+        ));
+        return;
+    }
     tokio::spawn(run_job(
         hub.clone(),
         job.to_string(),
@@ -269,9 +281,9 @@ fn standing_orders(orders: &CopyControls) -> Vec<CopyControl> {
 }
 
 /// The latest health snapshot, read by the throttle's `probe` rules.
-type LatestHealth = Arc<RwLock<Option<HealthSnapshot>>>;
+pub(super) type LatestHealth = Arc<RwLock<Option<HealthSnapshot>>>;
 
-fn probe_hook(health: LatestHealth) -> ProbeHook {
+pub(super) fn probe_hook(health: LatestHealth) -> ProbeHook {
     Arc::new(move |name: &str| {
         let snapshot = health.read().unwrap_or_else(PoisonError::into_inner);
         snapshot
@@ -308,6 +320,18 @@ async fn copy_job(
         .iter()
         .find(|c| c.name == job)
         .ok_or_else(|| anyhow::anyhow!("no [[copy]] named `{job}`"))?;
+    copy_spec(hub, spec, Some(probe_hook(health)), control_rx).await
+}
+
+/// Runs one copy whose spec is known (a `[[copy]]`, or one table of a copy over many),
+/// its progress forwarded to the hub; the summary in words.
+pub(super) async fn copy_spec(
+    hub: &HubHandle,
+    spec: &crate::runbook::CopySpec,
+    probe: Option<ProbeHook>,
+    control_rx: mpsc::Receiver<CopyControl>,
+) -> anyhow::Result<String> {
+    let runbook = hub.runbook().clone();
     let (progress_tx, mut progress_rx) = mpsc::channel::<CopyProgress>(16);
     let forward = {
         let hub = hub.clone();
@@ -320,7 +344,7 @@ async fn copy_job(
     let summary = run_job_engine(
         &runbook,
         spec,
-        Some(probe_hook(health)),
+        probe,
         Restart::Resume,
         control_rx,
         progress_tx,

@@ -9,9 +9,12 @@
 pub mod actions;
 pub mod announce;
 pub mod copy;
+mod copy_set;
 pub mod health;
 pub mod preflight;
 pub mod recon;
+mod recon_set;
+pub mod tables;
 
 use std::sync::Arc;
 

@@ -22,7 +22,7 @@ use crate::recon::fix::{apply, fix_sql};
 use crate::recon::job::connect_job;
 
 /// The last result of each recon job, kept for the fix.
-type Results = Arc<Mutex<BTreeMap<String, (ReconJob, ReconProgress, Vec<Finding>)>>>;
+pub(super) type Results = Arc<Mutex<BTreeMap<String, (ReconJob, ReconProgress, Vec<Finding>)>>>;
 
 /// Watches the drill and runs recon actions. Spawn it as a task; it ends with the hub.
 pub async fn run_actions(hub: HubHandle) {
@@ -57,7 +57,7 @@ pub async fn run_actions(hub: HubHandle) {
             EventKind::Started { target } => {
                 if let Some(Action::Recon(job)) = drill.work(target).map(|w| w.action) {
                     let stop = stopper(&mut watching, target, job);
-                    tokio::spawn(run_job(hub.clone(), job.clone(), results.clone(), stop));
+                    spawn_job(&hub, drill, job, &results, stop);
                 }
             }
             EventKind::FixApproved { recon } => {
@@ -75,12 +75,30 @@ fn start_active(hub: &HubHandle, drill: &Drill, results: &Results, watching: &mu
         let Action::Recon(job) = work.action else {
             continue;
         };
+        // A recon over many tables reports `recon:JOB` only at its end.
         if drill.reported(&work).is_none() && !watching.contains_key(job) {
             let stop = stopper(watching, &work.target, job);
-            tokio::spawn(run_job(hub.clone(), job.clone(), results.clone(), stop));
+            spawn_job(hub, drill, job, results, stop);
         }
     }
 }
+
+/// Runs recon `job`: one table, or each table of a recon over many.
+fn spawn_job(
+    hub: &HubHandle,
+    drill: &Drill,
+    job: &str,
+    results: &Results,
+    stop: watch::Receiver<bool>,
+) {
+    if let Some(set) = hub.runbook().recon_set(job) {
+        let start = super::recon_set::SetStart::from_drill(drill, set);
+        tokio::spawn(super::recon_set::run_set(hub.clone(), start, results.clone()));
+    } else {
+        tokio::spawn(run_job(hub.clone(), job.to_string(), results.clone(), stop));
+    }
+}
+
 
 /// Continuous recons by job: the step or rollback task that runs it, and its stop signal.
 type Watching = BTreeMap<String, (Target, watch::Sender<bool>)>;
@@ -152,12 +170,23 @@ async fn recon_once(
     hub: &HubHandle,
     job: &str,
 ) -> anyhow::Result<(ReconJob, ReconProgress, Vec<Finding>)> {
+    let spec = hub.runbook().recon_job(job).ok_or_else(|| {
+        anyhow::anyhow!("no [[recon]] named `{job}`")
+    })?;
+    if spec.key.is_empty() {
+        anyhow::bail!(
+            "recon `{job}` is one table of a recon over many tables: start its step again to check it (its key is found then)"
+        );
+    }
+    recon_spec(hub, &spec).await
+}
+
+/// One full recon of a known spec (a `[[recon]]` or one table of a recon over many).
+pub(super) async fn recon_spec(
+    hub: &HubHandle,
+    spec: &crate::runbook::ReconSpec,
+) -> anyhow::Result<(ReconJob, ReconProgress, Vec<Finding>)> {
     let runbook = hub.runbook().clone();
-    let spec = runbook
-        .recons
-        .iter()
-        .find(|r| r.name == job)
-        .ok_or_else(|| anyhow::anyhow!("no [[recon]] named `{job}`"))?;
     let recon = connect_job(&runbook, spec).await?;
     let (tx, mut rx) = mpsc::channel::<ReconProgress>(16);
     let forward = {
@@ -224,7 +253,7 @@ async fn fix_and_recheck(
     Ok((statements.len(), progress.clone()))
 }
 
-fn verdict(counts: &MismatchCounts, problems: u64) -> String {
+pub(super) fn verdict(counts: &MismatchCounts, problems: u64) -> String {
     if problems == 0 {
         "no mismatch".to_string()
     } else {

@@ -661,6 +661,7 @@ impl Validator<'_, '_> {
             per_table.extend(r.columns.as_ref().map(|v| ("columns", v.span())));
             if r.tables.is_some() {
                 per_table.extend(r.checks.first().map(|c| ("check", c.span())));
+                per_table.extend(r.watch.as_ref().map(|w| ("watch", w.span())));
             }
             let tables = self.job_tables(
                 &TableFields {

@@ -493,10 +493,12 @@ impl Validator<'_, '_> {
             None => None,
         };
         if let Some(c) = &r.copy {
+            self.whole_job(c, "copy", what)?;
             self.job(JobKind::Copy, c, what);
             return Some(Action::Copy(c.get_ref().clone()));
         }
         if let Some(c) = &r.recon {
+            self.whole_job(c, "recon", what)?;
             self.job(JobKind::Recon, c, what);
             return Some(Action::Recon(c.get_ref().clone()));
         }
@@ -508,6 +510,20 @@ impl Validator<'_, '_> {
         let check = r.check.as_ref()?;
         self.check(check, report, r.report.as_ref().map(Spanned::span), what)
             .map(Action::Check)
+    }
+
+    /// An action runs a whole job: `JOB/TABLE` (one table of a job over many) is evidence,
+    /// not something a step can run on its own.
+    fn whole_job(&mut self, job: &SString, kind: &str, what: &str) -> Option<()> {
+        let Some((set, _)) = job.get_ref().split_once('/') else {
+            return Some(());
+        };
+        self.error(
+            job.span(),
+            format!("{what} runs `{}`, one table of {kind} job `{set}`", job.get_ref()),
+            format!("a step runs the whole job: write {kind} = \"{set}\" (its tables run one after the other) and require `{kind}:{}` where one table's result matters; or declare that table as a job of its own", job.get_ref()),
+        );
+        None
     }
 
     /// `restart_copy = "JOB"`: a rollback action only, for a copy warroom runs itself.
@@ -534,7 +550,16 @@ impl Validator<'_, '_> {
                 self.not_for(span, field, "restart_copy", what);
             }
         }
+        self.whole_job(job, "copy", what)?;
         self.job(JobKind::Copy, job, what);
+        if self.copy_sets.contains_key(job.get_ref()) {
+            self.error(
+                job.span(),
+                format!("{what} restarts copy `{}`, which runs on many tables", job.get_ref()),
+                "a rollback cannot start a copy over many tables over yet: say in its instructions how to empty the target tables and start them over, or declare the tables as jobs of their own",
+            );
+            return None;
+        }
         if self.external_copies.contains(job.get_ref()) {
             self.error(
                 job.span(),

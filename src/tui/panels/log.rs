@@ -67,6 +67,7 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::DrillEnded => "ended the drill".into(),
         EventKind::Outbox { record } => record.describe(),
         EventKind::CopyControlled { .. }
+        | EventKind::TablesResolved { .. }
         | EventKind::GateOverridden { .. }
         | EventKind::EvidenceAccepted { .. }
         | EventKind::FixApproved { .. } => kind.describe(),
