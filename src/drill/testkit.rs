@@ -122,6 +122,7 @@ impl RunbookBuilder {
             clock: StepClock::default(),
             contingency: None,
             announce: None,
+            only: None,
         });
         self.explicit_after.push(false);
         self
@@ -263,6 +264,7 @@ impl RunbookBuilder {
             name: "main".to_string(),
             steps: Vec::new(),
             contingency_for: None,
+            only: None,
         }];
         let mut starts = vec![0];
         for (name, point, first) in more_phases {
@@ -270,6 +272,7 @@ impl RunbookBuilder {
                 name,
                 steps: Vec::new(),
                 contingency_for: point,
+                only: None,
             });
             starts.push(first);
         }
@@ -306,6 +309,7 @@ impl RunbookBuilder {
             recons: Vec::new(),
             copy_sets: Vec::new(),
             recon_sets: Vec::new(),
+            left_out: Vec::new(),
             probes,
             announce: None,
             source_text,

@@ -12,6 +12,7 @@ pub mod duration;
 pub mod graph;
 pub mod model;
 pub mod names;
+pub mod only;
 pub mod parse;
 pub mod raw;
 pub mod repeat;

@@ -36,6 +36,10 @@ pub struct Runbook {
     /// `[announce]`: webhook targets for the drill's announcements (`None`: none).
     #[serde(default)]
     pub announce: Option<crate::runbook::AnnounceSpec>,
+    /// Steps declared with `only` for another kind of run (`only = "cutover"` in a drill):
+    /// not part of this run, so not in `steps`; listed for `check` and the report.
+    #[serde(default)]
+    pub left_out: Vec<LeftOut>,
     /// The exact text the runbook was parsed from (journaled so a report can be made from
     /// the journal alone).
     pub source_text: String,
@@ -92,6 +96,9 @@ pub struct Phase {
     /// are not part of the forward plan; they run only once the contingency is called.
     #[serde(default)]
     pub contingency_for: Option<StepId>,
+    /// `only = "drill" | "cutover"` on the phase: every step of it has that `only`.
+    #[serde(default)]
+    pub only: Option<RunbookKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,6 +130,10 @@ pub struct Step {
     /// `announce = "..."`: the text the start of this step posts to the announce targets.
     #[serde(default)]
     pub announce: Option<String>,
+    /// `only = "drill" | "cutover"` (its own or its phase's): a step of another kind of run
+    /// is left out of the runbook when it is loaded (see [`Runbook::left_out`]).
+    #[serde(default)]
+    pub only: Option<RunbookKind>,
 }
 
 /// When a step may start and end, beyond its dependencies.
@@ -513,6 +524,24 @@ pub enum Threshold {
     Above(f64),
     Below(f64),
     Outside { min: f64, max: f64 },
+}
+
+/// A step left out of this run by `only`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftOut {
+    pub id: StepId,
+    pub title: String,
+    /// The kind of run it is for.
+    pub only: RunbookKind,
+}
+
+impl std::fmt::Display for RunbookKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RunbookKind::Drill => "drill",
+            RunbookKind::Cutover => "cutover",
+        })
+    }
 }
 
 /// The tables a job over many tables runs on.

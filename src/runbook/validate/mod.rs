@@ -50,7 +50,7 @@ pub(crate) fn build(
     if failed {
         return None;
     }
-    Some(Runbook {
+    let mut runbook = Runbook {
         meta: meta?,
         people,
         connections,
@@ -62,9 +62,15 @@ pub(crate) fn build(
         copy_sets,
         recon_sets,
         announce,
+        left_out: Vec::new(),
         source_text: text.to_string(),
         digest: digest(text),
-    })
+    };
+    if let Err(why) = crate::runbook::only::select(&mut runbook) {
+        diags.push(map.error(0..0, why, "keep at least one step for this kind of run: change `kind`, or an `only`"));
+        return None;
+    }
+    Some(runbook)
 }
 
 /// SHA-256 of the text, in lowercase hex.

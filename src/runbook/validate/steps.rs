@@ -7,7 +7,9 @@ use toml::Spanned;
 
 use super::{Deps, JobKind, Validator};
 use crate::runbook::graph;
-use crate::runbook::model::{Action, ActionOwner, Evidence, Handle, Phase, Rollback, Step, StepId};
+use crate::runbook::model::{
+    Action, ActionOwner, Evidence, Handle, Phase, Rollback, RunbookKind, Step, StepId,
+};
 use crate::runbook::names::did_you_mean;
 use crate::runbook::raw::{RawAction, RawPhase, RawStep, SString};
 
@@ -87,10 +89,15 @@ impl Validator<'_, '_> {
                     last_forward = Some(s);
                 }
             }
+            let only = phase.only.as_ref().and_then(|o| {
+                let what = format!("phase `{name}`");
+                self.only(o, &what)
+            });
             phases.push(Phase {
                 name,
                 steps: members,
                 contingency_for,
+                only,
             });
         }
         self.contingency_edges(&all, &phases, &steps);
@@ -303,8 +310,25 @@ impl Validator<'_, '_> {
             clock,
             contingency: s.contingency.as_ref().map(|c| c.get_ref().clone()),
             announce: s.announce.as_ref().map(|a| a.get_ref().clone()),
+            only: s.only.as_ref().and_then(|o| self.only(o, &what)),
         };
         (step, deps)
+    }
+
+    /// `only = "drill"` or `"cutover"`.
+    fn only(&mut self, o: &SString, what: &str) -> Option<RunbookKind> {
+        match o.get_ref().as_str() {
+            "drill" => Some(RunbookKind::Drill),
+            "cutover" => Some(RunbookKind::Cutover),
+            other => {
+                self.error(
+                    o.span(),
+                    format!("{what} has `only = \"{other}\"`, which is not a kind of run"),
+                    "write only = \"drill\" (rehearsals only) or only = \"cutover\" (the real cutover only)",
+                );
+                None
+            }
+        }
     }
 
     fn approvers(&mut self, s: &RawStep, gate: bool, what: &str) -> Vec<Handle> {

@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use super::job_list::JobRow;
 use super::{block, styled, PanelKind};
 use crate::drill::telemetry::recon::{
     ChunkState, Mismatch, MismatchKind, ReconProgress, ReconState,
@@ -22,13 +23,14 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let selected = app.recon_rows().get(app.recon_selected).copied();
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut selected_line = 0;
-    if app.runbook.recons.is_empty() {
+    let jobs = app.recon_job_rows();
+    if jobs.is_empty() {
         lines.push(Line::styled(
             "no recon jobs declared in this runbook",
             styled(app, Tone::Dim),
         ));
     }
-    for (j, spec) in app.runbook.recons.iter().enumerate() {
+    for (j, row) in jobs.iter().enumerate() {
         let marker = |row: (usize, Option<usize>)| {
             if focused && selected == Some(row) {
                 "▸ "
@@ -39,14 +41,26 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
         if selected == Some((j, None)) {
             selected_line = lines.len();
         }
-        let Some(p) = app.replica.recons.get(&spec.name) else {
+        let name = match row {
+            JobRow::Set { name, tables } => {
+                lines.push(Line::styled(
+                    format!("{}{name}  {tables}", marker((j, None))),
+                    styled(app, Tone::Normal),
+                ));
+                continue;
+            }
+            JobRow::Job(name) => name,
+        };
+        let Some(p) = app.replica.recons.get(name) else {
+            let (from, to) = app
+                .runbook
+                .recon_job(name)
+                .map(|s| (s.source_table, s.target_table))
+                .unwrap_or_default();
             lines.push(Line::styled(
                 format!(
-                    "{}{}  {}→{}  waiting for its step to start",
+                    "{}{name}  {from}→{to}  waiting for its step to start",
                     marker((j, None)),
-                    spec.name,
-                    spec.source_table,
-                    spec.target_table
                 ),
                 styled(app, Tone::Dim),
             ));
