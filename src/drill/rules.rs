@@ -148,9 +148,6 @@ impl<'a> Ctx<'a> {
             CommandKind::RecordEvidence { .. } if self.role != Role::System => {
                 Some("record evidence by hand (engines report it)")
             }
-            CommandKind::ResolveTables { .. } if self.role != Role::System => {
-                Some("name the tables of a job (its step's start finds them)")
-            }
             _ => None,
         };
         match coordinator_only {
@@ -635,6 +632,11 @@ impl<'a> Ctx<'a> {
         job: &Evidence,
         tables: &[String],
     ) -> Result<Vec<EventKind>, Rejection> {
+        if *self.by != Actor::System {
+            return Err(Rejection::not_allowed(
+                "the tables of a job are found in the source when its step starts, not named by hand",
+            ));
+        }
         let set = match job {
             Evidence::CopyDone(n) => self.rb.copy_set(n).map(|s| &s.tables),
             Evidence::ReconClean(n) => self.rb.recon_set(n).map(|s| &s.tables),
