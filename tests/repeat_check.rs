@@ -310,3 +310,65 @@ fn the_tables_of_a_job_are_journaled_once_and_fixed_for_the_drill() {
     };
     assert!(drill.execute(&unknown, now).is_err());
 }
+
+/// The real binary in line mode: each new journal of a runbook in one folder is the next
+/// run of it, `--drill N` says so itself, and the report names the number.
+#[test]
+fn each_run_of_a_runbook_is_numbered_in_its_journal_and_report() {
+    use std::io::Write;
+    use std::process::{Command as Process, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let run = |journal: &str, extra: &[&str]| {
+        let mut child = Process::new(env!("CARGO_BIN_EXE_warroom"))
+            .arg("--log-file")
+            .arg(dir.path().join("warroom.log"))
+            .arg("run")
+            .arg(fixture("only-drill-and-cutover.toml"))
+            .args(["--line", "--journal"])
+            .arg(dir.path().join(journal))
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"start snapshot\nquit\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run("first.db", &[]);
+    run("second.db", &[]);
+    run("given.db", &["--drill", "7"]);
+    let report = |journal: &str| {
+        let out = Process::new(env!("CARGO_BIN_EXE_warroom"))
+            .arg("--log-file")
+            .arg(dir.path().join("warroom.log"))
+            .arg("report")
+            .arg(dir.path().join(journal))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(report("first.db").contains("Run #1 of this runbook."));
+    assert!(report("second.db").contains("Run #2 of this runbook."));
+    let given = report("given.db");
+    assert!(given.contains("Run #7 of this runbook."), "{given}");
+    // `--drill 0` is refused by the command line.
+    let zero = Process::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("run")
+        .arg(fixture("only-drill-and-cutover.toml"))
+        .args(["--line", "--drill", "0"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(zero.status.code(), Some(2));
+}

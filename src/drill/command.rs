@@ -122,6 +122,11 @@ pub enum CommandKind {
         job: Evidence,
         tables: Vec<String>,
     },
+    /// The console (the system only) numbers a fresh drill: the Nth run of this runbook
+    /// (`--drill N`, or one more than the journals of it in the drills folder). Once.
+    NumberDrill {
+        number: u32,
+    },
     /// Coordinator pauses, resumes or re-limits a running copy job.
     CopyControl {
         job: String,

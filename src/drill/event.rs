@@ -86,6 +86,10 @@ pub enum EventKind {
         job: Evidence,
         tables: Vec<String>,
     },
+    /// This drill is the `number`th run of its runbook.
+    DrillNumbered {
+        number: u32,
+    },
     /// The coordinator paused, resumed or re-limited a copy.
     CopyControlled {
         job: String,

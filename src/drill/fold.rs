@@ -240,6 +240,9 @@ impl DrillState {
                 );
                 self.mark_evidence(evidence, true, seq);
             }
+            EventKind::DrillNumbered { number } => {
+                self.drill_number.get_or_insert(*number);
+            }
             EventKind::TablesResolved { job, tables } => {
                 self.resolved_tables
                     .entry(job.to_string())

@@ -79,6 +79,7 @@ pub(crate) fn decide(
             *holds,
         )),
         CommandKind::ResolveTables { job, tables } => ctx.resolve_tables(job, tables),
+        CommandKind::NumberDrill { number } => ctx.number_drill(*number),
         CommandKind::CopyControl { job, control } => ctx.copy_control(job, *control),
         CommandKind::AcceptEvidence { evidence, note } => ctx.accept_evidence(evidence, note),
         CommandKind::ApproveFix { recon } => ctx.approve_fix(recon),
@@ -127,7 +128,9 @@ impl<'a> Ctx<'a> {
             Role::System
                 if !matches!(
                     kind,
-                    CommandKind::RecordEvidence { .. } | CommandKind::ResolveTables { .. }
+                    CommandKind::RecordEvidence { .. }
+                        | CommandKind::ResolveTables { .. }
+                        | CommandKind::NumberDrill { .. }
                 ) =>
             {
                 return Err(Rejection::not_allowed(
@@ -624,6 +627,24 @@ impl<'a> Ctx<'a> {
         self.st.rollback.iter().flat_map(|r| &r.tasks).any(|t| {
             t.status.is_active() && t.missing_evidence(self.rb, &self.st.evidence) == Some(evidence)
         })
+    }
+
+    /// Once per drill, by the system, from 1.
+    fn number_drill(&self, number: u32) -> Result<Vec<EventKind>, Rejection> {
+        if *self.by != Actor::System {
+            return Err(Rejection::not_allowed(
+                "a drill is numbered when its journal is created (`warroom run --drill N`)",
+            ));
+        }
+        if let Some(n) = self.st.drill_number {
+            return Err(Rejection::wrong_state(format!(
+                "this drill is already numbered #{n}"
+            )));
+        }
+        if number == 0 {
+            return Err(Rejection::invalid("drills are numbered from 1"));
+        }
+        Ok(vec![EventKind::DrillNumbered { number }])
     }
 
     /// Once per job, for a job over many tables, with at least one table of it.

@@ -300,6 +300,9 @@ pub struct DrillState {
     pub rollback: Option<RollbackState>,
     #[serde(default)]
     pub contingency: Option<ContingencyState>,
+    /// The Nth run of this runbook (`DrillNumbered`), if it was numbered.
+    #[serde(default)]
+    pub drill_number: Option<u32>,
     /// The tables of each copy or recon job over many tables, as resolved when its step
     /// first started, by `copy:JOB` / `recon:JOB` (see [`DrillState::tables_of`]).
     #[serde(default)]
@@ -333,6 +336,7 @@ impl DrillState {
             notes: Vec::new(),
             rollback: None,
             contingency: None,
+            drill_number: None,
             resolved_tables: BTreeMap::new(),
             copy_controls: BTreeMap::new(),
             outbox: super::outbox::Outbox::default(),

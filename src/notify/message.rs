@@ -358,7 +358,9 @@ pub fn for_event(drill: &Drill, event: &Event) -> Option<Announcement> {
             m.step.clone_from(step);
             m
         }
-        EventKind::Outbox { .. } | EventKind::TablesResolved { .. } => return None,
+        EventKind::Outbox { .. }
+        | EventKind::TablesResolved { .. }
+        | EventKind::DrillNumbered { .. } => return None,
     };
     Some(m)
 }

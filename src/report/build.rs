@@ -247,6 +247,7 @@ fn summary(drill: &Drill, steps: &[StepReport], as_of: DateTime<Utc>) -> Summary
     });
     Summary {
         outcome,
+        drill_number: st.drill_number,
         live: st.is_live(),
         as_of,
         started_at: st.started_at,

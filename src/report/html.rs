@@ -75,6 +75,9 @@ fn summary(out: &mut String, r: &Report) {
         },
         escape(&r.runbook.name)
     );
+    if let Some(n) = s.drill_number {
+        let _ = write!(out, "<p class=\"run\">Run #{n} of this runbook.</p>");
+    }
     if let Some(damage) = r.damage_line() {
         let _ = write!(
             out,

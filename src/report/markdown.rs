@@ -32,6 +32,9 @@ fn summary(out: &mut String, r: &Report) {
         title_case(&r.runbook.kind),
         cell(&r.runbook.name)
     );
+    if let Some(n) = s.drill_number {
+        let _ = writeln!(out, "Run #{n} of this runbook.\n");
+    }
     if let Some(damage) = r.damage_line() {
         let _ = writeln!(out, "> **WARNING: {damage}**\n");
     }

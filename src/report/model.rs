@@ -89,6 +89,8 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub outcome: Outcome,
+    /// The Nth run of this runbook, as journaled when the drill was created.
+    pub drill_number: Option<u32>,
     /// Started and not ended: the figures are as of `as_of`.
     pub live: bool,
     pub as_of: DateTime<Utc>,

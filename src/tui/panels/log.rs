@@ -68,6 +68,7 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::Outbox { record } => record.describe(),
         EventKind::CopyControlled { .. }
         | EventKind::TablesResolved { .. }
+        | EventKind::DrillNumbered { .. }
         | EventKind::GateOverridden { .. }
         | EventKind::EvidenceAccepted { .. }
         | EventKind::FixApproved { .. } => kind.describe(),
