@@ -184,15 +184,11 @@ async fn final_evidence(
     tokio::time::timeout(Duration::from_secs(90), async {
         loop {
             match updates.recv().await.unwrap() {
-                Update::Telemetry(Telemetry::Copy(p)) => {
-                    if !jobs_with_progress.contains(&p.job) {
-                        jobs_with_progress.push(p.job);
-                    }
+                Update::Telemetry(Telemetry::Copy(p)) if !jobs_with_progress.contains(&p.job) => {
+                    jobs_with_progress.push(p.job);
                 }
-                Update::Telemetry(Telemetry::Recon(p)) => {
-                    if !jobs_with_progress.contains(&p.job) {
-                        jobs_with_progress.push(p.job);
-                    }
+                Update::Telemetry(Telemetry::Recon(p)) if !jobs_with_progress.contains(&p.job) => {
+                    jobs_with_progress.push(p.job);
                 }
                 Update::Event(e) => {
                     if let EventKind::EvidenceRecorded {
@@ -227,7 +223,10 @@ async fn start(sink: &warroom::drill::CommandSink, step: &str) {
 }
 
 fn holds_of(seen: &[(Evidence, bool, String)], e: &Evidence) -> Option<bool> {
-    seen.iter().rev().find(|(x, _, _)| x == e).map(|(_, h, _)| *h)
+    seen.iter()
+        .rev()
+        .find(|(x, _, _)| x == e)
+        .map(|(_, h, _)| *h)
 }
 
 #[tokio::test]
@@ -284,7 +283,9 @@ async fn copies_and_recons_over_a_list_and_a_pattern_gate_a_go_against_real_serv
         .events
         .iter()
         .find_map(|e| match &e.kind {
-            EventKind::TablesResolved { job, tables } if *job == Evidence::CopyDone("shop".into()) => {
+            EventKind::TablesResolved { job, tables }
+                if *job == Evidence::CopyDone("shop".into()) =>
+            {
                 Some(tables.clone())
             }
             _ => None,

@@ -46,7 +46,11 @@ fn only_error(name: &str, line: usize, column: usize, message: &str) -> Diagnost
     assert_eq!(errors.len(), 1, "{name}: {errors:#?}");
     let d = errors[0].clone();
     assert_eq!(d.message, message, "{name}");
-    assert_eq!((d.line, d.column, d.severity), (line, column, Severity::Error), "{d}");
+    assert_eq!(
+        (d.line, d.column, d.severity),
+        (line, column, Severity::Error),
+        "{d}"
+    );
     assert!(d.help.is_some() && d.snippet.is_some(), "{d}");
     d
 }
@@ -61,11 +65,17 @@ fn a_list_and_a_pattern_of_tables_build_one_job_each_with_shared_options() {
         TableSet::List(vec!["orders".into(), "customers".into()])
     );
     assert_eq!(listed.template.key, ["id"]);
-    assert_eq!((listed.template.chunk_rows, listed.template.workers), (5000, 2));
+    assert_eq!(
+        (listed.template.chunk_rows, listed.template.workers),
+        (5000, 2)
+    );
     // One table's job: its own name, the same table on both sides, the shared options.
     let orders = rb.copy_job("listed/orders").unwrap();
     assert_eq!(orders.name, "listed/orders");
-    assert_eq!((orders.source_table.as_str(), orders.target_table.as_str()), ("orders", "orders"));
+    assert_eq!(
+        (orders.source_table.as_str(), orders.target_table.as_str()),
+        ("orders", "orders")
+    );
     assert_eq!(orders.chunk_rows, 5000);
     assert!(rb.copy_job("listed/invoices").is_none());
     // A pattern: any matching table is one of its jobs; its key is found at run time.
@@ -76,8 +86,12 @@ fn a_list_and_a_pattern_of_tables_build_one_job_each_with_shared_options() {
     assert!(rb.copy_job("shop/orders").is_none(), "does not match");
     assert!(rb.recon_job("shop-check/shop_x").is_some());
     let go = rb.step("go").unwrap();
-    assert!(go.requires.contains(&Evidence::CopyDone("listed/orders".into())));
-    assert!(go.requires.contains(&Evidence::CopyDone("shop/shop_items".into())));
+    assert!(go
+        .requires
+        .contains(&Evidence::CopyDone("listed/orders".into())));
+    assert!(go
+        .requires
+        .contains(&Evidence::CopyDone("shop/shop_items".into())));
     // `check` says what is resolved at run time.
     let mut out = Vec::new();
     assert!(check_files(&[fixture("tables-list-and-pattern.toml")], true, &mut out).unwrap());
@@ -211,20 +225,28 @@ fn only_leaves_out_the_steps_of_the_other_kind_of_run_and_keeps_the_chain() {
     assert_eq!(ids, ["snapshot", "freeze", "switch"]);
     let out: Vec<&str> = drill.left_out.iter().map(|l| l.id.as_str()).collect();
     assert_eq!(out, ["notify-customers", "dns"]);
-    assert!(drill.left_out.iter().all(|l| l.only == RunbookKind::Cutover));
+    assert!(drill
+        .left_out
+        .iter()
+        .all(|l| l.only == RunbookKind::Cutover));
     // `switch` waited for the cutover-only step: it waits for what that one waited for,
     // and its evidence (never reported in a drill) counts for nothing.
     let switch = drill.step("switch").unwrap();
     assert_eq!(switch.after, ["freeze"]);
     assert!(switch.requires.is_empty());
     assert_eq!(drill.phases.len(), 1, "a phase with no step left goes");
-    assert_eq!(drill.planned_total(), std::time::Duration::from_secs(15 * 60));
+    assert_eq!(
+        drill.planned_total(),
+        std::time::Duration::from_secs(15 * 60)
+    );
 
     // The same file as a cutover: the drill-only snapshot goes instead.
     let text = std::fs::read_to_string(fixture("only-drill-and-cutover.toml"))
         .unwrap()
         .replace("kind = \"drill\"", "kind = \"cutover\"");
-    let cutover = warroom::runbook::parse_str("cutover.toml", &text).unwrap().runbook;
+    let cutover = warroom::runbook::parse_str("cutover.toml", &text)
+        .unwrap()
+        .runbook;
     let ids: Vec<&str> = cutover.steps.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["freeze", "notify-customers", "switch", "dns"]);
     assert!(cutover.step("freeze").unwrap().after.is_empty());
@@ -288,7 +310,10 @@ fn the_tables_of_a_job_are_journaled_once_and_fixed_for_the_drill() {
     // Replayed from the journal, the list is the same.
     let all: Vec<_> = drill.state().log.iter().map(|e| e.event.clone()).collect();
     let replayed = Drill::replay(drill.runbook().clone(), &all);
-    assert_eq!(replayed.state().tables_of(&shop), drill.state().tables_of(&shop));
+    assert_eq!(
+        replayed.state().tables_of(&shop),
+        drill.state().tables_of(&shop)
+    );
 
     // The coordinator pauses a job over many tables as one, or by one of its tables.
     for job in ["shop", "shop/shop_a", "listed/orders"] {

@@ -36,17 +36,16 @@ pub async fn earlier_runs(dir: &Path, name: &str, own: &Path) -> u32 {
 
 /// Numbers a fresh drill (`given`: `--drill N`). A refusal (already numbered) is logged.
 pub async fn number(session: &Session, given: Option<u32>) -> u32 {
-    let number = match given {
-        Some(n) => n,
-        None => {
-            let dir = match session.journal_path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
-            };
-            earlier_runs(dir, &session.runbook.meta.name, &session.journal_path)
-                .await
-                .saturating_add(1)
-        }
+    let number = if let Some(n) = given {
+        n
+    } else {
+        let dir = match session.journal_path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        earlier_runs(dir, &session.runbook.meta.name, &session.journal_path)
+            .await
+            .saturating_add(1)
     };
     let command = Command {
         by: Actor::System,

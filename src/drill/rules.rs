@@ -664,7 +664,9 @@ impl<'a> Ctx<'a> {
             _ => None,
         }
         .ok_or_else(|| {
-            Rejection::unknown(format!("{job} is not a copy or recon job over several tables"))
+            Rejection::unknown(format!(
+                "{job} is not a copy or recon job over several tables"
+            ))
         })?;
         if let Some(before) = self.st.tables_of(job) {
             return Err(Rejection::wrong_state(format!(

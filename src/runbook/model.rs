@@ -553,7 +553,10 @@ pub enum TableSet {
     /// `tables = { pattern = "shop_%", except = [...] }`: the source's tables whose name
     /// matches the SQL `LIKE` pattern (`%` any run, `_` one character), sorted by name,
     /// found when the step starts.
-    Pattern { pattern: String, except: Vec<String> },
+    Pattern {
+        pattern: String,
+        except: Vec<String>,
+    },
 }
 
 impl TableSet {

@@ -23,7 +23,9 @@ pub fn select(runbook: &mut Runbook) -> Result<(), String> {
             .or_else(|| runbook.phases.get(s.phase).and_then(|p| p.only));
         only.is_some_and(|o| o != kind)
     };
-    let gone: Vec<usize> = (0..runbook.steps.len()).filter(|&i| out_of_run(i)).collect();
+    let gone: Vec<usize> = (0..runbook.steps.len())
+        .filter(|&i| out_of_run(i))
+        .collect();
     if gone.is_empty() {
         return Ok(());
     }

@@ -120,7 +120,8 @@ fn read_raw(map: &SourceMap, text: &str, diags: &mut Vec<Diagnostic>) -> Option<
             }
             "phase" => {
                 for (i, v) in r.array_items(key, value, "[[phase]]").iter().enumerate() {
-                    raw.phases.push(r.phase(v, i, text, &mut repeated, &mut raw.broken));
+                    raw.phases
+                        .push(r.phase(v, i, text, &mut repeated, &mut raw.broken));
                 }
             }
             "copy" => {
@@ -283,7 +284,9 @@ impl Reader<'_, '_> {
             Some(n) => format!("phase `{n}`"),
             None => format!("phase #{}", index + 1),
         };
-        let head = self.item::<RawPhaseHead>(value, &what).map(Spanned::into_inner);
+        let head = self
+            .item::<RawPhaseHead>(value, &what)
+            .map(Spanned::into_inner);
         let (name, only) = head.map_or((None, None), |h| (Some(h.name), h.only));
         let mut phase = RawPhase {
             name,

@@ -107,7 +107,7 @@ fn values(
     }
     let mut out: Vec<(String, std::ops::Range<usize>)> = Vec::new();
     let mut ok = true;
-    for item in items.iter() {
+    for item in items {
         let value = match item.get_ref() {
             DeValue::String(s) => s.to_string(),
             DeValue::Integer(_) | DeValue::Float(_) => {
@@ -116,7 +116,10 @@ fn values(
             other => {
                 diags.push(map.error(
                     item.span(),
-                    format!("a `repeat` value must be a number or a text, not {}", other.type_str()),
+                    format!(
+                        "a `repeat` value must be a number or a text, not {}",
+                        other.type_str()
+                    ),
                     "write repeat = [5, 25, 50, 100] or repeat = [\"eu\", \"us\"]",
                 ));
                 ok = false;
@@ -181,7 +184,11 @@ pub fn point_at_last(phases: &mut [RawPhase], last: &BTreeMap<String, String>) {
             }
         }
         for r in &mut step.requires {
-            if let Some(l) = r.get_ref().strip_prefix("action:").and_then(|s| last.get(s)) {
+            if let Some(l) = r
+                .get_ref()
+                .strip_prefix("action:")
+                .and_then(|s| last.get(s))
+            {
                 *r = Spanned::new(r.span(), format!("action:{l}"));
             }
         }

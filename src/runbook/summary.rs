@@ -100,7 +100,11 @@ impl Summary {
 fn table_sets(runbook: &Runbook) -> Vec<String> {
     let words = |name: &str, kind: &str, set: &crate::runbook::TableSet| match set {
         crate::runbook::TableSet::List(list) => {
-            format!("{name} ({kind}): {} table(s): {}", list.len(), list.join(", "))
+            format!(
+                "{name} ({kind}): {} table(s): {}",
+                list.len(),
+                list.join(", ")
+            )
         }
         crate::runbook::TableSet::Pattern { .. } => format!(
             "{name} ({kind}): {}, resolved against the source when its step starts",
@@ -176,8 +180,18 @@ impl fmt::Display for Summary {
         write!(
             f,
             "  jobs           {} copy, {} recon, {} probes",
-            self.copies + self.table_sets.iter().filter(|s| s.contains(" (copy): ")).count(),
-            self.recons + self.table_sets.iter().filter(|s| s.contains(" (recon): ")).count(),
+            self.copies
+                + self
+                    .table_sets
+                    .iter()
+                    .filter(|s| s.contains(" (copy): "))
+                    .count(),
+            self.recons
+                + self
+                    .table_sets
+                    .iter()
+                    .filter(|s| s.contains(" (recon): "))
+                    .count(),
             self.probes
         )?;
         for s in &self.table_sets {

@@ -53,6 +53,8 @@ impl SetStart {
 #[derive(Default)]
 struct Orders {
     paused: bool,
+    /// `None`: no order; `Some(None)`: the limit lifted.
+    #[allow(clippy::option_option)]
     rate: Option<Option<u64>>,
     cancelled: bool,
 }
@@ -68,7 +70,11 @@ impl Orders {
     }
 
     fn replay(&self) -> Vec<CopyControl> {
-        let mut out: Vec<CopyControl> = self.rate.map(CopyControl::SetRateLimit).into_iter().collect();
+        let mut out: Vec<CopyControl> = self
+            .rate
+            .map(CopyControl::SetRateLimit)
+            .into_iter()
+            .collect();
         if self.paused {
             out.push(CopyControl::Pause);
         }
@@ -157,17 +163,11 @@ pub async fn run_set(
     }
     let all = tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>();
     let (holds, detail) = if failed.is_empty() && copied == n {
-        (
-            true,
-            format!("all {n} table(s) copied: {}", all.join(", ")),
-        )
+        (true, format!("all {n} table(s) copied: {}", all.join(", ")))
     } else {
         (
             false,
-            format!(
-                "{copied} of {n} table(s) copied{}",
-                failed_note(&failed)
-            ),
+            format!("{copied} of {n} table(s) copied{}", failed_note(&failed)),
         )
     };
     hub.record_evidence(evidence, holds, detail).await;
@@ -177,6 +177,9 @@ fn failed_note(failed: &[String]) -> String {
     if failed.is_empty() {
         String::new()
     } else {
-        format!("; failed: {} (see the evidence of each table)", failed.join(", "))
+        format!(
+            "; failed: {} (see the evidence of each table)",
+            failed.join(", ")
+        )
     }
 }

@@ -93,12 +93,15 @@ fn spawn_job(
 ) {
     if let Some(set) = hub.runbook().recon_set(job) {
         let start = super::recon_set::SetStart::from_drill(drill, set);
-        tokio::spawn(super::recon_set::run_set(hub.clone(), start, results.clone()));
+        tokio::spawn(super::recon_set::run_set(
+            hub.clone(),
+            start,
+            results.clone(),
+        ));
     } else {
         tokio::spawn(run_job(hub.clone(), job.to_string(), results.clone(), stop));
     }
 }
-
 
 /// Continuous recons by job: the step or rollback task that runs it, and its stop signal.
 type Watching = BTreeMap<String, (Target, watch::Sender<bool>)>;
@@ -170,9 +173,10 @@ async fn recon_once(
     hub: &HubHandle,
     job: &str,
 ) -> anyhow::Result<(ReconJob, ReconProgress, Vec<Finding>)> {
-    let spec = hub.runbook().recon_job(job).ok_or_else(|| {
-        anyhow::anyhow!("no [[recon]] named `{job}`")
-    })?;
+    let spec = hub
+        .runbook()
+        .recon_job(job)
+        .ok_or_else(|| anyhow::anyhow!("no [[recon]] named `{job}`"))?;
     if spec.key.is_empty() {
         anyhow::bail!(
             "recon `{job}` is one table of a recon over many tables: start its step again to check it (its key is found then)"

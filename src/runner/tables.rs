@@ -43,26 +43,25 @@ pub async fn resolve(
         .await
         .map_err(|e| format!("cannot read the tables of the source `{}`: {e}", job.source))?;
     pool.close().await;
-    let names = match journaled {
-        Some(names) => names,
-        None => {
-            let names = pick(job.tables, &catalog);
-            if names.is_empty() {
-                return Err(no_match(job, &catalog));
-            }
-            let command = Command {
-                by: Actor::System,
-                kind: CommandKind::ResolveTables {
-                    job: job.evidence.clone(),
-                    tables: names.clone(),
-                },
-            };
-            hub.sink()
-                .send(command)
-                .await
-                .map_err(|e| format!("the tables of {} could not be journaled: {e}", job.evidence))?;
-            names
+    let names = if let Some(names) = journaled {
+        names
+    } else {
+        let names = pick(job.tables, &catalog);
+        if names.is_empty() {
+            return Err(no_match(job, &catalog));
         }
+        let command = Command {
+            by: Actor::System,
+            kind: CommandKind::ResolveTables {
+                job: job.evidence.clone(),
+                tables: names.clone(),
+            },
+        };
+        hub.sink()
+            .send(command)
+            .await
+            .map_err(|e| format!("the tables of {} could not be journaled: {e}", job.evidence))?;
+        names
     };
     Ok(names
         .into_iter()

@@ -60,12 +60,20 @@ impl App {
 
     /// The copy panel's rows (see [`crate::tui::panels::job_list`]).
     pub fn copy_rows(&self) -> Vec<JobRow> {
-        job_list::rows(&self.runbook, self.replica.drill.state(), job_list::Kind::Copy)
+        job_list::rows(
+            &self.runbook,
+            self.replica.drill.state(),
+            job_list::Kind::Copy,
+        )
     }
 
     /// The recon panel's jobs, each a row before its mismatches.
     pub fn recon_job_rows(&self) -> Vec<JobRow> {
-        job_list::rows(&self.runbook, self.replica.drill.state(), job_list::Kind::Recon)
+        job_list::rows(
+            &self.runbook,
+            self.replica.drill.state(),
+            job_list::Kind::Recon,
+        )
     }
 
     fn selected_step_action(&self) -> Option<&StepAction> {

@@ -9,8 +9,8 @@ use toml::Spanned;
 use super::tables::{TableFields, Tables};
 use super::{opt_duration, JobKind, Validator};
 use crate::runbook::model::{
-    CopyEngine, CopySet, CopySpec, ReconSet, DomainCheck, ExternalProgress, ProbeKind, ProbeScope, ProbeSpec,
-    ReconSpec, ReconWatch, Threshold, ThrottleRule,
+    CopyEngine, CopySet, CopySpec, DomainCheck, ExternalProgress, ProbeKind, ProbeScope, ProbeSpec,
+    ReconSet, ReconSpec, ReconWatch, Threshold, ThrottleRule,
 };
 use crate::runbook::raw::{
     RawCopy, RawPhase, RawProbe, RawRecon, RawScope, RawThreshold, RawThrottle, SString,
@@ -351,14 +351,17 @@ impl Validator<'_, '_> {
                 .iter()
                 .filter_map(|t| self.throttle(t, &what))
                 .collect();
-            if let (Some(engine), Some(chunk_target), Some(tables)) = (engine, chunk_target, tables) {
+            if let (Some(engine), Some(chunk_target), Some(tables)) = (engine, chunk_target, tables)
+            {
                 let (source_table, target_table, key, set) = match tables {
                     Tables::One {
                         source_table,
                         target_table,
                         key,
                     } => (source_table, target_table, key, None),
-                    Tables::Many { tables, key } => (String::new(), String::new(), key, Some(tables)),
+                    Tables::Many { tables, key } => {
+                        (String::new(), String::new(), key, Some(tables))
+                    }
                 };
                 let spec = CopySpec {
                     name: name.clone(),

@@ -67,7 +67,11 @@ pub(crate) fn build(
         digest: digest(text),
     };
     if let Err(why) = crate::runbook::only::select(&mut runbook) {
-        diags.push(map.error(0..0, why, "keep at least one step for this kind of run: change `kind`, or an `only`"));
+        diags.push(map.error(
+            0..0,
+            why,
+            "keep at least one step for this kind of run: change `kind`, or an `only`",
+        ));
         return None;
     }
     Some(runbook)

@@ -149,7 +149,10 @@ impl Validator<'_, '_> {
             other => {
                 self.error(
                     raw.span(),
-                    format!("`tables` of {what} must be a list or a pattern, not {}", other.type_str()),
+                    format!(
+                        "`tables` of {what} must be a list or a pattern, not {}",
+                        other.type_str()
+                    ),
                     FORMS,
                 );
                 None

@@ -35,19 +35,18 @@ pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
                 name
             }
             JobRow::Job(name) => {
-                match app.replica.copies.get(name) {
-                    Some(progress) => lines.extend(job_lines(app, progress, width)),
-                    None => {
-                        let (from, to) = app
-                            .runbook
-                            .copy_job(name)
-                            .map(|s| (s.source_table, s.target_table))
-                            .unwrap_or_default();
-                        lines.push(Line::styled(
-                            format!("{name}  {from}→{to}  waiting for its step to start"),
-                            styled(app, Tone::Dim),
-                        ));
-                    }
+                if let Some(progress) = app.replica.copies.get(name) {
+                    lines.extend(job_lines(app, progress, width));
+                } else {
+                    let (from, to) = app
+                        .runbook
+                        .copy_job(name)
+                        .map(|s| (s.source_table, s.target_table))
+                        .unwrap_or_default();
+                    lines.push(Line::styled(
+                        format!("{name}  {from}→{to}  waiting for its step to start"),
+                        styled(app, Tone::Dim),
+                    ));
                 }
                 name
             }
