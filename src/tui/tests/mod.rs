@@ -6,6 +6,7 @@ mod feed;
 mod jobs;
 mod keys;
 mod scope;
+mod sets;
 mod snapshots;
 
 use std::sync::Arc;
