@@ -107,6 +107,21 @@ target = "dst"
 tables = {{ pattern = "rp_shop_%", except = ["rp_shop_tmp"] }}
 chunk_rows = 5
 
+[[phase.step]]
+id = "copy-mixed"
+title = "A list with a table that has no key"
+dri = "dana"
+reviewer = "casey"
+planned = "1m"
+after = []
+action = {{ copy = "mixed" }}
+
+[[copy]]
+name = "mixed"
+source = "src"
+target = "dst"
+tables = ["rp_nokey", "rp_mixed_ok"]
+
 [[copy]]
 name = "nothing"
 source = "src"
@@ -132,8 +147,12 @@ async fn setup(my_url: &str, pg_url: &str) {
     let my = sqlx::MySqlPool::connect(my_url).await.unwrap();
     let pg = sqlx::PgPool::connect(pg_url).await.unwrap();
     let mut mysql = vec![
-        "DROP TABLE IF EXISTS rp_customers, rp_orders, rp_shop_a, rp_shop_b, rp_shop_tmp"
+        "DROP TABLE IF EXISTS rp_customers, rp_orders, rp_shop_a, rp_shop_b, rp_shop_tmp, rp_shop_c, rp_nokey, rp_mixed_ok"
             .to_string(),
+        "CREATE TABLE rp_nokey (n BIGINT)".to_string(),
+        "INSERT INTO rp_nokey VALUES (1), (1)".to_string(),
+        "CREATE TABLE rp_mixed_ok (id BIGINT PRIMARY KEY)".to_string(),
+        "INSERT INTO rp_mixed_ok VALUES (1), (2), (3)".to_string(),
         "CREATE TABLE rp_customers (id BIGINT PRIMARY KEY, name VARCHAR(40))".to_string(),
         // A composite primary key: the default key rule takes all of it, in order.
         "CREATE TABLE rp_orders (region VARCHAR(4) NOT NULL, id BIGINT NOT NULL, total BIGINT, \
@@ -160,8 +179,10 @@ async fn setup(my_url: &str, pg_url: &str) {
         sqlx::raw_sql(sql).execute(&my).await.unwrap();
     }
     for sql in [
-        "DROP TABLE IF EXISTS rp_customers, rp_orders, rp_shop_a, rp_shop_b, rp_shop_tmp",
+        "DROP TABLE IF EXISTS rp_customers, rp_orders, rp_shop_a, rp_shop_b, rp_shop_tmp, rp_nokey, rp_mixed_ok",
         "DROP TABLE IF EXISTS _warroom_copy_checkpoints",
+        "CREATE TABLE rp_nokey (n BIGINT)",
+        "CREATE TABLE rp_mixed_ok (id BIGINT PRIMARY KEY)",
         "CREATE TABLE rp_customers (id BIGINT PRIMARY KEY, name VARCHAR(40))",
         "CREATE TABLE rp_orders (region VARCHAR(4) NOT NULL, id BIGINT NOT NULL, total BIGINT, \
          PRIMARY KEY (region, id))",
@@ -432,6 +453,60 @@ async fn copies_and_recons_over_a_list_and_a_pattern_gate_a_go_against_real_serv
             .any(|e| matches!(e.kind, EventKind::GatePassed { .. })),
         "{events:#?}"
     );
+
+    // A table with no key fails on its own, with the reason; the next one is copied.
+    start(&sink, "copy-mixed").await;
+    let (holds, detail) = final_evidence(
+        &mut updates,
+        &Evidence::CopyDone("mixed".into()),
+        &mut seen,
+        &mut progress,
+    )
+    .await;
+    assert!(!holds);
+    assert!(
+        detail.starts_with("1 of 2 table(s) copied; failed: rp_nokey"),
+        "{detail}"
+    );
+    let nokey = seen
+        .iter()
+        .rev()
+        .find(|(e, _, _)| *e == Evidence::CopyDone("mixed/rp_nokey".into()))
+        .unwrap();
+    assert!(!nokey.1);
+    assert!(
+        nokey.2.contains("no primary key and no unique key"),
+        "{}",
+        nokey.2
+    );
+    assert_eq!(
+        holds_of(&seen, &Evidence::CopyDone("mixed/rp_mixed_ok".into())),
+        Some(true)
+    );
+
+    // What a resume does: the journaled list is the list, even if the source has grown.
+    let my = sqlx::MySqlPool::connect(&my_url).await.unwrap();
+    sqlx::raw_sql("CREATE TABLE rp_shop_c (id BIGINT PRIMARY KEY)")
+        .execute(&my)
+        .await
+        .unwrap();
+    let rb = session.hub.runbook().clone();
+    let set = rb.copy_set("shop").unwrap();
+    let job = warroom::runner::tables::SetJob {
+        evidence: Evidence::CopyDone("shop".into()),
+        source: &set.template.source,
+        tables: &set.tables,
+        key: &set.template.key,
+    };
+    let again = warroom::runner::tables::resolve(&session.hub, &job, Some(resolved.clone()))
+        .await
+        .unwrap();
+    let names: Vec<&str> = again.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["rp_shop_a", "rp_shop_b"]);
+    assert_eq!(again[0].key, Ok(vec!["id".to_string()]));
+    // Resolving afresh would find rp_shop_c, and the hub refuses to change the list.
+    let fresh = warroom::runner::tables::resolve(&session.hub, &job, None).await;
+    assert!(fresh.unwrap_err().contains("already resolved"));
 
     // A pattern that matches nothing is a clear failure, never "done" over nothing.
     start(&sink, "copy-none").await;
