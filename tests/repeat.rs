@@ -454,6 +454,45 @@ async fn copies_and_recons_over_a_list_and_a_pattern_gate_a_go_against_real_serv
         "{events:#?}"
     );
 
+    // The coordinator approves the fix of the table that differs: it is applied, re-checked,
+    // and with every table clean the job's evidence holds, so the gate passes on its GO.
+    sink.send(Command {
+        by: casey.clone(),
+        kind: CommandKind::ApproveFix {
+            recon: "shop-check/rp_shop_b".into(),
+        },
+    })
+    .await
+    .unwrap();
+    let (holds, detail) = final_evidence(
+        &mut updates,
+        &Evidence::ReconClean("shop-check".into()),
+        &mut seen,
+        &mut progress,
+    )
+    .await;
+    assert!(holds, "{detail}");
+    assert_eq!(detail, "all 2 table(s) match, after the fixes approved");
+    let qty: i64 = sqlx::query_scalar("SELECT qty FROM rp_shop_b WHERE id = 7")
+        .fetch_one(&pg)
+        .await
+        .unwrap();
+    assert_eq!(qty, 21, "the fix put the source's value back");
+    let passed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Update::Event(e) = updates.recv().await.unwrap() {
+                if matches!(&e.kind, EventKind::GatePassed { step } if step == "go-clean") {
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    assert!(
+        passed.is_ok(),
+        "go-clean did not pass once its evidence held"
+    );
+
     // A table with no key fails on its own, with the reason; the next one is copied.
     start(&sink, "copy-mixed").await;
     let (holds, detail) = final_evidence(

@@ -63,6 +63,15 @@ pub async fn run_actions(hub: HubHandle) {
             EventKind::FixApproved { recon } => {
                 tokio::spawn(apply_fix(hub.clone(), recon.clone(), results.clone()));
             }
+            EventKind::EvidenceRecorded {
+                evidence: Evidence::ReconClean(name),
+                holds: true,
+                ..
+            } => {
+                if let Some((set, _)) = name.split_once('/') {
+                    super::recon_set::after_fix(&hub, drill, set).await;
+                }
+            }
             _ => {}
         }
     }

@@ -116,3 +116,35 @@ pub async fn run_set(hub: HubHandle, start: SetStart, results: Results) {
     };
     hub.record_evidence(evidence, holds, detail).await;
 }
+
+/// A table of recon `set` was found clean again (its fix applied and re-checked): once the
+/// job had finished with differences and every one of its tables is now clean, `recon:JOB`
+/// holds. Nothing is said while the job still runs (it reports at its end).
+pub async fn after_fix(hub: &HubHandle, drill: &Drill, set: &str) {
+    let st = drill.state();
+    let evidence = Evidence::ReconClean(set.to_string());
+    let (Some(tables), Some(current)) = (st.tables_of(&evidence), st.evidence.get(&evidence))
+    else {
+        return;
+    };
+    if current.holds {
+        return;
+    }
+    let all_clean = tables.iter().all(|t| {
+        st.evidence
+            .get(&Evidence::ReconClean(table_job(set, t)))
+            // A difference the coordinator accepted is still a difference.
+            .is_some_and(|e| e.holds && !e.accepted)
+    });
+    if all_clean {
+        hub.record_evidence(
+            evidence,
+            true,
+            format!(
+                "all {} table(s) match, after the fixes approved",
+                tables.len()
+            ),
+        )
+        .await;
+    }
+}
