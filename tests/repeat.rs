@@ -561,4 +561,33 @@ async fn copies_and_recons_over_a_list_and_a_pattern_gate_a_go_against_real_serv
         detail.starts_with("pattern `rp_nomatch_%` matched no table in the source `src`"),
         "{detail}"
     );
+
+    // The report, from the journal alone, lists each table's job of the journaled lists.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("--log-file")
+        .arg(dir.path().join("warroom.log"))
+        .args(["report", "--format", "json"])
+        .arg(dir.path().join("j.db"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let jobs = |section: &str| -> Vec<String> {
+        report[section]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["job"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let copies = jobs("copies");
+    for job in [
+        "shop/rp_shop_a",
+        "shop/rp_shop_b",
+        "listed/rp_customers",
+        "listed/rp_orders",
+        "mixed/rp_nokey",
+    ] {
+        assert!(copies.contains(&job.to_string()), "{copies:?}");
+    }
+    assert!(jobs("recons").contains(&"shop-check/rp_shop_b".to_string()));
 }
