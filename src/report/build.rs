@@ -41,6 +41,7 @@ pub fn build(source: &Source, now: DateTime<Utc>) -> Report {
             description: rb.meta.description.clone(),
             coordinator: rb.meta.coordinator.clone(),
             digest: source.meta.runbook_digest.clone(),
+            left_out: rb.left_out.iter().map(|l| l.id.clone()).collect(),
         },
         journal: JournalInfo {
             path: source.path.clone(),

@@ -44,6 +44,8 @@ pub struct RunbookInfo {
     pub description: Option<String>,
     pub coordinator: String,
     pub digest: String,
+    /// Steps with `only` for the other kind of run: not part of this one.
+    pub left_out: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
