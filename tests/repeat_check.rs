@@ -167,6 +167,36 @@ fn mistakes_in_tables_are_each_reported_where_they_are() {
     );
     assert!(d.help.unwrap().contains("(orders, customers)"));
     only_error(
+        "tables-external.toml",
+        32,
+        10,
+        "`engine = \"external\"` does not apply to copy job `listed`, which runs on `tables`",
+    );
+    only_error(
+        "tables-recon-watch.toml",
+        35,
+        9,
+        "`watch` does not apply to recon job `listed`, which runs on `tables`",
+    );
+    only_error(
+        "tables-unknown-field.toml",
+        34,
+        10,
+        "`tables` of copy job `listed` has an unknown field `like`",
+    );
+    only_error(
+        "tables-bad-name.toml",
+        34,
+        10,
+        "`tables` of copy job `listed` lists `order items`, which is not a table name",
+    );
+    only_error(
+        "tables-restart-copy.toml",
+        30,
+        76,
+        "the rollback action of step `copy` restarts copy `listed`, which runs on many tables",
+    );
+    only_error(
         "tables-action-one-table.toml",
         29,
         19,
