@@ -596,4 +596,31 @@ async fn copies_and_recons_over_a_list_and_a_pattern_gate_a_go_against_real_serv
         assert!(copies.contains(&job.to_string()), "{copies:?}");
     }
     assert!(jobs("recons").contains(&"shop-check/rp_shop_b".to_string()));
+
+    // One table on its own from the command line, its composite key found as the step's.
+    let file = dir.path().join("many.toml");
+    std::fs::write(&file, &text).unwrap();
+    let headless = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .arg("--log-file")
+            .arg(dir.path().join("warroom.log"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let file = file.to_str().unwrap();
+    let recon = headless(&["recon", file, "--job", "listed-check/rp_orders", "--json"]);
+    assert!(
+        recon.status.success(),
+        "{}",
+        String::from_utf8_lossy(&recon.stderr)
+    );
+    let copy = headless(&["copy", file, "--job", "listed/rp_orders"]);
+    assert!(
+        copy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&copy.stderr)
+    );
+    let unknown = headless(&["copy", file, "--job", "listed/rp_invoices"]);
+    assert!(!unknown.status.success());
 }

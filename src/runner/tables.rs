@@ -123,3 +123,24 @@ fn key_of(name: &str, job: &SetJob<'_>, catalog: &[TableInfo]) -> Result<Vec<Str
         )),
     }
 }
+
+/// The key of one table of a job over many tables, for running it on its own
+/// (`warroom copy --job JOB/TABLE`): the job's `key`, or the table's own key from the
+/// source's catalog.
+pub async fn one_table_key(
+    runbook: &crate::runbook::Runbook,
+    job: &SetJob<'_>,
+    table: &str,
+) -> Result<Vec<String>, String> {
+    if !job.key.is_empty() {
+        return Ok(job.key.to_vec());
+    }
+    let pool = connect_named(runbook, job.source, 1)
+        .await
+        .map_err(|e| format!("cannot read the tables of the source `{}`: {e}", job.source))?;
+    let catalog = list_tables(&pool)
+        .await
+        .map_err(|e| format!("cannot read the tables of the source `{}`: {e}", job.source))?;
+    pool.close().await;
+    key_of(table, job, &catalog)
+}

@@ -580,7 +580,7 @@ impl Validator<'_, '_> {
             self.error(
                 job.span(),
                 format!("{what} restarts copy `{}`, which runs on many tables", job.get_ref()),
-                "a rollback cannot start a copy over many tables over yet: say in its instructions how to empty the target tables and start them over, or declare the tables as jobs of their own",
+                "a rollback cannot start a copy over many tables over: say in its instructions how to empty the target tables and start each over by hand (warroom copy RUNBOOK --job JOB/TABLE --restart), or declare the tables as jobs of their own",
             );
             return None;
         }
