@@ -289,6 +289,7 @@ impl Validator<'_, '_> {
                     key: c.key.as_ref(),
                     tables: c.tables.as_ref(),
                     per_table,
+                    needs_table: c.engine.as_ref().is_none_or(|e| e.get_ref() != "external"),
                 },
                 &what,
             );
@@ -674,6 +675,7 @@ impl Validator<'_, '_> {
                     key: r.key.as_ref(),
                     tables: r.tables.as_ref(),
                     per_table,
+                    needs_table: true,
                 },
                 &what,
             );

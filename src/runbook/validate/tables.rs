@@ -19,6 +19,9 @@ pub(super) struct TableFields<'r> {
     pub tables: Option<&'r Spanned<toml::Value>>,
     /// Fields that name one table's columns: they do not apply to many tables.
     pub per_table: Vec<(&'static str, Range<usize>)>,
+    /// Without `tables`, the job must name its table and key (an external copy, one job
+    /// run by another engine, need not).
+    pub needs_table: bool,
 }
 
 /// What a job runs on: one table (source, target, key) or a set of tables.
@@ -49,7 +52,7 @@ impl Validator<'_, '_> {
             if f.key.is_none() {
                 missing.push("`key`");
             }
-            if !missing.is_empty() {
+            if !missing.is_empty() && f.needs_table {
                 self.error(
                     f.name_span.clone(),
                     format!("{what} is missing {}", join_and(&missing)),
@@ -57,10 +60,12 @@ impl Validator<'_, '_> {
                 );
                 return None;
             }
+            let text =
+                |v: Option<&Spanned<String>>| v.map(|s| s.get_ref().clone()).unwrap_or_default();
             return Some(Tables::One {
-                source_table: f.source_table?.get_ref().clone(),
-                target_table: f.target_table?.get_ref().clone(),
-                key: f.key?.get_ref().clone(),
+                source_table: text(f.source_table),
+                target_table: text(f.target_table),
+                key: f.key.map(|k| k.get_ref().clone()).unwrap_or_default(),
             });
         };
         let mut ok = true;
