@@ -666,9 +666,13 @@ mod live_console {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "warroom events failed: {stderr}");
         let printed = lines(&out.stdout);
-        assert_eq!(printed.len(), 2, "{printed:?}");
-        assert!(printed[0].ends_with("started the drill"), "{printed:?}");
-        assert!(printed[1].ends_with("started `pre-checks`"), "{printed:?}");
+        assert_eq!(printed.len(), 3, "{printed:?}");
+        assert!(
+            printed[0].ends_with("this is run #1 of the runbook"),
+            "{printed:?}"
+        );
+        assert!(printed[1].ends_with("started the drill"), "{printed:?}");
+        assert!(printed[2].ends_with("started `pre-checks`"), "{printed:?}");
 
         // A second writer is still refused while the console runs.
         let second = warroom(&log)
@@ -690,9 +694,9 @@ mod live_console {
         let out = events_of(&journal, &log);
         assert!(out.status.success());
         let printed = lines(&out.stdout);
-        assert_eq!(printed.len(), 3, "{printed:?}");
+        assert_eq!(printed.len(), 4, "{printed:?}");
         assert!(
-            printed[2].ends_with("marked `pre-checks` done"),
+            printed[3].ends_with("marked `pre-checks` done"),
             "{printed:?}"
         );
 

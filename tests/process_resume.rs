@@ -86,7 +86,12 @@ fn kill_9_then_resume_gives_the_same_state() {
     first.ask("as dan", 1);
     first.ask("start schema", 1);
     first.ask("note schema applying 42 tables", 1);
-    let before: Vec<String> = first.ask("events", 6);
+    // Seven events: the run's number (journaled when the journal is created), then six.
+    let before: Vec<String> = first.ask("events", 7);
+    assert!(
+        before[0].ends_with("system: this is run #1 of the runbook"),
+        "{before:?}"
+    );
     let status_before = first.ask("status", 4);
 
     // kill -9: no chance to flush anything that was not already on disk.
@@ -94,7 +99,7 @@ fn kill_9_then_resume_gives_the_same_state() {
     first.child.wait().unwrap();
 
     let mut second = Console::start(&["--resume", journal.to_str().unwrap()], &log);
-    let after = second.ask("events", 6);
+    let after = second.ask("events", 7);
     assert_eq!(
         before.iter().map(|l| strip_time(l)).collect::<Vec<_>>(),
         after.iter().map(|l| strip_time(l)).collect::<Vec<_>>()
@@ -105,7 +110,7 @@ fn kill_9_then_resume_gives_the_same_state() {
     second.ask("as dan", 1);
     let done = second.ask("done schema", 1);
     assert!(
-        done[0].starts_with("ok ") && done[0].contains(" #7 dan: marked `schema` done"),
+        done[0].starts_with("ok ") && done[0].contains(" #8 dan: marked `schema` done"),
         "{done:?}"
     );
     second.ask("quit", 0);

@@ -416,6 +416,7 @@ async fn json_holds_the_drills_figures() {
         [
             "actual_secs",
             "as_of",
+            "drill_number",
             "ended_at",
             "live",
             "outcome",

@@ -219,6 +219,10 @@ pub struct RunArgs {
     /// Allow steps whose action is a shell command to run it.
     #[arg(long)]
     pub allow_shell: bool,
+    /// This run's number among the runs of this runbook (default: one more than the
+    /// journals of it in the new journal's folder). Journaled; shown in the header and report.
+    #[arg(long, value_name = "N", conflicts_with = "resume", value_parser = clap::value_parser!(u32).range(1..))]
+    pub drill: Option<u32>,
     #[command(flatten)]
     pub serve: ServeArgs,
 }

@@ -26,6 +26,30 @@ pub async fn run(path: &Path, job: &str, json: bool, restart: Restart) -> anyhow
     Ok(0)
 }
 
+/// `JOB/TABLE`: one table of a copy over many tables, its key found as the step would;
+/// `None` when `job` names no such table.
+async fn one_table(
+    runbook: &Runbook,
+    job: &str,
+) -> anyhow::Result<Option<crate::runbook::CopySpec>> {
+    let Some((name, table)) = job.split_once('/') else {
+        return Ok(None);
+    };
+    let (Some(set), Some(_)) = (runbook.copy_set(name), runbook.copy_job(job)) else {
+        return Ok(None);
+    };
+    let set_job = crate::runner::tables::SetJob {
+        evidence: crate::runbook::Evidence::CopyDone(name.to_string()),
+        source: &set.template.source,
+        tables: &set.tables,
+        key: &set.template.key,
+    };
+    let key = crate::runner::tables::one_table_key(runbook, &set_job, table)
+        .await
+        .map_err(|e| anyhow::anyhow!("copy `{job}`: {e}"))?;
+    Ok(Some(set.for_table(table, key)))
+}
+
 /// Runs copy job `job` of `runbook` to its end. Resumes from the job's checkpoint when
 /// one exists, unless `restart` says otherwise. Errors unless the copy completed.
 pub async fn run_headless(
@@ -35,7 +59,11 @@ pub async fn run_headless(
     restart: Restart,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<CopySummary> {
-    let spec = find_job(runbook, job)?;
+    let spec = match find_job(runbook, job) {
+        Ok(spec) => spec.clone(),
+        Err(not_found) => one_table(runbook, job).await?.ok_or(not_found)?,
+    };
+    let spec = &spec;
     let (_control_tx, control_rx) = mpsc::channel(4);
     let (progress_tx, mut progress_rx) = mpsc::channel::<CopyProgress>(16);
     let terminal = std::io::stderr().is_terminal();

@@ -8,6 +8,7 @@ pub mod completions;
 pub mod console;
 pub mod copy;
 pub mod demo;
+pub mod drill_number;
 pub mod events;
 pub mod init;
 pub mod line_mode;

@@ -70,6 +70,30 @@ pub fn plain_line(m: &Mismatch) -> String {
     format!("changed {key}: {}", cols.join("; "))
 }
 
+/// `JOB/TABLE`: one table of a recon over many tables, its key found as the step would;
+/// `None` when `job` names no such table.
+async fn one_table(
+    runbook: &Runbook,
+    job: &str,
+) -> anyhow::Result<Option<crate::runbook::ReconSpec>> {
+    let Some((name, table)) = job.split_once('/') else {
+        return Ok(None);
+    };
+    let (Some(set), Some(_)) = (runbook.recon_set(name), runbook.recon_job(job)) else {
+        return Ok(None);
+    };
+    let set_job = crate::runner::tables::SetJob {
+        evidence: crate::runbook::Evidence::ReconClean(name.to_string()),
+        source: &set.template.source,
+        tables: &set.tables,
+        key: &set.template.key,
+    };
+    let key = crate::runner::tables::one_table_key(runbook, &set_job, table)
+        .await
+        .map_err(|e| anyhow::anyhow!("recon `{job}`: {e}"))?;
+    Ok(Some(set.for_table(table, key)))
+}
+
 /// Runs recon job `job` of `runbook` and prints what it found; returns the exit code.
 pub async fn run_headless(
     runbook: &Runbook,
@@ -78,18 +102,17 @@ pub async fn run_headless(
     fix_file: Option<&Path>,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<i32> {
-    let spec = runbook
-        .recons
-        .iter()
-        .find(|r| r.name == job)
-        .ok_or_else(|| {
+    let spec = match runbook.recons.iter().find(|r| r.name == job) {
+        Some(spec) => spec.clone(),
+        None => one_table(runbook, job).await?.ok_or_else(|| {
             let names: Vec<&str> = runbook.recons.iter().map(|r| r.name.as_str()).collect();
             anyhow::anyhow!(
                 "no [[recon]] named `{job}` in the runbook (it has: {})",
                 names.join(", ")
             )
-        })?;
-    let recon = connect_job(runbook, spec).await?;
+        })?,
+    };
+    let recon = connect_job(runbook, &spec).await?;
     let (tx, mut rx) = mpsc::channel::<ReconProgress>(16);
     let terminal = std::io::stderr().is_terminal();
     let printer = tokio::spawn(async move {

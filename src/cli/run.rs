@@ -15,6 +15,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         args.allow_shell,
     )
     .await?;
+    if args.resume.is_none() {
+        super::drill_number::number(&session, args.drill).await;
+    }
     let file = args.runbook.display().to_string();
     let serving = serve::start(&session, serve::runbook_text(&file, &text), &args.serve).await?;
     let outcome = if args.line {

@@ -116,6 +116,18 @@ pub enum CommandKind {
         holds: bool,
         detail: String,
     },
+    /// The copy or recon adapter (the system only) names the tables a job over many tables
+    /// runs on, once, when its step first starts: `--resume` and the report use this list.
+    ResolveTables {
+        /// `copy:JOB` or `recon:JOB`.
+        job: Evidence,
+        tables: Vec<String>,
+    },
+    /// The console (the system only) numbers a fresh drill: the Nth run of this runbook
+    /// (`--drill N`, or one more than the journals of it in the drills folder). Once.
+    NumberDrill {
+        number: u32,
+    },
     /// Coordinator pauses, resumes or re-limits a running copy job.
     CopyControl {
         job: String,

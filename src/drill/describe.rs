@@ -73,6 +73,12 @@ impl EventKind {
                 }
             ),
             EventKind::CopyControlled { job, control } => format!("{control} copy `{job}`"),
+            EventKind::DrillNumbered { number } => {
+                format!("this is run #{number} of the runbook")
+            }
+            EventKind::TablesResolved { job, tables } => {
+                format!("{job} runs on {} table(s): {}", tables.len(), tables.join(", "))
+            }
             EventKind::EvidenceAccepted { evidence, note } => {
                 format!("accepted evidence {evidence} that did not hold: {note}")
             }

@@ -85,6 +85,16 @@ pub enum EventKind {
         holds: bool,
         detail: String,
     },
+    /// The tables of copy or recon job `job` (a job over many tables), fixed for the drill.
+    TablesResolved {
+        /// `copy:JOB` or `recon:JOB`.
+        job: Evidence,
+        tables: Vec<String>,
+    },
+    /// This drill is the `number`th run of its runbook.
+    DrillNumbered {
+        number: u32,
+    },
     /// The coordinator paused, resumed or re-limited a copy.
     CopyControlled {
         job: String,

@@ -261,6 +261,14 @@ impl DrillState {
                 );
                 self.mark_evidence(evidence, true, seq);
             }
+            EventKind::DrillNumbered { number } => {
+                self.drill_number.get_or_insert(*number);
+            }
+            EventKind::TablesResolved { job, tables } => {
+                self.resolved_tables
+                    .entry(job.to_string())
+                    .or_insert_with(|| tables.clone());
+            }
             EventKind::CopyControlled { job, control } => {
                 let c = self.copy_controls.entry(job.clone()).or_default();
                 match control {

@@ -77,6 +77,8 @@ pub(crate) fn decide(
             evidence,
             *holds,
         )),
+        CommandKind::ResolveTables { job, tables } => ctx.resolve_tables(job, tables),
+        CommandKind::NumberDrill { number } => ctx.number_drill(*number),
         CommandKind::CopyControl { job, control } => ctx.copy_control(job, *control),
         CommandKind::AcceptEvidence { evidence, note } => ctx.accept_evidence(evidence, note),
         CommandKind::ApproveFix { recon } => ctx.approve_fix(recon),
@@ -190,7 +192,14 @@ impl<'a> Ctx<'a> {
                 };
                 return Err(Rejection::not_allowed(why));
             }
-            Role::System if !matches!(kind, CommandKind::RecordEvidence { .. }) => {
+            Role::System
+                if !matches!(
+                    kind,
+                    CommandKind::RecordEvidence { .. }
+                        | CommandKind::ResolveTables { .. }
+                        | CommandKind::NumberDrill { .. }
+                ) =>
+            {
                 return Err(Rejection::not_allowed(
                     "the system (engines) can only report evidence: people drive the steps",
                 ));
@@ -693,11 +702,11 @@ impl<'a> Ctx<'a> {
     }
 
     fn copy_control(&self, job: &str, control: CopyCommand) -> Result<Vec<EventKind>, Rejection> {
+        // A copy over many tables is controlled as one: its current table obeys.
         let spec = self
             .rb
-            .copies
-            .iter()
-            .find(|c| c.name == job)
+            .copy_job(job)
+            .or_else(|| self.rb.copy_set(job).map(|s| s.template.clone()))
             .ok_or_else(|| {
                 Rejection::unknown(format!(
                     "there is no [[copy]] named `{job}` in this runbook"
@@ -754,8 +763,70 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// Once per drill, by the system, from 1.
+    fn number_drill(&self, number: u32) -> Result<Vec<EventKind>, Rejection> {
+        if *self.by != Actor::System {
+            return Err(Rejection::not_allowed(
+                "a drill is numbered when its journal is created (`warroom run --drill N`)",
+            ));
+        }
+        if let Some(n) = self.st.drill_number {
+            return Err(Rejection::wrong_state(format!(
+                "this drill is already numbered #{n}"
+            )));
+        }
+        if number == 0 {
+            return Err(Rejection::invalid("drills are numbered from 1"));
+        }
+        Ok(vec![EventKind::DrillNumbered { number }])
+    }
+
+    /// Once per job, for a job over many tables, with at least one table of it.
+    fn resolve_tables(
+        &self,
+        job: &Evidence,
+        tables: &[String],
+    ) -> Result<Vec<EventKind>, Rejection> {
+        if *self.by != Actor::System {
+            return Err(Rejection::not_allowed(
+                "the tables of a job are found in the source when its step starts, not named by hand",
+            ));
+        }
+        let set = match job {
+            Evidence::CopyDone(n) => self.rb.copy_set(n).map(|s| &s.tables),
+            Evidence::ReconClean(n) => self.rb.recon_set(n).map(|s| &s.tables),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            Rejection::unknown(format!(
+                "{job} is not a copy or recon job over several tables"
+            ))
+        })?;
+        if let Some(before) = self.st.tables_of(job) {
+            return Err(Rejection::wrong_state(format!(
+                "the tables of {job} were already resolved ({}): the list holds for the whole drill",
+                before.join(", ")
+            )));
+        }
+        if tables.is_empty() {
+            return Err(Rejection::invalid(format!(
+                "{job} must run on at least one table"
+            )));
+        }
+        if let Some(t) = tables.iter().find(|t| !set.admits(t)) {
+            return Err(Rejection::invalid(format!(
+                "table `{t}` is not one of {job}'s ({})",
+                set.describe()
+            )));
+        }
+        Ok(vec![EventKind::TablesResolved {
+            job: job.clone(),
+            tables: tables.to_vec(),
+        }])
+    }
+
     fn approve_fix(&self, recon: &str) -> Result<Vec<EventKind>, Rejection> {
-        if !self.rb.recons.iter().any(|r| r.name == recon) {
+        if self.rb.recon_job(recon).is_none() {
             return Err(Rejection::unknown(format!(
                 "there is no [[recon]] named `{recon}` in this runbook"
             )));

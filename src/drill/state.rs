@@ -318,6 +318,13 @@ pub struct DrillState {
     pub rollback: Option<RollbackState>,
     #[serde(default)]
     pub contingency: Option<ContingencyState>,
+    /// The Nth run of this runbook (`DrillNumbered`), if it was numbered.
+    #[serde(default)]
+    pub drill_number: Option<u32>,
+    /// The tables of each copy or recon job over many tables, as resolved when its step
+    /// first started, by `copy:JOB` / `recon:JOB` (see [`DrillState::tables_of`]).
+    #[serde(default)]
+    pub resolved_tables: BTreeMap<String, Vec<String>>,
     /// Per copy job, the coordinator's pause and rate orders.
     #[serde(default)]
     pub copy_controls: BTreeMap<String, CopyControls>,
@@ -332,6 +339,13 @@ pub struct DrillState {
 impl DrillState {
     /// The state before any event: every step pending, except those with no dependency,
     /// which are ready.
+    /// The tables job `job` (`copy:JOB` or `recon:JOB`) was resolved to, if it was.
+    pub fn tables_of(&self, job: &Evidence) -> Option<&[String]> {
+        self.resolved_tables
+            .get(&job.to_string())
+            .map(Vec::as_slice)
+    }
+
     pub fn new(runbook: &Runbook) -> Self {
         let mut state = Self {
             started_at: None,
@@ -342,6 +356,8 @@ impl DrillState {
             notes: Vec::new(),
             rollback: None,
             contingency: None,
+            drill_number: None,
+            resolved_tables: BTreeMap::new(),
             copy_controls: BTreeMap::new(),
             outbox: super::outbox::Outbox::default(),
             handover: super::handover::Handover::new(runbook),

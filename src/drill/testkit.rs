@@ -132,6 +132,7 @@ impl RunbookBuilder {
             clock: StepClock::default(),
             contingency: None,
             announce: None,
+            only: None,
         });
         self.explicit_after.push(false);
         self
@@ -273,6 +274,7 @@ impl RunbookBuilder {
             name: "main".to_string(),
             steps: Vec::new(),
             contingency_for: None,
+            only: None,
         }];
         let mut starts = vec![0];
         for (name, point, first) in more_phases {
@@ -280,6 +282,7 @@ impl RunbookBuilder {
                 name,
                 steps: Vec::new(),
                 contingency_for: point,
+                only: None,
             });
             starts.push(first);
         }
@@ -314,6 +317,9 @@ impl RunbookBuilder {
             steps,
             copies: Vec::new(),
             recons: Vec::new(),
+            copy_sets: Vec::new(),
+            recon_sets: Vec::new(),
+            left_out: Vec::new(),
             probes,
             announce: None,
             source_text,

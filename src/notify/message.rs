@@ -370,7 +370,9 @@ pub fn for_event(drill: &Drill, event: &Event) -> Option<Announcement> {
         | EventKind::HandoverOffered { .. }
         | EventKind::HandoverAccepted { .. }
         | EventKind::HandoverDeclined { .. }
-        | EventKind::HandoverWithdrawn { .. } => return None,
+        | EventKind::HandoverWithdrawn { .. }
+        | EventKind::TablesResolved { .. }
+        | EventKind::DrillNumbered { .. } => return None,
     };
     Some(m)
 }

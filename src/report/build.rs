@@ -41,6 +41,7 @@ pub fn build(source: &Source, now: DateTime<Utc>) -> Report {
             description: rb.meta.description.clone(),
             coordinator: rb.meta.coordinator.clone(),
             digest: source.meta.runbook_digest.clone(),
+            left_out: rb.left_out.iter().map(|l| l.id.clone()).collect(),
         },
         journal: JournalInfo {
             path: source.path.clone(),
@@ -285,6 +286,7 @@ fn summary(drill: &Drill, steps: &[StepReport], as_of: DateTime<Utc>) -> Summary
     });
     Summary {
         outcome,
+        drill_number: st.drill_number,
         live: st.is_live(),
         as_of,
         started_at: st.started_at,

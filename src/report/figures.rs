@@ -35,6 +35,28 @@ fn jobs(declared: impl Iterator<Item = String>, seen: impl Iterator<Item = Strin
     out
 }
 
+/// The tables of the copy (or recon) jobs over many tables, as their steps journaled them:
+/// `JOB/TABLE` each, the same list the drill ran.
+fn set_tables(events: &[Event], copy: bool) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TablesResolved { job, tables } => match (job, copy) {
+                (crate::runbook::Evidence::CopyDone(set), true)
+                | (crate::runbook::Evidence::ReconClean(set), false) => Some(
+                    tables
+                        .iter()
+                        .map(|t| crate::runbook::table_job(set, t))
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            },
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
 pub fn copies(
     rb: &Runbook,
     events: &[Event],
@@ -48,7 +70,10 @@ pub fn copies(
         })
         .collect();
     let names = jobs(
-        rb.copies.iter().map(|c| c.name.clone()),
+        rb.copies
+            .iter()
+            .map(|c| c.name.clone())
+            .chain(set_tables(events, true)),
         progress.iter().map(|(_, p)| p.job.clone()),
     );
     names
@@ -96,7 +121,10 @@ pub fn recons(rb: &Runbook, events: &[Event], samples: &[TelemetrySample]) -> Ve
         })
         .collect();
     let names = jobs(
-        rb.recons.iter().map(|r| r.name.clone()),
+        rb.recons
+            .iter()
+            .map(|r| r.name.clone())
+            .chain(set_tables(events, false)),
         progress.iter().map(|p| p.job.clone()),
     );
     names

@@ -76,6 +76,17 @@ fn summary(out: &mut String, r: &Report) {
         },
         escape(&r.runbook.name)
     );
+    if let Some(n) = s.drill_number {
+        let _ = write!(out, "<p class=\"run\">Run #{n} of this runbook.</p>");
+    }
+    if !r.runbook.left_out.is_empty() {
+        let _ = write!(
+            out,
+            "<p class=\"left-out\">Not part of this {}: {} (<code>only</code> the other kind of run).</p>",
+            escape(&r.runbook.kind),
+            escape(&r.runbook.left_out.join(", "))
+        );
+    }
     if let Some(damage) = r.damage_line() {
         let _ = write!(
             out,

@@ -49,6 +49,17 @@ fn summary(out: &mut String, r: &Report) {
         title_case(&r.runbook.kind),
         cell(&r.runbook.name)
     );
+    if let Some(n) = s.drill_number {
+        let _ = writeln!(out, "Run #{n} of this runbook.\n");
+    }
+    if !r.runbook.left_out.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not part of this {}: {} (`only` the other kind of run).\n",
+            r.runbook.kind,
+            cell(&r.runbook.left_out.join(", "))
+        );
+    }
     if let Some(damage) = r.damage_line() {
         let _ = writeln!(out, "> **WARNING: {damage}**\n");
     }

@@ -44,6 +44,8 @@ pub struct RunbookInfo {
     pub description: Option<String>,
     pub coordinator: String,
     pub digest: String,
+    /// Steps with `only` for the other kind of run: not part of this one.
+    pub left_out: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -89,6 +91,8 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub outcome: Outcome,
+    /// The Nth run of this runbook, as journaled when the drill was created.
+    pub drill_number: Option<u32>,
     /// Started and not ended: the figures are as of `as_of`.
     pub live: bool,
     pub as_of: DateTime<Utc>,

@@ -26,9 +26,20 @@ pub struct Runbook {
     pub copies: Vec<CopySpec>,
     pub recons: Vec<ReconSpec>,
     pub probes: Vec<ProbeSpec>,
+    /// `[[copy]]` jobs over many tables (`tables = [...]` or `{ pattern = "..." }`): one
+    /// copy per table, named `JOB/TABLE`, resolved when the step starts.
+    #[serde(default)]
+    pub copy_sets: Vec<CopySet>,
+    /// `[[recon]]` jobs over many tables, as [`Runbook::copy_sets`].
+    #[serde(default)]
+    pub recon_sets: Vec<ReconSet>,
     /// `[announce]`: webhook targets for the drill's announcements (`None`: none).
     #[serde(default)]
     pub announce: Option<crate::runbook::AnnounceSpec>,
+    /// Steps declared with `only` for another kind of run (`only = "cutover"` in a drill):
+    /// not part of this run, so not in `steps`; listed for `check` and the report.
+    #[serde(default)]
+    pub left_out: Vec<LeftOut>,
     /// The exact text the runbook was parsed from (journaled so a report can be made from
     /// the journal alone).
     pub source_text: String,
@@ -89,6 +100,9 @@ pub struct Phase {
     /// are not part of the forward plan; they run only once the contingency is called.
     #[serde(default)]
     pub contingency_for: Option<StepId>,
+    /// `only = "drill" | "cutover"` on the phase: every step of it has that `only`.
+    #[serde(default)]
+    pub only: Option<RunbookKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,6 +134,10 @@ pub struct Step {
     /// `announce = "..."`: the text the start of this step posts to the announce targets.
     #[serde(default)]
     pub announce: Option<String>,
+    /// `only = "drill" | "cutover"` (its own or its phase's): a step of another kind of run
+    /// is left out of the runbook when it is loaded (see [`Runbook::left_out`]).
+    #[serde(default)]
+    pub only: Option<RunbookKind>,
 }
 
 /// When a step may start and end, beyond its dependencies.
@@ -569,7 +587,173 @@ pub enum Threshold {
     Outside { min: f64, max: f64 },
 }
 
+/// A step left out of this run by `only`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftOut {
+    pub id: StepId,
+    pub title: String,
+    /// The kind of run it is for.
+    pub only: RunbookKind,
+}
+
+impl std::fmt::Display for RunbookKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RunbookKind::Drill => "drill",
+            RunbookKind::Cutover => "cutover",
+        })
+    }
+}
+
+/// The tables a job over many tables runs on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableSet {
+    /// `tables = ["orders", "customers"]`: these, in this order.
+    List(Vec<String>),
+    /// `tables = { pattern = "shop_%", except = [...] }`: the source's tables whose name
+    /// matches the SQL `LIKE` pattern (`%` any run, `_` one character), sorted by name,
+    /// found when the step starts.
+    Pattern {
+        pattern: String,
+        except: Vec<String>,
+    },
+}
+
+impl TableSet {
+    /// Whether `table` belongs to the set (a list: is in it; a pattern: matches it and
+    /// is not excepted).
+    pub fn admits(&self, table: &str) -> bool {
+        match self {
+            TableSet::List(list) => list.iter().any(|t| t == table),
+            TableSet::Pattern { pattern, except } => {
+                like(pattern, table) && !except.iter().any(|e| e == table)
+            }
+        }
+    }
+
+    /// How the set is written, for messages: `orders, customers` or `pattern shop_%`.
+    pub fn describe(&self) -> String {
+        match self {
+            TableSet::List(list) => list.join(", "),
+            TableSet::Pattern { pattern, except } if except.is_empty() => {
+                format!("pattern `{pattern}`")
+            }
+            TableSet::Pattern { pattern, except } => {
+                format!("pattern `{pattern}` except {}", except.join(", "))
+            }
+        }
+    }
+}
+
+/// SQL `LIKE` with `%` (any run of characters) and `_` (one character), case-sensitive.
+pub fn like(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    // Classic two-pointer wildcard match with backtracking to the last `%`.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '_' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '%' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '%')
+}
+
+/// The name of the job for one table of a job over many tables: `JOB/TABLE`.
+pub fn table_job(set: &str, table: &str) -> String {
+    format!("{set}/{table}")
+}
+
+/// A `[[copy]]` over many tables: the shared options, and the tables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CopySet {
+    pub name: String,
+    pub tables: TableSet,
+    /// The options every table's copy shares; its tables are empty, and its key is empty
+    /// when each table's primary key is used.
+    pub template: CopySpec,
+}
+
+impl CopySet {
+    /// The copy of one table: named `JOB/TABLE`, same table name on both sides, `key`
+    /// the set's (or the table's own key found at run time when the set has none).
+    pub fn for_table(&self, table: &str, key: Vec<String>) -> CopySpec {
+        CopySpec {
+            name: table_job(&self.name, table),
+            source_table: table.to_string(),
+            target_table: table.to_string(),
+            key,
+            ..self.template.clone()
+        }
+    }
+}
+
+/// A `[[recon]]` over many tables, as [`CopySet`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReconSet {
+    pub name: String,
+    pub tables: TableSet,
+    pub template: ReconSpec,
+}
+
+impl ReconSet {
+    pub fn for_table(&self, table: &str, key: Vec<String>) -> ReconSpec {
+        ReconSpec {
+            name: table_job(&self.name, table),
+            source_table: table.to_string(),
+            target_table: table.to_string(),
+            key,
+            ..self.template.clone()
+        }
+    }
+}
+
 impl Runbook {
+    /// The copy job `name`: a `[[copy]]`, or one table (`JOB/TABLE`) of a copy over many
+    /// tables (its key empty when the table's own key is found at run time).
+    pub fn copy_job(&self, name: &str) -> Option<CopySpec> {
+        if let Some(c) = self.copies.iter().find(|c| c.name == name) {
+            return Some(c.clone());
+        }
+        let (set, table) = name.split_once('/')?;
+        let set = self.copy_set(set)?;
+        set.tables
+            .admits(table)
+            .then(|| set.for_table(table, set.template.key.clone()))
+    }
+
+    /// The recon job `name`, as [`Runbook::copy_job`].
+    pub fn recon_job(&self, name: &str) -> Option<ReconSpec> {
+        if let Some(r) = self.recons.iter().find(|r| r.name == name) {
+            return Some(r.clone());
+        }
+        let (set, table) = name.split_once('/')?;
+        let set = self.recon_set(set)?;
+        set.tables
+            .admits(table)
+            .then(|| set.for_table(table, set.template.key.clone()))
+    }
+
+    pub fn copy_set(&self, name: &str) -> Option<&CopySet> {
+        self.copy_sets.iter().find(|s| s.name == name)
+    }
+
+    pub fn recon_set(&self, name: &str) -> Option<&ReconSet> {
+        self.recon_sets.iter().find(|s| s.name == name)
+    }
+
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
     }

@@ -88,6 +88,8 @@ fn read_raw(map: &SourceMap, text: &str, diags: &mut Vec<Diagnostic>) -> Option<
     }
     let mut raw = RawRunbook::default();
     let mut seen_runbook = false;
+    // Steps with `repeat`: the id as written -> the id of its last copy.
+    let mut repeated = std::collections::BTreeMap::new();
     let mut entries: Vec<_> = root.get_ref().iter().collect();
     entries.sort_by_key(|(k, _)| k.span().start);
     for (key, value) in entries {
@@ -118,7 +120,8 @@ fn read_raw(map: &SourceMap, text: &str, diags: &mut Vec<Diagnostic>) -> Option<
             }
             "phase" => {
                 for (i, v) in r.array_items(key, value, "[[phase]]").iter().enumerate() {
-                    raw.phases.push(r.phase(v, i, &mut raw.broken));
+                    raw.phases
+                        .push(r.phase(v, i, text, &mut repeated, &mut raw.broken));
                 }
             }
             "copy" => {
@@ -166,6 +169,7 @@ fn read_raw(map: &SourceMap, text: &str, diags: &mut Vec<Diagnostic>) -> Option<
             }
         }
     }
+    super::repeat::point_at_last(&mut raw.phases, &repeated);
     if !seen_runbook {
         diags.push(map.error(
             0..0,
@@ -268,14 +272,25 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn phase(&mut self, value: &Spanned<DeValue>, index: usize, broken: &mut Broken) -> RawPhase {
+    fn phase(
+        &mut self,
+        value: &Spanned<DeValue>,
+        index: usize,
+        text: &str,
+        repeated: &mut std::collections::BTreeMap<String, String>,
+        broken: &mut Broken,
+    ) -> RawPhase {
         let what = match str_field(value, "name") {
             Some(n) => format!("phase `{n}`"),
             None => format!("phase #{}", index + 1),
         };
-        let head = self.item::<RawPhaseHead>(value, &what);
+        let head = self
+            .item::<RawPhaseHead>(value, &what)
+            .map(Spanned::into_inner);
+        let (name, only) = head.map_or((None, None), |h| (Some(h.name), h.only));
         let mut phase = RawPhase {
-            name: head.map(|h| h.into_inner().name),
+            name,
+            only,
             span: value.span(),
             steps: Vec::new(),
             written_steps: 0,
@@ -294,10 +309,17 @@ impl Reader<'_, '_> {
             phase.written_steps += 1;
             let v = rollback_sugar(v);
             let v = check_sugar(&v).into_owned();
-            let step_what = item_name(&v, "id", "step");
-            match self.item::<RawStep>(&v, &step_what) {
-                Some(s) => phase.steps.push(s),
-                None => broken.steps.extend(str_field(&v, "id")),
+            let copies = if matches!(v.get_ref(), DeValue::Table(_)) {
+                super::repeat::expand(self.map, text, v, repeated, self.diags)
+            } else {
+                vec![v]
+            };
+            for v in copies {
+                let step_what = item_name(&v, "id", "step");
+                match self.item::<RawStep>(&v, &step_what) {
+                    Some(s) => phase.steps.push(s),
+                    None => broken.steps.extend(str_field(&v, "id")),
+                }
             }
         }
         phase

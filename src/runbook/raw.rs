@@ -58,6 +58,8 @@ pub struct RawConnection {
 #[serde(deny_unknown_fields)]
 pub struct RawPhaseHead {
     pub name: SString,
+    /// `only = "drill"` or `"cutover"`: the whole phase exists only in runs of that kind.
+    pub only: Option<SString>,
     pub step: Option<IgnoredAny>,
 }
 
@@ -93,6 +95,8 @@ pub struct RawStep {
     pub contingency: Option<SString>,
     /// The text the step's start posts to the `[announce]` targets.
     pub announce: Option<SString>,
+    /// `only = "drill"` or `"cutover"`: the step exists only in runs of that kind.
+    pub only: Option<SString>,
 }
 
 /// `action = { ... }`: exactly one of copy, recon, check, shell (checked in validation);
@@ -170,11 +174,15 @@ pub struct RawCopy {
     pub name: SString,
     pub engine: Option<SString>,
     pub source: SString,
-    /// Required for a native copy; an external job (one job, not one table) may omit it.
+    /// Absent with `tables`.
     pub source_table: Option<Spanned<String>>,
     pub target: SString,
     pub target_table: Option<Spanned<String>>,
+    /// Optional with `tables` (each table's primary key).
     pub key: Option<Spanned<Vec<String>>>,
+    /// `tables = ["a", "b"]` or `tables = { pattern = "shop_%", except = [...] }`: one job
+    /// per table (kept as a value so validation can say what is wrong).
+    pub tables: Option<Spanned<toml::Value>>,
     pub columns: Option<Spanned<Vec<String>>>,
     pub rename: Option<Spanned<BTreeMap<String, String>>>,
     #[serde(rename = "where")]
@@ -229,10 +237,12 @@ pub struct RawProgress {
 pub struct RawRecon {
     pub name: SString,
     pub source: SString,
-    pub source_table: String,
+    pub source_table: Option<Spanned<String>>,
     pub target: SString,
-    pub target_table: String,
-    pub key: Spanned<Vec<String>>,
+    pub target_table: Option<Spanned<String>>,
+    pub key: Option<Spanned<Vec<String>>>,
+    /// As [`RawCopy::tables`].
+    pub tables: Option<Spanned<toml::Value>>,
     pub columns: Option<Spanned<Vec<String>>>,
     #[serde(rename = "where")]
     pub filter: Option<String>,
@@ -333,6 +343,8 @@ pub struct RawAnnounceTarget {
 pub struct RawPhase {
     /// `None` when the phase's own fields did not deserialize (already reported).
     pub name: Option<SString>,
+    /// `only = "drill" | "cutover"` of the phase.
+    pub only: Option<SString>,
     /// Span of the whole `[[phase]]` table.
     pub span: std::ops::Range<usize>,
     pub steps: Vec<Spanned<RawStep>>,

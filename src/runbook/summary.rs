@@ -36,6 +36,11 @@ pub struct Summary {
     pub probes: usize,
     /// Whether the runbook's change window (if any) is shorter than the critical path.
     pub exceeds_window: Option<bool>,
+    /// Jobs over many tables, in words: `shop (copy): orders, customers` or
+    /// `shop (recon): pattern `shop_%`, resolved when its step starts`.
+    pub table_sets: Vec<String>,
+    /// Steps left out of this kind of run by `only`.
+    pub left_out: Vec<StepId>,
 }
 
 impl Summary {
@@ -98,8 +103,37 @@ impl Summary {
                 .window
                 .as_ref()
                 .map(|w| critical_path > w.duration),
+            table_sets: table_sets(runbook),
+            left_out: runbook.left_out.iter().map(|l| l.id.clone()).collect(),
         }
     }
+}
+
+fn table_sets(runbook: &Runbook) -> Vec<String> {
+    let words = |name: &str, kind: &str, set: &crate::runbook::TableSet| match set {
+        crate::runbook::TableSet::List(list) => {
+            format!(
+                "{name} ({kind}): {} table(s): {}",
+                list.len(),
+                list.join(", ")
+            )
+        }
+        crate::runbook::TableSet::Pattern { .. } => format!(
+            "{name} ({kind}): {}, resolved against the source when its step starts",
+            set.describe()
+        ),
+    };
+    runbook
+        .copy_sets
+        .iter()
+        .map(|s| words(&s.name, "copy", &s.tables))
+        .chain(
+            runbook
+                .recon_sets
+                .iter()
+                .map(|s| words(&s.name, "recon", &s.tables)),
+        )
+        .collect()
 }
 
 fn list_or_none(items: &[String]) -> String {
@@ -161,8 +195,31 @@ impl fmt::Display for Summary {
         write!(
             f,
             "  jobs           {} copy, {} recon, {} probes",
-            self.copies, self.recons, self.probes
-        )
+            self.copies
+                + self
+                    .table_sets
+                    .iter()
+                    .filter(|s| s.contains(" (copy): "))
+                    .count(),
+            self.recons
+                + self
+                    .table_sets
+                    .iter()
+                    .filter(|s| s.contains(" (recon): "))
+                    .count(),
+            self.probes
+        )?;
+        for s in &self.table_sets {
+            write!(f, "\n  many tables    {s}")?;
+        }
+        if !self.left_out.is_empty() {
+            write!(
+                f,
+                "\n  left out       {} (`only` another kind of run than this {kind})",
+                self.left_out.join(", ")
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -82,7 +82,9 @@ pub async fn run_actions(hub: HubHandle, allow_shell: bool) {
                 }
             }
             EventKind::CopyControlled { job, control } => {
-                if let Some(tx) = running.get(job) {
+                // A table of a copy over many tables obeys through its job.
+                let owner = job.split_once('/').map_or(job.as_str(), |(set, _)| set);
+                if let Some(tx) = running.get(job).or_else(|| running.get(owner)) {
                     // A job that already ended has dropped its receiver: nothing to obey.
                     let _ = tx.send(engine_control(*control)).await;
                 }
@@ -248,6 +250,16 @@ fn start_job(
         }
     }
     running.insert(job.to_string(), control_tx);
+    if let Some(set) = hub.runbook().copy_set(job) {
+        let start = super::copy_set::SetStart::from_drill(drill, set);
+        tokio::spawn(super::copy_set::run_set(
+            hub.clone(),
+            start,
+            probe_hook(health.health.clone()),
+            control_rx,
+        ));
+        return;
+    }
     tokio::spawn(run_job(
         hub.clone(),
         job.to_string(),
@@ -277,7 +289,7 @@ fn standing_orders(orders: &CopyControls) -> Vec<CopyControl> {
 }
 
 /// The latest health snapshot, read by the throttle's `probe` rules.
-type LatestHealth = Arc<RwLock<Option<HealthSnapshot>>>;
+pub(super) type LatestHealth = Arc<RwLock<Option<HealthSnapshot>>>;
 
 /// What every job this adapter starts shares: the latest health, and whether commands
 /// (an external job's progress command) may run.
@@ -287,7 +299,7 @@ struct Shared {
     allow_shell: bool,
 }
 
-fn probe_hook(health: LatestHealth) -> ProbeHook {
+pub(super) fn probe_hook(health: LatestHealth) -> ProbeHook {
     Arc::new(move |name: &str| {
         let snapshot = health.read().unwrap_or_else(PoisonError::into_inner);
         snapshot
@@ -324,6 +336,26 @@ async fn copy_job(
         .iter()
         .find(|c| c.name == job)
         .ok_or_else(|| anyhow::anyhow!("no [[copy]] named `{job}`"))?;
+    copy_spec(
+        hub,
+        spec,
+        Some(probe_hook(health.health)),
+        health.allow_shell,
+        control_rx,
+    )
+    .await
+}
+
+/// Runs one copy whose spec is known (a `[[copy]]`, or one table of a copy over many),
+/// its progress forwarded to the hub; the summary in words.
+pub(super) async fn copy_spec(
+    hub: &HubHandle,
+    spec: &crate::runbook::CopySpec,
+    probe: Option<ProbeHook>,
+    allow_shell: bool,
+    control_rx: mpsc::Receiver<CopyControl>,
+) -> anyhow::Result<String> {
+    let runbook = hub.runbook().clone();
     let (progress_tx, mut progress_rx) = mpsc::channel::<CopyProgress>(16);
     let forward = {
         let hub = hub.clone();
@@ -338,9 +370,9 @@ async fn copy_job(
     let summary = run_job_engine(
         &runbook,
         spec,
-        Some(probe_hook(health.health)),
+        probe,
         Restart::Resume,
-        health.allow_shell,
+        allow_shell,
         control_rx,
         progress_tx,
     )

@@ -62,11 +62,20 @@ pub async fn run_actions(hub: HubHandle) {
             EventKind::Started { target } => {
                 if let Some(Action::Recon(job)) = drill.work(target).map(|w| w.action) {
                     let stop = stopper(&mut watching, target, job);
-                    tokio::spawn(run_job(hub.clone(), job.clone(), results.clone(), stop));
+                    spawn_job(&hub, drill, job, &results, stop);
                 }
             }
             EventKind::FixApproved { recon } => {
                 tokio::spawn(apply_fix(hub.clone(), recon.clone(), results.clone()));
+            }
+            EventKind::EvidenceRecorded {
+                evidence: Evidence::ReconClean(name),
+                holds: true,
+                ..
+            } => {
+                if let Some((set, _)) = name.split_once('/') {
+                    super::recon_set::after_fix(&hub, drill, set).await;
+                }
             }
             _ => {}
         }
@@ -80,10 +89,31 @@ fn start_active(hub: &HubHandle, drill: &Drill, results: &Results, watching: &mu
         let Action::Recon(job) = work.action else {
             continue;
         };
+        // A recon over many tables reports `recon:JOB` only at its end.
         if drill.reported(&work).is_none() && !watching.contains_key(job) {
             let stop = stopper(watching, &work.target, job);
-            tokio::spawn(run_job(hub.clone(), job.clone(), results.clone(), stop));
+            spawn_job(hub, drill, job, results, stop);
         }
+    }
+}
+
+/// Runs recon `job`: one table, or each table of a recon over many.
+fn spawn_job(
+    hub: &HubHandle,
+    drill: &Drill,
+    job: &str,
+    results: &Results,
+    stop: watch::Receiver<bool>,
+) {
+    if let Some(set) = hub.runbook().recon_set(job) {
+        let start = super::recon_set::SetStart::from_drill(drill, set);
+        tokio::spawn(super::recon_set::run_set(
+            hub.clone(),
+            start,
+            results.clone(),
+        ));
+    } else {
+        tokio::spawn(run_job(hub.clone(), job.to_string(), results.clone(), stop));
     }
 }
 
@@ -157,12 +187,24 @@ pub(super) async fn recon_once(
     hub: &HubHandle,
     job: &str,
 ) -> anyhow::Result<(ReconJob, ReconProgress, Vec<Finding>)> {
-    let runbook = hub.runbook().clone();
-    let spec = runbook
-        .recons
-        .iter()
-        .find(|r| r.name == job)
+    let spec = hub
+        .runbook()
+        .recon_job(job)
         .ok_or_else(|| anyhow::anyhow!("no [[recon]] named `{job}`"))?;
+    if spec.key.is_empty() {
+        anyhow::bail!(
+            "recon `{job}` is one table of a recon over many tables: start its step again to check it (its key is found then)"
+        );
+    }
+    recon_spec(hub, &spec).await
+}
+
+/// One full recon of a known spec (a `[[recon]]` or one table of a recon over many).
+pub(super) async fn recon_spec(
+    hub: &HubHandle,
+    spec: &crate::runbook::ReconSpec,
+) -> anyhow::Result<(ReconJob, ReconProgress, Vec<Finding>)> {
+    let runbook = hub.runbook().clone();
     let recon = connect_job(&runbook, spec).await?;
     let (tx, mut rx) = mpsc::channel::<ReconProgress>(16);
     let forward = {

@@ -6,6 +6,7 @@ use super::app::App;
 use super::keymap::Action;
 use super::modal::{Modal, ReasonFor};
 use super::panel_kind::PanelKind;
+use super::panels::job_list::{self, JobRow};
 use crate::drill::{Command, CommandKind, CopyCommand, Target};
 use crate::runbook::{Action as StepAction, CopyEngine, Evidence};
 
@@ -14,14 +15,17 @@ impl App {
     /// step's copy action. External copies are only followed, never controlled.
     pub fn selected_copy(&self) -> Option<String> {
         let name = match self.focus {
-            PanelKind::Copy => self.runbook.copies.get(self.copy_selected)?.name.clone(),
+            PanelKind::Copy => self.copy_rows().get(self.copy_selected)?.job().to_string(),
             _ => match self.selected_step_action()? {
                 StepAction::Copy(job) => job.clone(),
                 _ => return None,
             },
         };
-        let spec = self.runbook.copies.iter().find(|c| c.name == name)?;
-        (spec.engine == CopyEngine::Native).then_some(name)
+        let engine = match self.runbook.copy_set(&name) {
+            Some(set) => set.template.engine,
+            None => self.runbook.copy_job(&name)?.engine,
+        };
+        (engine == CopyEngine::Native).then_some(name)
     }
 
     /// The recon job the job keys act on: the recon panel's selection, or the selected
@@ -30,7 +34,7 @@ impl App {
         match self.focus {
             PanelKind::Recon => {
                 let (job, _) = *self.recon_rows().get(self.recon_selected)?;
-                Some(self.runbook.recons.get(job)?.name.clone())
+                Some(self.recon_job_rows().get(job)?.job().to_string())
             }
             _ => match self.selected_step_action()? {
                 StepAction::Recon(job) => Some(job.clone()),
@@ -42,16 +46,34 @@ impl App {
     /// The recon panel's rows: each job, then each of its mismatches (job index, finding).
     pub fn recon_rows(&self) -> Vec<(usize, Option<usize>)> {
         let mut rows = Vec::new();
-        for (j, spec) in self.runbook.recons.iter().enumerate() {
+        for (j, row) in self.recon_job_rows().iter().enumerate() {
             rows.push((j, None));
             let n = self
                 .replica
                 .recons
-                .get(&spec.name)
+                .get(row.job())
                 .map_or(0, |p| p.findings.len());
             rows.extend((0..n).map(|i| (j, Some(i))));
         }
         rows
+    }
+
+    /// The copy panel's rows (see [`crate::tui::panels::job_list`]).
+    pub fn copy_rows(&self) -> Vec<JobRow> {
+        job_list::rows(
+            &self.runbook,
+            self.replica.drill.state(),
+            job_list::Kind::Copy,
+        )
+    }
+
+    /// The recon panel's jobs, each a row before its mismatches.
+    pub fn recon_job_rows(&self) -> Vec<JobRow> {
+        job_list::rows(
+            &self.runbook,
+            self.replica.drill.state(),
+            job_list::Kind::Recon,
+        )
     }
 
     fn selected_step_action(&self) -> Option<&StepAction> {
@@ -157,9 +179,7 @@ impl App {
             CommandKind::ApproveFix { recon } => {
                 let target = self
                     .runbook
-                    .recons
-                    .iter()
-                    .find(|r| &r.name == recon)
+                    .recon_job(recon)
                     .map(|r| format!("{}.{}", r.target, r.target_table))
                     .unwrap_or_default();
                 format!(
@@ -178,7 +198,10 @@ impl App {
     /// Moves the copy or recon panel's selection.
     pub(super) fn move_job_selection(&mut self, down: bool) -> bool {
         let (selected, len) = match self.focus {
-            PanelKind::Copy => (&mut self.copy_selected, self.runbook.copies.len()),
+            PanelKind::Copy => {
+                let len = self.copy_rows().len();
+                (&mut self.copy_selected, len)
+            }
             PanelKind::Recon => {
                 let len = self.recon_rows().len();
                 (&mut self.recon_selected, len)

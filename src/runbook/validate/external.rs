@@ -21,38 +21,6 @@ const PROGRESS_FORMS: &str = "progress = { from = \"sql\", connection = \"...\",
 pub(super) type ExternalRules = (Finished, Option<Duration>);
 
 impl Validator<'_, '_> {
-    /// A native copy names its tables and key; an external job is one job and may not.
-    pub(super) fn tables(&mut self, c: &RawCopy, engine: Option<CopyEngine>, what: &str) {
-        if engine != Some(CopyEngine::Native) {
-            return;
-        }
-        let missing = [
-            (
-                "source_table",
-                c.source_table.is_none(),
-                "source_table = \"orders\"",
-            ),
-            (
-                "target_table",
-                c.target_table.is_none(),
-                "target_table = \"orders\"",
-            ),
-            ("key", c.key.is_none(), "key = [\"id\"]"),
-        ];
-        for (field, absent, example) in missing {
-            if absent {
-                self.error(
-                    c.name.span(),
-                    format!("{what} has no `{field}`"),
-                    format!(
-                        "a native copy copies one table: add {example} (only engine = \"external\", \
-                         one job another system runs, may leave it out)"
-                    ),
-                );
-            }
-        }
-    }
-
     /// `finished` and `stalled_after`; `None` when one of them is broken (reported).
     pub(super) fn external_rules(
         &mut self,

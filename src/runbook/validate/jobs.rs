@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+use super::tables::{TableFields, Tables};
 use super::{opt_duration, JobKind, Validator};
 use crate::runbook::model::{
-    CopyEngine, CopySpec, DomainCheck, ProbeKind, ProbeScope, ProbeSpec, ReconSpec, ReconWatch,
-    Threshold, ThrottleRule,
+    CopyEngine, CopySet, CopySpec, DomainCheck, ProbeKind, ProbeScope, ProbeSpec, ReconSet,
+    ReconSpec, ReconWatch, Threshold, ThrottleRule,
 };
 use crate::runbook::raw::{
     RawCopy, RawPhase, RawProbe, RawRecon, RawScope, RawThreshold, RawThrottle, SString,
@@ -259,9 +260,11 @@ impl Validator<'_, '_> {
         }
     }
 
-    pub(super) fn copies(&mut self, raw: &[Spanned<RawCopy>]) -> Vec<CopySpec> {
+    /// The single-table copies, and the copies over many tables (`tables`).
+    pub(super) fn copies(&mut self, raw: &[Spanned<RawCopy>]) -> (Vec<CopySpec>, Vec<CopySet>) {
         let mut seen = HashMap::new();
         let mut out = Vec::new();
+        let mut sets = Vec::new();
         for c in raw {
             let c = c.get_ref();
             let name = c.name.get_ref();
@@ -270,15 +273,34 @@ impl Validator<'_, '_> {
             let what = format!("copy job `{name}`");
             self.connection(&c.source, &what);
             self.connection(&c.target, &what);
-            if let Some(key) = &c.key {
-                self.non_empty_list(key, &what, "key");
+            let mut per_table: Vec<(&'static str, Range<usize>)> = Vec::new();
+            per_table.extend(c.columns.as_ref().map(|v| ("columns", v.span())));
+            per_table.extend(c.rename.as_ref().map(|v| ("rename", v.span())));
+            if c.tables.is_some() {
+                if let Some(e) = c.engine.as_ref().filter(|e| e.get_ref() == "external") {
+                    per_table.push(("engine = \"external\"", e.span()));
+                }
             }
-            if let Some(cols) = &c.columns {
+            let tables = self.job_tables(
+                &TableFields {
+                    name_span: c.name.span(),
+                    source_table: c.source_table.as_ref(),
+                    target_table: c.target_table.as_ref(),
+                    key: c.key.as_ref(),
+                    tables: c.tables.as_ref(),
+                    per_table,
+                    needs_table: c.engine.as_ref().is_none_or(|e| e.get_ref() != "external"),
+                },
+                &what,
+            );
+            if let Some(k) = c.key.as_ref().filter(|_| c.tables.is_none()) {
+                self.non_empty_list(k, &what, "key");
+            }
+            if let (Some(cols), Some(key)) = (&c.columns, &c.key) {
                 self.non_empty_list(cols, &what, "columns");
-                let missing: Vec<&String> = c
-                    .key
+                let missing: Vec<&String> = key
+                    .get_ref()
                     .iter()
-                    .flat_map(|k| k.get_ref().iter())
                     .chain(c.rename.iter().flat_map(|r| r.get_ref().keys()))
                     .filter(|k| !cols.get_ref().contains(k))
                     .collect();
@@ -304,7 +326,6 @@ impl Validator<'_, '_> {
                 }
             };
             let progress = self.progress(c, engine, &what);
-            self.tables(c, engine, &what);
             let external = self.external_rules(c, engine, &what);
             let workers = self.positive(c.workers.as_ref(), 4u32, &format!("`workers` of {what}"));
             let chunk_rows = self.positive(
@@ -332,29 +353,31 @@ impl Validator<'_, '_> {
                 .iter()
                 .filter_map(|t| self.throttle(t, &what))
                 .collect();
-            if let (Some(engine), Some(chunk_target), Some((finished, stalled_after))) =
-                (engine, chunk_target, external)
+            if let (
+                Some(engine),
+                Some(chunk_target),
+                Some(tables),
+                Some((finished, stalled_after)),
+            ) = (engine, chunk_target, tables, external)
             {
-                out.push(CopySpec {
+                let (source_table, target_table, key, set) = match tables {
+                    Tables::One {
+                        source_table,
+                        target_table,
+                        key,
+                    } => (source_table, target_table, key, None),
+                    Tables::Many { tables, key } => {
+                        (String::new(), String::new(), key, Some(tables))
+                    }
+                };
+                let spec = CopySpec {
                     name: name.clone(),
                     engine,
                     source: c.source.get_ref().clone(),
-                    source_table: c
-                        .source_table
-                        .as_ref()
-                        .map(|t| t.get_ref().clone())
-                        .unwrap_or_default(),
+                    source_table,
                     target: c.target.get_ref().clone(),
-                    target_table: c
-                        .target_table
-                        .as_ref()
-                        .map(|t| t.get_ref().clone())
-                        .unwrap_or_default(),
-                    key: c
-                        .key
-                        .as_ref()
-                        .map(|k| k.get_ref().clone())
-                        .unwrap_or_default(),
+                    target_table,
+                    key,
                     columns: c.columns.as_ref().map(|v| v.get_ref().clone()),
                     rename: c
                         .rename
@@ -371,10 +394,18 @@ impl Validator<'_, '_> {
                     finished,
                     stalled_after,
                     exclusive: c.exclusive.as_ref().map(|g| g.get_ref().clone()),
-                });
+                };
+                match set {
+                    None => out.push(spec),
+                    Some(tables) => sets.push(CopySet {
+                        name: name.clone(),
+                        tables,
+                        template: spec,
+                    }),
+                }
             }
         }
-        out
+        (out, sets)
     }
 
     /// `create_target = true` is for copies warroom runs: an external tool makes its own.
@@ -553,13 +584,15 @@ impl Validator<'_, '_> {
         }
     }
 
+    /// The single-table recons, and the recons over many tables (`tables`).
     pub(super) fn recons(
         &mut self,
         raw: &[Spanned<RawRecon>],
         phases: &[RawPhase],
-    ) -> Vec<ReconSpec> {
+    ) -> (Vec<ReconSpec>, Vec<ReconSet>) {
         let mut seen = HashMap::new();
         let mut out = Vec::new();
+        let mut sets = Vec::new();
         for r in raw {
             let r = r.get_ref();
             let name = r.name.get_ref();
@@ -568,7 +601,27 @@ impl Validator<'_, '_> {
             let what = format!("recon job `{name}`");
             self.connection(&r.source, &what);
             self.connection(&r.target, &what);
-            self.non_empty_list(&r.key, &what, "key");
+            let mut per_table: Vec<(&'static str, Range<usize>)> = Vec::new();
+            per_table.extend(r.columns.as_ref().map(|v| ("columns", v.span())));
+            if r.tables.is_some() {
+                per_table.extend(r.checks.first().map(|c| ("check", c.span())));
+                per_table.extend(r.watch.as_ref().map(|w| ("watch", w.span())));
+            }
+            let tables = self.job_tables(
+                &TableFields {
+                    name_span: r.name.span(),
+                    source_table: r.source_table.as_ref(),
+                    target_table: r.target_table.as_ref(),
+                    key: r.key.as_ref(),
+                    tables: r.tables.as_ref(),
+                    per_table,
+                    needs_table: true,
+                },
+                &what,
+            );
+            if let Some(k) = r.key.as_ref().filter(|_| r.tables.is_none()) {
+                self.non_empty_list(k, &what, "key");
+            }
             if let Some(cols) = &r.columns {
                 self.non_empty_list(cols, &what, "columns");
             }
@@ -594,13 +647,24 @@ impl Validator<'_, '_> {
                 }
             }
             let active = self.recon_span(r, phases, &what);
-            out.push(ReconSpec {
+            let Some(tables) = tables else {
+                continue;
+            };
+            let (source_table, target_table, key, set) = match tables {
+                Tables::One {
+                    source_table,
+                    target_table,
+                    key,
+                } => (source_table, target_table, key, None),
+                Tables::Many { tables, key } => (String::new(), String::new(), key, Some(tables)),
+            };
+            let spec = ReconSpec {
                 name: name.clone(),
                 source: r.source.get_ref().clone(),
-                source_table: r.source_table.clone(),
+                source_table,
                 target: r.target.get_ref().clone(),
-                target_table: r.target_table.clone(),
-                key: r.key.get_ref().clone(),
+                target_table,
+                key,
                 columns: r.columns.as_ref().map(|c| c.get_ref().clone()),
                 filter: r.filter.clone(),
                 chunk_rows,
@@ -638,8 +702,16 @@ impl Validator<'_, '_> {
                         }
                     })
                     .collect(),
-            });
+            };
+            match set {
+                None => out.push(spec),
+                Some(tables) => sets.push(ReconSet {
+                    name: name.clone(),
+                    tables,
+                    template: spec,
+                }),
+            }
         }
-        out
+        (out, sets)
     }
 }

@@ -14,6 +14,7 @@ mod external;
 mod jobs;
 mod span;
 mod steps;
+mod tables;
 
 use crate::runbook::diagnostic::{is_placeholder, Diagnostic, SourceMap};
 use crate::runbook::duration;
@@ -45,15 +46,15 @@ pub(crate) fn build(
     let people = v.people(&raw.people);
     let connections = v.connections(&raw.connections);
     let probes = v.probes(&raw.probes, &raw.phases);
-    let copies = v.copies(&raw.copies);
-    let recons = v.recons(&raw.recons, &raw.phases);
+    let (copies, copy_sets) = v.copies(&raw.copies);
+    let (recons, recon_sets) = v.recons(&raw.recons, &raw.phases);
     let (phases, steps) = v.phases(&raw.phases);
     let announce = v.announce(raw.announce.as_ref(), &raw.phases);
     let failed = v.failed || v.diags.iter().any(Diagnostic::is_error);
     if failed {
         return None;
     }
-    Some(Runbook {
+    let mut runbook = Runbook {
         meta: meta?,
         people,
         connections,
@@ -62,10 +63,22 @@ pub(crate) fn build(
         copies,
         recons,
         probes,
+        copy_sets,
+        recon_sets,
         announce,
+        left_out: Vec::new(),
         source_text: text.to_string(),
         digest: digest(text),
-    })
+    };
+    if let Err(why) = crate::runbook::only::select(&mut runbook) {
+        diags.push(map.error(
+            0..0,
+            why,
+            "keep at least one step for this kind of run: change `kind`, or an `only`",
+        ));
+        return None;
+    }
+    Some(runbook)
 }
 
 /// SHA-256 of the text, in lowercase hex.
@@ -137,6 +150,28 @@ struct Validator<'m, 'a> {
     spanning_recons: HashSet<String>,
     /// Copy job -> its `exclusive` group.
     copy_groups: HashMap<String, String>,
+    /// Copy and recon jobs over many tables: their list, or `None` for a pattern.
+    copy_sets: HashMap<String, Option<Vec<String>>>,
+    recon_sets: HashMap<String, Option<Vec<String>>>,
+}
+
+/// The jobs that have `tables`: a list's names (`None` for a pattern or a broken value).
+fn sets<'r>(
+    jobs: impl Iterator<Item = (&'r SString, Option<&'r Spanned<toml::Value>>)>,
+) -> HashMap<String, Option<Vec<String>>> {
+    jobs.filter_map(|(name, tables)| {
+        let list = match tables?.get_ref() {
+            toml::Value::Array(items) => Some(
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        };
+        Some((name.get_ref().clone(), list))
+    })
+    .collect()
 }
 
 impl<'m, 'a> Validator<'m, 'a> {
@@ -214,6 +249,16 @@ impl<'m, 'a> Validator<'m, 'a> {
                     Some((c.name.get_ref().clone(), group))
                 })
                 .collect(),
+            copy_sets: sets(
+                raw.copies
+                    .iter()
+                    .map(|c| (&c.get_ref().name, c.get_ref().tables.as_ref())),
+            ),
+            recon_sets: sets(
+                raw.recons
+                    .iter()
+                    .map(|c| (&c.get_ref().name, c.get_ref().tables.as_ref())),
+            ),
         }
     }
 
@@ -269,7 +314,15 @@ impl<'m, 'a> Validator<'m, 'a> {
             JobKind::Recon => &self.recons,
             JobKind::Probe => &self.probes,
         };
-        if !names.has(n) {
+        if names.has(n) {
+            return;
+        }
+        if !self.set_table(kind, name, owner) {
+            let names = match kind {
+                JobKind::Copy => &self.copies,
+                JobKind::Recon => &self.recons,
+                JobKind::Probe => &self.probes,
+            };
             let hint = names.hint(n);
             let known = names.known();
             let section = kind.section();
@@ -280,6 +333,37 @@ impl<'m, 'a> Validator<'m, 'a> {
                 format!("declare a {section} with name = \"{n}\", or fix the name{hint} ({known})"),
             );
         }
+    }
+
+    /// `JOB/TABLE`, one table of a copy or recon over many tables: `true` when it names
+    /// one (a table of its list, or any table for a pattern, found at run time), and when
+    /// it names the job's table wrongly (reported here).
+    fn set_table(&mut self, kind: JobKind, name: &SString, owner: &str) -> bool {
+        let Some((set, table)) = name.get_ref().split_once('/') else {
+            return false;
+        };
+        let sets = match kind {
+            JobKind::Copy => &self.copy_sets,
+            JobKind::Recon => &self.recon_sets,
+            JobKind::Probe => return false,
+        };
+        let Some(tables) = sets.get(set) else {
+            return false;
+        };
+        match tables {
+            Some(list) if !list.iter().any(|t| t == table) => {
+                let hint = did_you_mean(table, list.iter().map(String::as_str));
+                let known = list.join(", ");
+                let noun = kind.noun();
+                self.error(
+                    name.span(),
+                    format!("{owner} refers to table `{table}` of {noun} `{set}`, which does not list it"),
+                    format!("name one of its tables{hint} ({known}), or `{set}` alone for all of them"),
+                );
+            }
+            _ => {}
+        }
+        true
     }
 
     fn duration(&mut self, text: &SString, what: &str) -> Option<Duration> {

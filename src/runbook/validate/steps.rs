@@ -7,7 +7,9 @@ use toml::Spanned;
 
 use super::{Deps, JobKind, Validator};
 use crate::runbook::graph;
-use crate::runbook::model::{Action, ActionOwner, Evidence, Handle, Phase, Rollback, Step, StepId};
+use crate::runbook::model::{
+    Action, ActionOwner, Evidence, Handle, Phase, Rollback, RunbookKind, Step, StepId,
+};
 use crate::runbook::names::did_you_mean;
 use crate::runbook::raw::{RawAction, RawPhase, RawStep, SString};
 
@@ -87,10 +89,15 @@ impl Validator<'_, '_> {
                     last_forward = Some(s);
                 }
             }
+            let only = phase.only.as_ref().and_then(|o| {
+                let what = format!("phase `{name}`");
+                self.only(o, &what)
+            });
             phases.push(Phase {
                 name,
                 steps: members,
                 contingency_for,
+                only,
             });
         }
         self.contingency_edges(&all, &phases, &steps);
@@ -303,8 +310,25 @@ impl Validator<'_, '_> {
             clock,
             contingency: s.contingency.as_ref().map(|c| c.get_ref().clone()),
             announce: s.announce.as_ref().map(|a| a.get_ref().clone()),
+            only: s.only.as_ref().and_then(|o| self.only(o, &what)),
         };
         (step, deps)
+    }
+
+    /// `only = "drill"` or `"cutover"`.
+    fn only(&mut self, o: &SString, what: &str) -> Option<RunbookKind> {
+        match o.get_ref().as_str() {
+            "drill" => Some(RunbookKind::Drill),
+            "cutover" => Some(RunbookKind::Cutover),
+            other => {
+                self.error(
+                    o.span(),
+                    format!("{what} has `only = \"{other}\"`, which is not a kind of run"),
+                    "write only = \"drill\" (rehearsals only) or only = \"cutover\" (the real cutover only)",
+                );
+                None
+            }
+        }
     }
 
     fn approvers(&mut self, s: &RawStep, gate: bool, what: &str) -> Vec<Handle> {
@@ -493,10 +517,12 @@ impl Validator<'_, '_> {
             None => None,
         };
         if let Some(c) = &r.copy {
+            self.whole_job(c, "copy", what)?;
             self.job(JobKind::Copy, c, what);
             return Some(Action::Copy(c.get_ref().clone()));
         }
         if let Some(c) = &r.recon {
+            self.whole_job(c, "recon", what)?;
             self.job(JobKind::Recon, c, what);
             self.not_spanning(c, what);
             return Some(Action::Recon(c.get_ref().clone()));
@@ -509,6 +535,20 @@ impl Validator<'_, '_> {
         let check = r.check.as_ref()?;
         self.check(check, report, r.report.as_ref().map(Spanned::span), what)
             .map(Action::Check)
+    }
+
+    /// An action runs a whole job: `JOB/TABLE` (one table of a job over many) is evidence,
+    /// not something a step can run on its own.
+    fn whole_job(&mut self, job: &SString, kind: &str, what: &str) -> Option<()> {
+        let Some((set, _)) = job.get_ref().split_once('/') else {
+            return Some(());
+        };
+        self.error(
+            job.span(),
+            format!("{what} runs `{}`, one table of {kind} job `{set}`", job.get_ref()),
+            format!("a step runs the whole job: write {kind} = \"{set}\" (its tables run one after the other) and require `{kind}:{}` where one table's result matters; or declare that table as a job of its own", job.get_ref()),
+        );
+        None
     }
 
     /// `restart_copy = "JOB"`: a rollback action only, for a copy warroom runs itself.
@@ -535,7 +575,16 @@ impl Validator<'_, '_> {
                 self.not_for(span, field, "restart_copy", what);
             }
         }
+        self.whole_job(job, "copy", what)?;
         self.job(JobKind::Copy, job, what);
+        if self.copy_sets.contains_key(job.get_ref()) {
+            self.error(
+                job.span(),
+                format!("{what} restarts copy `{}`, which runs on many tables", job.get_ref()),
+                "a rollback cannot start a copy over many tables over: say in its instructions how to empty the target tables and start each over by hand (warroom copy RUNBOOK --job JOB/TABLE --restart), or declare the tables as jobs of their own",
+            );
+            return None;
+        }
         if self.external_copies.contains(job.get_ref()) {
             self.error(
                 job.span(),

@@ -8,6 +8,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use super::job_list::JobRow;
 use super::{styled, text_panel, PanelKind};
 use crate::drill::telemetry::copy::{CopyProgress, CopyState, RangeState, ThrottleState};
 use crate::tui::app::App;
@@ -15,27 +16,42 @@ use crate::tui::theme::Tone;
 
 pub fn render(app: &App, _now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let mut lines = Vec::new();
-    if app.runbook.copies.is_empty() {
+    let rows = app.copy_rows();
+    if rows.is_empty() {
         lines.push(Line::styled(
             "no copy jobs declared in this runbook",
             styled(app, Tone::Dim),
         ));
     }
     let width = usize::from(area.width.saturating_sub(2)).max(10);
-    for (i, spec) in app.runbook.copies.iter().enumerate() {
+    for (i, row) in rows.iter().enumerate() {
         let first = lines.len();
-        match app.replica.copies.get(&spec.name) {
-            Some(progress) => lines.extend(job_lines(app, progress, width)),
-            None => lines.push(Line::styled(
-                format!(
-                    "{}  {}  waiting for its step to start",
-                    spec.name,
-                    what_it_copies(spec)
-                ),
-                styled(app, Tone::Dim),
-            )),
-        }
-        if let Some(orders) = orders_line(app, &spec.name) {
+        let name = match row {
+            JobRow::Set { name, tables } => {
+                lines.push(Line::styled(
+                    format!("{name}  {tables}"),
+                    styled(app, Tone::Normal),
+                ));
+                name
+            }
+            JobRow::Job(name) => {
+                if let Some(progress) = app.replica.copies.get(name) {
+                    lines.extend(job_lines(app, progress, width));
+                } else {
+                    let what = app
+                        .runbook
+                        .copy_job(name)
+                        .map(|s| what_it_copies(&s))
+                        .unwrap_or_default();
+                    lines.push(Line::styled(
+                        format!("{name}  {what}  waiting for its step to start"),
+                        styled(app, Tone::Dim),
+                    ));
+                }
+                name
+            }
+        };
+        if let Some(orders) = orders_line(app, name) {
             lines.push(orders);
         }
         if app.focus == PanelKind::Copy && i == app.copy_selected {

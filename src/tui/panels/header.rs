@@ -94,9 +94,13 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let t = d.timing();
     let (tone, why) = alarm(app, now);
     let base = app.theme.banner(tone);
-    let badge = match app.runbook.meta.kind {
-        RunbookKind::Drill => " DRILL ",
-        RunbookKind::Cutover => " CUTOVER ",
+    let kind = match app.runbook.meta.kind {
+        RunbookKind::Drill => "DRILL",
+        RunbookKind::Cutover => "CUTOVER",
+    };
+    let badge = match st.drill_number {
+        Some(n) => format!(" {kind} #{n} "),
+        None => format!(" {kind} "),
     };
     let badge_tone = if app.runbook.meta.kind == RunbookKind::Cutover {
         Tone::Bad

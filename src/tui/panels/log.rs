@@ -67,6 +67,8 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::DrillEnded => "ended the drill".into(),
         EventKind::Outbox { record } => record.describe(),
         EventKind::CopyControlled { .. }
+        | EventKind::TablesResolved { .. }
+        | EventKind::DrillNumbered { .. }
         | EventKind::GateOverridden { .. }
         | EventKind::EvidenceAccepted { .. }
         | EventKind::FixApproved { .. }

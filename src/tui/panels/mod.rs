@@ -7,6 +7,7 @@ pub mod clock;
 pub mod copy;
 pub mod header;
 pub mod health;
+pub mod job_list;
 pub mod keys;
 pub mod log;
 pub mod people;

@@ -11,6 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use super::job_list::JobRow;
 use super::{block, styled, PanelKind};
 use crate::drill::span::{span_state, SpanState};
 use crate::drill::telemetry::recon::{
@@ -26,13 +27,14 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
     let selected = app.recon_rows().get(app.recon_selected).copied();
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut selected_line = 0;
-    if app.runbook.recons.is_empty() {
+    let jobs = app.recon_job_rows();
+    if jobs.is_empty() {
         lines.push(Line::styled(
             "no recon jobs declared in this runbook",
             styled(app, Tone::Dim),
         ));
     }
-    for (j, spec) in app.runbook.recons.iter().enumerate() {
+    for (j, row) in jobs.iter().enumerate() {
         let marker = |row: (usize, Option<usize>)| {
             if focused && selected == Some(row) {
                 "▸ "
@@ -43,23 +45,37 @@ pub fn render(app: &App, now: DateTime<Utc>, area: Rect, buf: &mut Buffer) {
         if selected == Some((j, None)) {
             selected_line = lines.len();
         }
-        if let Some(line) = watch_line(app, spec, now, marker((j, None))) {
-            lines.push(line);
-            if !matches!(
-                span_state(&app.runbook, app.replica.drill.state(), &spec.name),
-                Some(SpanState::Watching { .. })
-            ) {
+        let name = match row {
+            JobRow::Set { name, tables } => {
+                lines.push(Line::styled(
+                    format!("{}{name}  {tables}", marker((j, None))),
+                    styled(app, Tone::Normal),
+                ));
                 continue;
             }
+            JobRow::Job(name) => name,
+        };
+        if let Some(spec) = app.runbook.recons.iter().find(|r| &r.name == name) {
+            if let Some(line) = watch_line(app, spec, now, marker((j, None))) {
+                lines.push(line);
+                if !matches!(
+                    span_state(&app.runbook, app.replica.drill.state(), &spec.name),
+                    Some(SpanState::Watching { .. })
+                ) {
+                    continue;
+                }
+            }
         }
-        let Some(p) = app.replica.recons.get(&spec.name) else {
+        let Some(p) = app.replica.recons.get(name) else {
+            let (from, to) = app
+                .runbook
+                .recon_job(name)
+                .map(|s| (s.source_table, s.target_table))
+                .unwrap_or_default();
             lines.push(Line::styled(
                 format!(
-                    "{}{}  {}→{}  waiting for its step to start",
+                    "{}{name}  {from}→{to}  waiting for its step to start",
                     marker((j, None)),
-                    spec.name,
-                    spec.source_table,
-                    spec.target_table
                 ),
                 styled(app, Tone::Dim),
             ));

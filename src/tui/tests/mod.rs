@@ -7,6 +7,7 @@ mod handover;
 mod jobs;
 mod keys;
 mod scope;
+mod sets;
 mod snapshots;
 mod watch;
 
