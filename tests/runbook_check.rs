@@ -930,7 +930,7 @@ fn each_mistake_in_an_external_job_is_one_error_at_its_value() {
         ("external-stalled-not-duration.toml", 26, 17, "`stalled_after` of copy job `orders`: `ten minutes` is not a duration: expected a number"),
         ("external-exclusive-bad-name.toml", 26, 13, "exclusive group `one service` is not a valid name"),
         ("native-stalled-after.toml", 27, 17, "copy job `orders` is native, so `stalled_after` does not apply"),
-        ("native-without-table.toml", 21, 8, "copy job `orders` has no `source_table`"),
+        ("native-without-table.toml", 21, 8, "copy job `orders` is missing `source_table`"),
     ];
     for (name, line, column, message) in cases {
         only_error(name, *line, *column, message);
