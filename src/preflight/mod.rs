@@ -76,7 +76,7 @@ impl Default for Options {
             query_timeout: side::QUERY_TIMEOUT,
             connect_timeout: Duration::from_secs(10),
             history: BTreeMap::new(),
-            parallel: 4,
+            parallel: 8,
         }
     }
 }
@@ -349,6 +349,7 @@ async fn scan_pair(
         jobs: &p.jobs,
         opts,
         count,
+        min_max_seen: side::MinMaxMemo::default(),
     };
     let (pair, mut findings) = Pair::resolve(
         p,
