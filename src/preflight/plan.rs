@@ -1,11 +1,12 @@
 //! What a runbook asks preflight to scan: every connection its copy jobs, recon jobs,
 //! checks, probes and throttles use, and every table pair its copy and recon jobs move
-//! or compare (a copy and a recon of the same two tables are one pair).
+//! or compare (a copy and a recon of the same two tables are one pair; an external copy's
+//! tables are no pair of their own).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::runbook::{Action, Check, ExternalProgress, ProbeKind, Runbook, ThrottleRule};
+use crate::runbook::{Action, Check, CopyEngine, ExternalProgress, ProbeKind, Runbook, ThrottleRule};
 
 /// One source table and one target table, and the jobs that pair them.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +67,11 @@ pub fn plan(runbook: &Runbook) -> Plan {
         }
         if let Some(ExternalProgress::Sql { connection, .. }) = &c.progress {
             connections.insert(connection.clone());
+        }
+        // Another system moves an external copy's rows (often from a store warroom does
+        // not read): its tables are that tool's to check, unless a recon pairs them.
+        if c.engine == CopyEngine::External {
+            continue;
         }
         let pair = PairPlan {
             jobs: vec![c.name.clone()],
