@@ -122,6 +122,44 @@ impl Report {
     }
 }
 
+/// Finding lines in evidence detail at most (the rest is counted, and in `warroom
+/// preflight`'s own output).
+pub const DETAIL_FINDINGS: usize = 40;
+
+impl Report {
+    /// Evidence detail: [`Report::summary`] on the first line, then one line per blocker
+    /// and warning (info is left to `warroom preflight`), as
+    /// `SEVERITY hazard @ place: what — do: fix`, which the console's preflight panel lists.
+    pub fn detail(&self) -> String {
+        let mut out = self.summary();
+        let shown: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info)
+            .collect();
+        for f in shown.iter().take(DETAIL_FINDINGS) {
+            let hazard = serde_json::to_value(f.hazard)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "\n{} {hazard} @ {}: {} — do: {}",
+                f.severity.word().to_ascii_uppercase(),
+                f.place(),
+                f.what.replace('\n', " "),
+                f.fix.replace('\n', " ")
+            ));
+        }
+        if shown.len() > DETAIL_FINDINGS {
+            out.push_str(&format!(
+                "\n… and {} more (warroom preflight RUNBOOK)",
+                shown.len() - DETAIL_FINDINGS
+            ));
+        }
+        out
+    }
+}
+
 /// Scans the runbook's connections and table pairs.
 pub async fn scan(runbook: &Runbook, opts: &Options) -> Report {
     let started = Instant::now();

@@ -48,6 +48,7 @@ pub enum Action {
     CopyRate,
     AcceptEvidence,
     ApplyFix,
+    Preflight,
 }
 
 /// Where an action is offered.
@@ -85,7 +86,7 @@ pub struct ActionSpec {
 }
 
 /// One row per action, in [`Action`]'s order (a test holds them together).
-pub const SPECS: [ActionSpec; 28] = [
+pub const SPECS: [ActionSpec; 29] = [
     ActionSpec {
         action: Action::Up,
         name: "up",
@@ -338,11 +339,21 @@ pub const SPECS: [ActionSpec; 28] = [
         changes_drill: true,
         needs_reason: false,
     },
+    // Opens the panel; accepting a warning in it goes through a note and its y/N.
+    ActionSpec {
+        action: Action::Preflight,
+        name: "preflight",
+        label: "preflight findings",
+        keys: &["P"],
+        scope: Scope::Global,
+        changes_drill: false,
+        needs_reason: false,
+    },
 ];
 
 impl Action {
-    pub const ALL: [Action; 28] = {
-        let mut all = [Action::Up; 28];
+    pub const ALL: [Action; 29] = {
+        let mut all = [Action::Up; 29];
         let mut i = 0;
         while i < SPECS.len() {
             all[i] = SPECS[i].action;
