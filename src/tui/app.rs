@@ -467,7 +467,10 @@ impl App {
                 input: String::new(),
             }),
             Action::Help => self.modals.push(Modal::Help { scroll: 0 }),
-            Action::Preflight => self.modals.push(Modal::Preflight { selected: 0 }),
+            Action::Preflight => self.modals.push(Modal::Preflight {
+                selected: 0,
+                said: String::new(),
+            }),
             Action::Close => {
                 if !self.filter.is_empty() {
                     self.filter.clear();

@@ -68,15 +68,21 @@ pub fn step(cx: &ModalContext<'_>) -> Option<StepId> {
 pub fn key(cx: &ModalContext<'_>, selected: usize, code: KeyCode) -> KeyOutcome {
     let (_, found) = findings(cx);
     let last = found.len().saturating_sub(1);
-    let keep = |selected| KeyOutcome::Keep(Modal::Preflight { selected });
+    let keep = |selected| KeyOutcome::Keep(Modal::Preflight {
+        selected,
+        said: String::new(),
+    });
     match code {
         KeyCode::Esc | KeyCode::Char('q' | 'P') => KeyOutcome::Close,
         KeyCode::Down | KeyCode::Char('j') => keep((selected + 1).min(last)),
         KeyCode::Up | KeyCode::Char('k') => keep(selected.saturating_sub(1)),
         KeyCode::Char('a') => {
-            let refuse = |why: &str| KeyOutcome::Invalid {
-                why: why.to_string(),
-                modal: Modal::Preflight { selected },
+            // Said inside the panel: the header's line is full of the blocker already.
+            let refuse = |why: &str| {
+                KeyOutcome::Keep(Modal::Preflight {
+                    selected,
+                    said: why.to_string(),
+                })
             };
             let Some(f) = found.get(selected) else {
                 return refuse("no warning to accept");
@@ -105,7 +111,7 @@ pub fn key(cx: &ModalContext<'_>, selected: usize, code: KeyCode) -> KeyOutcome 
 
 /// The panel: counts, then each blocker and warning (the selected one marked), each
 /// acceptance under its warning.
-pub fn view(cx: &ModalContext<'_>, selected: usize) -> ModalView<'static> {
+pub fn view(cx: &ModalContext<'_>, selected: usize, said: &str) -> ModalView<'static> {
     let (summary, found) = findings(cx);
     let mut lines = Vec::new();
     let Some(summary) = summary else {
@@ -117,24 +123,27 @@ pub fn view(cx: &ModalContext<'_>, selected: usize) -> ModalView<'static> {
         .evidence
         .get(&Evidence::Preflight)
         .is_some_and(|e| e.holds);
-    lines.push(Line::styled(
-        summary,
-        cx.theme
-            .style(if holds { Tone::Good } else { Tone::Bad }),
-    ));
+    let summary_tone = if holds { Tone::Good } else { Tone::Bad };
+    for l in wrap(&summary, "") {
+        lines.push(Line::styled(l, cx.theme.style(summary_tone)));
+    }
     if found.is_empty() {
         lines.push(Line::raw("no blocker and no warning"));
     }
     for (i, f) in found.iter().enumerate() {
         let mark = if i == selected { "›" } else { " " };
         let tone = if f.blocker { Tone::Bad } else { Tone::Warn };
-        lines.push(Line::styled(format!("{mark} {}", f.text), cx.theme.style(tone)));
-        if let Some((by, note)) = accepted(cx, &f.id) {
-            lines.push(Line::styled(
-                format!("    accepted by {by}: {note}"),
-                cx.theme.style(Tone::Good),
-            ));
+        for l in wrap(&format!("{mark} {}", f.text), "    ") {
+            lines.push(Line::styled(l, cx.theme.style(tone)));
         }
+        if let Some((by, note)) = accepted(cx, &f.id) {
+            for l in wrap(&format!("    accepted by {by}: {note}"), "    ") {
+                lines.push(Line::styled(l, cx.theme.style(Tone::Good)));
+            }
+        }
+    }
+    if !said.is_empty() {
+        lines.push(Line::styled(format!("⚠ {said}"), cx.theme.style(Tone::Bad)));
     }
     lines.push(Line::styled(
         "j/k move · a accept the warning with a note (coordinator) · Esc close",
@@ -142,4 +151,31 @@ pub fn view(cx: &ModalContext<'_>, selected: usize) -> ModalView<'static> {
     ));
     let tone = if holds { Tone::Info } else { Tone::Bad };
     ModalView::new("preflight".into(), lines, tone, 110)
+}
+
+/// Characters of text per line inside the panel's box.
+const TEXT_WIDTH: usize = 106;
+
+/// Wraps `text` at spaces into lines of at most [`TEXT_WIDTH`] characters, the lines
+/// after the first indented by `indent` (the box's height counts lines, so the panel
+/// wraps its own).
+fn wrap(text: &str, indent: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    // Nothing but the indent on this line yet.
+    let mut fresh = true;
+    for word in text.split(' ') {
+        if !fresh && line.chars().count() + 1 + word.chars().count() > TEXT_WIDTH {
+            out.push(std::mem::take(&mut line));
+            line.push_str(indent);
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+        }
+        line.push_str(word);
+        fresh = false;
+    }
+    out.push(line);
+    out
 }
