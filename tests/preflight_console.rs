@@ -154,11 +154,17 @@ fn the_panel_lists_findings_refuses_a_blocker_and_notes_an_accepted_warning() {
     tmux.wait_for("Why accept preflight `WARNING trigger @ dst items`", WAIT);
     tmux.type_text("audit trigger disabled for the load");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("Accept preflight `WARNING trigger @ dst items` as casey", WAIT);
+    tmux.wait_for(
+        "Accept preflight `WARNING trigger @ dst items` as casey",
+        WAIT,
+    );
     tmux.keys(&["y"]);
     std::thread::sleep(Duration::from_millis(500));
     tmux.keys(&["P"]);
-    tmux.wait_for("accepted by casey: audit trigger disabled for the load", WAIT);
+    tmux.wait_for(
+        "accepted by casey: audit trigger disabled for the load",
+        WAIT,
+    );
     tmux.keys(&["Escape", "q"]);
     tmux.wait_for("Quit this console?", WAIT);
     tmux.keys(&["y"]);
@@ -202,7 +208,9 @@ fn preflight_evidence_that_a_blocker_fails_cannot_be_accepted() {
     )
     .unwrap_err();
     assert!(
-        refused.reason.contains("a preflight blocker cannot be accepted"),
+        refused
+            .reason
+            .contains("a preflight blocker cannot be accepted"),
         "{}",
         refused.reason
     );

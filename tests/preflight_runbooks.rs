@@ -82,7 +82,10 @@ async fn the_demo_scans_its_own_data_clean_and_an_external_copy_is_no_pair() {
         report.findings
     );
     assert!(
-        !report.findings.iter().any(|f| f.severity == Severity::Warning),
+        !report
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Warning),
         "{:#?}",
         report.findings
     );

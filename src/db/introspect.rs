@@ -73,7 +73,7 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
                 })
             };
             rows.iter()
-                .map(|r| mysql_column(r, &is_json))
+                .map(|r| mysql_column(r, is_json))
                 .collect::<Vec<_>>()
         }
         Dialect::Postgres => {
@@ -100,8 +100,7 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
             )
             .await
             .map_err(wrap)?;
-            rows.iter().map(|r| postgres_column(r))
-                .collect()
+            rows.iter().map(|r| postgres_column(r)).collect()
         }
         Dialect::Sqlite => {
             let rows = fetch_text(
@@ -180,8 +179,16 @@ pub(crate) fn postgres_column(r: &[Option<String>]) -> Column {
         kind: Kind::from_postgres(
             &udt,
             num(cell(3).as_deref()),
-            if numeric { num(cell(4).as_deref()) } else { None },
-            if numeric { num(cell(5).as_deref()) } else { None },
+            if numeric {
+                num(cell(4).as_deref())
+            } else {
+                None
+            },
+            if numeric {
+                num(cell(5).as_deref())
+            } else {
+                None
+            },
             num(cell(6).as_deref()),
             labels,
         ),

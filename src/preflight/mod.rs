@@ -282,18 +282,18 @@ async fn read_catalogs(
             let refs: Vec<TableRef> = tables.iter().map(|t| TableRef::parse(t)).collect();
             // Many tables may take longer than one query: the limit grows with them.
             let limit = opts.query_timeout.saturating_mul(
-                u32::try_from(refs.len().div_ceil(100)).unwrap_or(u32::MAX).max(1),
+                u32::try_from(refs.len().div_ceil(100))
+                    .unwrap_or(u32::MAX)
+                    .max(1),
             );
             let results: Vec<Result<TableFacts, String>> =
-                match tokio::time::timeout(limit, facts::read_all(pool, &refs)).await {
-                    Ok(all) => all.into_iter().map(|r| r.map_err(|e| e.to_string())).collect(),
-                    Err(_) => {
-                        let late = format!(
-                            "the catalog did not answer within {} s",
-                            limit.as_secs()
-                        );
-                        refs.iter().map(|_| Err(late.clone())).collect()
-                    }
+                if let Ok(all) = tokio::time::timeout(limit, facts::read_all(pool, &refs)).await {
+                    all.into_iter()
+                        .map(|r| r.map_err(|e| e.to_string()))
+                        .collect()
+                } else {
+                    let late = format!("the catalog did not answer within {} s", limit.as_secs());
+                    refs.iter().map(|_| Err(late.clone())).collect()
                 };
             tables
                 .into_iter()
@@ -321,7 +321,14 @@ async fn read_side(
     let facts = match catalogs.get(&(connection.to_string(), table.to_string())) {
         Some(Ok(f)) => f.clone(),
         Some(Err(e)) => return Err(unreadable(connection, table, jobs, e)),
-        None => return Err(unreadable(connection, table, jobs, "its catalog was not read")),
+        None => {
+            return Err(unreadable(
+                connection,
+                table,
+                jobs,
+                "its catalog was not read",
+            ))
+        }
     };
     let count = count_rows(
         pool,

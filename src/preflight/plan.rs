@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::runbook::{Action, Check, CopyEngine, ExternalProgress, ProbeKind, Runbook, ThrottleRule};
+use crate::runbook::{
+    Action, Check, CopyEngine, ExternalProgress, ProbeKind, Runbook, ThrottleRule,
+};
 
 /// One source table and one target table, and the jobs that pair them.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,7 @@
 //! `performance_schema`'s per-table write counts.
 //!
 //! Every table of a schema is read at once: one query per kind with `TABLE_NAME IN (...)`,
-//! whatever the number of tables (an information_schema query opens the tables of the
+//! whatever the number of tables (an `information_schema` query opens the tables of the
 //! schema once, where a query per table opened them once per table).
 
 use std::collections::BTreeMap;
@@ -76,14 +76,20 @@ struct Catalog {
     /// key from or to one of the tables.
     foreign_keys: Rows,
     triggers: Rows,
-    /// `None`: performance_schema is off or may not be read.
+    /// `None`: `performance_schema` is off or may not be read.
     writes: Option<Rows>,
 }
 
 impl Catalog {
-    async fn read(pool: &DbPool, schema: &str, names: &str) -> Result<Catalog, (&'static str, String)> {
+    async fn read(
+        pool: &DbPool,
+        schema: &str,
+        names: &str,
+    ) -> Result<Catalog, (&'static str, String)> {
         let get = |what: &'static str, sql: String| async move {
-            fetch_text(pool, &sql).await.map_err(|e| (what, e.to_string()))
+            fetch_text(pool, &sql)
+                .await
+                .map_err(|e| (what, e.to_string()))
         };
         let columns = get(
             "columns",
@@ -127,7 +133,7 @@ impl Catalog {
         .await?;
         // REFERENTIAL_CONSTRAINTS names the keys each way without opening the tables;
         // KEY_COLUMN_USAGE then reads only the tables that hold one.
-        let named = get(
+        let holding = get(
             "foreign keys",
             format!(
                 "SELECT DISTINCT TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS \
@@ -136,10 +142,10 @@ impl Catalog {
             ),
         )
         .await?;
-        let foreign_keys = if named.is_empty() {
+        let foreign_keys = if holding.is_empty() {
             Vec::new()
         } else {
-            let holders = named
+            let holders = holding
                 .iter()
                 .map(|r| lit(D, &text(r, 0)))
                 .collect::<Vec<_>>()
@@ -203,8 +209,7 @@ impl Catalog {
                     column: mysql_column(r, is_json),
                     // MariaDB writes a nullable column's absent default as the text NULL.
                     default: cell(r, 9).filter(|d| !d.eq_ignore_ascii_case("null")),
-                    generated: if extra.contains("stored generated")
-                        || extra.contains("persistent")
+                    generated: if extra.contains("stored generated") || extra.contains("persistent")
                     {
                         Some(Generated::Stored)
                     } else if extra.contains("virtual") {

@@ -57,7 +57,9 @@ struct Catalog {
 impl Catalog {
     async fn read(pool: &DbPool, tables: &[TableRef]) -> Result<Catalog, (&'static str, String)> {
         let get = |what: &'static str, sql: String| async move {
-            fetch_text(pool, &sql).await.map_err(|e| (what, e.to_string()))
+            fetch_text(pool, &sql)
+                .await
+                .map_err(|e| (what, e.to_string()))
         };
         let array = |items: &mut dyn Iterator<Item = String>| {
             let items: Vec<String> = items.map(|s| lit(D, &s)).collect();
@@ -274,7 +276,7 @@ impl Catalog {
             .collect();
         let size = rows_of(&self.size, 5, &oid)
             .first()
-            .map(|r| r.to_vec())
+            .map(|r| (*r).clone())
             .unwrap_or_default();
         let writes = (|| {
             Some(WriteStats {

@@ -68,10 +68,12 @@ pub fn step(cx: &ModalContext<'_>) -> Option<StepId> {
 pub fn key(cx: &ModalContext<'_>, selected: usize, code: KeyCode) -> KeyOutcome {
     let (_, found) = findings(cx);
     let last = found.len().saturating_sub(1);
-    let keep = |selected| KeyOutcome::Keep(Modal::Preflight {
-        selected,
-        said: String::new(),
-    });
+    let keep = |selected| {
+        KeyOutcome::Keep(Modal::Preflight {
+            selected,
+            said: String::new(),
+        })
+    };
     match code {
         KeyCode::Esc | KeyCode::Char('q' | 'P') => KeyOutcome::Close,
         KeyCode::Down | KeyCode::Char('j') => keep((selected + 1).min(last)),

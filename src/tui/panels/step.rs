@@ -135,7 +135,11 @@ pub fn lines(app: &App, now: DateTime<Utc>) -> Vec<Line<'static>> {
                 .map_or(String::new(), |e| {
                     // Preflight's findings follow its first line: the preflight panel lists them.
                     let first = e.detail.lines().next().unwrap_or_default();
-                    let more = if e.detail.contains('\n') { " (P: findings)" } else { "" };
+                    let more = if e.detail.contains('\n') {
+                        " (P: findings)"
+                    } else {
+                        ""
+                    };
                     format!(": {first}{more}")
                 });
             out.push(Line::styled(
