@@ -305,6 +305,7 @@ impl RunbookBuilder {
             copies: Vec::new(),
             recons: Vec::new(),
             probes,
+            id_generators: Vec::new(),
             announce: None,
             source_text,
             digest,

@@ -16,6 +16,7 @@
 pub mod dates;
 pub mod estimate;
 pub mod finding;
+pub mod generators;
 pub mod headroom;
 pub mod keys;
 pub mod pair;
@@ -227,7 +228,8 @@ pub async fn scan(runbook: &Runbook, opts: &Options) -> Report {
         .buffer_unordered(opts.parallel.max(1))
         .collect()
         .await;
-    let mut headroom = Vec::new();
+    let (mut headroom, generator_findings) = generators::check(runbook, &pools, opts).await;
+    findings.extend(generator_findings);
     let mut estimates = Vec::new();
     for r in results {
         findings.extend(r.findings);

@@ -1,5 +1,5 @@
 //! What a runbook asks preflight to scan: every connection its copy jobs, recon jobs,
-//! checks, probes and throttles use, and every table pair its copy and recon jobs move
+//! checks, probes, throttles and id generators use, and every table pair its copy and recon jobs move
 //! or compare (a copy and a recon of the same two tables are one pair; an external copy's
 //! tables are no pair of their own).
 
@@ -134,6 +134,9 @@ pub fn plan(runbook: &Runbook) -> Plan {
                 check_connections(check, &mut connections);
             }
         }
+    }
+    for g in &runbook.id_generators {
+        connections.insert(g.connection.clone());
     }
     for p in &runbook.probes {
         if p.kind == ProbeKind::Sql {

@@ -10,6 +10,7 @@ use toml::Spanned;
 mod announce;
 mod checks;
 mod clock;
+mod id_generators;
 mod jobs;
 mod steps;
 
@@ -41,6 +42,7 @@ pub(crate) fn build(
     let people = v.people(&raw.people);
     let connections = v.connections(&raw.connections);
     let probes = v.probes(&raw.probes, &raw.phases);
+    let id_generators = v.id_generators(&raw.id_generators);
     let copies = v.copies(&raw.copies);
     let recons = v.recons(&raw.recons);
     let (phases, steps) = v.phases(&raw.phases);
@@ -58,6 +60,7 @@ pub(crate) fn build(
         copies,
         recons,
         probes,
+        id_generators,
         announce,
         source_text: text.to_string(),
         digest: digest(text),
