@@ -13,7 +13,7 @@ use warroom::preflight::{scan, Options};
 
 const ROWS: u64 = 50_000;
 /// The estimated duration is within this factor of the real one, either way.
-const FACTOR: f64 = 4.0;
+const FACTOR: f64 = 3.0;
 
 const MARIA_DDL: &str = "CREATE TABLE pf_est_payments (
   id          BIGINT        NOT NULL,

@@ -73,7 +73,7 @@ impl Default for Options {
         Options {
             headroom_days: 30.0,
             scan_rows: 2_000_000,
-            sample_rows: 2_000,
+            sample_rows: 5_000,
             query_timeout: side::QUERY_TIMEOUT,
             connect_timeout: Duration::from_secs(10),
             history: BTreeMap::new(),
