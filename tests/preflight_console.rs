@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used)]
 //! The preflight panel in the real binary (tmux, SQLite files): `P` lists the scan's
 //! blockers and warnings; a blocker cannot be accepted, a warning can, by the coordinator
-//! with a note that lands in the journal and shows under it. And no side door: the
+//! with a note that lands in the journal, shows under it and in the report's evidence
+//! detail. And no side door: the
 //! coordinator cannot accept preflight evidence that a blocker fails.
 
 mod support;
@@ -178,6 +179,21 @@ fn the_panel_lists_findings_refuses_a_blocker_and_notes_an_accepted_warning() {
             "casey: note on `preflight`: accepted preflight warning WARNING trigger @ dst items: audit trigger disabled for the load"
         ),
         "{events}"
+    );
+    // The report's evidence detail for preflight lists the accepted warning with who.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("--log-file")
+        .arg(dir.path().join("report.log"))
+        .arg("report")
+        .arg(&journal)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains(
+            "accepted preflight warning WARNING trigger @ dst items: audit trigger disabled for the load by casey"
+        ),
+        "{report}"
     );
 }
 

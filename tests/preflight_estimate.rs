@@ -167,15 +167,10 @@ async fn the_estimate_is_near_a_real_copy_of_the_payments_table() {
     let estimated = est.seconds.unwrap();
 
     let mut sink = Vec::new();
-    let summary = warroom::cli::copy::run_headless(
-        &rb,
-        "payments",
-        false,
-        Restart::IntoEmpty,
-        &mut sink,
-    )
-    .await
-    .unwrap();
+    let summary =
+        warroom::cli::copy::run_headless(&rb, "payments", false, Restart::IntoEmpty, &mut sink)
+            .await
+            .unwrap();
     assert_eq!(summary.rows, ROWS);
     let real = summary.seconds;
     let ratio = estimated / real;

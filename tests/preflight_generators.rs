@@ -95,10 +95,7 @@ action = {{ check = "preflight" }}
     };
     let snow = row("order-ids");
     assert_eq!(snow.current, newest);
-    assert!(
-        (snow.days_left.unwrap() - 10.0).abs() < 0.01,
-        "{snow:?}"
-    );
+    assert!((snow.days_left.unwrap() - 10.0).abs() < 0.01, "{snow:?}");
     let tickets = row("ticket-numbers");
     assert_eq!((tickets.current, tickets.max), (900, 1000));
     assert_eq!(tickets.days_left, Some(2.0));
@@ -114,7 +111,10 @@ action = {{ check = "preflight" }}
     assert_eq!(f.severity, Severity::Blocker);
     assert_eq!(f.connection.as_deref(), Some("my"));
     assert!(f.what.contains("10.0 days left"), "{}", f.what);
-    assert_eq!(finding("ticket-numbers").unwrap().severity, Severity::Blocker);
+    assert_eq!(
+        finding("ticket-numbers").unwrap().severity,
+        Severity::Blocker
+    );
     assert!(finding("roomy").is_none(), "{report:#?}");
 
     // With a 5-day margin the snowflake is a warning (under three margins), the counter

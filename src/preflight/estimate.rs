@@ -47,22 +47,20 @@ pub async fn check(
             Some(r),
             "throughput of earlier drills (journals)".to_string(),
         ),
-        _ => {
-            match sample(p, sample_rows).await {
-                Some((n, took)) if n > 0 => {
-                    let secs = took.as_secs_f64().max(0.000_1);
-                    (
+        _ => match sample(p, sample_rows).await {
+            Some((n, took)) if n > 0 => {
+                let secs = took.as_secs_f64().max(0.000_1);
+                (
                         Some(n as f64 / secs / WRITE_COST),
                         format!(
                             "a sample read of {n} rows in {:.0} ms, times {WRITE_COST} for converting, writing and checkpointing",
                             secs * 1000.0
                         ),
                     )
-                }
-                Some(_) => (None, "no rate: the table is empty".to_string()),
-                None => (None, "no rate: the sample read failed".to_string()),
             }
-        }
+            Some(_) => (None, "no rate: the table is empty".to_string()),
+            None => (None, "no rate: the sample read failed".to_string()),
+        },
     };
     let seconds = match (rows, rate) {
         (Some(r), Some(rate)) => Some(r as f64 / rate),

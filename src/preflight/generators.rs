@@ -16,7 +16,7 @@ use super::{Headroom, Options};
 const MS_PER_DAY: f64 = 86_400_000.0;
 
 /// Reads every generator on a reached connection.
-pub async fn check(
+pub(super) async fn check(
     runbook: &Runbook,
     pools: &HashMap<String, DbPool>,
     opts: &Options,
@@ -132,10 +132,9 @@ fn judge(g: &IdGeneratorSpec, h: &Headroom, margin_days: f64) -> Option<Finding>
     let severity = match h.days_left {
         Some(d) if d < margin_days => Severity::Blocker,
         Some(d) if d < 3.0 * margin_days => Severity::Warning,
-        Some(_) => return None,
         None if h.used_percent >= 99.0 => Severity::Blocker,
         None if h.used_percent >= 80.0 => Severity::Warning,
-        None => return None,
+        _ => return None,
     };
     let mut f = Finding::new(severity, Hazard::IdHeadroom);
     f.connection = Some(g.connection.clone());

@@ -80,7 +80,10 @@ impl Validator<'_, '_> {
                     }
                 }
             });
-            if let Some(p) = g.per_day.as_ref().filter(|p| !(*p.get_ref() > 0.0)) {
+            if let Some(p) = g.per_day.as_ref().filter(|p| {
+                // NaN is not above 0 either.
+                p.get_ref().partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+            }) {
                 self.error(
                     p.span(),
                     format!("`per_day` of {what} must be above 0"),

@@ -15,7 +15,7 @@ use crate::runbook::{Action, Check, Evidence, StepId};
 use crate::tui::theme::Tone;
 
 /// How a note accepting a warning starts; the finding's place and hazard follow.
-pub const ACCEPTED: &str = "accepted preflight warning";
+pub const ACCEPTED: &str = crate::drill::PREFLIGHT_ACCEPTED;
 
 /// One finding line of the evidence detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
