@@ -189,7 +189,7 @@ mod tests {
         let days = h.days_left.unwrap();
         assert!((days - 10.0).abs() < 0.001, "{h:?}");
         assert_eq!(judge(&g, &h, 30.0).unwrap().severity, Severity::Blocker);
-        assert_eq!(judge(&g, &h, 3.0).unwrap().severity, Severity::Warning);
+        assert_eq!(judge(&g, &h, 4.0).unwrap().severity, Severity::Warning);
         assert!(judge(&g, &h, 1.0).is_none());
     }
 
