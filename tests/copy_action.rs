@@ -19,7 +19,7 @@ async fn starting_the_backfill_step_copies_the_rows_and_records_evidence() {
     support::steps::finish_steps(
         &sink,
         "casey",
-        &["announce", "source-healthy", "target-empty"],
+        &["announce", "source-healthy", "target-empty", "preflight"],
     )
     .await;
     sink.send(Command {

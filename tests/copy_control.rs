@@ -57,7 +57,7 @@ async fn coordinator_limits_pauses_and_resumes_a_running_copy() {
     support::steps::finish_steps(
         &sink,
         "casey",
-        &["announce", "source-healthy", "target-empty"],
+        &["announce", "source-healthy", "target-empty", "preflight"],
     )
     .await;
 

@@ -113,6 +113,27 @@ fn cassandra_to_scylla_holds_the_soak_the_counter_gate_and_restarts_counters_fro
         },
     );
 
+    // Preflight before the 36 h job: its evidence signs it off.
+    r.ok(
+        "lubos",
+        CommandKind::Start {
+            target: Target::Step("preflight".into()),
+        },
+    );
+    r.evidence(Evidence::Preflight);
+    r.ok(
+        "lubos",
+        CommandKind::Done {
+            target: Target::Step("preflight".into()),
+        },
+    );
+    r.ok(
+        "felipe",
+        CommandKind::SignOff {
+            target: Target::Step("preflight".into()),
+        },
+    );
+
     // The history copy signs off on the external job's progress.
     r.ok(
         "lubos",

@@ -46,7 +46,13 @@ async fn the_recon_step_finds_mismatches_and_the_approved_fix_clears_them() {
     support::steps::finish_steps(
         &sink,
         "casey",
-        &["announce", "source-healthy", "target-empty", "backfill"],
+        &[
+            "announce",
+            "source-healthy",
+            "target-empty",
+            "preflight",
+            "backfill",
+        ],
     )
     .await;
     // Someone touches the target after the copy.

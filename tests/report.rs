@@ -1183,6 +1183,7 @@ fn a_live_demo_drill_reports_from_its_journal() {
             "announce",
             "source-healthy",
             "target-empty",
+            "preflight",
             "backfill",
             "recon",
             "go-no-go",

@@ -602,6 +602,7 @@ fn each_mistake_in_a_check_or_result_is_one_error_at_its_value() {
         ("contingency-cross-edge.toml", 59, 10, "step `c` waits for `b` across a contingency phase"),
         ("restart-copy-forward.toml", 37, 27, "the action of step `a` is `restart_copy`, which only a rollback can do"),
         ("restart-copy-external.toml", 39, 69, "the rollback action of step `a` restarts copy `orders`, which is external"),
+        ("id-generator-no-ceiling.toml", 39, 1, "id generator `order-ids` must have exactly one of `max`, `bits` and `snowflake`"),
     ];
     for (name, line, column, message) in cases {
         only_error(name, *line, *column, message);

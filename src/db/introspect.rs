@@ -73,34 +73,7 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
                 })
             };
             rows.iter()
-                .map(|r| {
-                    let name = r[0].clone().unwrap_or_default();
-                    let data_type = r[1].clone().unwrap_or_default().to_ascii_lowercase();
-                    let column_type = r[2].clone().unwrap_or_default().to_ascii_lowercase();
-                    let kind = if data_type == "longtext" && is_json(&name) {
-                        Kind::Json
-                    } else {
-                        Kind::from_mysql(
-                            &data_type,
-                            &column_type,
-                            num(r[4].as_deref()),
-                            num(r[5].as_deref()),
-                            num(r[6].as_deref()),
-                            num(r[7].as_deref()),
-                        )
-                    };
-                    Column {
-                        declared: if kind == Kind::Json {
-                            "json".into()
-                        } else {
-                            column_type
-                        },
-                        name,
-                        kind,
-                        nullable: r[3].as_deref() == Some("YES"),
-                        charset: r[8].clone(),
-                    }
-                })
+                .map(|r| mysql_column(r, is_json))
                 .collect::<Vec<_>>()
         }
         Dialect::Postgres => {
@@ -127,29 +100,7 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
             )
             .await
             .map_err(wrap)?;
-            rows.iter()
-                .map(|r| {
-                    let udt = r[1].clone().unwrap_or_default();
-                    let labels = r[7]
-                        .as_deref()
-                        .map(|s| s.split('\x1f').map(str::to_string).collect());
-                    let numeric = udt == "numeric";
-                    Column {
-                        name: r[0].clone().unwrap_or_default(),
-                        kind: Kind::from_postgres(
-                            &udt,
-                            num(r[3].as_deref()),
-                            if numeric { num(r[4].as_deref()) } else { None },
-                            if numeric { num(r[5].as_deref()) } else { None },
-                            num(r[6].as_deref()),
-                            labels,
-                        ),
-                        nullable: r[2].as_deref() == Some("YES"),
-                        declared: r[8].clone().unwrap_or(udt),
-                        charset: None,
-                    }
-                })
-                .collect()
+            rows.iter().map(|r| postgres_column(r)).collect()
         }
         Dialect::Sqlite => {
             let rows = fetch_text(
@@ -180,6 +131,81 @@ pub async fn columns(pool: &DbPool, table: &TableRef) -> Result<Vec<Column>, Int
     }
     Ok(cols)
 }
+
+/// A column from the first nine cells of a MySQL/MariaDB `information_schema.COLUMNS` row:
+/// `COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH,
+/// NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_SET_NAME`. `is_json`
+/// says which LONGTEXT columns carry MariaDB's `json_valid()` check.
+pub(crate) fn mysql_column(r: &[Option<String>], is_json: impl Fn(&str) -> bool) -> Column {
+    let cell = |i: usize| r.get(i).cloned().flatten();
+    let name = cell(0).unwrap_or_default();
+    let data_type = cell(1).unwrap_or_default().to_ascii_lowercase();
+    let column_type = cell(2).unwrap_or_default().to_ascii_lowercase();
+    let kind = if data_type == "longtext" && is_json(&name) {
+        Kind::Json
+    } else {
+        Kind::from_mysql(
+            &data_type,
+            &column_type,
+            num(cell(4).as_deref()),
+            num(cell(5).as_deref()),
+            num(cell(6).as_deref()),
+            num(cell(7).as_deref()),
+        )
+    };
+    Column {
+        declared: if kind == Kind::Json {
+            "json".into()
+        } else {
+            column_type
+        },
+        name,
+        kind,
+        nullable: cell(3).as_deref() == Some("YES"),
+        charset: cell(8),
+    }
+}
+
+/// A column from the first nine cells of the PostgreSQL row [`columns`] reads:
+/// name, `udt_name`, `is_nullable`, length, precision, scale, datetime precision, enum
+/// labels (joined by `\x1f`) and `format_type`.
+pub(crate) fn postgres_column(r: &[Option<String>]) -> Column {
+    let cell = |i: usize| r.get(i).cloned().flatten();
+    let udt = cell(1).unwrap_or_default();
+    let labels = cell(7).map(|s| s.split('\x1f').map(str::to_string).collect());
+    let numeric = udt == "numeric";
+    Column {
+        name: cell(0).unwrap_or_default(),
+        kind: Kind::from_postgres(
+            &udt,
+            num(cell(3).as_deref()),
+            if numeric {
+                num(cell(4).as_deref())
+            } else {
+                None
+            },
+            if numeric {
+                num(cell(5).as_deref())
+            } else {
+                None
+            },
+            num(cell(6).as_deref()),
+            labels,
+        ),
+        nullable: cell(2).as_deref() == Some("YES"),
+        declared: cell(8).unwrap_or(udt),
+        charset: None,
+    }
+}
+
+/// The PostgreSQL column cells [`postgres_column`] reads, from `information_schema.columns c`
+/// joined to `pg_attribute a`.
+pub(crate) const POSTGRES_COLUMN_CELLS: &str = "c.column_name::text, c.udt_name::text, \
+     c.is_nullable::text, c.character_maximum_length::text, c.numeric_precision::text, \
+     c.numeric_scale::text, c.datetime_precision::text, \
+     (SELECT string_agg(e.enumlabel, E'\\x1f' ORDER BY e.enumsortorder) \
+        FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = c.udt_name), \
+     format_type(a.atttypid, a.atttypmod)";
 
 /// The collation of each of `names`: `None` for a column not found, nothing at all when
 /// the catalog cannot be read. SQLite's is BINARY; PostgreSQL's is the column's and the

@@ -54,3 +54,7 @@ pub use state::{
 };
 pub use timing::Timing;
 pub use work::Work;
+
+/// How a note accepting a preflight warning starts (the console's preflight panel writes
+/// it; the report adds such notes to the preflight evidence's detail).
+pub const PREFLIGHT_ACCEPTED: &str = "accepted preflight warning";

@@ -745,6 +745,14 @@ impl<'a> Ctx<'a> {
                 "evidence {evidence} already holds: there is nothing to accept"
             )));
         }
+        // Preflight's evidence fails only on blockers, which no note makes safe (its
+        // warnings never fail it: the console notes their acceptance instead).
+        if *evidence == Evidence::Preflight {
+            return Err(Rejection::wrong_state(
+                "a preflight blocker cannot be accepted: fix it, and the scan that runs again finds it gone"
+                    .to_string(),
+            ));
+        }
         let note = self.reason(note, "accepting evidence")?;
         Ok(self.then_pass_gates(
             EventKind::EvidenceAccepted {

@@ -321,6 +321,7 @@ impl RunbookBuilder {
             recon_sets: Vec::new(),
             left_out: Vec::new(),
             probes,
+            id_generators: Vec::new(),
             announce: None,
             source_text,
             digest,

@@ -11,6 +11,7 @@ use crate::db::value::Value;
 
 use super::finding::{Finding, Hazard, Severity};
 use super::pair::Pair;
+use super::side::Count;
 use super::values::kind_range;
 
 /// One counter's figures.
@@ -171,7 +172,14 @@ async fn growth(p: &Pair<'_>, column: &str) -> Option<f64> {
         )
     };
     let newest = s.query(&point(0)).await.ok()?.into_iter().next()?;
-    let older = match s.query(&point(RATE_ROWS)).await.ok()?.into_iter().next() {
+    // A table of fewer rows than that has no such row: its oldest is read at once.
+    let few = matches!(s.count, Count::Exact(n) if n <= RATE_ROWS);
+    let older = if few {
+        None
+    } else {
+        s.query(&point(RATE_ROWS)).await.ok()?.into_iter().next()
+    };
+    let older = match older {
         Some(r) => r,
         None => s
             .query(&format!(

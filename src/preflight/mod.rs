@@ -16,6 +16,7 @@
 pub mod dates;
 pub mod estimate;
 pub mod finding;
+pub mod generators;
 pub mod headroom;
 pub mod keys;
 pub mod pair;
@@ -72,11 +73,11 @@ impl Default for Options {
         Options {
             headroom_days: 30.0,
             scan_rows: 2_000_000,
-            sample_rows: 2_000,
+            sample_rows: 5_000,
             query_timeout: side::QUERY_TIMEOUT,
             connect_timeout: Duration::from_secs(10),
             history: BTreeMap::new(),
-            parallel: 4,
+            parallel: 8,
         }
     }
 }
@@ -119,6 +120,44 @@ impl Report {
             s.push_str(&format!("; first blocker: {} — {}", b.place(), b.what));
         }
         s
+    }
+}
+
+/// Finding lines in evidence detail at most (the rest is counted, and in `warroom
+/// preflight`'s own output).
+pub const DETAIL_FINDINGS: usize = 40;
+
+impl Report {
+    /// Evidence detail: [`Report::summary`] on the first line, then one line per blocker
+    /// and warning (info is left to `warroom preflight`), as
+    /// `SEVERITY hazard @ place: what — do: fix`, which the console's preflight panel lists.
+    pub fn detail(&self) -> String {
+        let mut out = self.summary();
+        let shown: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info)
+            .collect();
+        for f in shown.iter().take(DETAIL_FINDINGS) {
+            let hazard = serde_json::to_value(f.hazard)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "\n{} {hazard} @ {}: {} — do: {}",
+                f.severity.word().to_ascii_uppercase(),
+                f.place(),
+                f.what.replace('\n', " "),
+                f.fix.replace('\n', " ")
+            ));
+        }
+        if shown.len() > DETAIL_FINDINGS {
+            out.push_str(&format!(
+                "\n… and {} more (warroom preflight RUNBOOK)",
+                shown.len() - DETAIL_FINDINGS
+            ));
+        }
+        out
     }
 }
 
@@ -179,16 +218,18 @@ pub async fn scan(runbook: &Runbook, opts: &Options) -> Report {
             }
         }
     }
+    let catalogs = read_catalogs(&plan.pairs, &pools, opts).await;
     let scans: Vec<_> = plan
         .pairs
         .iter()
-        .map(|p| scan_pair(p, &pools, opts))
+        .map(|p| scan_pair(p, &pools, &catalogs, opts))
         .collect();
     let results: Vec<PairResult> = futures::stream::iter(scans)
         .buffer_unordered(opts.parallel.max(1))
         .collect()
         .await;
-    let mut headroom = Vec::new();
+    let (mut headroom, generator_findings) = generators::check(runbook, &pools, opts).await;
+    findings.extend(generator_findings);
     let mut estimates = Vec::new();
     for r in results {
         findings.extend(r.findings);
@@ -218,26 +259,76 @@ struct PairResult {
     estimate: Option<CopyEstimate>,
 }
 
+/// The catalog facts of a table, or why they cannot be read, by connection and table.
+type Catalogs = HashMap<(String, String), Result<TableFacts, String>>;
+
+/// Reads the catalog facts of every table of the plan, each connection's tables at once
+/// (one catalog query per kind, [`facts::read_all`]), every connection at the same time.
+async fn read_catalogs(
+    pairs: &[PairPlan],
+    pools: &HashMap<String, DbPool>,
+    opts: &Options,
+) -> Catalogs {
+    let mut wanted: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for p in pairs {
+        for (conn, table) in [(&p.source, &p.source_table), (&p.target, &p.target_table)] {
+            let list = wanted.entry(conn.as_str()).or_default();
+            if !list.contains(&table.as_str()) {
+                list.push(table.as_str());
+            }
+        }
+    }
+    let reads = wanted.into_iter().filter_map(|(conn, tables)| {
+        let pool = pools.get(conn)?;
+        Some(async move {
+            let refs: Vec<TableRef> = tables.iter().map(|t| TableRef::parse(t)).collect();
+            // Many tables may take longer than one query: the limit grows with them.
+            let limit = opts.query_timeout.saturating_mul(
+                u32::try_from(refs.len().div_ceil(100))
+                    .unwrap_or(u32::MAX)
+                    .max(1),
+            );
+            let results: Vec<Result<TableFacts, String>> =
+                if let Ok(all) = tokio::time::timeout(limit, facts::read_all(pool, &refs)).await {
+                    all.into_iter()
+                        .map(|r| r.map_err(|e| e.to_string()))
+                        .collect()
+                } else {
+                    let late = format!("the catalog did not answer within {} s", limit.as_secs());
+                    refs.iter().map(|_| Err(late.clone())).collect()
+                };
+            tables
+                .into_iter()
+                .zip(results)
+                .map(|(t, r)| ((conn.to_string(), t.to_string()), r))
+                .collect::<Vec<_>>()
+        })
+    });
+    futures::future::join_all(reads)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
 async fn read_side(
     pool: &DbPool,
     connection: &str,
     table: &str,
+    catalogs: &Catalogs,
     jobs: &[String],
     opts: &Options,
 ) -> Result<(TableFacts, side::Count), Finding> {
     let tref = TableRef::parse(table);
-    let facts = match tokio::time::timeout(opts.query_timeout, facts::read(pool, &tref)).await {
-        Ok(Ok(f)) => f,
-        Ok(Err(e)) => return Err(unreadable(connection, table, jobs, &e.to_string())),
-        Err(_) => {
+    let facts = match catalogs.get(&(connection.to_string(), table.to_string())) {
+        Some(Ok(f)) => f.clone(),
+        Some(Err(e)) => return Err(unreadable(connection, table, jobs, e)),
+        None => {
             return Err(unreadable(
                 connection,
                 table,
                 jobs,
-                &format!(
-                    "the catalog did not answer within {} s",
-                    opts.query_timeout.as_secs()
-                ),
+                "its catalog was not read",
             ))
         }
     };
@@ -271,14 +362,19 @@ fn unreadable(connection: &str, table: &str, jobs: &[String], cause: &str) -> Fi
     f
 }
 
-async fn scan_pair(p: &PairPlan, pools: &HashMap<String, DbPool>, opts: &Options) -> PairResult {
+async fn scan_pair(
+    p: &PairPlan,
+    pools: &HashMap<String, DbPool>,
+    catalogs: &Catalogs,
+    opts: &Options,
+) -> PairResult {
     let mut out = PairResult::default();
     let (Some(sp), Some(tp)) = (pools.get(&p.source), pools.get(&p.target)) else {
         return out; // reported as unreachable
     };
     let (src, tgt) = tokio::join!(
-        read_side(sp, &p.source, &p.source_table, &p.jobs, opts),
-        read_side(tp, &p.target, &p.target_table, &p.jobs, opts)
+        read_side(sp, &p.source, &p.source_table, catalogs, &p.jobs, opts),
+        read_side(tp, &p.target, &p.target_table, catalogs, &p.jobs, opts)
     );
     let ((sf, sc), (tf, tc)) = match (src, tgt) {
         (Ok(s), Ok(t)) => (s, t),
@@ -300,6 +396,7 @@ async fn scan_pair(p: &PairPlan, pools: &HashMap<String, DbPool>, opts: &Options
         jobs: &p.jobs,
         opts,
         count,
+        min_max_seen: side::MinMaxMemo::default(),
     };
     let (pair, mut findings) = Pair::resolve(
         p,

@@ -1,11 +1,14 @@
 //! What a runbook asks preflight to scan: every connection its copy jobs, recon jobs,
-//! checks, probes and throttles use, and every table pair its copy and recon jobs move
-//! or compare (a copy and a recon of the same two tables are one pair).
+//! checks, probes, throttles and id generators use, and every table pair its copy and recon jobs move
+//! or compare (a copy and a recon of the same two tables are one pair; an external copy's
+//! tables are no pair of their own).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::runbook::{Action, Check, ExternalProgress, ProbeKind, Runbook, ThrottleRule};
+use crate::runbook::{
+    Action, Check, CopyEngine, ExternalProgress, ProbeKind, Runbook, ThrottleRule,
+};
 
 /// One source table and one target table, and the jobs that pair them.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,8 +70,9 @@ pub fn plan(runbook: &Runbook) -> Plan {
         if let Some(ExternalProgress::Sql { connection, .. }) = &c.progress {
             connections.insert(connection.clone());
         }
-        if c.is_whole_job() {
-            // One job another system runs, with no table of its own to compare.
+        // Another system moves an external copy's rows (often from a store warroom does
+        // not read): its tables are that tool's to check, unless a recon pairs them.
+        if c.engine == CopyEngine::External {
             continue;
         }
         let pair = PairPlan {
@@ -130,6 +134,9 @@ pub fn plan(runbook: &Runbook) -> Plan {
                 check_connections(check, &mut connections);
             }
         }
+    }
+    for g in &runbook.id_generators {
+        connections.insert(g.connection.clone());
     }
     for p in &runbook.probes {
         if p.kind == ProbeKind::Sql {

@@ -22,7 +22,15 @@ pub struct Side<'a> {
     pub opts: &'a Options,
     /// Rows counted up to a cap (see [`count_rows`]).
     pub count: Count,
+    /// MIN/MAX already read, by expression: several checks ask for the same key's.
+    pub min_max_seen: MinMaxMemo,
 }
+
+/// MIN and MAX of an expression as text, or the database's words.
+pub type MinMax = Result<(Option<String>, Option<String>), String>;
+
+/// The MIN/MAX results of one side, kept for the scan of its pair.
+pub type MinMaxMemo = std::sync::Mutex<std::collections::HashMap<String, MinMax>>;
 
 /// A bounded row count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,8 +168,20 @@ impl Side<'_> {
         Ok(!self.query(&sql).await?.is_empty())
     }
 
-    /// MIN and MAX of `expr` as text.
-    pub async fn min_max(&self, expr: &str) -> Result<(Option<String>, Option<String>), String> {
+    /// MIN and MAX of `expr` as text (read once per pair and expression).
+    pub async fn min_max(&self, expr: &str) -> MinMax {
+        let seen = |m: &MinMaxMemo| m.lock().ok().and_then(|m| m.get(expr).cloned());
+        if let Some(r) = seen(&self.min_max_seen) {
+            return r;
+        }
+        let r = self.read_min_max(expr).await;
+        if let Ok(mut m) = self.min_max_seen.lock() {
+            m.insert(expr.to_string(), r.clone());
+        }
+        r
+    }
+
+    async fn read_min_max(&self, expr: &str) -> MinMax {
         let sql = format!(
             "SELECT {}, {} FROM {}",
             self.as_text(&format!("MIN({expr})")),

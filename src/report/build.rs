@@ -179,11 +179,15 @@ fn steps(
                     .iter()
                     .map(|r| {
                         let known = st.evidence.get(&r.evidence);
+                        let mut detail = known.map(|e| e.detail.clone()).unwrap_or_default();
+                        if r.evidence == crate::runbook::Evidence::Preflight {
+                            detail.push_str(&accepted_warnings(st));
+                        }
                         EvidenceReport {
                             evidence: r.evidence.to_string(),
                             holds: known.is_some_and(|e| e.holds),
                             accepted: known.is_some_and(|e| e.accepted),
-                            detail: known.map(|e| e.detail.clone()).unwrap_or_default(),
+                            detail,
                             at: known.map(|e| e.at),
                         }
                     })
@@ -411,6 +415,16 @@ fn rollback(
         actual_secs: between(r.called_at, r.completed_at.unwrap_or(as_of)),
         tasks,
     })
+}
+
+/// The preflight warnings the coordinator accepted, each with who and the note, one line
+/// each after the evidence's own detail.
+fn accepted_warnings(st: &crate::drill::DrillState) -> String {
+    st.notes
+        .iter()
+        .filter(|n| n.text.starts_with(crate::drill::PREFLIGHT_ACCEPTED))
+        .map(|n| format!("\n{} by {}", n.text, n.by))
+        .collect()
 }
 
 fn note(n: &crate::drill::Note) -> NoteReport {

@@ -33,6 +33,9 @@ pub struct Runbook {
     /// `[[recon]]` jobs over many tables, as [`Runbook::copy_sets`].
     #[serde(default)]
     pub recon_sets: Vec<ReconSet>,
+    /// `[[id_generator]]`: ids an application makes, whose headroom preflight reads.
+    #[serde(default)]
+    pub id_generators: Vec<IdGeneratorSpec>,
     /// `[announce]`: webhook targets for the drill's announcements (`None`: none).
     #[serde(default)]
     pub announce: Option<crate::runbook::AnnounceSpec>,
@@ -468,6 +471,32 @@ pub enum ExternalProgress {
     /// A command run with `sh -c` (only under `--allow-shell`, like a shell action) that
     /// prints one JSON object with `done`, and optionally `total` and `status`.
     Command { command: String },
+}
+
+/// An `[[id_generator]]`: ids an application hands out (a snowflake service, a counter
+/// table), read through a SQL query so preflight can say how many days are left.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdGeneratorSpec {
+    pub name: String,
+    pub connection: String,
+    /// One row: the current value in the first cell; a second cell, when there and not
+    /// NULL, is the values handed out per day.
+    pub query: String,
+    /// The largest value it may hand out (`max`, or `2^bits - 1`); `None` for a snowflake,
+    /// whose ceiling is its timestamp's.
+    pub max: Option<i128>,
+    /// Values per day, when the query does not say.
+    pub per_day: Option<f64>,
+    pub snowflake: Option<SnowflakeLayout>,
+}
+
+/// A snowflake id: milliseconds since the generator's epoch in the high bits, worker and
+/// sequence in the `low_bits` below them. The ids run out when the timestamp outgrows
+/// `timestamp_bits`, whatever the insert rate: one millisecond a millisecond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnowflakeLayout {
+    pub timestamp_bits: u32,
+    pub low_bits: u32,
 }
 
 /// A `[[recon]]` job. The engine comes with the recon issue.

@@ -13,8 +13,8 @@ use super::diagnostic::{Diagnostic, SourceMap};
 use super::model::Runbook;
 use super::names::did_you_mean;
 use super::raw::{
-    Broken, RawAnnounce, RawConnection, RawCopy, RawMeta, RawPerson, RawPhase, RawPhaseHead,
-    RawProbe, RawRecon, RawRunbook, RawStep, SString,
+    Broken, RawAnnounce, RawConnection, RawCopy, RawIdGenerator, RawMeta, RawPerson, RawPhase,
+    RawPhaseHead, RawProbe, RawRecon, RawRunbook, RawStep, SString,
 };
 use super::syntax;
 use super::validate;
@@ -75,6 +75,7 @@ const SECTIONS: &[&str] = &[
     "copy",
     "recon",
     "probe",
+    "id_generator",
     "announce",
 ];
 
@@ -148,6 +149,14 @@ fn read_raw(map: &SourceMap, text: &str, diags: &mut Vec<Diagnostic>) -> Option<
                     match r.item::<RawProbe>(v, &what) {
                         Some(c) => raw.probes.push(c),
                         None => raw.broken.probes.extend(str_field(v, "name")),
+                    }
+                }
+            }
+            "id_generator" => {
+                for v in r.array_items(key, value, "[[id_generator]]") {
+                    let what = item_name(v, "name", "id generator");
+                    if let Some(g) = r.item::<RawIdGenerator>(v, &what) {
+                        raw.id_generators.push(g);
                     }
                 }
             }

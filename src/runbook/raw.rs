@@ -353,6 +353,27 @@ pub struct RawPhase {
     pub written_steps: usize,
 }
 
+/// `[[id_generator]]`: ids an application makes, read through SQL for preflight.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdGenerator {
+    pub name: SString,
+    pub connection: SString,
+    pub query: SString,
+    pub max: Option<Spanned<i64>>,
+    pub bits: Option<Spanned<i64>>,
+    pub per_day: Option<Spanned<f64>>,
+    pub snowflake: Option<Spanned<RawSnowflake>>,
+}
+
+/// `snowflake = { timestamp_bits = 41, low_bits = 22 }`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSnowflake {
+    pub timestamp_bits: i64,
+    pub low_bits: i64,
+}
+
 /// The whole file, section by section, as far as it deserialized.
 #[derive(Debug, Clone, Default)]
 pub struct RawRunbook {
@@ -363,6 +384,7 @@ pub struct RawRunbook {
     pub copies: Vec<Spanned<RawCopy>>,
     pub recons: Vec<Spanned<RawRecon>>,
     pub probes: Vec<Spanned<RawProbe>>,
+    pub id_generators: Vec<Spanned<RawIdGenerator>>,
     /// `[announce]`, with the span of its key (for "no target" errors).
     pub announce: Option<(std::ops::Range<usize>, Spanned<RawAnnounce>)>,
     /// Names of items that were written but did not deserialize (already reported), so

@@ -94,7 +94,7 @@ fn spawn_scan(
         loop {
             let report = preflight::scan(&runbook, &opts).await;
             let holds = !report.has_blocker();
-            hub.record_evidence(Evidence::Preflight, holds, report.summary())
+            hub.record_evidence(Evidence::Preflight, holds, report.detail())
                 .await;
             if holds {
                 return;

@@ -390,6 +390,15 @@ impl App {
         if !action.in_scope(self.focus) {
             return false;
         }
+        if action == Action::Preflight {
+            // Offered once a scan has reported: there is something to list.
+            return self
+                .replica
+                .drill
+                .state()
+                .evidence
+                .contains_key(&crate::runbook::Evidence::Preflight);
+        }
         if !action.changes_drill() {
             return true;
         }
@@ -516,6 +525,10 @@ impl App {
                 input: String::new(),
             }),
             Action::Help => self.modals.push(Modal::Help { scroll: 0 }),
+            Action::Preflight => self.modals.push(Modal::Preflight {
+                selected: 0,
+                said: String::new(),
+            }),
             Action::Close => {
                 if !self.filter.is_empty() {
                     self.filter.clear();

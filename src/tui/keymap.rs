@@ -51,6 +51,7 @@ pub enum Action {
     Handover,
     AcceptHandover,
     DeclineHandover,
+    Preflight,
 }
 
 /// Where an action is offered.
@@ -88,7 +89,7 @@ pub struct ActionSpec {
 }
 
 /// One row per action, in [`Action`]'s order (a test holds them together).
-pub const SPECS: [ActionSpec; 31] = [
+pub const SPECS: [ActionSpec; 32] = [
     ActionSpec {
         action: Action::Up,
         name: "up",
@@ -368,11 +369,21 @@ pub const SPECS: [ActionSpec; 31] = [
         changes_drill: true,
         needs_reason: false,
     },
+    // Opens the panel; accepting a warning in it goes through a note and its y/N.
+    ActionSpec {
+        action: Action::Preflight,
+        name: "preflight",
+        label: "preflight findings",
+        keys: &["P"],
+        scope: Scope::Global,
+        changes_drill: false,
+        needs_reason: false,
+    },
 ];
 
 impl Action {
-    pub const ALL: [Action; 31] = {
-        let mut all = [Action::Up; 31];
+    pub const ALL: [Action; 32] = {
+        let mut all = [Action::Up; 32];
         let mut i = 0;
         while i < SPECS.len() {
             all[i] = SPECS[i].action;

@@ -1,7 +1,9 @@
 //! What the catalogs say about one table beyond its columns and keys: defaults, generated,
 //! invisible and auto-increment columns, collations, every index, foreign keys both ways,
 //! triggers, sequences, size and write statistics. Preflight reads these to find the
-//! hazards of a migration; each dialect's queries live in their own file.
+//! hazards of a migration; each dialect's queries live in their own file. [`read_all`]
+//! reads many tables of one connection with one catalog query per kind (MySQL/MariaDB,
+//! PostgreSQL), so a scan of hundreds of tables costs a handful of round trips.
 
 mod mysql;
 mod postgres;
@@ -177,24 +179,75 @@ pub enum FactsError {
         #[source]
         source: sqlx::Error,
     },
+    /// A catalog query read for many tables at once failed: each table gets its words.
+    #[error("cannot read the {what} of {table}: {cause}")]
+    Catalog {
+        what: &'static str,
+        table: String,
+        cause: String,
+    },
 }
 
 /// Reads the table's facts. The columns must be readable (else the table is missing or
 /// the login may not see it); statistics that the engine does not keep, or that the login
 /// may not read, are left `None`.
 pub async fn read(pool: &DbPool, table: &TableRef) -> Result<TableFacts, FactsError> {
+    let mut all = read_all(pool, std::slice::from_ref(table)).await;
+    all.pop().unwrap_or_else(|| {
+        Err(FactsError::Columns(IntrospectError::Missing {
+            table: table.to_string(),
+            dialect: pool.dialect(),
+        }))
+    })
+}
+
+/// Reads the facts of many tables of one connection, one result per table in order: on
+/// MySQL/MariaDB and PostgreSQL one catalog query per kind for all of them (a missing
+/// table is an error of its own, not of the others); SQLite's `pragma` functions take one
+/// table each, so it reads them one by one.
+pub async fn read_all(pool: &DbPool, tables: &[TableRef]) -> Vec<Result<TableFacts, FactsError>> {
+    match pool.dialect() {
+        Dialect::MySql => mysql::read_all(pool, tables).await,
+        Dialect::Postgres => postgres::read_all(pool, tables).await,
+        Dialect::Sqlite => {
+            let mut out = Vec::with_capacity(tables.len());
+            for t in tables {
+                out.push(read_sqlite(pool, t).await);
+            }
+            out
+        }
+    }
+}
+
+async fn read_sqlite(pool: &DbPool, table: &TableRef) -> Result<TableFacts, FactsError> {
     let columns = introspect::columns(pool, table).await?;
-    let mut facts = match pool.dialect() {
-        Dialect::MySql => mysql::read(pool, table, columns).await?,
-        Dialect::Postgres => postgres::read(pool, table, columns).await?,
-        Dialect::Sqlite => sqlite::read(pool, table, columns).await?,
-    };
-    // MySQL's and PostgreSQL's own reads already asked the statistics
-    // (`introspect::estimate_rows` would ask the same again): only SQLite counts here.
-    if facts.rows_estimate.is_none() && pool.dialect() == Dialect::Sqlite {
+    let mut facts = sqlite::read(pool, table, columns).await?;
+    if facts.rows_estimate.is_none() {
         facts.rows_estimate = introspect::estimate_rows(pool, table).await;
     }
     Ok(facts)
+}
+
+/// Catalog rows as text cells.
+type Rows = Vec<Vec<Option<String>>>;
+
+/// The rows whose cell `col` is `name` (exactly; else, as MySQL's catalogs compare names,
+/// ignoring ASCII case).
+fn rows_of<'a>(rows: &'a Rows, col: usize, name: &str) -> Vec<&'a Vec<Option<String>>> {
+    let exact: Vec<_> = rows
+        .iter()
+        .filter(|r| r.get(col).and_then(Option::as_deref) == Some(name))
+        .collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    rows.iter()
+        .filter(|r| {
+            r.get(col)
+                .and_then(Option::as_deref)
+                .is_some_and(|c| c.eq_ignore_ascii_case(name))
+        })
+        .collect()
 }
 
 /// A text literal for catalog queries.

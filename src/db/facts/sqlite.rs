@@ -127,6 +127,21 @@ pub(super) async fn read(
     .await
     .ok()
     .and_then(|rows| rows.first().and_then(|r| number::<i128>(r, 0)));
+    // pragma_table_info says an INTEGER PRIMARY KEY allows NULL, but it is the rowid (a
+    // NULL written there becomes the next rowid), and a WITHOUT ROWID table's key columns
+    // are NOT NULL: neither can hold a NULL key.
+    if let Some(pk) = indexes.iter().find(|i| i.primary) {
+        let without_rowid = ddl.contains("WITHOUT ROWID");
+        let rowid_alias = pk.columns.len() == 1;
+        for c in &mut columns {
+            if pk.columns.contains(&c.column.name)
+                && (without_rowid
+                    || (rowid_alias && c.column.declared.eq_ignore_ascii_case("integer")))
+            {
+                c.column.nullable = false;
+            }
+        }
+    }
     let mut counters = Vec::new();
     if ddl.contains("AUTOINCREMENT") {
         if let Some(pk) = indexes.iter().find(|i| i.primary && i.columns.len() == 1) {

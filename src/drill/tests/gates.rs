@@ -373,15 +373,28 @@ fn the_shipped_cutover_gate_holds_after_a_no_go() {
         };
         let id = rb.steps[i].id.clone();
         for e in rb.steps[i].requires.clone() {
-            if !h.drill.state().evidence.get(&e).is_some_and(|x| x.holds) {
-                h.ok(
-                    &coord,
-                    CommandKind::AcceptEvidence {
-                        evidence: e,
-                        note: "drill".into(),
-                    },
-                );
+            if h.drill.state().evidence.get(&e).is_some_and(|x| x.holds) {
+                continue;
             }
+            // Preflight's evidence is never accepted: a clean scan reports it.
+            let kind = if e == Evidence::Preflight {
+                CommandKind::RecordEvidence {
+                    evidence: e,
+                    holds: true,
+                    detail: "0 blockers".into(),
+                }
+            } else {
+                CommandKind::AcceptEvidence {
+                    evidence: e,
+                    note: "drill".into(),
+                }
+            };
+            let who = if matches!(kind, CommandKind::RecordEvidence { .. }) {
+                "system"
+            } else {
+                coord.as_str()
+            };
+            h.ok(who, kind);
         }
         h.ok(&coord, start(&id));
         h.ok(&coord, done(&id));

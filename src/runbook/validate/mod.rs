@@ -11,6 +11,7 @@ mod announce;
 mod checks;
 mod clock;
 mod external;
+mod id_generators;
 mod jobs;
 mod span;
 mod steps;
@@ -46,6 +47,7 @@ pub(crate) fn build(
     let people = v.people(&raw.people);
     let connections = v.connections(&raw.connections);
     let probes = v.probes(&raw.probes, &raw.phases);
+    let id_generators = v.id_generators(&raw.id_generators);
     let (copies, copy_sets) = v.copies(&raw.copies);
     let (recons, recon_sets) = v.recons(&raw.recons, &raw.phases);
     let (phases, steps) = v.phases(&raw.phases);
@@ -65,6 +67,7 @@ pub(crate) fn build(
         probes,
         copy_sets,
         recon_sets,
+        id_generators,
         announce,
         left_out: Vec::new(),
         source_text: text.to_string(),

@@ -11,6 +11,7 @@ pub mod confirm;
 pub mod filter;
 pub mod help;
 pub mod override_gate;
+pub mod preflight;
 pub mod quit;
 pub mod reason;
 pub mod rollback;
@@ -126,6 +127,7 @@ pub fn key(cx: &ModalContext<'_>, modal: Modal, code: KeyCode) -> KeyOutcome {
         Modal::Quit => quit::key(code),
         Modal::Help { scroll } => help::key(scroll, code),
         Modal::StepDetail => step_detail::key(code),
+        Modal::Preflight { selected, .. } => preflight::key(cx, selected, code),
         Modal::Filter { before } => filter::key(before, cx.filter, code),
         Modal::CommandLine { input } => command_line::key(input, code),
     }
@@ -154,6 +156,7 @@ pub fn draw(cx: &ModalContext<'_>, modal: &Modal, area: Rect, buf: &mut Buffer) 
         } => rollback::view(cx, from, reason, plan, typed),
         Modal::Help { scroll } => help::view(cx, *scroll),
         Modal::StepDetail => step_detail::view(cx),
+        Modal::Preflight { selected, said } => preflight::view(cx, *selected, said),
         Modal::Filter { .. } => return draw_prompt(cx, filter::view(cx), area, buf),
         Modal::CommandLine { input } => {
             return draw_prompt(cx, command_line::view(input), area, buf)
@@ -229,6 +232,12 @@ pub enum ReasonFor {
     Accept(Evidence),
     /// Who receives this duty (a handle).
     Handover(Duty),
+    /// The coordinator's note accepting a preflight warning (`WARNING hazard @ place`),
+    /// noted on the preflight step.
+    AcceptWarning {
+        step: Option<StepId>,
+        finding: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -264,6 +273,12 @@ pub enum Modal {
     },
     /// The selected step's detail, for layouts without a step panel.
     StepDetail,
+    /// The last preflight scan's blockers and warnings; the selected finding.
+    Preflight {
+        selected: usize,
+        /// Why the last key was refused (a blocker cannot be accepted...), shown inside.
+        said: String,
+    },
     /// Typing a filter; Esc restores the one before.
     Filter {
         before: String,

@@ -69,6 +69,20 @@ fn given(cx: &ModalContext<'_>, for_: ReasonFor, reason: String, capacity: Strin
             step.clone().unwrap_or_else(|| "the drill".into()),
             CommandKind::Note { step, text: reason },
         ),
+        ReasonFor::AcceptWarning { step, finding } => {
+            return KeyOutcome::Keep(Modal::Confirm {
+                question: format!(
+                    "Accept preflight `{finding}` as {by} ({capacity}), noting \"{reason}\"?"
+                ),
+                command: Command {
+                    by,
+                    kind: CommandKind::Note {
+                        step,
+                        text: format!("{} {finding}: {reason}", super::preflight::ACCEPTED),
+                    },
+                },
+            });
+        }
         ReasonFor::Override(step) => {
             return KeyOutcome::Keep(Modal::Override {
                 step,
@@ -209,6 +223,9 @@ pub fn view<'a>(
         }
         ReasonFor::Accept(e) => format!("Why accept {e} although it does not hold?"),
         ReasonFor::Handover(duty) => format!("Hand over {duty} to (their handle):"),
+        ReasonFor::AcceptWarning { finding, .. } => {
+            format!("Why accept preflight `{finding}`? (journaled as a note)")
+        }
     };
     ModalView::new(
         format!("{} ({capacity})", cx.operator),

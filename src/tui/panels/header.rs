@@ -45,7 +45,9 @@ pub fn alarm(app: &App, now: DateTime<Utc>) -> (Tone, Option<String>) {
         .get(&crate::runbook::Evidence::Preflight)
         .filter(|e| !e.holds && !e.accepted)
     {
-        return (Tone::Bad, Some(format!("PREFLIGHT: {}", e.detail)));
+        // The first line is the counts and the first blocker; the findings follow (`P`).
+        let first = e.detail.lines().next().unwrap_or_default();
+        return (Tone::Bad, Some(format!("PREFLIGHT: {first}")));
     }
     if let Some(text) = super::recon::withdrawn_watch(app) {
         return (Tone::Bad, Some(text));

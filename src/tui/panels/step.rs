@@ -132,7 +132,16 @@ pub fn lines(app: &App, now: DateTime<Utc>) -> Vec<Line<'static>> {
                 .evidence
                 .get(&r.evidence)
                 .filter(|e| !e.detail.is_empty())
-                .map_or(String::new(), |e| format!(": {}", e.detail));
+                .map_or(String::new(), |e| {
+                    // Preflight's findings follow its first line: the preflight panel lists them.
+                    let first = e.detail.lines().next().unwrap_or_default();
+                    let more = if e.detail.contains('\n') {
+                        " (P: findings)"
+                    } else {
+                        ""
+                    };
+                    format!(": {first}{more}")
+                });
             out.push(Line::styled(
                 format!("evidence {m} {}{detail}", r.evidence),
                 styled(app, tone),

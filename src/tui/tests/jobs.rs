@@ -33,7 +33,13 @@ fn at_recon_with_mismatches(rb: &Arc<Runbook>) -> Vec<Event> {
         }
     };
     let t = |id: &str| Target::Step(id.to_string());
-    for id in ["announce", "source-healthy", "target-empty", "backfill"] {
+    for id in [
+        "announce",
+        "source-healthy",
+        "target-empty",
+        "preflight",
+        "backfill",
+    ] {
         exec(who("casey"), CommandKind::Start { target: t(id) });
         exec(who("casey"), CommandKind::Done { target: t(id) });
         // The engines report each step's evidence (copy done, probe green, check held).
