@@ -210,3 +210,81 @@ async fn maria_to_sqlite_through_a_created_table_keeps_every_value() {
         dump(&src, "types", "id").await
     );
 }
+
+/// Preflight derives the DDL as the copy will: a missing target the copy can create is
+/// information, one it would refuse is a blocker naming the column (exit 1).
+#[tokio::test]
+async fn preflight_says_before_the_night_whether_the_copy_can_create_its_target() {
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
+    let (pg, schema) = pg_schema(&pgu, "cpre").await;
+    execute(
+        &pg,
+        &format!(
+            "CREATE TABLE {schema}.ledger (id integer PRIMARY KEY, total numeric); \
+             CREATE TABLE {schema}.fine (id integer PRIMARY KEY, total numeric(12,2))"
+        ),
+    )
+    .await
+    .expect("tables");
+    let (_dst, dst_url, _) = mysql_db(&my, "cpre").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runbook = dir.path().join("create.toml");
+    let job = |name: &str| {
+        format!(
+            "[[copy]]\nname = \"{name}\"\nsource = \"src\"\nsource_table = \"{schema}.{name}\"\n\
+             target = \"dst\"\ntarget_table = \"{name}\"\nkey = [\"id\"]\ncreate_target = true\n"
+        )
+    };
+    std::fs::write(
+        &runbook,
+        format!(
+            "[runbook]\nname = \"create\"\nkind = \"drill\"\ncoordinator = \"ann\"\n\n\
+             [people.ann]\nname = \"Ann\"\nrole = \"coordinator\"\n\n\
+             [connections.src]\nurl = \"{pgu}\"\n\n[connections.dst]\nurl = \"{dst_url}\"\n\n{}\n{}\n\
+             [[phase]]\nname = \"only\"\n\n[[phase.step]]\nid = \"a\"\ntitle = \"Copy\"\n\
+             dri = \"ann\"\nreviewer = \"ann\"\nplanned = \"5m\"\naction = {{ copy = \"ledger\" }}\n",
+            job("ledger"),
+            job("fine")
+        ),
+    )
+    .expect("runbook");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["--log-file", "/dev/null", "preflight", "--json"])
+        .arg(&runbook)
+        .output()
+        .expect("preflight");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let created: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["hazard"] == "target_created")
+        .map(|f| {
+            (
+                f["table"].as_str().unwrap_or_default().to_string(),
+                f["severity"].as_str().unwrap_or_default().to_string(),
+                f["column"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        created,
+        vec![
+            (
+                "ledger".to_string(),
+                "blocker".to_string(),
+                "total".to_string()
+            ),
+            ("fine".to_string(), "info".to_string(), String::new()),
+        ],
+        "{report}"
+    );
+}

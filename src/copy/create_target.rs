@@ -7,7 +7,7 @@
 //! are recorded in `_warroom_created_tables` next to them, so only those get indexes added
 //! (also when the load finishes in a later, resumed run).
 
-use crate::db::ddl::{self, CreateInput, CreatePlan, SourceColumn, SourceIndex};
+use crate::db::ddl::{self, CreatePlan, DeriveError, TableShape};
 use crate::db::introspect::{self, IntrospectError};
 use crate::db::rows::{execute, fetch_text};
 use crate::db::sql::{literal, LiteralStyle, TableRef};
@@ -76,79 +76,26 @@ pub async fn add_indexes(
 
 /// The DDL for the job's target, from the source as it is now.
 async fn plan(spec: &CopySpec, source: &DbPool, target: &DbPool) -> Result<CreatePlan, CopyError> {
-    let src = TableRef::parse(&spec.source_table);
-    let all = introspect::columns(source, &src).await?;
-    let mut names: Vec<String> = match &spec.columns {
-        Some(cols) => cols.clone(),
-        None => all.iter().map(|c| c.name.clone()).collect(),
+    let shape = TableShape {
+        source_table: &spec.source_table,
+        target_table: &spec.target_table,
+        key: &spec.key,
+        columns: spec.columns.as_deref(),
+        rename: &spec.rename,
     };
-    for k in &spec.key {
-        if !names.contains(k) {
-            names.push(k.clone());
-        }
-    }
-    let target_name = |n: &str| spec.rename.get(n).cloned().unwrap_or_else(|| n.to_string());
-    let collations = if source.dialect() == Dialect::MySql {
-        introspect::collations(source, &src, &names).await
-    } else {
-        Vec::new()
-    };
-    let mut columns = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        let column = all
-            .iter()
-            .find(|c| &c.name == name)
-            .ok_or_else(|| CopyError::Spec {
-                job: spec.name.clone(),
-                msg: format!("column `{name}` is not in source table {src}"),
-            })?;
-        columns.push(SourceColumn {
-            column: column.clone(),
-            target_name: target_name(name),
-            collation: collations.get(i).cloned().flatten(),
-        });
-    }
-    let indexes = facts::read(source, &src)
+    ddl::derive(&shape, source, target)
         .await
-        .map(|f| f.indexes)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| !i.primary && !i.partial && i.columns.iter().all(|c| names.contains(c)))
-        .map(|i| SourceIndex {
-            name: i.name,
-            columns: i.columns.iter().map(|c| target_name(c)).collect(),
-            unique: i.unique,
+        .map_err(|e| match e {
+            DeriveError::Introspect(e) => e.into(),
+            DeriveError::UnknownColumn { .. } => CopyError::Spec {
+                job: spec.name.clone(),
+                msg: e.to_string(),
+            },
+            DeriveError::Ddl(error) => CopyError::CreateTarget {
+                job: spec.name.clone(),
+                error,
+            },
         })
-        .collect();
-    let input = CreateInput {
-        source: source.dialect(),
-        target: target.dialect(),
-        table: TableRef::parse(&spec.target_table),
-        columns,
-        key: spec.key.iter().map(|k| target_name(k)).collect(),
-        indexes,
-        bytes_collation: bytes_collation(target).await,
-    };
-    ddl::plan(&input).map_err(|error| CopyError::CreateTarget {
-        job: spec.name.clone(),
-        error: Box::new(error),
-    })
-}
-
-/// The MySQL/MariaDB server's binary NO PAD collation, if it has one.
-async fn bytes_collation(target: &DbPool) -> Option<String> {
-    if target.dialect() != Dialect::MySql {
-        return None;
-    }
-    let rows = fetch_text(
-        target,
-        "SELECT COLLATION_NAME FROM information_schema.COLLATIONS \
-         WHERE COLLATION_NAME IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin') \
-         ORDER BY COLLATION_NAME DESC",
-    )
-    .await
-    .ok()?;
-    rows.into_iter().next()?.into_iter().next().flatten()
 }
 
 /// One table's row in `_warroom_created_tables`.

@@ -6,6 +6,10 @@
 //! widened, narrowed or re-collated silently. Defaults, checks, triggers and foreign keys
 //! are not carried: a target warroom creates holds the data, the rest is the schema owner's.
 
+pub mod derive;
+
+pub use derive::{derive, DeriveError, TableShape};
+
 use super::sql::{quote_ident, TableRef};
 use super::types::{Column, Kind};
 use super::url::Dialect;

@@ -30,6 +30,9 @@ impl Severity {
 pub enum Hazard {
     Unreachable,
     Unreadable,
+    /// A copy's target table is missing and the copy creates it (`create_target`), or
+    /// would refuse to.
+    TargetCreated,
     NoKey,
     KeyNotUnique,
     KeyNullable,

@@ -362,6 +362,63 @@ fn unreadable(connection: &str, table: &str, jobs: &[String], cause: &str) -> Fi
     f
 }
 
+/// A copy with `create_target` whose target is missing: what it will create, or why it
+/// will refuse (the DDL derived as the copy derives it). Any other reason the target cannot
+/// be read stays the `unreadable` blocker.
+async fn created_target(
+    p: &PairPlan,
+    source: &DbPool,
+    target: &DbPool,
+    unreadable: Finding,
+) -> Finding {
+    let tref = TableRef::parse(&p.target_table);
+    if !matches!(
+        crate::db::introspect::columns(target, &tref).await,
+        Err(crate::db::introspect::IntrospectError::Missing { .. })
+    ) {
+        return unreadable;
+    }
+    let job = p.copy.clone().unwrap_or_default();
+    let shape = crate::db::ddl::TableShape {
+        source_table: &p.source_table,
+        target_table: &p.target_table,
+        key: &p.key,
+        columns: p.columns.as_deref(),
+        rename: &p.rename,
+    };
+    let derived = crate::db::ddl::derive(&shape, source, target).await;
+    let mut f = Finding::new(Severity::Info, Hazard::TargetCreated);
+    f.connection = Some(p.target.clone());
+    f.table = Some(p.target_table.clone());
+    f.jobs.clone_from(&p.jobs);
+    match derived {
+        Ok(plan) => {
+            f.what = format!(
+                "{} is not on the target yet: copy `{job}` creates it (create_target){}",
+                p.target_table,
+                if plan.indexes.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} index(es) after the load", plan.indexes.len())
+                }
+            );
+            f.why = "the table holds the source's columns by the type mapping; defaults, checks, triggers and foreign keys are not carried".into();
+            f.fix =
+                "nothing before the copy; add what the schema owner needs after the load".into();
+        }
+        Err(e) => {
+            f.severity = Severity::Blocker;
+            if let crate::db::ddl::DeriveError::Ddl(d) = &e {
+                f.column = Some(d.column.clone());
+            }
+            f.what = format!("copy `{job}` cannot create {}: {e}", p.target_table);
+            f.why = "the copy refuses to create the table and stops before copying anything".into();
+            f.fix = "create the table by hand (docs/type-mapping.md says what fits), or leave the column out of the job's `columns`".into();
+        }
+    }
+    f
+}
+
 async fn scan_pair(
     p: &PairPlan,
     pools: &HashMap<String, DbPool>,
@@ -378,6 +435,10 @@ async fn scan_pair(
     );
     let ((sf, sc), (tf, tc)) = match (src, tgt) {
         (Ok(s), Ok(t)) => (s, t),
+        (Ok(_), Err(missing)) if p.create_target => {
+            out.findings.push(created_target(p, sp, tp, missing).await);
+            return out;
+        }
         (s, t) => {
             out.findings.extend(s.err());
             out.findings.extend(t.err());

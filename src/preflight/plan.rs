@@ -32,6 +32,8 @@ pub struct PairPlan {
     pub float_tolerance: Option<f64>,
     /// The planned duration of the step that runs the copy.
     pub planned: Option<Duration>,
+    /// The copy creates a missing target table (`create_target`).
+    pub create_target: bool,
 }
 
 impl PairPlan {
@@ -89,6 +91,7 @@ pub fn plan(runbook: &Runbook) -> Plan {
             filter: c.filter.clone(),
             float_tolerance: None,
             planned: planned(Action::Copy(c.name.clone())),
+            create_target: c.create_target,
         };
         match pairs.iter_mut().find(|p| same_tables(p, &pair)) {
             Some(p) => p.jobs.push(c.name.clone()),
@@ -112,6 +115,7 @@ pub fn plan(runbook: &Runbook) -> Plan {
             filter: r.filter.clone(),
             float_tolerance: r.float_tolerance,
             planned: None,
+            create_target: false,
         };
         match pairs.iter_mut().find(|p| same_tables(p, &pair)) {
             Some(p) => {
