@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::handover::Duty;
+use super::duty::Duty;
 use crate::runbook::{Evidence, Handle, StepId};
 
 /// Who did something. Engines (copy, recon, health) act as `System`.

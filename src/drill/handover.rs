@@ -12,25 +12,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::command::Actor;
+pub use super::duty::Duty;
 use crate::runbook::{Handle, Runbook};
-
-/// What can be handed over: the coordinator role, or every seat of one runbook person.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "duty", content = "person")]
-pub enum Duty {
-    Coordinator,
-    /// The steps (DRI, reviewer and approver seats) of this runbook person.
-    Steps(Handle),
-}
-
-impl std::fmt::Display for Duty {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Duty::Coordinator => f.write_str("the coordinator role"),
-            Duty::Steps(p) => write!(f, "the steps of `{p}`"),
-        }
-    }
-}
 
 /// A handover offered and not yet accepted, declined or withdrawn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

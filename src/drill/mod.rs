@@ -5,6 +5,7 @@ pub mod clock;
 pub mod command;
 pub mod contingency;
 mod describe;
+pub mod duty;
 pub mod engine;
 pub mod event;
 pub mod exclusive;

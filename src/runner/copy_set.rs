@@ -13,7 +13,7 @@ use crate::drill::Drill;
 use crate::hub::HubHandle;
 use crate::runbook::{table_job, CopySet, Evidence};
 
-use super::copy::copy_spec;
+use super::copy_run::copy_spec;
 use super::tables::{resolve, SetJob};
 
 /// What the drill says about a copy over many tables when it starts.

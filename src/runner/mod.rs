@@ -9,10 +9,12 @@
 pub mod actions;
 pub mod announce;
 pub mod copy;
+mod copy_run;
 mod copy_set;
 pub mod health;
 pub mod preflight;
 pub mod recon;
+mod recon_run;
 mod recon_set;
 mod recon_span;
 pub mod tables;

@@ -16,13 +16,9 @@ use crate::drill::{Drill, EventKind, Follower, Target, Update};
 use crate::hub::HubHandle;
 use crate::runbook::{Action, Evidence};
 
-use crate::recon::diff::Finding;
-use crate::recon::engine::ReconJob;
 use crate::recon::fix::{apply, fix_sql};
-use crate::recon::job::connect_job;
 
-/// The last result of each recon job, kept for the fix.
-pub(super) type Results = Arc<Mutex<BTreeMap<String, (ReconJob, ReconProgress, Vec<Finding>)>>>;
+use super::recon_run::{recon_once, record, verdict, Results};
 
 /// Watches the drill and runs recon actions. Spawn it as a task; it ends with the hub.
 pub async fn run_actions(hub: HubHandle) {
@@ -182,46 +178,6 @@ async fn watch_job(hub: &HubHandle, job: &str, results: &Results, stop: watch::R
     }
 }
 
-/// One full recon with progress forwarded to the hub.
-pub(super) async fn recon_once(
-    hub: &HubHandle,
-    job: &str,
-) -> anyhow::Result<(ReconJob, ReconProgress, Vec<Finding>)> {
-    let spec = hub
-        .runbook()
-        .recon_job(job)
-        .ok_or_else(|| anyhow::anyhow!("no [[recon]] named `{job}`"))?;
-    if spec.key.is_empty() {
-        anyhow::bail!(
-            "recon `{job}` is one table of a recon over many tables: start its step again to check it (its key is found then)"
-        );
-    }
-    recon_spec(hub, &spec).await
-}
-
-/// One full recon of a known spec (a `[[recon]]` or one table of a recon over many).
-pub(super) async fn recon_spec(
-    hub: &HubHandle,
-    spec: &crate::runbook::ReconSpec,
-) -> anyhow::Result<(ReconJob, ReconProgress, Vec<Finding>)> {
-    let runbook = hub.runbook().clone();
-    let recon = connect_job(&runbook, spec).await?;
-    let (tx, mut rx) = mpsc::channel::<ReconProgress>(16);
-    let forward = {
-        let hub = hub.clone();
-        tokio::spawn(async move {
-            while let Some(p) = rx.recv().await {
-                hub.publish(Telemetry::Recon(p));
-            }
-        })
-    };
-    let (_stop, stop_rx) = watch::channel(false);
-    let outcome = recon.run(tx, stop_rx).await;
-    let _ = forward.await;
-    let outcome = outcome?;
-    Ok((recon, outcome.progress, outcome.findings))
-}
-
 async fn apply_fix(hub: HubHandle, job: String, results: Results) {
     let outcome = fix_and_recheck(&hub, &job, &results).await;
     let (holds, detail) = match outcome {
@@ -269,25 +225,4 @@ async fn fix_and_recheck(
     *findings = remaining;
     hub.publish(Telemetry::Recon(progress.clone()));
     Ok((statements.len(), progress.clone()))
-}
-
-pub(super) fn verdict(counts: &MismatchCounts, problems: u64) -> String {
-    if problems == 0 {
-        "no mismatch".to_string()
-    } else {
-        let checks = problems - counts.total();
-        let mut s = format!(
-            "{} missing, {} extra, {} changed",
-            counts.missing, counts.extra, counts.changed
-        );
-        if checks > 0 {
-            s.push_str(&format!(", {checks} failing business checks"));
-        }
-        s
-    }
-}
-
-pub(super) async fn record(hub: &HubHandle, job: &str, holds: bool, detail: String) {
-    hub.record_evidence(Evidence::ReconClean(job.to_string()), holds, detail)
-        .await;
 }

@@ -9,7 +9,7 @@ use crate::drill::Drill;
 use crate::hub::HubHandle;
 use crate::runbook::{table_job, Evidence, ReconSet};
 
-use super::recon::{recon_spec, verdict, Results};
+use super::recon_run::{recon_spec, verdict, Results};
 use super::tables::{resolve, SetJob};
 
 /// What the drill says about a recon over many tables when it starts.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use tokio::sync::{mpsc, watch};
 
-use super::recon::{recon_once, record, verdict, Results};
+use super::recon_run::{recon_once, record, verdict, Results};
 use crate::drill::span::{span_state, spanning, SpanState};
 use crate::drill::telemetry::recon::ReconProgress;
 use crate::drill::telemetry::Telemetry;
