@@ -995,3 +995,15 @@ fn whole_job_external_copies_read_into_the_model() {
     );
     assert_eq!(spark.exclusive, None);
 }
+
+/// warroom cannot slow down a job it does not run: a throttle on an external copy is an
+/// error at it, not a protection that silently never happens.
+#[test]
+fn an_external_copy_cannot_be_throttled() {
+    only_error(
+        "external-throttle.toml",
+        29,
+        1,
+        "copy job `orders` is external, so `throttle` does not apply: warroom cannot slow down a job it does not run",
+    );
+}

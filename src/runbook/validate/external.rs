@@ -32,6 +32,26 @@ impl Validator<'_, '_> {
             self.identifier(group, "exclusive group");
         }
         let native = engine == Some(CopyEngine::Native);
+        if engine == Some(CopyEngine::External) {
+            // warroom does not run an external job, so it cannot slow it down: a throttle
+            // here would promise a protection that never happens.
+            let slowing = c
+                .throttle
+                .first()
+                .map(|t| ("throttle", t.span()))
+                .or_else(|| {
+                    c.max_rows_per_sec
+                        .as_ref()
+                        .map(|m| ("max_rows_per_sec", m.span()))
+                });
+            if let Some((field, span)) = slowing {
+                self.error(
+                    span,
+                    format!("{what} is external, so `{field}` does not apply: warroom cannot slow down a job it does not run"),
+                    "remove it and set the tool's own rate; to watch the source's latency while the job runs, declare a probe and show it beside the job",
+                );
+            }
+        }
         let stalled_after = match &c.stalled_after {
             None => None,
             Some(s) if native => {
