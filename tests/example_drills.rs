@@ -385,7 +385,7 @@ mod dual_write {
         CREATE TABLE balances (id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL,
             currency TEXT, amount NUMERIC NOT NULL, overdraft INTEGER NOT NULL DEFAULT 0,
             updated_at TEXT NOT NULL);
-        CREATE TABLE accounting_codes (code TEXT PRIMARY KEY, name TEXT NOT NULL);
+        CREATE TABLE accounting_codes (code TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL);
         CREATE TABLE proxy_failures (id INTEGER PRIMARY KEY, replayed INTEGER NOT NULL);";
 
     async fn db(path: &std::path::Path) -> sqlx::SqlitePool {
@@ -569,6 +569,7 @@ mod dual_write {
 
         p.finish("backup-v1").await;
         p.finish("fix-v1-data").await;
+        p.finish("preflight").await;
         p.gate("go-dual-write").await;
         p.finish("dual-write-on").await;
         // Live traffic through the proxy from here on: both sides.
