@@ -22,6 +22,7 @@ pub mod keys;
 pub mod pair;
 pub mod plan;
 pub mod schema;
+mod sets;
 pub mod side;
 pub mod stats;
 pub mod target;
@@ -164,7 +165,7 @@ impl Report {
 /// Scans the runbook's connections and table pairs.
 pub async fn scan(runbook: &Runbook, opts: &Options) -> Report {
     let started = Instant::now();
-    let plan = plan::plan(runbook);
+    let mut plan = plan::plan(runbook);
     let mut findings = Vec::new();
     let connected = futures::future::join_all(plan.connections.iter().map(|name| async move {
         let pool = tokio::time::timeout(
@@ -218,6 +219,7 @@ pub async fn scan(runbook: &Runbook, opts: &Options) -> Report {
             }
         }
     }
+    sets::expand(runbook, &mut plan, &pools, &mut findings).await;
     let catalogs = read_catalogs(&plan.pairs, &pools, opts).await;
     let scans: Vec<_> = plan
         .pairs

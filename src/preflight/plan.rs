@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::runbook::{
-    Action, Check, CopyEngine, ExternalProgress, ProbeKind, Runbook, ThrottleRule,
+    Action, Check, CopyEngine, CopySpec, ExternalProgress, ProbeKind, ReconSpec, Runbook,
+    ThrottleRule,
 };
 
 /// One source table and one target table, and the jobs that pair them.
@@ -54,13 +55,7 @@ pub struct Plan {
 pub fn plan(runbook: &Runbook) -> Plan {
     let mut connections = BTreeSet::new();
     let mut pairs: Vec<PairPlan> = Vec::new();
-    let planned = |action: Action| {
-        runbook
-            .steps
-            .iter()
-            .find(|s| s.action.as_ref() == Some(&action))
-            .map(|s| s.planned)
-    };
+    let planned = |action: Action| planned(runbook, &action);
     for c in &runbook.copies {
         connections.insert(c.source.clone());
         connections.insert(c.target.clone());
@@ -77,56 +72,25 @@ pub fn plan(runbook: &Runbook) -> Plan {
         if c.engine == CopyEngine::External {
             continue;
         }
-        let pair = PairPlan {
-            jobs: vec![c.name.clone()],
-            copy: Some(c.name.clone()),
-            recon: None,
-            source: c.source.clone(),
-            source_table: c.source_table.clone(),
-            target: c.target.clone(),
-            target_table: c.target_table.clone(),
-            key: c.key.clone(),
-            columns: c.columns.clone(),
-            rename: c.rename.clone(),
-            filter: c.filter.clone(),
-            float_tolerance: None,
-            planned: planned(Action::Copy(c.name.clone())),
-            create_target: c.create_target,
-        };
-        match pairs.iter_mut().find(|p| same_tables(p, &pair)) {
-            Some(p) => p.jobs.push(c.name.clone()),
-            None => pairs.push(pair),
-        }
+        add(
+            &mut pairs,
+            copy_pair(c, planned(Action::Copy(c.name.clone()))),
+        );
     }
     for r in &runbook.recons {
         connections.insert(r.source.clone());
         connections.insert(r.target.clone());
-        let pair = PairPlan {
-            jobs: vec![r.name.clone()],
-            copy: None,
-            recon: Some(r.name.clone()),
-            source: r.source.clone(),
-            source_table: r.source_table.clone(),
-            target: r.target.clone(),
-            target_table: r.target_table.clone(),
-            key: r.key.clone(),
-            columns: r.columns.clone(),
-            rename: BTreeMap::new(),
-            filter: r.filter.clone(),
-            float_tolerance: r.float_tolerance,
-            planned: None,
-            create_target: false,
-        };
-        match pairs.iter_mut().find(|p| same_tables(p, &pair)) {
-            Some(p) => {
-                p.jobs.push(r.name.clone());
-                if p.recon.is_none() {
-                    p.recon = Some(r.name.clone());
-                    p.float_tolerance = r.float_tolerance;
-                }
-            }
-            None => pairs.push(pair),
-        }
+        add(&mut pairs, recon_pair(r));
+    }
+    // Jobs over many tables: their connections now, their tables once the source's
+    // catalog is read (`sets::expand`).
+    for set in &runbook.copy_sets {
+        connections.insert(set.template.source.clone());
+        connections.insert(set.template.target.clone());
+    }
+    for set in &runbook.recon_sets {
+        connections.insert(set.template.source.clone());
+        connections.insert(set.template.target.clone());
     }
     for step in &runbook.steps {
         let actions = step
@@ -150,6 +114,73 @@ pub fn plan(runbook: &Runbook) -> Plan {
     Plan {
         connections: connections.into_iter().collect(),
         pairs,
+    }
+}
+
+/// The planned duration of the step whose action this is.
+pub(super) fn planned(runbook: &Runbook, action: &Action) -> Option<Duration> {
+    runbook
+        .steps
+        .iter()
+        .find(|s| s.action.as_ref() == Some(action))
+        .map(|s| s.planned)
+}
+
+/// The pair a copy job walks.
+pub(super) fn copy_pair(c: &CopySpec, planned: Option<Duration>) -> PairPlan {
+    PairPlan {
+        jobs: vec![c.name.clone()],
+        copy: Some(c.name.clone()),
+        recon: None,
+        source: c.source.clone(),
+        source_table: c.source_table.clone(),
+        target: c.target.clone(),
+        target_table: c.target_table.clone(),
+        key: c.key.clone(),
+        columns: c.columns.clone(),
+        rename: c.rename.clone(),
+        filter: c.filter.clone(),
+        float_tolerance: None,
+        planned,
+        create_target: c.create_target,
+    }
+}
+
+/// The pair a recon job compares.
+pub(super) fn recon_pair(r: &ReconSpec) -> PairPlan {
+    PairPlan {
+        jobs: vec![r.name.clone()],
+        copy: None,
+        recon: Some(r.name.clone()),
+        source: r.source.clone(),
+        source_table: r.source_table.clone(),
+        target: r.target.clone(),
+        target_table: r.target_table.clone(),
+        key: r.key.clone(),
+        columns: r.columns.clone(),
+        rename: BTreeMap::new(),
+        filter: r.filter.clone(),
+        float_tolerance: r.float_tolerance,
+        planned: None,
+        create_target: false,
+    }
+}
+
+/// Adds a pair, or its jobs to the pair of the same tables already there.
+pub(super) fn add(pairs: &mut Vec<PairPlan>, pair: PairPlan) {
+    let Some(p) = pairs.iter_mut().find(|p| same_tables(p, &pair)) else {
+        pairs.push(pair);
+        return;
+    };
+    p.jobs.extend(pair.jobs);
+    if p.copy.is_none() {
+        p.copy = pair.copy;
+        p.planned = pair.planned;
+        p.create_target = pair.create_target;
+    }
+    if p.recon.is_none() && pair.recon.is_some() {
+        p.recon = pair.recon;
+        p.float_tolerance = pair.float_tolerance;
     }
 }
 
