@@ -365,7 +365,13 @@ pub fn for_event(drill: &Drill, event: &Event) -> Option<Announcement> {
             m.step.clone_from(step);
             m
         }
-        // Handovers show in the console and the report; they are not announced.
+        // The war room learns who leads, or who holds a person's steps, once it is so.
+        EventKind::HandoverAccepted { duty, from, to } => msg(
+            vec![MessageKind::Drill],
+            Tone::Info,
+            format!("Handover: {to} holds {duty} now (from {from})"),
+        ),
+        // Offers, declines and withdrawals show in the console and the report only.
         EventKind::Outbox { .. }
         | EventKind::HandoverOffered { .. }
         | EventKind::HandoverAccepted { .. }
@@ -563,6 +569,43 @@ mod tests {
         let m = for_event(&d, &end[0]).expect("a message");
         assert_eq!(m.title, "Drill ended: completed — msg");
         assert_eq!(m.tone, Tone::Good);
+    }
+
+    #[test]
+    fn an_accepted_handover_is_announced_and_an_offer_is_not() {
+        use crate::drill::Duty;
+        let rb = RunbookBuilder::new("h")
+            .person("dana", "DBA")
+            .step("copy", "dana", "coord", "10m")
+            .build();
+        let mut d = Drill::new(Arc::new(rb));
+        let offered = run(
+            &mut d,
+            0,
+            "coord",
+            CommandKind::OfferHandover {
+                duty: Duty::Coordinator,
+                to: "dana".into(),
+            },
+        );
+        assert!(offered.iter().all(|e| for_event(&d, e).is_none()));
+        let accepted = run(
+            &mut d,
+            1,
+            "dana",
+            CommandKind::AcceptHandover {
+                duty: Duty::Coordinator,
+            },
+        );
+        let m = accepted
+            .iter()
+            .find_map(|e| for_event(&d, e))
+            .expect("the handover is announced");
+        assert_eq!(m.kinds, [MessageKind::Drill]);
+        assert_eq!(
+            m.title,
+            "Handover: dana holds the coordinator role now (from coord)"
+        );
     }
 
     #[test]
