@@ -374,7 +374,6 @@ pub fn for_event(drill: &Drill, event: &Event) -> Option<Announcement> {
         // Offers, declines and withdrawals show in the console and the report only.
         EventKind::Outbox { .. }
         | EventKind::HandoverOffered { .. }
-        | EventKind::HandoverAccepted { .. }
         | EventKind::HandoverDeclined { .. }
         | EventKind::HandoverWithdrawn { .. }
         | EventKind::TablesResolved { .. }
