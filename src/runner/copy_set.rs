@@ -14,7 +14,7 @@ use crate::hub::HubHandle;
 use crate::runbook::{table_job, CopySet, Evidence};
 
 use super::copy_run::copy_spec;
-use super::tables::{resolve, SetJob};
+use super::tables::{earlier_start, resolve, SetJob};
 
 /// What the drill says about a copy over many tables when it starts.
 pub struct SetStart {
@@ -27,20 +27,7 @@ pub struct SetStart {
 
 impl SetStart {
     pub fn from_drill(drill: &Drill, set: &CopySet) -> SetStart {
-        let st = drill.state();
-        let journaled = st
-            .tables_of(&Evidence::CopyDone(set.name.clone()))
-            .map(<[String]>::to_vec);
-        let done = journaled
-            .iter()
-            .flatten()
-            .filter(|t| {
-                st.evidence
-                    .get(&Evidence::CopyDone(table_job(&set.name, t)))
-                    .is_some_and(|e| e.holds)
-            })
-            .cloned()
-            .collect();
+        let (journaled, done) = earlier_start(drill, &set.name, Evidence::CopyDone);
         SetStart {
             set: set.clone(),
             journaled,

@@ -10,7 +10,7 @@ use crate::hub::HubHandle;
 use crate::runbook::{table_job, Evidence, ReconSet};
 
 use super::recon_run::{recon_spec, verdict, Results};
-use super::tables::{resolve, SetJob};
+use super::tables::{earlier_start, resolve, SetJob};
 
 /// What the drill says about a recon over many tables when it starts.
 pub struct SetStart {
@@ -23,20 +23,7 @@ pub struct SetStart {
 
 impl SetStart {
     pub fn from_drill(drill: &Drill, set: &ReconSet) -> SetStart {
-        let st = drill.state();
-        let journaled = st
-            .tables_of(&Evidence::ReconClean(set.name.clone()))
-            .map(<[String]>::to_vec);
-        let clean = journaled
-            .iter()
-            .flatten()
-            .filter(|t| {
-                st.evidence
-                    .get(&Evidence::ReconClean(table_job(&set.name, t)))
-                    .is_some_and(|e| e.holds)
-            })
-            .cloned()
-            .collect();
+        let (journaled, clean) = earlier_start(drill, &set.name, Evidence::ReconClean);
         SetStart {
             set: set.clone(),
             journaled,

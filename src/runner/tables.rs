@@ -27,6 +27,31 @@ pub struct SetJob<'a> {
     pub key: &'a [String],
 }
 
+/// What an earlier start of this drill left of the set `set` whose evidence `evidence`
+/// makes: the tables it journaled, and those whose own evidence already holds (not run
+/// again).
+pub fn earlier_start(
+    drill: &crate::drill::Drill,
+    set: &str,
+    evidence: fn(String) -> Evidence,
+) -> (Option<Vec<String>>, Vec<String>) {
+    let st = drill.state();
+    let journaled = st
+        .tables_of(&evidence(set.to_string()))
+        .map(<[String]>::to_vec);
+    let finished = journaled
+        .iter()
+        .flatten()
+        .filter(|t| {
+            st.evidence
+                .get(&evidence(crate::runbook::table_job(set, t)))
+                .is_some_and(|e| e.holds)
+        })
+        .cloned()
+        .collect();
+    (journaled, finished)
+}
+
 /// The job's tables: `journaled` (an earlier start of this drill resolved them) or resolved
 /// now and journaled. `Err` says why nothing can run (a pattern that matched no table, a
 /// source that cannot be read), in words for the evidence.
