@@ -423,18 +423,37 @@ mod tests {
     use crate::drill::testkit::RunbookBuilder;
     use crate::drill::{EventKind, ManualClock, SinkError, Target};
 
+    /// The runbook every hub test runs: one step, coord's, reviewed by dana.
+    fn one_step() -> Arc<crate::runbook::Runbook> {
+        Arc::new(
+            RunbookBuilder::new("hub")
+                .person("dana", "DBA")
+                .step("only", "coord", "dana", "1m")
+                .build(),
+        )
+    }
+
+    /// A running hub on a fresh journal of [`one_step`], on the system clock.
+    async fn spawned(dir: &std::path::Path) -> HubHandle {
+        let runbook = one_step();
+        let journal = Journal::create(&dir.join("j.db"), &runbook)
+            .await
+            .expect("journal");
+        spawn(
+            runbook,
+            journal,
+            Vec::new(),
+            Arc::new(crate::drill::SystemClock),
+        )
+    }
+
     /// The seam for a journal that refuses a write: one whose file already holds an event
     /// the hub was not given, so the hub's next write is out of sequence and refused (a
     /// read-only file would not do: tests may run as root, who writes anyway).
     #[tokio::test]
     async fn a_journal_write_that_fails_is_a_hub_failure_and_nothing_is_applied() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let runbook = Arc::new(
-            RunbookBuilder::new("hub")
-                .person("dana", "DBA")
-                .step("only", "coord", "dana", "1m")
-                .build(),
-        );
+        let runbook = one_step();
         let path = dir.path().join("j.db");
         let mut journal = Journal::create(&path, &runbook).await.expect("journal");
         let clock = Arc::new(ManualClock::new(
@@ -510,12 +529,7 @@ mod tests {
     }
 
     async fn a_hub(dir: &std::path::Path) -> (Hub, std::path::PathBuf) {
-        let runbook = Arc::new(
-            RunbookBuilder::new("hub")
-                .person("dana", "DBA")
-                .step("only", "coord", "dana", "1m")
-                .build(),
-        );
+        let runbook = one_step();
         let path = dir.join("j.db");
         let journal = Journal::create(&path, &runbook).await.expect("journal");
         let hub = Hub {
@@ -571,21 +585,7 @@ mod tests {
     #[tokio::test]
     async fn an_outbox_report_alone_is_journaled_and_answered() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let runbook = Arc::new(
-            RunbookBuilder::new("hub")
-                .person("dana", "DBA")
-                .step("only", "coord", "dana", "1m")
-                .build(),
-        );
-        let journal = Journal::create(&dir.path().join("j.db"), &runbook)
-            .await
-            .expect("journal");
-        let hub = spawn(
-            runbook,
-            journal,
-            Vec::new(),
-            Arc::new(crate::drill::SystemClock),
-        );
+        let hub = spawned(dir.path()).await;
         let events = hub
             .report_outbox(vec![queued("k1", "e1")])
             .await
@@ -602,21 +602,7 @@ mod tests {
     #[tokio::test]
     async fn a_command_the_rules_refuse_keeps_its_kind() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let runbook = Arc::new(
-            RunbookBuilder::new("hub")
-                .person("dana", "DBA")
-                .step("only", "coord", "dana", "1m")
-                .build(),
-        );
-        let journal = Journal::create(&dir.path().join("j.db"), &runbook)
-            .await
-            .expect("journal");
-        let hub = spawn(
-            runbook,
-            journal,
-            Vec::new(),
-            Arc::new(crate::drill::SystemClock),
-        );
+        let hub = spawned(dir.path()).await;
         let rollback = Command {
             by: Actor::Person("dana".into()),
             kind: CommandKind::CallRollback {
