@@ -9,6 +9,9 @@
 //! with what was injected. Each tool runs twice (`WARROOM_BENCH_ROUNDS`), interleaved with
 //! the other, and its best time counts.
 
+#[path = "support/dataset.rs"]
+mod dataset;
+
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -352,7 +355,7 @@ async fn main() -> Res<()> {
         .unwrap_or(2_000_000);
     println!("load before: {}", sh("uptime")?.1.trim());
     if std::env::var("WARROOM_BENCH_REUSE").is_err() {
-        let (secs, _) = sh(&format!("bash /work/shared/bench/payments-dataset.sh {n}"))?;
+        let (secs, _) = sh(&format!("bash {} {n}", dataset::script().display()))?;
         println!("dataset: {n} rows ({secs:.1} s)");
     }
     // Fresh copies on both targets.

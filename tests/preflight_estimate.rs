@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used)]
 //! Preflight's copy estimate against a real copy of the benchmark table: 50 000 rows of the
-//! payments shape of `/work/shared/bench/payments-dataset.sh` (the same DDL and generator,
+//! payments shape of `../shared/bench/payments-dataset.sh` (the same DDL and generator,
 //! in this test's own databases) from MariaDB into PostgreSQL. The estimate's rows must be
 //! exact (counted: within 1% if they were the statistics'), and its duration within a
 //! factor of [`FACTOR`] of the real copy's (the estimate reads a sample and adds what
