@@ -12,9 +12,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::db::keyset::{chunk_sql, plan, where_clause, KeyRange};
-use crate::db::rows::{fetch_values, ReadError};
+use crate::db::rows::{fetch_values, for_each_row, ReadError};
 use crate::db::table::{resolve, TableName, TablePair, TableSpec};
-use crate::db::types::{fit, Kind};
+use crate::db::types::Kind;
 use crate::db::value::Value;
 use crate::db::{introspect, DbPool, Dialect};
 use crate::runbook::{CopyEngine, CopySpec};
@@ -22,6 +22,7 @@ use crate::runbook::{CopyEngine, CopySpec};
 use super::checkpoint::{spec_digest, Checkpoints, StoredRange};
 use super::control::{CopyControl, RateLimiter};
 use super::create_target;
+use super::encode::{self, Encoded, Encoder};
 use super::error::CopyError;
 use super::progress::{
     CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
@@ -81,7 +82,8 @@ struct Slot {
 struct Ctx {
     spec: CopySpec,
     r: TablePair,
-    kinds: Vec<Kind>,
+    /// How each column's cells reach the target (`encode`).
+    paths: Vec<encode::Path>,
     /// The source table as the target connection names it, when both are one server:
     /// chunks are then copied inside it (see `same_server`).
     same_server: Option<String>,
@@ -154,7 +156,11 @@ struct Chunk {
     range: usize,
     /// The key the chunk starts after (exclusive).
     start_after: Option<Vec<Value>>,
-    rows: Vec<Vec<Value>>,
+    /// Inside one server: the chunk's keys (the rows stay there; kept for error messages).
+    keys: Vec<Vec<Value>>,
+    /// Over the wire: the rows, encoded for the target.
+    encoded: Encoded,
+    rows: usize,
     high_water: Option<Vec<Value>>,
     last: bool,
 }
@@ -455,7 +461,7 @@ pub async fn run(
     };
     let ctx = Arc::new(Ctx {
         spec: spec.clone(),
-        kinds: r.src_cols.iter().map(|c| c.kind.clone()).collect(),
+        paths: encode::plan(&r),
         key_kinds: r
             .key_idx
             .iter()
@@ -680,46 +686,48 @@ async fn read_loop(
                 continue;
             };
             ctx.chunk_size.store(n, Relaxed);
-            // Inside one server only the chunk's keys are read: the rows stay there.
-            let key_positions: Vec<usize> = (0..ctx.key_kinds.len()).collect();
-            let (sql, kinds, key_idx) = match &ctx.same_server {
-                Some(_) => (
-                    keys_sql(&ctx.r, &range, after.as_deref(), n),
-                    &ctx.key_kinds,
-                    &key_positions,
-                ),
-                None => (
-                    chunk_sql(&ctx.r, &range, after.as_deref(), n),
-                    &ctx.kinds,
-                    &ctx.r.key_idx,
-                ),
-            };
             let t0 = Instant::now();
-            let rows = ctx
-                .retry(Side::Source, "reading", || {
-                    Box::pin(async {
-                        fetch_values(&ctx.source, &sql, kinds, key_idx)
-                            .await
-                            .map_err(|e| ctx.read_error(e))
-                    }) as BoxFuture<'_, Result<Vec<Vec<Value>>, CopyError>>
-                })
-                .await?;
-            lock(sizer).record(rows.len(), t0.elapsed(), true);
-            let last = (rows.len() as u64) < n;
-            let start_after = after.clone();
-            if let Some(row) = rows.last() {
-                after = Some(match ctx.same_server {
-                    Some(_) => row.clone(),
-                    None => ctx.r.key_of(row),
-                });
-            }
-            let chunk = Chunk {
+            let mut chunk = Chunk {
                 range: idx,
-                start_after,
-                rows,
-                high_water: after.clone(),
-                last,
+                start_after: after.clone(),
+                keys: Vec::new(),
+                encoded: Encoded::default(),
+                rows: 0,
+                high_water: None,
+                last: false,
             };
+            if ctx.same_server.is_some() {
+                // Inside one server only the chunk's keys are read: the rows stay there.
+                let key_positions: Vec<usize> = (0..ctx.key_kinds.len()).collect();
+                let sql = keys_sql(&ctx.r, &range, after.as_deref(), n);
+                chunk.keys = ctx
+                    .retry(Side::Source, "reading", || {
+                        Box::pin(async {
+                            fetch_values(&ctx.source, &sql, &ctx.key_kinds, &key_positions)
+                                .await
+                                .map_err(|e| ctx.read_error(e))
+                        }) as BoxFuture<'_, Result<Vec<Vec<Value>>, CopyError>>
+                    })
+                    .await?;
+                chunk.rows = chunk.keys.len();
+                chunk.high_water = chunk.keys.last().cloned();
+            } else {
+                let sql = chunk_sql(&ctx.r, &range, after.as_deref(), n);
+                chunk.encoded = ctx
+                    .retry(Side::Source, "reading", || {
+                        Box::pin(read_encoded(ctx, &sql)) as BoxFuture<'_, _>
+                    })
+                    .await?;
+                chunk.rows = chunk.encoded.rows;
+                chunk.high_water = chunk.encoded.last_key.take();
+            }
+            lock(sizer).record(chunk.rows, t0.elapsed(), true);
+            chunk.last = (chunk.rows as u64) < n;
+            if let Some(key) = chunk.high_water.take() {
+                after = Some(key);
+            }
+            chunk.high_water.clone_from(&after);
+            let last = chunk.last;
             if tx.send(chunk).await.is_err() {
                 return Ok(());
             }
@@ -759,25 +767,12 @@ async fn write_loop(
     mut rx: mpsc::Receiver<Chunk>,
 ) -> Result<(), CopyError> {
     let mut modes: HashMap<usize, WriteMode> = HashMap::new();
-    while let Some(mut chunk) = rx.recv().await {
+    while let Some(chunk) = rx.recv().await {
         if ctx.failed.load(Relaxed) {
             return Ok(());
         }
         let range_no = lock(&ctx.slots)[chunk.range].stored.range_no;
-        let n = chunk.rows.len();
-        let fitted = match ctx.same_server {
-            // The server converts; in strict mode it refuses what the target cannot hold.
-            Some(_) => Ok(Vec::new()),
-            // Inside the server the chunk's rows are its keys: kept for error messages.
-            None => fit_rows(ctx, std::mem::take(&mut chunk.rows)),
-        };
-        let fitted = match fitted {
-            Ok(rows) => rows,
-            Err(e) => {
-                lock(&ctx.slots)[chunk.range].state = RangeState::Failed;
-                return Err(e);
-            }
-        };
+        let n = chunk.rows;
         let mut mode = if let Some(m) = modes.get(&chunk.range) {
             *m
         } else {
@@ -812,7 +807,7 @@ async fn write_loop(
                 }
                 _ => {
                     ctx.retry(Side::Target, "writing", || {
-                        ctx.writer.write(&fitted, &cp_sql, mode)
+                        ctx.writer.write(&chunk.encoded, &cp_sql, mode)
                     })
                     .await
                 }
@@ -833,7 +828,7 @@ async fn write_loop(
                             &range,
                             chunk.start_after.as_deref(),
                             through,
-                            &chunk.rows,
+                            &chunk.keys,
                             e,
                         ),
                         _ => e,
@@ -886,23 +881,28 @@ async fn direct_or_upsert(
     })
 }
 
-fn fit_rows(ctx: &Ctx, mut rows: Vec<Vec<Value>>) -> Result<Vec<Vec<Value>>, CopyError> {
-    let r = &ctx.r;
-    for row in &mut rows {
-        for (i, col) in r.tgt_cols.iter().enumerate() {
-            let v = std::mem::replace(&mut row[i], Value::Null);
-            match fit(v, col, r.tgt_dialect) {
-                Ok(v) => row[i] = v,
-                Err(reason) => {
-                    return Err(CopyError::Value {
-                        table: r.target_table.to_string(),
-                        key: r.key_display(&r.key_of(row)),
-                        column: col.name.clone(),
-                        reason,
-                    })
-                }
-            }
-        }
+/// Reads one chunk over the wire and encodes its rows for the target as they arrive.
+async fn read_encoded(ctx: &Ctx, sql: &str) -> Result<Encoded, CopyError> {
+    let mut encoder = Encoder::new(&ctx.r, &ctx.paths, ctx.writer.max_part_bytes());
+    let read = for_each_row(&ctx.source, sql, |cells| {
+        encoder.push_row(cells).map_err(Refused::Row)
+    })
+    .await;
+    match read {
+        Ok(_) => Ok(encoder.finish()),
+        Err(Refused::Db(e)) => Err(CopyError::db(format!("reading {}", ctx.r.source_table), e)),
+        Err(Refused::Row(e)) => Err(e),
     }
-    Ok(rows)
+}
+
+/// Why reading a chunk stopped: the source, or a row that cannot be copied.
+enum Refused {
+    Db(sqlx::Error),
+    Row(CopyError),
+}
+
+impl From<sqlx::Error> for Refused {
+    fn from(e: sqlx::Error) -> Self {
+        Refused::Db(e)
+    }
 }

@@ -7,6 +7,7 @@
 pub mod checkpoint;
 pub mod control;
 pub mod create_target;
+pub mod encode;
 pub mod engine;
 pub mod error;
 pub mod external;

@@ -4,19 +4,19 @@
 //! - PostgreSQL: `COPY ... FROM STDIN` (text format) straight into the table when the
 //!   range is known empty there, else into a temp staging table and then
 //!   `INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE`.
-//! - MySQL/MariaDB: multi-row `INSERT` (when the range is known empty there) or
-//!   `INSERT ... ON DUPLICATE KEY UPDATE`, each statement sized under the server's
-//!   `max_allowed_packet`.
+//! - MySQL/MariaDB: prepared multi-row `INSERT`s (when the range is known empty there) or
+//!   `INSERT ... ON DUPLICATE KEY UPDATE`, 1,000 rows each (fewer for wide rows: each
+//!   statement's values stay under half the server's `max_allowed_packet`).
 //! - SQLite: multi-row `INSERT ... ON CONFLICT (key) DO UPDATE` in one transaction.
 
 use futures::future::BoxFuture;
 use sqlx::Executor;
 
-use crate::db::sql::{push_copy_text, push_literal, quote_ident, upsert_tail};
+use crate::db::sql::{quote_ident, upsert_tail};
 use crate::db::table::TablePair;
-use crate::db::value::Value;
 use crate::db::{DbPool, Dialect};
 
+use super::encode::{Body, Encoded, Param};
 use super::error::CopyError;
 
 /// How a PostgreSQL chunk lands.
@@ -72,10 +72,16 @@ impl Writer {
         Ok(!rows.is_empty())
     }
 
-    /// Writes fitted rows and runs `checkpoint_sql`, atomically.
+    /// The size at which an encoded chunk's row group is closed: a statement is the group
+    /// with its head and tail.
+    pub fn max_part_bytes(&self) -> usize {
+        self.max_stmt_bytes
+    }
+
+    /// Writes an encoded chunk ([`super::encode`]) and runs `checkpoint_sql`, atomically.
     pub fn write<'a>(
         &'a self,
-        rows: &'a [Vec<Value>],
+        rows: &'a Encoded,
         checkpoint_sql: &'a str,
         mode: WriteMode,
     ) -> BoxFuture<'a, Result<(), CopyError>> {
@@ -84,7 +90,7 @@ impl Writer {
 
     async fn write_inner(
         &self,
-        rows: &[Vec<Value>],
+        rows: &Encoded,
         checkpoint_sql: &str,
         mode: WriteMode,
     ) -> Result<(), CopyError> {
@@ -92,17 +98,7 @@ impl Writer {
         match &self.pool {
             DbPool::Postgres(p) => {
                 let mut tx = p.begin().await.map_err(wrap)?;
-                if !rows.is_empty() {
-                    let mut buf = String::with_capacity(rows.len() * 128);
-                    for row in rows {
-                        for (i, v) in row.iter().enumerate() {
-                            if i > 0 {
-                                buf.push('\t');
-                            }
-                            push_copy_text(&mut buf, v);
-                        }
-                        buf.push('\n');
-                    }
+                if let (Body::Copy(text), true) = (&rows.body, rows.rows > 0) {
                     let into = match mode {
                         WriteMode::Direct => self.table.clone(),
                         WriteMode::Upsert => {
@@ -119,7 +115,7 @@ impl Writer {
                         .copy_in_raw(&format!("COPY {into} ({}) FROM STDIN", self.cols))
                         .await
                         .map_err(wrap)?;
-                    copy.send(buf.as_bytes()).await.map_err(wrap)?;
+                    copy.send(text.as_bytes()).await.map_err(wrap)?;
                     copy.finish().await.map_err(wrap)?;
                     if mode == WriteMode::Upsert {
                         tx.as_mut()
@@ -142,16 +138,37 @@ impl Writer {
             }
             DbPool::MySql(p) => {
                 let mut tx = p.begin().await.map_err(wrap)?;
-                for stmt in self.insert_statements(rows, usize::MAX, mode == WriteMode::Upsert) {
-                    tx.as_mut().execute(stmt.as_str()).await.map_err(wrap)?;
+                if let Body::Params(params) = &rows.body {
+                    let upsert = mode == WriteMode::Upsert;
+                    let width = self.r.tgt_cols.len();
+                    let mut cells = params.cells.chunks(width);
+                    for &n in &params.groups {
+                        let sql = self.insert_statement(n, upsert);
+                        // The full group's statement is prepared once per connection;
+                        // a chunk's shorter last group is prepared, run and dropped.
+                        let mut q = sqlx::query::<sqlx::MySql>(&sql).persistent(n == params.full);
+                        for row in cells.by_ref().take(n) {
+                            for cell in row {
+                                q = match *cell {
+                                    Param::Null => q.bind(None::<&str>),
+                                    Param::Text { start, end } => q.bind(params.text(start, end)),
+                                    Param::Bytes { start, end } => q.bind(&params.data[start..end]),
+                                };
+                            }
+                        }
+                        q.execute(tx.as_mut()).await.map_err(wrap)?;
+                    }
                 }
                 tx.as_mut().execute(checkpoint_sql).await.map_err(wrap)?;
                 tx.commit().await.map_err(wrap)
             }
             DbPool::Sqlite(p) => {
                 let mut tx = p.begin().await.map_err(wrap)?;
-                for stmt in self.insert_statements(rows, 500, true) {
-                    tx.as_mut().execute(stmt.as_str()).await.map_err(wrap)?;
+                if let Body::Groups(groups) = &rows.body {
+                    for group in groups {
+                        let stmt = self.literal_insert(group);
+                        tx.as_mut().execute(stmt.as_str()).await.map_err(wrap)?;
+                    }
                 }
                 tx.as_mut().execute(checkpoint_sql).await.map_err(wrap)?;
                 tx.commit().await.map_err(wrap)
@@ -186,41 +203,34 @@ impl Writer {
         })
     }
 
-    /// Multi-row inserts (upserts when `upsert`), each under the statement size limit and
-    /// `max_rows` rows.
-    fn insert_statements(&self, rows: &[Vec<Value>], max_rows: usize, upsert: bool) -> Vec<String> {
+    /// A prepared insert of `rows` rows (an upsert when `upsert`).
+    fn insert_statement(&self, rows: usize, upsert: bool) -> String {
+        let width = self.r.tgt_cols.len();
+        let mut one = String::with_capacity(width * 2 + 2);
+        one.push('(');
+        for i in 0..width {
+            one.push_str(if i > 0 { ",?" } else { "?" });
+        }
+        one.push(')');
         let tail = if upsert { self.tail.as_str() } else { "" };
-        let head = format!("INSERT INTO {} ({}) VALUES ", self.table, self.cols);
-        let mut out = Vec::new();
-        let mut stmt = String::new();
-        let mut n = 0;
-        for row in rows {
-            if stmt.is_empty() {
-                stmt.reserve(self.max_stmt_bytes.min(1 << 20));
-                stmt.push_str(&head);
-            } else {
+        let mut stmt = format!("INSERT INTO {} ({}) VALUES ", self.table, self.cols);
+        stmt.reserve(rows * (one.len() + 1) + tail.len());
+        for i in 0..rows {
+            if i > 0 {
                 stmt.push(',');
             }
-            stmt.push('(');
-            for (i, v) in row.iter().enumerate() {
-                if i > 0 {
-                    stmt.push(',');
-                }
-                push_literal(&mut stmt, self.r.tgt_style, v);
-            }
-            stmt.push(')');
-            n += 1;
-            if stmt.len() >= self.max_stmt_bytes || n >= max_rows {
-                stmt.push_str(tail);
-                out.push(std::mem::take(&mut stmt));
-                n = 0;
-            }
+            stmt.push_str(&one);
         }
-        if !stmt.is_empty() {
-            stmt.push_str(tail);
-            out.push(stmt);
-        }
-        out
+        stmt.push_str(tail);
+        stmt
+    }
+
+    /// A SQLite upsert of an encoded literal row group.
+    fn literal_insert(&self, group: &str) -> String {
+        format!(
+            "INSERT INTO {} ({}) VALUES {group}{}",
+            self.table, self.cols, self.tail
+        )
     }
 
     pub fn dialect(&self) -> Dialect {

@@ -72,6 +72,38 @@ pub async fn fetch_values(
     Ok(out)
 }
 
+/// Runs `sql` and hands each row's cells, as the driver holds them, to `each` (no value is
+/// built: the copy passes cells that need no decoding through as they came). Returns the
+/// number of rows.
+pub async fn for_each_row<E>(
+    pool: &DbPool,
+    sql: &str,
+    mut each: impl FnMut(&[Cell<'_>]) -> Result<(), E>,
+) -> Result<u64, E>
+where
+    E: From<sqlx::Error>,
+{
+    let mut n = 0u64;
+    macro_rules! drain {
+        ($pool:expr, $cell:expr) => {{
+            let mut rows = sqlx::raw_sql(sql).fetch($pool);
+            while let Some(row) = rows.try_next().await? {
+                let cells = (0..row.len())
+                    .map(|i| $cell(&row, i))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+                each(&cells)?;
+                n += 1;
+            }
+        }};
+    }
+    match pool {
+        DbPool::MySql(p) => drain!(p, mysql_cell),
+        DbPool::Postgres(p) => drain!(p, pg_cell),
+        DbPool::Sqlite(p) => drain!(p, sqlite_cell),
+    }
+    Ok(n)
+}
+
 fn mysql_cell(row: &sqlx::mysql::MySqlRow, i: usize) -> Result<Cell<'_>, sqlx::Error> {
     Ok(match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
         None => Cell::Null,

@@ -85,26 +85,29 @@ impl LiteralStyle {
 pub fn push_str_literal(out: &mut String, style: LiteralStyle, s: &str) {
     out.reserve(s.len() + 2);
     out.push('\'');
+    // Every character escaped is ASCII, so runs between them are copied whole.
+    let mut rest = s;
     if style.backslash_escapes {
-        for c in s.chars() {
-            match c {
-                '\'' => out.push_str("\\'"),
-                '\\' => out.push_str("\\\\"),
-                '\0' => out.push_str("\\0"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\x1a' => out.push_str("\\Z"),
-                c => out.push(c),
-            }
+        while let Some(at) = rest.find(['\'', '\\', '\0', '\n', '\r', '\x1a']) {
+            out.push_str(&rest[..at]);
+            out.push_str(match rest.as_bytes()[at] {
+                b'\'' => "\\'",
+                b'\\' => "\\\\",
+                b'\0' => "\\0",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                _ => "\\Z",
+            });
+            rest = &rest[at + 1..];
         }
     } else {
-        for c in s.chars() {
-            if c == '\'' {
-                out.push('\'');
-            }
-            out.push(c);
+        while let Some(at) = rest.find('\'') {
+            out.push_str(&rest[..=at]);
+            out.push('\'');
+            rest = &rest[at + 1..];
         }
     }
+    out.push_str(rest);
     out.push('\'');
 }
 
@@ -174,17 +177,7 @@ pub fn push_copy_text(out: &mut String, v: &Value) {
     match v {
         Value::Null => out.push_str("\\N"),
         Value::Bool(b) => out.push(if *b { 't' } else { 'f' }),
-        Value::Text(s) | Value::Json(s) => {
-            for c in s.chars() {
-                match c {
-                    '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"),
-                    '\r' => out.push_str("\\r"),
-                    '\t' => out.push_str("\\t"),
-                    c => out.push(c),
-                }
-            }
-        }
+        Value::Text(s) | Value::Json(s) => push_copy_escaped(out, s),
         Value::Bytes(b) => {
             out.push_str("\\\\x");
             value::push_hex(out, b);
@@ -196,6 +189,23 @@ pub fn push_copy_text(out: &mut String, v: &Value) {
         other => other.write_plain(out),
     }
 }
+
+/// Appends `s` in COPY text format (backslash, newline, carriage return and tab escaped).
+pub fn push_copy_escaped(out: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(at) = rest.find(['\\', '\n', '\r', '\t']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            _ => "\\t",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+}
+
 
 /// Comparison of a key tuple (or a prefix of it) with values: `(a, b) > (1, 'x')`,
 /// expanded into ORs of equalities so every dialect's planner can use the index.
@@ -295,6 +305,25 @@ pub fn upsert_tail(d: Dialect, cols: &[String], key: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_text_escapes_what_copy_reads_specially() {
+        let mut s = String::new();
+        push_copy_escaped(&mut s, "a\\b\tc\nd\re – ü");
+        assert_eq!(s, "a\\\\b\\tc\\nd\\re – ü");
+    }
+
+    #[test]
+    fn string_literals_escape_runs_between_specials() {
+        let mysql = LiteralStyle::new(Dialect::MySql);
+        let pg = LiteralStyle::new(Dialect::Postgres);
+        let mut s = String::new();
+        push_str_literal(&mut s, mysql, "it's a\\b\0\n\r\x1aü");
+        assert_eq!(s, "'it\\'s a\\\\b\\0\\n\\r\\Zü'");
+        s.clear();
+        push_str_literal(&mut s, pg, "it's 'ü'");
+        assert_eq!(s, "'it''s ''ü'''");
+    }
 
     #[test]
     fn literals_escape_per_dialect() {

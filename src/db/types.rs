@@ -259,6 +259,7 @@ fn paren_numbers(t: &str) -> (Option<u32>, Option<u32>) {
 }
 
 /// A source cell as the driver hands it over.
+#[derive(Debug, Clone, Copy)]
 pub enum Cell<'a> {
     Null,
     /// Text or raw bytes (MySQL text protocol, PostgreSQL `::text`, SQLite TEXT/BLOB).
