@@ -234,7 +234,11 @@ fn maria_pg(t: &mut Table, rows: f64) -> Res<()> {
         "dst",
         "TRUNCATE public.payments; DROP TABLE IF EXISTS public._warroom_copy_checkpoints",
     )?;
-    let (secs, rss) = warroom(&format!("{MY}/src"), &format!("{PG}/dst"), "public.payments")?;
+    let (secs, rss) = warroom(
+        &format!("{MY}/src"),
+        &format!("{PG}/dst"),
+        "public.payments",
+    )?;
     assert_eq!(
         exact(pg_count("dst")?, rows),
         "",
@@ -280,12 +284,22 @@ fn maria_pg(t: &mut Table, rows: f64) -> Res<()> {
 
 fn maria_maria(t: &mut Table, rows: f64, second: &MariaServer) -> Res<()> {
     let far = second.client();
-    maria(LOCAL, "TRUNCATE dst.payments; DROP TABLE IF EXISTS dst._warroom_copy_checkpoints")?;
+    maria(
+        LOCAL,
+        "TRUNCATE dst.payments; DROP TABLE IF EXISTS dst._warroom_copy_checkpoints",
+    )?;
     let (secs, rss) = warroom(&format!("{MY}/src"), &format!("{MY}/dst"), "payments")?;
-    assert_eq!(exact(maria_count(LOCAL)?, rows), "", "warroom in one server");
+    assert_eq!(
+        exact(maria_count(LOCAL)?, rows),
+        "",
+        "warroom in one server"
+    );
     t.record(W_IN_SERVER, secs, format!("peak RSS {rss:.0} MB"));
 
-    maria(&far, "TRUNCATE dst.payments; DROP TABLE IF EXISTS dst._warroom_copy_checkpoints")?;
+    maria(
+        &far,
+        "TRUNCATE dst.payments; DROP TABLE IF EXISTS dst._warroom_copy_checkpoints",
+    )?;
     let (secs, rss) = warroom(&format!("{MY}/src"), &second.url("dst"), "payments")?;
     assert_eq!(exact(maria_count(&far)?, rows), "", "warroom over the wire");
     t.record(W_WIRE, secs, format!("peak RSS {rss:.0} MB"));
@@ -332,9 +346,16 @@ fn pg_source(rows: f64) -> Res<()> {
             "dst",
             "TRUNCATE public.payments; DROP TABLE IF EXISTS public._warroom_copy_checkpoints",
         )?;
-        warroom(&format!("{MY}/src"), &format!("{PG}/dst"), "public.payments")?;
+        warroom(
+            &format!("{MY}/src"),
+            &format!("{PG}/dst"),
+            "public.payments",
+        )?;
     }
-    psql("dst", "DROP TABLE IF EXISTS public._warroom_copy_checkpoints")?;
+    psql(
+        "dst",
+        "DROP TABLE IF EXISTS public._warroom_copy_checkpoints",
+    )?;
     psql("dst", "VACUUM ANALYZE public.payments")?;
     drop_create(PG_SRC_DB, "dst")?;
     Ok(())
@@ -347,7 +368,11 @@ fn pg_pg(t: &mut Table, rows: f64) -> Res<()> {
         "TRUNCATE public.payments; DROP TABLE IF EXISTS public._warroom_copy_checkpoints",
     )?;
     let (secs, rss) = warroom(&src_url, &format!("{PG}/dst"), "public.payments")?;
-    assert_eq!(exact(pg_count("dst")?, rows), "", "warroom PostgreSQL -> PostgreSQL");
+    assert_eq!(
+        exact(pg_count("dst")?, rows),
+        "",
+        "warroom PostgreSQL -> PostgreSQL"
+    );
     t.record(W_PG_PG, secs, format!("peak RSS {rss:.0} MB"));
 
     let fresh = || -> Res<()> {
@@ -388,9 +413,16 @@ fn pg_pg(t: &mut Table, rows: f64) -> Res<()> {
 
 fn pg_maria(t: &mut Table, rows: f64, second: &MariaServer) -> Res<()> {
     let far = second.client();
-    maria(&far, "TRUNCATE dst.payments; DROP TABLE IF EXISTS dst._warroom_copy_checkpoints")?;
+    maria(
+        &far,
+        "TRUNCATE dst.payments; DROP TABLE IF EXISTS dst._warroom_copy_checkpoints",
+    )?;
     let (secs, rss) = warroom(&format!("{PG}/{PG_SRC_DB}"), &second.url("dst"), "payments")?;
-    assert_eq!(exact(maria_count(&far)?, rows), "", "warroom PostgreSQL -> MariaDB");
+    assert_eq!(
+        exact(maria_count(&far)?, rows),
+        "",
+        "warroom PostgreSQL -> MariaDB"
+    );
     t.record(W_PG_MARIA, secs, format!("peak RSS {rss:.0} MB"));
 
     maria(&far, "TRUNCATE dst.payments")?;
@@ -407,7 +439,10 @@ fn pg_maria(t: &mut Table, rows: f64, second: &MariaServer) -> Res<()> {
     t.record(
         COPY_LOAD,
         out + load,
-        format!("{out:.1} s + {load:.1} s {}", exact(maria_count(&far)?, rows)),
+        format!(
+            "{out:.1} s + {load:.1} s {}",
+            exact(maria_count(&far)?, rows)
+        ),
     );
     Ok(())
 }
@@ -450,14 +485,38 @@ fn print_table(rows: f64, t: &Table) -> Res<()> {
     let ratio = |a: &str, b: &str| t.secs(a) / t.secs(b);
     println!();
     let goals = [
-        ("warroom vs pgloader (goal >= 2x)", ratio(PGLOADER, W_MARIA_PG)),
-        ("warroom / COPY floor (goal <= 1.3x)", ratio(W_MARIA_PG, COPY_FLOOR)),
-        ("wire: warroom vs mydumper+myloader (goal > 1x)", ratio(MYDUMPER, W_WIRE)),
-        ("wire: warroom / INSERT...SELECT (goal <= 1.5x)", ratio(W_WIRE, INSERT_SELECT)),
-        ("in server: warroom vs mydumper+myloader", ratio(MYDUMPER, W_IN_SERVER)),
-        ("PG->PG: warroom vs pgcopydb (goal > 1x)", ratio(PGCOPYDB, W_PG_PG)),
-        ("PG->PG: warroom vs pg_dump|pg_restore (goal > 1x)", ratio(PG_DUMP, W_PG_PG)),
-        ("PG->MariaDB: warroom vs \\copy + LOAD DATA", ratio(COPY_LOAD, W_PG_MARIA)),
+        (
+            "warroom vs pgloader (goal >= 2x)",
+            ratio(PGLOADER, W_MARIA_PG),
+        ),
+        (
+            "warroom / COPY floor (goal <= 1.3x)",
+            ratio(W_MARIA_PG, COPY_FLOOR),
+        ),
+        (
+            "wire: warroom vs mydumper+myloader (goal > 1x)",
+            ratio(MYDUMPER, W_WIRE),
+        ),
+        (
+            "wire: warroom / INSERT...SELECT (goal <= 1.5x)",
+            ratio(W_WIRE, INSERT_SELECT),
+        ),
+        (
+            "in server: warroom vs mydumper+myloader",
+            ratio(MYDUMPER, W_IN_SERVER),
+        ),
+        (
+            "PG->PG: warroom vs pgcopydb (goal > 1x)",
+            ratio(PGCOPYDB, W_PG_PG),
+        ),
+        (
+            "PG->PG: warroom vs pg_dump|pg_restore (goal > 1x)",
+            ratio(PG_DUMP, W_PG_PG),
+        ),
+        (
+            "PG->MariaDB: warroom vs \\copy + LOAD DATA",
+            ratio(COPY_LOAD, W_PG_MARIA),
+        ),
     ];
     for (what, x) in goals {
         if x.is_finite() {

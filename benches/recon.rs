@@ -1,7 +1,9 @@
 //! Recon benchmark: the 2,000,000-row payments table (shared dataset script) after a copy,
 //! checked by warroom and by the reference tools, printed side by side in one run.
 //!
-//!   cargo bench --bench recon      (`WARROOM_BENCH_REUSE=1` keeps an existing dataset)
+//!   cargo bench --bench recon      (`WARROOM_BENCH_REUSE=1` keeps an existing dataset;
+//!   `WARROOM_BENCH_ONLY=floor` runs MariaDB vs PostgreSQL with no difference only, beside
+//!   the floor: the same chunk checksums on each side alone and on both at once)
 //!
 //! Rows: MariaDB vs PostgreSQL, warroom vs reladiff, with 0 and with 100 injected
 //! differences (40 changed, 30 deleted, 30 extra); MariaDB vs MariaDB, warroom vs
@@ -125,6 +127,55 @@ async fn warroom(target_url: &str, table: &str) -> Res<(f64, BTreeSet<String>, u
         })
         .collect();
     Ok((secs, keys, out.progress.chunks_bisected))
+}
+
+/// The floor: the recon's chunk checksums alone (source, target or both at once), nothing
+/// compared: seconds.
+async fn floor(target_url: &str, table: &str, source: bool, target: bool) -> Res<f64> {
+    let src = pool(MY_SRC, 5).await?;
+    let dst = pool(target_url, 5).await?;
+    let t0 = Instant::now();
+    let job = ReconJob::prepare(&recon_spec(table), src, dst).await?;
+    job.checksums_only(source, target).await?;
+    Ok(t0.elapsed().as_secs_f64())
+}
+
+/// `WARROOM_BENCH_ONLY=floor`: MariaDB vs PostgreSQL with no difference only, warroom and
+/// reladiff beside the in-database floor, `rounds` times interleaved (best counts).
+async fn floor_only(n: u64, rounds: usize) -> Res<()> {
+    let none = BTreeSet::new();
+    let (mut w, mut r, mut fs, mut ft, mut fb) = (f64::MAX, f64::MAX, f64::MAX, f64::MAX, f64::MAX);
+    let mut notes = (String::new(), String::new());
+    for _ in 0..rounds {
+        let (t, f, _) = warroom(PG_DST, "public.payments").await?;
+        w = w.min(t);
+        notes.0 = verdict(&f, &none);
+        let (t, f) = reladiff()?;
+        r = r.min(t);
+        notes.1 = verdict(&f, &none);
+        fs = fs.min(floor(PG_DST, "public.payments", true, false).await?);
+        ft = ft.min(floor(PG_DST, "public.payments", false, true).await?);
+        fb = fb.min(floor(PG_DST, "public.payments", true, true).await?);
+    }
+    println!();
+    println!(
+        "payments: {n} rows; 2 cores shared; best of {rounds}; load after: {}",
+        sh("uptime")?.1.trim()
+    );
+    println!("| {:<46} | {:>9} | findings", "run", "time");
+    println!("|{}|{}|{}", "-".repeat(48), "-".repeat(11), "-".repeat(30));
+    row("warroom MariaDB vs PostgreSQL, 0 differences", w, &notes.0);
+    row("reladiff MariaDB vs PostgreSQL, 0 differences", r, &notes.1);
+    row("floor: MariaDB checksums alone", fs, "");
+    row("floor: PostgreSQL checksums alone", ft, "");
+    row("floor: both sides' checksums at once", fb, "");
+    println!();
+    println!(
+        "warroom / reladiff -> {:.2}; warroom / floor (aim <= 1.2) -> {:.2}",
+        w / r,
+        w / fb
+    );
+    Ok(())
 }
 
 /// reladiff, MariaDB vs PostgreSQL: (seconds, distinct keys reported).
@@ -361,18 +412,29 @@ async fn main() -> Res<()> {
     // Fresh copies on both targets.
     psql("TRUNCATE public.payments; DROP TABLE IF EXISTS public._warroom_copy_checkpoints")?;
     maria("TRUNCATE dst.payments; DROP TABLE IF EXISTS dst._warroom_copy_checkpoints")?;
+    let floor_mode = std::env::var("WARROOM_BENCH_ONLY").is_ok_and(|o| o == "floor");
     copy_to(PG_DST, "public.payments").await?;
-    copy_to(MY_DST, "payments").await?;
-    psql("DROP TABLE IF EXISTS public._warroom_copy_checkpoints; VACUUM ANALYZE public.payments")?;
+    if !floor_mode {
+        copy_to(MY_DST, "payments").await?;
+    }
+    psql("DROP TABLE IF EXISTS public._warroom_copy_checkpoints")?;
+    psql("VACUUM ANALYZE public.payments")?;
     maria("DROP TABLE IF EXISTS dst._warroom_copy_checkpoints; ANALYZE TABLE dst.payments")?;
     settle()?;
-    let none = BTreeSet::new();
-    // Each tool runs `rounds` times, interleaved with the other, and its best time counts:
-    // the machine is shared, and the servers still flush what the copy wrote.
     let rounds: usize = std::env::var("WARROOM_BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
+    if floor_mode {
+        return floor_only(n, rounds).await;
+    }
+    let mut both = f64::MAX;
+    for _ in 0..rounds {
+        both = both.min(floor(PG_DST, "public.payments", true, true).await?);
+    }
+    let none = BTreeSet::new();
+    // Each tool runs `rounds` times, interleaved with the other, and its best time counts:
+    // the machine is shared, and the servers still flush what the copy wrote.
     let [w_pg0, r0, w_my0, p0] = measure(rounds, &none, &none, 0).await?;
     let want_pg = inject(true)?;
     let want_my = inject(false)?;
@@ -400,6 +462,7 @@ async fn main() -> Res<()> {
         r0,
         &r0_note,
     );
+    row("floor: both sides' checksums at once", both, "");
     row(
         "warroom MariaDB vs PostgreSQL, 100 differences",
         w_pg1,
@@ -429,6 +492,10 @@ async fn main() -> Res<()> {
         w_pg1 / r1,
         p0 / w_my0,
         p1 / w_my1
+    );
+    println!(
+        "       warroom / floor with none (aim <= 1.2) -> {:.2}",
+        w_pg0 / both
     );
     Ok(())
 }

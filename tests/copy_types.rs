@@ -291,3 +291,115 @@ async fn a_double_that_real_would_round_is_refused() {
     assert!(text.contains("`f`"), "{text}");
     assert!(text.contains("needs double precision"), "{text}");
 }
+
+/// PostgreSQL to PostgreSQL with the same types: the source's COPY text goes to the target
+/// unchanged (bytea, jsonb, timestamptz, an enum, NULLs, tabs and backslashes in text), and
+/// every value reads back equal; a resumed copy continues from the key of the last line.
+#[tokio::test]
+async fn postgres_to_postgres_passes_copy_text_through_and_keeps_every_value() {
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
+    let (src, _) = maria_source(&my).await;
+    let (pg, schema) = pg_schema(&pgu, "pgpg").await;
+    let pg_table = pg_target(&pg, &schema).await;
+    let (res, _) = run_copy(
+        &spec("types_pg", "types", &pg_table, &["id"]),
+        &src,
+        &pg,
+        opts(),
+    )
+    .await;
+    res.expect("fill the PostgreSQL source");
+    let copy_table = format!("{schema}.types_copy");
+    execute(
+        &pg,
+        &format!(
+            "CREATE TABLE {copy_table} {}",
+            PG_DDL.replace("SIZE_TYPE", &format!("{schema}.size"))
+        ),
+    )
+    .await
+    .expect("ddl");
+    let mut s = spec("types_pgpg", &pg_table, &copy_table, &["id"]);
+    s.chunk_rows = 1;
+    let (res, progress) = run_copy(&s, &pg, &pg, opts()).await;
+    let summary = res.expect("PostgreSQL -> PostgreSQL");
+    assert_eq!(summary.rows, 4);
+    assert!(
+        progress.iter().any(|p| p.chunk_size == 1),
+        "one row per chunk"
+    );
+    assert_eq!(
+        dump(&pg, &copy_table, "id").await,
+        dump(&pg, &pg_table, "id").await
+    );
+}
+
+/// A NULL the target's column of the same type does not allow is refused, naming the table,
+/// the row's key and the column, whether the cells pass through as they came (MariaDB) or
+/// as COPY text (PostgreSQL), and nothing is written for that chunk.
+#[tokio::test]
+async fn a_null_into_not_null_of_the_same_type_names_table_key_and_column() {
+    let (Some(my), Some(pgu)) = (servers::mysql(), servers::postgres()) else {
+        return;
+    };
+    let (src, _) = maria_source(&my).await;
+    let (dst, _, _) = mysql_db(&my, "tnn").await;
+    execute(&dst, "CREATE TABLE narrow (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, t VARCHAR(100) NOT NULL) DEFAULT CHARSET=utf8mb4")
+        .await
+        .expect("ddl");
+    let mut s = spec("nn_maria", "types", "narrow", &["id"]);
+    s.columns = Some(vec!["id".into(), "t".into()]);
+    let (res, _) = run_copy(
+        &s,
+        &src,
+        &dst,
+        CopyOptions {
+            same_server: false,
+            ..opts()
+        },
+    )
+    .await;
+    let text = res.expect_err("row 4 has a NULL t").to_string();
+    for want in ["narrow", "id=4", "`t`", "NULL cannot go into NOT NULL"] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+
+    let (pg, schema) = pg_schema(&pgu, "pgnn").await;
+    let pg_table = pg_target(&pg, &schema).await;
+    let (res, _) = run_copy(
+        &spec("types_pgnn", "types", &pg_table, &["id"]),
+        &src,
+        &pg,
+        opts(),
+    )
+    .await;
+    res.expect("fill the PostgreSQL source");
+    let narrow = format!("{schema}.narrow");
+    execute(
+        &pg,
+        &format!("CREATE TABLE {narrow} (id numeric(20,0) PRIMARY KEY, t varchar(100) NOT NULL)"),
+    )
+    .await
+    .expect("ddl");
+    let mut s = spec("nn_pg", &pg_table, &narrow, &["id"]);
+    s.columns = Some(vec!["id".into(), "t".into()]);
+    s.chunk_rows = 1;
+    s.workers = 1;
+    let (res, _) = run_copy(&s, &pg, &pg, opts()).await;
+    let text = res.expect_err("row 4 has a NULL t").to_string();
+    for want in [
+        narrow.as_str(),
+        "id=4",
+        "`t`",
+        "NULL cannot go into NOT NULL",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    assert_eq!(
+        count(&pg, &narrow).await,
+        3,
+        "rows before the refused one were copied"
+    );
+}

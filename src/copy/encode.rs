@@ -53,6 +53,82 @@ fn path(src_dialect: Dialect, src: &Column, tgt_dialect: Dialect, tgt: &Column) 
     }
 }
 
+/// PostgreSQL to PostgreSQL with every column passed as it came and no NULL the target
+/// would refuse: the source's own COPY text is the chunk ([`from_copy_text`]).
+pub fn copy_through(r: &TablePair, paths: &[Path]) -> bool {
+    r.src_dialect == Dialect::Postgres
+        && r.tgt_dialect == Dialect::Postgres
+        && paths.iter().all(|p| *p == Path::AsItCame)
+        && r.src_cols
+            .iter()
+            .zip(&r.tgt_cols)
+            .all(|(s, t)| t.nullable || !s.nullable)
+}
+
+/// A chunk the source wrote as COPY text: its rows are its lines; the last line's key
+/// columns are read back as the chunk's high-water mark.
+pub fn from_copy_text(r: &TablePair, text: Vec<u8>) -> Result<Encoded, CopyError> {
+    let bad = |reason: String| CopyError::Value {
+        table: r.source_table.to_string(),
+        key: "?".into(),
+        column: r.src_cols[r.key_idx[0]].name.clone(),
+        reason,
+    };
+    let text = String::from_utf8(text).map_err(|_| bad("COPY text is not UTF-8".into()))?;
+    let rows = text.bytes().filter(|&b| b == b'\n').count();
+    let last_key = match text.trim_end_matches('\n').rsplit('\n').next() {
+        Some(line) if rows > 0 => {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let key = r
+                .key_idx
+                .iter()
+                .map(|&k| {
+                    let field = fields.get(k).ok_or_else(|| bad("short COPY line".into()))?;
+                    match unescape_copy(field) {
+                        None => Ok(Value::Null),
+                        Some(v) => {
+                            crate::db::types::parse_text(&r.src_cols[k].kind, &v).map_err(bad)
+                        }
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Some(key)
+        }
+        _ => None,
+    };
+    Ok(Encoded {
+        body: Body::Copy(text),
+        rows,
+        last_key,
+    })
+}
+
+/// A COPY text field's value (`None` for `\N`).
+fn unescape_copy(field: &str) -> Option<String> {
+    if field == "\\N" {
+        return None;
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('v') => out.push('\u{b}'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    Some(out)
+}
+
 /// One prepared-statement parameter: a span of [`Params::data`].
 #[derive(Debug, Clone, Copy)]
 pub enum Param {
@@ -360,5 +436,20 @@ impl<'a> Encoder<'a> {
             column: col.name.clone(),
             reason,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_fields_unescape() {
+        assert_eq!(unescape_copy("\\N"), None);
+        assert_eq!(
+            unescape_copy("a\\tb\\\\c\\nd").as_deref(),
+            Some("a\tb\\c\nd")
+        );
+        assert_eq!(unescape_copy("plain ü").as_deref(), Some("plain ü"));
     }
 }

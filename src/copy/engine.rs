@@ -84,6 +84,8 @@ struct Ctx {
     r: TablePair,
     /// How each column's cells reach the target (`encode`).
     paths: Vec<encode::Path>,
+    /// PostgreSQL to PostgreSQL, every column as it came: chunks travel as COPY text.
+    copy_through: bool,
     /// The source table as the target connection names it, when both are one server:
     /// chunks are then copied inside it (see `same_server`).
     same_server: Option<String>,
@@ -461,6 +463,7 @@ pub async fn run(
     };
     let ctx = Arc::new(Ctx {
         spec: spec.clone(),
+        copy_through: encode::copy_through(&r, &encode::plan(&r)),
         paths: encode::plan(&r),
         key_kinds: r
             .key_idx
@@ -706,7 +709,8 @@ async fn read_loop(
                             fetch_values(&ctx.source, &sql, &ctx.key_kinds, &key_positions)
                                 .await
                                 .map_err(|e| ctx.read_error(e))
-                        }) as BoxFuture<'_, Result<Vec<Vec<Value>>, CopyError>>
+                        })
+                            as BoxFuture<'_, Result<Vec<Vec<Value>>, CopyError>>
                     })
                     .await?;
                 chunk.rows = chunk.keys.len();
@@ -717,7 +721,8 @@ async fn read_loop(
                     .retry(Side::Source, "reading", || {
                         Box::pin(read_encoded(ctx, &sql)) as BoxFuture<'_, _>
                     })
-                    .await?;
+                    .await
+                    .inspect_err(|_| lock(&ctx.slots)[idx].state = RangeState::Failed)?;
                 chunk.rows = chunk.encoded.rows;
                 chunk.high_water = chunk.encoded.last_key.take();
             }
@@ -883,6 +888,12 @@ async fn direct_or_upsert(
 
 /// Reads one chunk over the wire and encodes its rows for the target as they arrive.
 async fn read_encoded(ctx: &Ctx, sql: &str) -> Result<Encoded, CopyError> {
+    if let (true, DbPool::Postgres(pool)) = (ctx.copy_through, &ctx.source) {
+        let text = crate::db::rows::copy_out(pool, sql)
+            .await
+            .map_err(|e| CopyError::db(format!("reading {}", ctx.r.source_table), e))?;
+        return encode::from_copy_text(&ctx.r, text);
+    }
     let mut encoder = Encoder::new(&ctx.r, &ctx.paths, ctx.writer.max_part_bytes());
     let read = for_each_row(&ctx.source, sql, |cells| {
         encoder.push_row(cells).map_err(Refused::Row)

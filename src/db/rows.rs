@@ -104,6 +104,19 @@ where
     Ok(n)
 }
 
+/// PostgreSQL: runs `COPY (query) TO STDOUT` and returns its text (the server writes the
+/// rows in COPY text itself, with no per-row message).
+pub async fn copy_out(pool: &sqlx::PgPool, query: &str) -> Result<Vec<u8>, sqlx::Error> {
+    use sqlx::postgres::PgPoolCopyExt;
+    let sql = format!("COPY ({query}) TO STDOUT");
+    let mut stream = pool.copy_out_raw(&sql).await?;
+    let mut out = Vec::new();
+    while let Some(bytes) = stream.try_next().await? {
+        out.extend_from_slice(&bytes);
+    }
+    Ok(out)
+}
+
 fn mysql_cell(row: &sqlx::mysql::MySqlRow, i: usize) -> Result<Cell<'_>, sqlx::Error> {
     Ok(match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
         None => Cell::Null,

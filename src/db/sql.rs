@@ -206,7 +206,6 @@ pub fn push_copy_escaped(out: &mut String, s: &str) {
     out.push_str(rest);
 }
 
-
 /// Comparison of a key tuple (or a prefix of it) with values: `(a, b) > (1, 'x')`,
 /// expanded into ORs of equalities so every dialect's planner can use the index.
 pub fn tuple_cmp(style: LiteralStyle, cols: &[String], vals: &[Value], op: Cmp) -> String {
