@@ -341,7 +341,7 @@ fn pg_source(rows: f64) -> Res<()> {
             &format!("CREATE DATABASE {db} TEMPLATE {template}"),
         )
     };
-    if exact(pg_count("dst")?, rows) != "" {
+    if !exact(pg_count("dst")?, rows).is_empty() {
         psql(
             "dst",
             "TRUNCATE public.payments; DROP TABLE IF EXISTS public._warroom_copy_checkpoints",
