@@ -184,8 +184,12 @@ async fn floor_only(n: u64, rounds: usize) -> Res<()> {
 fn reladiff() -> Res<(f64, BTreeSet<String>)> {
     let cols: String = COLUMNS[1..].iter().map(|c| format!(" -c {c}")).collect();
     let (secs, out) = sh(&format!(
-        "COLUMNS=1000000 reladiff mysql://root@127.0.0.1:3306/src payments postgresql://postgres@127.0.0.1:5432/dst payments -k id{cols} --json"
+        "COLUMNS=1000000 reladiff mysql://root@127.0.0.1:3306/src payments postgresql://postgres@127.0.0.1:5432/dst payments -k id{cols} --json 2>&1"
     ))?;
+    // reladiff exits 0 on some failures (a missing database driver): its log says so.
+    if let Some(line) = out.lines().find(|l| l.contains(" ERROR - ")) {
+        return Err(format!("reladiff failed: {line}").into());
+    }
     let keys = out
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
