@@ -20,26 +20,59 @@ pub enum CopyControl {
 /// goes, so the next grant waits `n / rate` from the last one. A new rate prices the part
 /// of the last grant not yet paid for at the new rate, and waiting workers ask again: the
 /// new ceiling holds from the next chunk, and nothing granted earlier runs ahead of it.
+///
+/// Two ceilings feed it: the user's (`max_rows_per_sec`, the console's `r`) and the
+/// throttle's automatic one (`copy::pace`); the lower one is in force.
 #[derive(Debug)]
 pub struct RateLimiter {
     rate: Option<u64>,
+    user: Option<u64>,
+    auto: Option<u64>,
     /// The last grant: when, and how many rows.
     last: Option<(Instant, u64)>,
 }
 
 impl RateLimiter {
     pub fn new(rate: Option<u64>) -> RateLimiter {
+        let user = rate.filter(|r| *r > 0);
         RateLimiter {
-            rate: rate.filter(|r| *r > 0),
+            rate: user,
+            user,
+            auto: None,
             last: None,
         }
     }
 
+    /// The ceiling in force: the lower of the user's and the automatic one.
     pub fn rate(&self) -> Option<u64> {
         self.rate
     }
 
+    /// The user's ceiling (`max_rows_per_sec`, the console's `r`).
+    pub fn user(&self) -> Option<u64> {
+        self.user
+    }
+
+    /// Sets the user's ceiling; `None` lifts it (the automatic one still holds).
     pub fn set(&mut self, rate: Option<u64>) {
+        self.user = rate.filter(|r| *r > 0);
+        self.apply();
+    }
+
+    /// Sets the throttle's automatic ceiling; `None` lifts it.
+    pub fn set_auto(&mut self, rate: Option<u64>) {
+        self.auto = rate.filter(|r| *r > 0);
+        self.apply();
+    }
+
+    fn apply(&mut self) {
+        let rate = match (self.user, self.auto) {
+            (Some(u), Some(a)) => Some(u.min(a)),
+            (u, a) => u.or(a),
+        };
+        if rate == self.rate {
+            return;
+        }
         let now = Instant::now();
         // Rows of the last grant that the old rate has not paid for yet.
         // Clamped at 0; a float-to-int `as` saturates and drops the fraction of a row.
@@ -51,7 +84,7 @@ impl RateLimiter {
             }
             _ => 0,
         };
-        self.rate = rate.filter(|r| *r > 0);
+        self.rate = rate;
         self.last = Some((now, unpaid));
     }
 
@@ -104,5 +137,26 @@ mod tests {
         // Raising it again shortens the wait.
         r.set(Some(50_000));
         assert!(r.try_take(100).unwrap_err() < Duration::from_millis(120));
+    }
+
+    #[test]
+    fn the_lower_of_the_user_and_the_automatic_ceiling_holds() {
+        let mut r = RateLimiter::new(Some(5_000));
+        r.set_auto(Some(8_000));
+        assert_eq!(r.rate(), Some(5_000), "the user's is lower");
+        r.set_auto(Some(2_000));
+        assert_eq!(r.rate(), Some(2_000));
+        assert_eq!(r.user(), Some(5_000));
+        r.set(None);
+        assert_eq!(
+            r.rate(),
+            Some(2_000),
+            "lifting the user's keeps the automatic one"
+        );
+        r.set_auto(None);
+        assert_eq!(r.rate(), None);
+        r.set(Some(1_000));
+        r.set_auto(Some(3_000));
+        assert_eq!(r.rate(), Some(1_000));
     }
 }

@@ -23,11 +23,12 @@ use super::checkpoint::{spec_digest, Checkpoints, StoredRange};
 use super::control::{CopyControl, RateLimiter};
 use super::create_target;
 use super::error::CopyError;
+use super::pace::{Pace, Verdict};
 use super::progress::{
     CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
 };
 use super::same_server::{insert_select_sql, keys_sql, refused, source_as_seen_from_target};
-use super::throttle::{evaluate, ProbeHook, ThrottleInputs};
+use super::throttle::{evaluate, latency_limit, sample_latency, ProbeHook, ThrottleInputs};
 use super::verify::{restart_needs_empty_target, target_agrees};
 use super::writer::{WriteMode, Writer};
 
@@ -120,7 +121,6 @@ struct Sizer {
     target: f64,
     read: f64,
     write: f64,
-    last_chunk: Duration,
 }
 
 impl Sizer {
@@ -134,7 +134,6 @@ impl Sizer {
         } else {
             self.write = per_row;
         }
-        self.last_chunk = took;
         if self.target <= 0.0 {
             return;
         }
@@ -191,7 +190,9 @@ impl Ctx {
         self.note_error(e.to_string());
     }
 
-    async fn gate(&self, slow: Duration) -> Gate {
+    /// Waits while the copy is paused (by a command or by the throttle). A slowed copy is
+    /// paced by the rate limiter (the throttle's automatic ceiling), not here.
+    async fn gate(&self) -> Gate {
         loop {
             if self.cancelled.load(Relaxed) || self.failed.load(Relaxed) {
                 return Gate::Stop;
@@ -200,9 +201,6 @@ impl Ctx {
             if self.paused.load(Relaxed) || throttle == ThrottleState::Paused {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
-            }
-            if throttle == ThrottleState::Slowed {
-                tokio::time::sleep(slow.max(Duration::from_millis(50))).await;
             }
             return Gate::Go;
         }
@@ -452,6 +450,7 @@ pub async fn run(
         latency_sql,
         connections: opts.connections.clone(),
         probe: opts.probe.clone(),
+        latency: Arc::default(),
     };
     let ctx = Arc::new(Ctx {
         spec: spec.clone(),
@@ -518,32 +517,7 @@ pub async fn run(
             }
         })
     };
-    let throttler = {
-        let ctx = ctx.clone();
-        let mut done = done_rx.clone();
-        tokio::spawn(async move {
-            if ctx.spec.throttle.is_empty() {
-                return;
-            }
-            let mut last = Instant::now();
-            loop {
-                let t = evaluate(&ctx.spec.throttle, &throttle_inputs).await;
-                let now = Instant::now();
-                let was = std::mem::replace(&mut *lock(&ctx.throttle), t);
-                if was.state != ThrottleState::Free {
-                    ctx.throttled_ms.fetch_add(
-                        u64::try_from((now - last).as_millis()).unwrap_or(u64::MAX),
-                        Relaxed,
-                    );
-                }
-                last = now;
-                tokio::select! {
-                    () = tokio::time::sleep(ctx.opts.throttle_every) => {}
-                    _ = done.changed() => return,
-                }
-            }
-        })
-    };
+    let throttler = tokio::spawn(throttle_loop(ctx.clone(), throttle_inputs, done_rx.clone()));
     let controller = {
         let ctx = ctx.clone();
         let mut done = done_rx.clone();
@@ -637,7 +611,6 @@ async fn worker(ctx: Arc<Ctx>, first_size: u64) -> Result<(), CopyError> {
         target: ctx.spec.chunk_target.as_secs_f64(),
         read: 0.0,
         write: 0.0,
-        last_chunk: Duration::ZERO,
     }));
     let (tx, rx) = mpsc::channel::<Chunk>(1);
     let writer = {
@@ -670,8 +643,7 @@ async fn read_loop(
             )
         };
         loop {
-            let slow = lock(sizer).last_chunk;
-            if let Gate::Stop = ctx.gate(slow).await {
+            if let Gate::Stop = ctx.gate().await {
                 lock(&ctx.slots)[idx].state = RangeState::Pending;
                 return Ok(());
             }
@@ -729,6 +701,85 @@ async fn read_loop(
         }
     }
     Ok(())
+}
+
+/// Reads the throttle rules every `throttle_every` and steers the copy from them
+/// (`copy::pace`): the automatic ceiling into the rate limiter, the state and its reason
+/// into the progress. `source_latency` rules are fed by a sampler running beside it.
+async fn throttle_loop(ctx: Arc<Ctx>, inputs: ThrottleInputs, mut done: watch::Receiver<bool>) {
+    if ctx.spec.throttle.is_empty() {
+        return;
+    }
+    let sampler = latency_limit(&ctx.spec.throttle)
+        .map(|above| tokio::spawn(sample_latency(inputs.clone(), above, done.clone())));
+    let mut pace = Pace::new();
+    // Rows done over the last few readings: the rate the copy runs at.
+    let mut seen: VecDeque<(Instant, u64)> = VecDeque::new();
+    // The last rate seen while the copy moved (a paused copy measures 0).
+    let mut known = 0.0;
+    let mut last = Instant::now();
+    loop {
+        let reading = evaluate(&ctx.spec.throttle, &inputs).await;
+        let now = Instant::now();
+        let mut measured = measured_rate(&mut seen, now, ctx.rows_done.load(Relaxed));
+        if measured > 0.0 {
+            known = measured;
+        } else if known > 0.0 {
+            measured = known;
+        } else {
+            // Not moved yet: a chunk per worker per chunk target (or second).
+            let per = ctx.spec.chunk_target.max(Duration::from_secs(1));
+            let rows = ctx.chunk_size.load(Relaxed) * u64::from(ctx.spec.workers.max(1));
+            measured = rows as f64 / per.as_secs_f64();
+        }
+        let verdict = pace.update(reading.pressure, measured, now);
+        lock(&ctx.rate).set_auto(pace.ceiling());
+        let t = match verdict {
+            Verdict::Free => Throttle {
+                state: ThrottleState::Free,
+                reason: String::new(),
+            },
+            Verdict::Paced(c) => Throttle {
+                state: ThrottleState::Slowed,
+                reason: format!("{}; pacing at {c} rows/s", reading.reason),
+            },
+            Verdict::Paused => Throttle {
+                state: ThrottleState::Paused,
+                reason: reading.reason,
+            },
+        };
+        let was = std::mem::replace(&mut *lock(&ctx.throttle), t);
+        if was.state != ThrottleState::Free {
+            ctx.throttled_ms.fetch_add(
+                u64::try_from((now - last).as_millis()).unwrap_or(u64::MAX),
+                Relaxed,
+            );
+        }
+        last = now;
+        tokio::select! {
+            () = tokio::time::sleep(ctx.opts.throttle_every) => {}
+            _ = done.changed() => break,
+        }
+    }
+    if let Some(sampler) = sampler {
+        let _ = sampler.await;
+    }
+}
+
+/// The copy's rows/s over the last three seconds of `seen` (rows done at each reading).
+fn measured_rate(seen: &mut VecDeque<(Instant, u64)>, now: Instant, done: u64) -> f64 {
+    seen.push_back((now, done));
+    while seen.len() > 2
+        && seen
+            .front()
+            .is_some_and(|(t, _)| now - *t > Duration::from_secs(3))
+    {
+        seen.pop_front();
+    }
+    match seen.front() {
+        Some((t, n)) if now > *t => done.saturating_sub(*n) as f64 / (now - *t).as_secs_f64(),
+        _ => 0.0,
+    }
 }
 
 /// Waits until the rate limit grants the next chunk, and returns its size: at most a
