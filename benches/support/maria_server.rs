@@ -54,7 +54,11 @@ impl MariaServer {
             .arg(format!("--pid-file={}", dir.join("pid").display()))
             .arg(format!("--log-error={}", dir.join("error.log").display()))
             .arg(format!("--port={port}"))
-            .args(["--bind-address=127.0.0.1", "--user=root", "--skip-name-resolve"])
+            .args([
+                "--bind-address=127.0.0.1",
+                "--user=root",
+                "--skip-name-resolve",
+            ])
             .args(settings)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -87,7 +91,14 @@ impl MariaServer {
 
     fn answers(&self) -> bool {
         Command::new("mariadb")
-            .args(["-h", "127.0.0.1", "-P", &self.port.to_string(), "-u", "root"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-P",
+                &self.port.to_string(),
+                "-u",
+                "root",
+            ])
             .args(["-N", "-e", "SELECT 1"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -99,7 +110,14 @@ impl MariaServer {
 impl Drop for MariaServer {
     fn drop(&mut self) {
         let _ = Command::new("mariadb")
-            .args(["-h", "127.0.0.1", "-P", &self.port.to_string(), "-u", "root"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-P",
+                &self.port.to_string(),
+                "-u",
+                "root",
+            ])
             .args(["-e", "SHUTDOWN"])
             .status();
         let _ = self.child.wait();
