@@ -426,20 +426,17 @@ fn phase<T>(rate: f64, during: impl FnOnce(Instant) -> Res<T>) -> Res<(T, Vec<Se
 
 // ---------------------------------------------------------------- figures
 
-/// The windowed p99 at each second whose window lies within [from, to].
+/// The windowed p99 at each second whose window lies within [from, to] (see the notes).
 fn windowed(seconds: &[Second], from: f64, to: f64) -> Vec<(f64, f64)> {
     let inside: Vec<&Second> = seconds
         .iter()
         .filter(|s| s.t - 1.0 >= from - 0.5 && s.t <= to + 0.5)
         .collect();
+    // A span shorter than the window is judged on windows as long as it.
+    let n = WINDOW.min(inside.len()).max(1);
     inside
-        .windows(WINDOW)
-        .map(|w| {
-            (
-                w[WINDOW - 1].t,
-                w.iter().map(|s| s.p99).sum::<f64>() / WINDOW as f64,
-            )
-        })
+        .windows(n)
+        .map(|w| (w[n - 1].t, w.iter().map(|s| s.p99).sum::<f64>() / n as f64))
         .collect()
 }
 

@@ -1,7 +1,7 @@
 //! The adaptive throttle on a real server: a `query` rule whose value the test raises cuts
 //! the running copy's automatic ceiling (the rate it reports), keeps cutting while the
 //! value stays over the limit, and lowering the value lets the ceiling rise again; the
-//! user's ceiling stays in force below it.
+//! user's ceiling stays in force below it. Before any of it, a slow start.
 
 mod copy_common;
 mod support;
@@ -16,7 +16,7 @@ use warroom::db::rows::execute;
 use warroom::db::DbPool;
 use warroom::runbook::ThrottleRule;
 
-const ROWS: u64 = 400_000;
+const ROWS: u64 = 600_000;
 /// The user's ceiling, rows/s: the copy never runs above it.
 const USER: u64 = 20_000;
 
@@ -79,7 +79,6 @@ async fn a_rising_signal_cuts_the_rate_and_a_falling_one_lets_it_rise() {
     let mut s = spec("paced", "src", "dst", &["id"]);
     s.chunk_rows = 500;
     s.chunk_target = Duration::from_millis(100);
-    s.max_rows_per_sec = Some(USER);
     s.throttle = vec![ThrottleRule::Query {
         connection: "load".into(),
         query: "SELECT v FROM pressure".into(),
@@ -99,9 +98,31 @@ async fn a_rising_signal_cuts_the_rate_and_a_falling_one_lets_it_rise() {
         tokio::spawn(async move { copy::run(&s, db.clone(), db, opts, ctl_rx, tx).await })
     };
 
-    // No pressure: free, at the user's ceiling.
-    let p = wait_for(&mut rx, 30, "rows to move", |p| p.rows_done >= 2_000).await;
-    assert_eq!(p.throttle.state, ThrottleState::Free, "{:?}", p.throttle);
+    // A slow start: paced from a chunk per worker per second, rising.
+    let p = wait_for(&mut rx, 30, "the slow start", |p| {
+        p.throttle.state == ThrottleState::Slowed
+    })
+    .await;
+    assert!(
+        p.throttle.reason.contains("slow start at"),
+        "{:?}",
+        p.throttle
+    );
+    // From 2 workers x 500 rows a second.
+    assert!(ceiling(&p) >= 1_000, "{:?}", p.rate_limit);
+    wait_for(&mut rx, 30, "the slow start to rise", |q| {
+        ceiling(q) > ceiling(&p)
+    })
+    .await;
+    // The user's ceiling: a slow start does not hold the copy under it, and with no
+    // pressure the copy is free at it.
+    ctl.send(CopyControl::SetRateLimit(Some(USER)))
+        .await
+        .expect("send");
+    let p = wait_for(&mut rx, 30, "free at the user's ceiling", |p| {
+        p.throttle.state == ThrottleState::Free
+    })
+    .await;
     assert_eq!(p.rate_limit, Some(USER));
 
     // Well over the limit (1.5x): paced, under the user's ceiling, said why.

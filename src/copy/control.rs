@@ -22,12 +22,18 @@ pub enum CopyControl {
 /// new ceiling holds from the next chunk, and nothing granted earlier runs ahead of it.
 ///
 /// Two ceilings feed it: the user's (`max_rows_per_sec`, the console's `r`) and the
-/// throttle's automatic one (`copy::pace`); the lower one is in force.
+/// throttle's automatic one (`copy::pace`); the lower one is in force, except that a slow
+/// start never holds the copy under the user's ceiling (the rate the coordinator chose is
+/// taken as a safe one to start at).
 #[derive(Debug)]
 pub struct RateLimiter {
     rate: Option<u64>,
     user: Option<u64>,
     auto: Option<u64>,
+    /// The automatic ceiling is a slow start's.
+    starting: bool,
+    /// A worker waited on the ceiling since [`RateLimiter::auto_binds`] last asked.
+    waited: bool,
     /// The last grant: when, and how many rows.
     last: Option<(Instant, u64)>,
 }
@@ -39,6 +45,8 @@ impl RateLimiter {
             rate: user,
             user,
             auto: None,
+            starting: false,
+            waited: false,
             last: None,
         }
     }
@@ -59,14 +67,24 @@ impl RateLimiter {
         self.apply();
     }
 
-    /// Sets the throttle's automatic ceiling; `None` lifts it.
-    pub fn set_auto(&mut self, rate: Option<u64>) {
+    /// Whether the automatic ceiling held the copy back (it is the one in force and a
+    /// worker waited on it) since the last call.
+    pub fn auto_binds(&mut self) -> bool {
+        let binds = self.waited && self.auto.is_some() && self.auto == self.rate;
+        self.waited = false;
+        binds
+    }
+
+    /// Sets the throttle's automatic ceiling (`starting`: a slow start's); `None` lifts it.
+    pub fn set_auto(&mut self, rate: Option<u64>, starting: bool) {
         self.auto = rate.filter(|r| *r > 0);
+        self.starting = starting;
         self.apply();
     }
 
     fn apply(&mut self) {
         let rate = match (self.user, self.auto) {
+            (Some(u), Some(_)) if self.starting => Some(u),
             (Some(u), Some(a)) => Some(u.min(a)),
             (u, a) => u.or(a),
         };
@@ -100,6 +118,7 @@ impl RateLimiter {
         if let (Some(rate), Some((at, n))) = (self.rate, self.last) {
             let free_at = at + Duration::from_secs_f64(n as f64 / rate as f64);
             if free_at > now {
+                self.waited = true;
                 return Err(free_at - now);
             }
         }
@@ -142,9 +161,9 @@ mod tests {
     #[test]
     fn the_lower_of_the_user_and_the_automatic_ceiling_holds() {
         let mut r = RateLimiter::new(Some(5_000));
-        r.set_auto(Some(8_000));
+        r.set_auto(Some(8_000), false);
         assert_eq!(r.rate(), Some(5_000), "the user's is lower");
-        r.set_auto(Some(2_000));
+        r.set_auto(Some(2_000), false);
         assert_eq!(r.rate(), Some(2_000));
         assert_eq!(r.user(), Some(5_000));
         r.set(None);
@@ -153,10 +172,23 @@ mod tests {
             Some(2_000),
             "lifting the user's keeps the automatic one"
         );
-        r.set_auto(None);
+        r.set_auto(None, false);
         assert_eq!(r.rate(), None);
         r.set(Some(1_000));
-        r.set_auto(Some(3_000));
+        r.set_auto(Some(3_000), false);
         assert_eq!(r.rate(), Some(1_000));
+        // The user's ceiling holds the copy back, not the automatic one.
+        assert_eq!(r.try_take(1_000), Ok(()));
+        assert!(r.try_take(1_000).is_err());
+        assert!(!r.auto_binds());
+        r.set_auto(Some(500), false);
+        assert!(r.try_take(500).is_err());
+        assert!(r.auto_binds());
+        assert!(!r.auto_binds(), "asked once");
+        // A slow start does not hold the copy under the user's ceiling, only without one.
+        r.set_auto(Some(500), true);
+        assert_eq!(r.rate(), Some(1_000));
+        r.set(None);
+        assert_eq!(r.rate(), Some(500));
     }
 }

@@ -17,7 +17,7 @@ use crate::db::table::{resolve, TableName, TablePair, TableSpec};
 use crate::db::types::{fit, Kind};
 use crate::db::value::Value;
 use crate::db::{introspect, DbPool, Dialect};
-use crate::runbook::{CopyEngine, CopySpec};
+use crate::runbook::{CopyEngine, CopySpec, ThrottleRule};
 
 use super::checkpoint::{spec_digest, Checkpoints, StoredRange};
 use super::control::{CopyControl, RateLimiter};
@@ -517,7 +517,7 @@ pub async fn run(
             }
         })
     };
-    let throttler = tokio::spawn(throttle_loop(ctx.clone(), throttle_inputs, done_rx.clone()));
+    let throttler = throttler(ctx.clone(), throttle_inputs, done_rx.clone());
     let controller = {
         let ctx = ctx.clone();
         let mut done = done_rx.clone();
@@ -648,7 +648,7 @@ async fn read_loop(
                 return Ok(());
             }
             let Some(n) = take_rows(ctx, sizer).await else {
-                // Cancelled or failed while waiting: the gate stops the worker.
+                // Cancelled, failed or paused while waiting: the gate stops or holds it.
                 continue;
             };
             ctx.chunk_size.store(n, Relaxed);
@@ -706,13 +706,45 @@ async fn read_loop(
 /// Reads the throttle rules every `throttle_every` and steers the copy from them
 /// (`copy::pace`): the automatic ceiling into the rate limiter, the state and its reason
 /// into the progress. `source_latency` rules are fed by a sampler running beside it.
-async fn throttle_loop(ctx: Arc<Ctx>, inputs: ThrottleInputs, mut done: watch::Receiver<bool>) {
+fn throttler(
+    ctx: Arc<Ctx>,
+    inputs: ThrottleInputs,
+    done: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     if ctx.spec.throttle.is_empty() {
-        return;
+        return tokio::spawn(async {});
     }
+    // Before the copy has moved: a chunk per worker per chunk target (or second).
+    let first_rate = {
+        let per = ctx.spec.chunk_target.max(Duration::from_secs(1));
+        let rows = ctx.chunk_size.load(Relaxed) * u64::from(ctx.spec.workers.max(1));
+        rows as f64 / per.as_secs_f64()
+    };
+    // Slow start from there, in force before the first chunk, when a rule gives a value
+    // to start against (a probe is only green or not).
+    let graded = ctx
+        .spec
+        .throttle
+        .iter()
+        .any(|r| !matches!(r, ThrottleRule::Probe { .. }));
+    let pace = if graded {
+        Pace::starting(first_rate)
+    } else {
+        Pace::new()
+    };
+    lock(&ctx.rate).set_auto(pace.ceiling(), pace.slow_start());
+    tokio::spawn(throttle_loop(ctx, inputs, done, pace, first_rate))
+}
+
+async fn throttle_loop(
+    ctx: Arc<Ctx>,
+    inputs: ThrottleInputs,
+    mut done: watch::Receiver<bool>,
+    mut pace: Pace,
+    first_rate: f64,
+) {
     let sampler = latency_limit(&ctx.spec.throttle)
         .map(|above| tokio::spawn(sample_latency(inputs.clone(), above, done.clone())));
-    let mut pace = Pace::new();
     // Rows done over the last few readings: the rate the copy runs at.
     let mut seen: VecDeque<(Instant, u64)> = VecDeque::new();
     // The last rate seen while the copy moved (a paused copy measures 0).
@@ -727,13 +759,11 @@ async fn throttle_loop(ctx: Arc<Ctx>, inputs: ThrottleInputs, mut done: watch::R
         } else if known > 0.0 {
             measured = known;
         } else {
-            // Not moved yet: a chunk per worker per chunk target (or second).
-            let per = ctx.spec.chunk_target.max(Duration::from_secs(1));
-            let rows = ctx.chunk_size.load(Relaxed) * u64::from(ctx.spec.workers.max(1));
-            measured = rows as f64 / per.as_secs_f64();
+            measured = first_rate;
         }
-        let verdict = pace.update(reading.pressure, measured, now);
-        lock(&ctx.rate).set_auto(pace.ceiling());
+        let binds = lock(&ctx.rate).auto_binds();
+        let verdict = pace.update(reading.pressure, measured, binds, now);
+        lock(&ctx.rate).set_auto(pace.ceiling(), pace.slow_start());
         let t = match verdict {
             Verdict::Free => Throttle {
                 state: ThrottleState::Free,
@@ -741,7 +771,16 @@ async fn throttle_loop(ctx: Arc<Ctx>, inputs: ThrottleInputs, mut done: watch::R
             },
             Verdict::Paced(c) => Throttle {
                 state: ThrottleState::Slowed,
-                reason: format!("{}; pacing at {c} rows/s", reading.reason),
+                reason: format!(
+                    "{}{}{} at {c} rows/s",
+                    reading.reason,
+                    if reading.reason.is_empty() { "" } else { "; " },
+                    if pace.slow_start() {
+                        "slow start"
+                    } else {
+                        "pacing"
+                    }
+                ),
             },
             Verdict::Paused => Throttle {
                 state: ThrottleState::Paused,
@@ -785,7 +824,8 @@ fn measured_rate(seen: &mut VecDeque<(Instant, u64)>, now: Instant, done: u64) -
 /// Waits until the rate limit grants the next chunk, and returns its size: at most a
 /// second of rows at the limit in force when it is granted. A worker that waits asks again
 /// at least every 100 ms, so a lowered limit holds from its next chunk. `None` when the
-/// copy was cancelled or failed meanwhile.
+/// copy was cancelled, failed or paused (by a command or the throttle) meanwhile: the
+/// worker goes back to its gate.
 async fn take_rows(ctx: &Ctx, sizer: &Mutex<Sizer>) -> Option<u64> {
     loop {
         let wait = {
@@ -801,6 +841,9 @@ async fn take_rows(ctx: &Ctx, sizer: &Mutex<Sizer>) -> Option<u64> {
             return None;
         }
         tokio::time::sleep(wait.min(Duration::from_millis(100))).await;
+        if ctx.paused.load(Relaxed) || lock(&ctx.throttle).state == ThrottleState::Paused {
+            return None;
+        }
     }
 }
 
