@@ -349,17 +349,18 @@ fn run_child(what: &str, origin: Instant) -> Res<CopyRun> {
             let limit = f.next().and_then(|v| v.parse().ok()).unwrap_or(0);
             let state = f.next().unwrap_or("").to_string();
             if let Some(reason) = f.next().filter(|r| !r.is_empty()) {
-                // Numbers stripped: what kind of reason, how often.
-                let kind: String = reason
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii_digit() || c == '.' {
-                            '#'
-                        } else {
-                            c
-                        }
-                    })
-                    .collect();
+                // Numbers left out: which state and reason, how often.
+                let mut kind = format!("{state}: ");
+                let mut in_number = false;
+                for c in reason.chars() {
+                    let digit = c.is_ascii_digit() || (in_number && c == '.');
+                    if digit && !in_number {
+                        kind.push('N');
+                    } else if !digit {
+                        kind.push(c);
+                    }
+                    in_number = digit;
+                }
                 *reasons.entry(kind).or_default() += 1;
             }
             ticks.push(Tick {
@@ -849,13 +850,17 @@ fn main() -> Res<()> {
         }
     );
     println!(
-        "sustainable fixed rate: {} rows/s set ({} achieved); unthrottled {} rows/s; \
-         the throttle's reasons: {:?}",
+        "sustainable fixed rate: {} rows/s set ({} achieved); unthrottled {} rows/s",
         human(sustainable),
         human(sustained_achieved),
         human(free_rate),
-        thr.reasons.keys().take(3).collect::<Vec<_>>()
     );
+    let mut reasons: Vec<(&String, &usize)> = thr.reasons.iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(a.1));
+    println!("the throttled copy's progress lines, by reason (250 ms each):");
+    for (kind, n) in reasons.iter().take(6) {
+        println!("  {n:>5}  {kind}");
+    }
     if free.summary.is_empty() || thr.summary.is_empty() {
         println!("(a warroom child printed no summary)");
     }
