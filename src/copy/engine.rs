@@ -17,18 +17,19 @@ use crate::db::table::{resolve, TableName, TablePair, TableSpec};
 use crate::db::types::Kind;
 use crate::db::value::Value;
 use crate::db::{introspect, DbPool, Dialect};
-use crate::runbook::{CopyEngine, CopySpec};
+use crate::runbook::{CopyEngine, CopySpec, ThrottleRule};
 
 use super::checkpoint::{spec_digest, Checkpoints, StoredRange};
 use super::control::{CopyControl, RateLimiter};
 use super::create_target;
 use super::encode::{self, Encoded, Encoder};
 use super::error::CopyError;
+use super::pace::{Pace, Verdict};
 use super::progress::{
     CopyProgress, CopyState, CopySummary, RangeProgress, RangeState, Throttle, ThrottleState,
 };
 use super::same_server::{insert_select_sql, keys_sql, refused, source_as_seen_from_target};
-use super::throttle::{evaluate, ProbeHook, ThrottleInputs};
+use super::throttle::{evaluate, latency_limit, sample_latency, ProbeHook, ThrottleInputs};
 use super::verify::{restart_needs_empty_target, target_agrees};
 use super::writer::{WriteMode, Writer};
 
@@ -124,7 +125,6 @@ struct Sizer {
     target: f64,
     read: f64,
     write: f64,
-    last_chunk: Duration,
 }
 
 impl Sizer {
@@ -138,7 +138,6 @@ impl Sizer {
         } else {
             self.write = per_row;
         }
-        self.last_chunk = took;
         if self.target <= 0.0 {
             return;
         }
@@ -199,7 +198,9 @@ impl Ctx {
         self.note_error(e.to_string());
     }
 
-    async fn gate(&self, slow: Duration) -> Gate {
+    /// Waits while the copy is paused (by a command or by the throttle). A slowed copy is
+    /// paced by the rate limiter (the throttle's automatic ceiling), not here.
+    async fn gate(&self) -> Gate {
         loop {
             if self.cancelled.load(Relaxed) || self.failed.load(Relaxed) {
                 return Gate::Stop;
@@ -208,9 +209,6 @@ impl Ctx {
             if self.paused.load(Relaxed) || throttle == ThrottleState::Paused {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
-            }
-            if throttle == ThrottleState::Slowed {
-                tokio::time::sleep(slow.max(Duration::from_millis(50))).await;
             }
             return Gate::Go;
         }
@@ -460,6 +458,7 @@ pub async fn run(
         latency_sql,
         connections: opts.connections.clone(),
         probe: opts.probe.clone(),
+        latency: Arc::default(),
     };
     let ctx = Arc::new(Ctx {
         spec: spec.clone(),
@@ -527,32 +526,7 @@ pub async fn run(
             }
         })
     };
-    let throttler = {
-        let ctx = ctx.clone();
-        let mut done = done_rx.clone();
-        tokio::spawn(async move {
-            if ctx.spec.throttle.is_empty() {
-                return;
-            }
-            let mut last = Instant::now();
-            loop {
-                let t = evaluate(&ctx.spec.throttle, &throttle_inputs).await;
-                let now = Instant::now();
-                let was = std::mem::replace(&mut *lock(&ctx.throttle), t);
-                if was.state != ThrottleState::Free {
-                    ctx.throttled_ms.fetch_add(
-                        u64::try_from((now - last).as_millis()).unwrap_or(u64::MAX),
-                        Relaxed,
-                    );
-                }
-                last = now;
-                tokio::select! {
-                    () = tokio::time::sleep(ctx.opts.throttle_every) => {}
-                    _ = done.changed() => return,
-                }
-            }
-        })
-    };
+    let throttler = throttler(ctx.clone(), throttle_inputs, done_rx.clone());
     let controller = {
         let ctx = ctx.clone();
         let mut done = done_rx.clone();
@@ -646,7 +620,6 @@ async fn worker(ctx: Arc<Ctx>, first_size: u64) -> Result<(), CopyError> {
         target: ctx.spec.chunk_target.as_secs_f64(),
         read: 0.0,
         write: 0.0,
-        last_chunk: Duration::ZERO,
     }));
     let (tx, rx) = mpsc::channel::<Chunk>(1);
     let writer = {
@@ -679,13 +652,12 @@ async fn read_loop(
             )
         };
         loop {
-            let slow = lock(sizer).last_chunk;
-            if let Gate::Stop = ctx.gate(slow).await {
+            if let Gate::Stop = ctx.gate().await {
                 lock(&ctx.slots)[idx].state = RangeState::Pending;
                 return Ok(());
             }
             let Some(n) = take_rows(ctx, sizer).await else {
-                // Cancelled or failed while waiting: the gate stops the worker.
+                // Cancelled, failed or paused while waiting: the gate stops or holds it.
                 continue;
             };
             ctx.chunk_size.store(n, Relaxed);
@@ -744,10 +716,129 @@ async fn read_loop(
     Ok(())
 }
 
+/// Reads the throttle rules every `throttle_every` and steers the copy from them
+/// (`copy::pace`): the automatic ceiling into the rate limiter, the state and its reason
+/// into the progress. `source_latency` rules are fed by a sampler running beside it.
+fn throttler(
+    ctx: Arc<Ctx>,
+    inputs: ThrottleInputs,
+    done: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    if ctx.spec.throttle.is_empty() {
+        return tokio::spawn(async {});
+    }
+    // Before the copy has moved: a chunk per worker per chunk target (or second).
+    let first_rate = {
+        let per = ctx.spec.chunk_target.max(Duration::from_secs(1));
+        let rows = ctx.chunk_size.load(Relaxed) * u64::from(ctx.spec.workers.max(1));
+        rows as f64 / per.as_secs_f64()
+    };
+    // Slow start from there, in force before the first chunk, when a rule gives a value
+    // to start against (a probe is only green or not).
+    let graded = ctx
+        .spec
+        .throttle
+        .iter()
+        .any(|r| !matches!(r, ThrottleRule::Probe { .. }));
+    let pace = if graded {
+        Pace::starting(first_rate)
+    } else {
+        Pace::new()
+    };
+    lock(&ctx.rate).set_auto(pace.ceiling(), pace.slow_start());
+    tokio::spawn(throttle_loop(ctx, inputs, done, pace, first_rate))
+}
+
+async fn throttle_loop(
+    ctx: Arc<Ctx>,
+    inputs: ThrottleInputs,
+    mut done: watch::Receiver<bool>,
+    mut pace: Pace,
+    first_rate: f64,
+) {
+    let sampler = latency_limit(&ctx.spec.throttle)
+        .map(|above| tokio::spawn(sample_latency(inputs.clone(), above, done.clone())));
+    // Rows done over the last few readings: the rate the copy runs at.
+    let mut seen: VecDeque<(Instant, u64)> = VecDeque::new();
+    // The last rate seen while the copy moved (a paused copy measures 0).
+    let mut known = 0.0;
+    let mut last = Instant::now();
+    loop {
+        let reading = evaluate(&ctx.spec.throttle, &inputs).await;
+        let now = Instant::now();
+        let mut measured = measured_rate(&mut seen, now, ctx.rows_done.load(Relaxed));
+        if measured > 0.0 {
+            known = measured;
+        } else if known > 0.0 {
+            measured = known;
+        } else {
+            measured = first_rate;
+        }
+        let binds = lock(&ctx.rate).auto_binds();
+        let verdict = pace.update(reading.pressure, measured, binds, now);
+        lock(&ctx.rate).set_auto(pace.ceiling(), pace.slow_start());
+        let t = match verdict {
+            Verdict::Free => Throttle {
+                state: ThrottleState::Free,
+                reason: String::new(),
+            },
+            Verdict::Paced(c) => Throttle {
+                state: ThrottleState::Slowed,
+                reason: format!(
+                    "{}{}{} at {c} rows/s",
+                    reading.reason,
+                    if reading.reason.is_empty() { "" } else { "; " },
+                    if pace.slow_start() {
+                        "slow start"
+                    } else {
+                        "pacing"
+                    }
+                ),
+            },
+            Verdict::Paused => Throttle {
+                state: ThrottleState::Paused,
+                reason: reading.reason,
+            },
+        };
+        let was = std::mem::replace(&mut *lock(&ctx.throttle), t);
+        if was.state != ThrottleState::Free {
+            ctx.throttled_ms.fetch_add(
+                u64::try_from((now - last).as_millis()).unwrap_or(u64::MAX),
+                Relaxed,
+            );
+        }
+        last = now;
+        tokio::select! {
+            () = tokio::time::sleep(ctx.opts.throttle_every) => {}
+            _ = done.changed() => break,
+        }
+    }
+    if let Some(sampler) = sampler {
+        let _ = sampler.await;
+    }
+}
+
+/// The copy's rows/s over the last three seconds of `seen` (rows done at each reading).
+fn measured_rate(seen: &mut VecDeque<(Instant, u64)>, now: Instant, done: u64) -> f64 {
+    seen.push_back((now, done));
+    while seen.len() > 2
+        && seen
+            .front()
+            .is_some_and(|(t, _)| now - *t > Duration::from_secs(3))
+    {
+        seen.pop_front();
+    }
+    match seen.front() {
+        Some((t, n)) if now > *t => done.saturating_sub(*n) as f64 / (now - *t).as_secs_f64(),
+        _ => 0.0,
+    }
+}
+
 /// Waits until the rate limit grants the next chunk, and returns its size: at most a
 /// second of rows at the limit in force when it is granted. A worker that waits asks again
 /// at least every 100 ms, so a lowered limit holds from its next chunk. `None` when the
-/// copy was cancelled or failed meanwhile.
+/// copy was cancelled, failed or paused (by a command or the throttle) meanwhile: the
+/// worker goes back to its gate.
 async fn take_rows(ctx: &Ctx, sizer: &Mutex<Sizer>) -> Option<u64> {
     loop {
         let wait = {
@@ -763,6 +854,9 @@ async fn take_rows(ctx: &Ctx, sizer: &Mutex<Sizer>) -> Option<u64> {
             return None;
         }
         tokio::time::sleep(wait.min(Duration::from_millis(100))).await;
+        if ctx.paused.load(Relaxed) || lock(&ctx.throttle).state == ThrottleState::Paused {
+            return None;
+        }
     }
 }
 

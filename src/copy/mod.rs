@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod external;
 pub mod job;
+pub mod pace;
 /// The progress types live with the drill state (they travel to the screen).
 pub mod progress {
     pub use crate::drill::telemetry::copy::*;

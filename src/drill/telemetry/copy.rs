@@ -23,7 +23,8 @@ pub enum CopyState {
 pub enum ThrottleState {
     /// Full speed (up to the rate limit).
     Free,
-    /// A rule is close to its limit: chunks are spaced out.
+    /// A rule is near or over its limit: the copy is paced by an automatic rows/s ceiling
+    /// (`copy::pace`; `rate_limit` is the ceiling in force, the reason says why).
     Slowed,
     /// A rule crossed its limit: no new chunk starts until it recovers.
     Paused,
@@ -71,7 +72,8 @@ pub struct CopyProgress {
     /// Time spent slowed or paused by the throttle.
     pub throttled_secs: f64,
     pub throttle: Throttle,
-    /// Rows per second ceiling in force, if any.
+    /// Rows per second ceiling in force, if any: the lower of the user's
+    /// (`max_rows_per_sec`, the console's `r`) and the throttle's automatic one.
     pub rate_limit: Option<u64>,
     pub retries: u64,
     pub errors: u64,

@@ -163,7 +163,7 @@ fn job_lines(app: &App, p: &CopyProgress, width: usize) -> Vec<Line<'static>> {
     }
     let throttle = match p.throttle.state {
         ThrottleState::Free => None,
-        ThrottleState::Slowed => Some(("slowed", Tone::Warn)),
+        ThrottleState::Slowed => Some(("paced", Tone::Warn)),
         ThrottleState::Paused => Some(("PAUSED by throttle", Tone::Bad)),
     };
     if let Some((what, tone)) = throttle {
