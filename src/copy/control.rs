@@ -106,9 +106,10 @@ impl RateLimiter {
         self.last = Some((now, unpaid));
     }
 
-    /// The largest chunk that fits the ceiling: about a second of rows.
+    /// The largest chunk that fits the ceiling: a fifth of a second of rows, so a paced
+    /// copy reads the source in small steps rather than in one burst a second.
     pub fn cap(&self, rows: u64) -> u64 {
-        self.rate.map_or(rows, |rate| rows.min(rate.max(10)))
+        self.rate.map_or(rows, |rate| rows.min((rate / 5).max(10)))
     }
 
     /// Grants `rows` now, or says how long until the last grant is paid for at the current
@@ -152,7 +153,7 @@ mod tests {
         // Almost none of the 5000 rows was paid for yet: about 2.5 s at the new rate.
         let wait = r.try_take(100).unwrap_err();
         assert!(wait > Duration::from_millis(2_300), "{wait:?}");
-        assert_eq!(r.cap(5_000), 2_000);
+        assert_eq!(r.cap(5_000), 400);
         // Raising it again shortens the wait.
         r.set(Some(50_000));
         assert!(r.try_take(100).unwrap_err() < Duration::from_millis(120));

@@ -835,7 +835,7 @@ fn measured_rate(seen: &mut VecDeque<(Instant, u64)>, now: Instant, done: u64) -
 }
 
 /// Waits until the rate limit grants the next chunk, and returns its size: at most a
-/// second of rows at the limit in force when it is granted. A worker that waits asks again
+/// fifth of a second of rows at the limit in force when it is granted. A worker that waits asks again
 /// at least every 100 ms, so a lowered limit holds from its next chunk. `None` when the
 /// copy was cancelled, failed or paused (by a command or the throttle) meanwhile: the
 /// worker goes back to its gate.

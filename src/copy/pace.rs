@@ -46,6 +46,9 @@ pub const CUT_HARD: f64 = 0.5;
 /// Raise: this share of the ceiling, and at least this share of the rate it started from.
 pub const RAISE: f64 = 0.05;
 pub const RAISE_MIN: f64 = 0.02;
+/// Far under the limit the ceiling is raised by this share a step instead.
+pub const RAISE_FAST: f64 = 0.15;
+pub const RAISE_FAST_BELOW: f64 = 0.5;
 /// The time a cut is given to show in the signal before the next one.
 pub const SETTLE: Duration = Duration::from_secs(2);
 /// The slow start's factor per step.
@@ -165,7 +168,12 @@ impl Pace {
                 self.ceiling = Some(if self.slow_start {
                     c * SLOW_START
                 } else {
-                    c + (c * RAISE).max(self.base * RAISE_MIN)
+                    let step = if p < RAISE_FAST_BELOW {
+                        RAISE_FAST
+                    } else {
+                        RAISE
+                    };
+                    c + (c * step).max(self.base * RAISE_MIN)
                 });
             }
         } else if p > ENGAGE {
@@ -295,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn slow_start_multiplies_until_near_the_limit_then_raises_gently() {
+    fn slow_start_multiplies_until_near_the_limit_then_raises_by_how_far_under() {
         let mut p = Pace::starting(1_000.0);
         assert_eq!(p.ceiling(), Some(1_000));
         assert_eq!(
@@ -311,9 +319,14 @@ mod tests {
             p.update(Pressure::Ratio(0.9), 2_250.0, true, at(2.0)),
             Verdict::Paced(2_250)
         );
+        // Far under the limit: 15 % a step; comfortably under: 5 %.
         assert_eq!(
             p.update(Pressure::Ratio(0.3), 2_250.0, true, at(3.0)),
-            Verdict::Paced(2_363)
+            Verdict::Paced(2_588)
+        );
+        assert_eq!(
+            p.update(Pressure::Ratio(0.6), 2_588.0, true, at(4.0)),
+            Verdict::Paced(2_717)
         );
         // A slow start the copy cannot keep up with is released: free. Its first step
         // (before the first chunk: nothing waited yet) is not enough.
