@@ -22,20 +22,20 @@
 //! warroom runs as a child process (this program with `WARROOM_BENCH_CHILD` set) under
 //! `/usr/bin/time -v`, which gives its peak RSS.
 
+#[path = "support/common.rs"]
+mod common;
 #[path = "support/dataset.rs"]
 mod dataset;
 #[path = "support/maria_server.rs"]
 mod maria_server;
 
-use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 use warroom::copy::{self, CopyOptions};
-use warroom::db::{DbPool, SecretUrl};
-use warroom::runbook::{CopyEngine, CopySpec};
 
+use common::{payments_copy, pool, sh, Res};
 use maria_server::MariaServer;
 
 const MY: &str = "mysql://root@127.0.0.1:3306";
@@ -47,48 +47,19 @@ const PG_TOOL_DB: &str = "warroom_bench_pgtool";
 const SECOND_PORT: u16 = 3307;
 const CHILD: &str = "WARROOM_BENCH_CHILD";
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
-
-fn spec(target_table: &str) -> CopySpec {
-    CopySpec {
-        name: "bench_payments".into(),
-        engine: CopyEngine::Native,
-        source: "src".into(),
-        source_table: "payments".into(),
-        target: "dst".into(),
-        target_table: target_table.into(),
-        key: vec!["id".into()],
-        columns: None,
-        rename: BTreeMap::new(),
-        filter: None,
-        workers: std::env::var("WARROOM_BENCH_WORKERS")
-            .ok()
-            .and_then(|w| w.parse().ok())
-            .unwrap_or(2),
-        chunk_rows: 5_000,
-        chunk_target: Duration::from_millis(500),
-        max_rows_per_sec: None,
-        throttle: Vec::new(),
-        progress: None,
-        create_target: false,
-        finished: warroom::runbook::Finished::ReachesTotal,
-        stalled_after: None,
-        exclusive: None,
-    }
-}
-
-async fn pool(url: &str, max: u32) -> Res<DbPool> {
-    let url = SecretUrl::expand("bench", url, |_| None)?;
-    Ok(DbPool::connect(&url, max, Duration::from_secs(30)).await?)
-}
-
 /// The child: one warroom copy (`SOURCE_URL TARGET_URL TABLE`), summary as JSON on stdout.
 async fn child(args: &str) -> Res<()> {
     let parts: Vec<&str> = args.split(' ').collect();
     let [source, target, table] = parts[..] else {
         return Err(format!("{CHILD} wants `SOURCE_URL TARGET_URL TABLE`, not {args:?}").into());
     };
-    let s = spec(table);
+    let mut s = payments_copy("bench_payments", table);
+    if let Some(w) = std::env::var("WARROOM_BENCH_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+    {
+        s.workers = w;
+    }
     let src = pool(source, s.workers + 1).await?;
     let dst = pool(target, s.workers + 1).await?;
     let (_ctl, ctl_rx) = mpsc::channel(1);
@@ -101,24 +72,6 @@ async fn child(args: &str) -> Res<()> {
     let summary = copy::run(&s, src, dst, opts, ctl_rx, tx).await?;
     println!("{}", serde_json::to_string(&summary)?);
     Ok(())
-}
-
-fn sh(cmd: &str) -> Res<(f64, String)> {
-    let t0 = Instant::now();
-    let out = Command::new("bash")
-        .args(["-c", cmd])
-        .stdin(Stdio::null())
-        .output()?;
-    let secs = t0.elapsed().as_secs_f64();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if !out.status.success() {
-        return Err(format!("`{cmd}` failed: {text}").into());
-    }
-    Ok((secs, text))
 }
 
 fn psql(db: &str, sql: &str) -> Res<(f64, String)> {

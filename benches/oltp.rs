@@ -26,6 +26,8 @@
 //! second's p99 is close to that second's worst transaction at a few hundred tps, so the
 //! mean of five is an upper estimate of the p99 over the five seconds).
 
+#[path = "support/common.rs"]
+mod common;
 #[path = "support/dataset.rs"]
 mod dataset;
 #[path = "support/maria_server.rs"]
@@ -39,9 +41,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use warroom::copy::{self, CopyControl, CopyOptions};
-use warroom::db::{DbPool, SecretUrl};
-use warroom::runbook::{CopyEngine, CopySpec, ThrottleRule};
 
+use warroom::runbook::{CopySpec, ThrottleRule};
+
+use common::{payments_copy, pool, sh, Res};
 use maria_server::MariaServer;
 
 const PORT: u16 = 3310;
@@ -55,8 +58,6 @@ const WINDOW: usize = 5;
 /// The query rule on the load's own p99 (a stale or missing value pauses the copy).
 const LOAD_P99_SQL: &str = "SELECT p99_ms FROM load_latency \
      WHERE at > NOW(3) - INTERVAL 5 SECOND ORDER BY id DESC LIMIT 1";
-
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn env_f64(name: &str, default: f64) -> f64 {
     std::env::var(name)
@@ -91,33 +92,7 @@ fn pg_url() -> String {
 // ---------------------------------------------------------------- the warroom child
 
 fn spec() -> CopySpec {
-    CopySpec {
-        name: "oltp_payments".into(),
-        engine: CopyEngine::Native,
-        source: "src".into(),
-        source_table: "payments".into(),
-        target: "dst".into(),
-        target_table: "public.payments".into(),
-        key: vec!["id".into()],
-        columns: None,
-        rename: std::collections::BTreeMap::new(),
-        filter: None,
-        workers: 2,
-        chunk_rows: 5_000,
-        chunk_target: Duration::from_millis(500),
-        max_rows_per_sec: None,
-        throttle: Vec::new(),
-        progress: None,
-        create_target: false,
-        finished: warroom::runbook::Finished::ReachesTotal,
-        stalled_after: None,
-        exclusive: None,
-    }
-}
-
-async fn pool(url: &str, max: u32) -> Res<DbPool> {
-    let url = SecretUrl::expand("bench", url, |_| None)?;
-    Ok(DbPool::connect(&url, max, Duration::from_secs(30)).await?)
+    payments_copy("oltp_payments", "public.payments")
 }
 
 /// The child: one warroom copy as `WARROOM_BENCH_CHILD` says (`rate=N`, `query=MS`,
@@ -183,24 +158,6 @@ async fn child(what: &str) -> Res<()> {
 }
 
 // ---------------------------------------------------------------- shell helpers
-
-fn sh(cmd: &str) -> Res<(f64, String)> {
-    let t0 = Instant::now();
-    let out = Command::new("bash")
-        .args(["-c", cmd])
-        .stdin(Stdio::null())
-        .output()?;
-    let secs = t0.elapsed().as_secs_f64();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if !out.status.success() {
-        return Err(format!("`{cmd}` failed: {text}").into());
-    }
-    Ok((secs, text))
-}
 
 fn psql(db: &str, sql: &str) -> Res<String> {
     Ok(sh(&format!(

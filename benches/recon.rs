@@ -11,18 +11,22 @@
 //! with what was injected. Each tool runs twice (`WARROOM_BENCH_ROUNDS`), interleaved with
 //! the other, and its best time counts.
 
+#[path = "support/common.rs"]
+mod common;
 #[path = "support/dataset.rs"]
 mod dataset;
 
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::{mpsc, watch};
 use warroom::copy::{self, CopyOptions};
-use warroom::db::{DbPool, SecretUrl};
+
 use warroom::recon::ReconJob;
-use warroom::runbook::{CopyEngine, CopySpec, ReconSpec};
+use warroom::runbook::{CopySpec, ReconSpec};
+
+use common::{payments_copy, pool};
 
 const MY_SRC: &str = "mysql://root@127.0.0.1:3306/src";
 const MY_DST: &str = "mysql://root@127.0.0.1:3306/dst";
@@ -77,11 +81,6 @@ fn psql(sql: &str) -> Res<String> {
 
 fn maria(sql: &str) -> Res<String> {
     Ok(sh(&format!("mariadb -h 127.0.0.1 -u root -N -e \"{sql}\""))?.1)
-}
-
-async fn pool(url: &str, max: u32) -> Res<DbPool> {
-    let url = SecretUrl::expand("bench", url, |_| None)?;
-    Ok(DbPool::connect(&url, max, Duration::from_secs(30)).await?)
 }
 
 fn recon_spec(target_table: &str) -> ReconSpec {
@@ -280,25 +279,7 @@ fn inject(pg: bool) -> Res<BTreeSet<String>> {
 async fn copy_to(target_url: &str, table: &str) -> Res<()> {
     let spec = CopySpec {
         name: "bench_recon_copy".into(),
-        engine: CopyEngine::Native,
-        source: "src".into(),
-        source_table: "payments".into(),
-        target: "dst".into(),
-        target_table: table.into(),
-        key: vec!["id".into()],
-        columns: None,
-        rename: std::collections::BTreeMap::new(),
-        filter: None,
-        workers: 2,
-        chunk_rows: 5_000,
-        chunk_target: Duration::from_millis(500),
-        max_rows_per_sec: None,
-        throttle: Vec::new(),
-        progress: None,
-        create_target: false,
-        finished: warroom::runbook::Finished::ReachesTotal,
-        stalled_after: None,
-        exclusive: None,
+        ..payments_copy("bench_recon_copy", table)
     };
     let (_c, crx) = mpsc::channel(1);
     let (tx, mut rx) = mpsc::channel(64);
