@@ -17,7 +17,6 @@ mod common;
 mod dataset;
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use tokio::sync::{mpsc, watch};
@@ -26,7 +25,7 @@ use warroom::copy::{self, CopyOptions};
 use warroom::recon::ReconJob;
 use warroom::runbook::{CopySpec, ReconSpec};
 
-use common::{payments_copy, pool};
+use common::{payments_copy, pool, run, Res};
 
 const MY_SRC: &str = "mysql://root@127.0.0.1:3306/src";
 const MY_DST: &str = "mysql://root@127.0.0.1:3306/dst";
@@ -43,33 +42,11 @@ const COLUMNS: [&str; 9] = [
     "metadata",
 ];
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
-
+/// Runs `cmd`: (seconds, stdout); reladiff's and pt-table-sync's "found differences"
+/// exits (1, 2) are not failures.
 fn sh(cmd: &str) -> Res<(f64, String)> {
-    let t0 = Instant::now();
-    let out = Command::new("bash")
-        .args(["-c", cmd])
-        .stdin(Stdio::null())
-        .output()?;
-    let secs = t0.elapsed().as_secs_f64();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // reladiff and pt-table-sync exit 1 or 2 when they find differences.
-    if !out.status.success() && !matches!(out.status.code(), Some(1 | 2)) {
-        let tail: String = text
-            .chars()
-            .rev()
-            .take(2_000)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        return Err(format!("`{cmd}` failed: …{tail}").into());
-    }
-    Ok((secs, String::from_utf8_lossy(&out.stdout).into_owned()))
+    let ran = run(cmd, &[1, 2])?;
+    Ok((ran.secs, ran.stdout))
 }
 
 fn psql(sql: &str) -> Res<String> {

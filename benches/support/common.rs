@@ -10,24 +10,45 @@ use warroom::runbook::{CopyEngine, CopySpec};
 
 pub type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
-/// Runs `cmd` in bash: (seconds, stdout and stderr); a failing command is an error with
-/// what it printed.
-pub fn sh(cmd: &str) -> Res<(f64, String)> {
+/// What a shell command printed, and how long it took.
+pub struct Ran {
+    pub secs: f64,
+    pub stdout: String,
+    /// stdout and stderr.
+    pub all: String,
+}
+
+/// Runs `cmd` in bash. An exit status other than 0 and `also_ok` is an error with the end
+/// of what it printed (reladiff and pt-table-sync exit 1 or 2 when they find differences).
+pub fn run(cmd: &str, also_ok: &[i32]) -> Res<Ran> {
     let t0 = Instant::now();
     let out = Command::new("bash")
         .args(["-c", cmd])
         .stdin(Stdio::null())
         .output()?;
     let secs = t0.elapsed().as_secs_f64();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if !out.status.success() {
-        return Err(format!("`{cmd}` failed: {text}").into());
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let all = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let accepted = out.status.code().is_some_and(|c| also_ok.contains(&c));
+    if !out.status.success() && !accepted {
+        let tail: String = all
+            .chars()
+            .rev()
+            .take(2_000)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        return Err(format!("`{cmd}` failed: …{tail}").into());
     }
-    Ok((secs, text))
+    Ok(Ran { secs, stdout, all })
+}
+
+/// Runs `cmd` in bash: (seconds, stdout and stderr); a failing command is an error with
+/// what it printed.
+pub fn sh(cmd: &str) -> Res<(f64, String)> {
+    let ran = run(cmd, &[])?;
+    Ok((ran.secs, ran.all))
 }
 
 pub async fn pool(url: &str, max: u32) -> Res<DbPool> {
