@@ -7,9 +7,11 @@
 //!   cargo bench --bench oltp            (`WARROOM_BENCH_ROWS=N` for a smaller table)
 //!
 //! Everything runs against a MariaDB server of the benchmark's own (port 3310, its own data
-//! directory: `support/maria_server.rs`) and a PostgreSQL database of its own (`wt_oltp`,
-//! dropped at the end), so it disturbs no other work on the machine; the machine's cores are
-//! shared with whatever else runs, so run it alone for figures.
+//! directory: `support/maria_server.rs`) and a PostgreSQL server of its own (port 5440, its
+//! data in memory: `support/pg_server.rs`, as a target on another host whose writes never
+//! reach the source's disk; `WARROOM_BENCH_TARGET_ON_DISK=1` uses the machine's server
+//! instead), so it disturbs no other work on the machine; the machine's cores are shared
+//! with whatever else runs, so run it alone for figures.
 //!
 //! The load's latency signal: sysbench prints its p99 every second; this program writes
 //! each one into `sbtest.load_latency` on the source, and the throttled copy's rule is a
@@ -42,6 +44,8 @@ mod innodb_sampler;
 mod io_sampler;
 #[path = "support/maria_server.rs"]
 mod maria_server;
+#[path = "support/pg_server.rs"]
+mod pg_server;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -56,6 +60,7 @@ use warroom::runbook::{CopySpec, ThrottleRule};
 
 use common::{payments_copy, pool, sh, Res};
 use maria_server::MariaServer;
+use pg_server::PgServer;
 
 const PORT: u16 = 3310;
 const PG_DB: &str = "wt_oltp";
@@ -95,8 +100,23 @@ fn load_url() -> String {
     )
 }
 
+/// The target PostgreSQL's port: the benchmark's own in-memory server (`pg_server.rs`), or
+/// the machine's (5432) with `WARROOM_BENCH_TARGET_ON_DISK=1`; handed to the child.
+const PG_PORT_ENV: &str = "WARROOM_BENCH_OLTP_PG_PORT";
+const OWN_PG_PORT: u16 = 5440;
+static PG_PORT: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
+
+fn pg_port() -> u16 {
+    *PG_PORT.get_or_init(|| {
+        std::env::var(PG_PORT_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(5432)
+    })
+}
+
 fn pg_url() -> String {
-    format!("postgres://postgres@127.0.0.1:5432/{PG_DB}")
+    format!("postgres://postgres@127.0.0.1:{}/{PG_DB}", pg_port())
 }
 
 // ---------------------------------------------------------------- the warroom child
@@ -171,7 +191,8 @@ async fn child(what: &str) -> Res<()> {
 
 fn psql(db: &str, sql: &str) -> Res<String> {
     Ok(sh(&format!(
-        "psql -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres -d {db} -c \"{sql}\""
+        "psql -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -p {} -U postgres -d {db} -c \"{sql}\"",
+        pg_port()
     ))?
     .1)
 }
@@ -310,6 +331,7 @@ fn run_child(what: &str, origin: Instant) -> Res<CopyRun> {
         .env(CHILD, what)
         .env(SRC_ENV, src_url())
         .env(LOAD_ENV, load_url())
+        .env(PG_PORT_ENV, pg_port().to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -626,7 +648,7 @@ fn baselines(load_rate: f64, target: f64) -> Res<Baselines> {
              INCLUDING ONLY TABLE NAMES MATCHING 'payments'\n\
              ALTER SCHEMA 'src' RENAME TO 'public';\n",
             src_url(),
-            format_args!("postgresql://postgres@127.0.0.1:5432/{PG_DB}")
+            format_args!("postgresql://postgres@127.0.0.1:{}/{PG_DB}", pg_port())
         ),
     )?;
     let (pgl, pgl_s, pgl_origin) = phase(load_rate, |o| {
@@ -709,6 +731,21 @@ fn main() -> Res<()> {
     println!("load before: {}", sh("uptime")?.1.trim());
     let server = MariaServer::start(PORT, "mariadb -h 127.0.0.1 -u root")?;
     let _ = URLS.set((server.url("src"), server.url("sbtest")));
+    let on_disk = std::env::var("WARROOM_BENCH_TARGET_ON_DISK").is_ok_and(|v| v == "1");
+    let _pg_server = if on_disk {
+        let _ = PG_PORT.set(5432);
+        println!("target: the machine's PostgreSQL (port 5432), on the source's disk");
+        None
+    } else {
+        let server = PgServer::start(OWN_PG_PORT, "psql -X -h 127.0.0.1 -U postgres -d postgres")?;
+        let _ = PG_PORT.set(server.port);
+        println!(
+            "target: a PostgreSQL of the benchmark's own in /dev/shm (port {}), as if on \
+             another host: its writes do not land on the source's disk",
+            server.port
+        );
+        Some(server)
+    };
     let _pg = PgDatabase::create()?;
     let script = dataset::script();
     let (secs, out) = sh(&format!(

@@ -14,7 +14,11 @@
 //!   what the last cut did);
 //! - between [`RAISE_BELOW`] and the limit: held;
 //! - comfortably under: raised by a few per cent a step, only while the ceiling binds (the
-//!   copy runs at it: raising a ceiling the copy does not reach means nothing);
+//!   copy runs at it: raising a ceiling the copy does not reach means nothing); fast
+//!   ([`RAISE_FAST`]) far under the limit, but never fast from [`NEAR_OVERLOAD`] of the
+//!   ceiling that last took the source over its limit: a source's latency is flat up to a
+//!   knee and steep past it, and the signal shows the knee a second or two late, so the
+//!   rate it was last crossed at is approached gently (as TCP does its last window);
 //! - far over the limit ([`PAUSE_AT`]), a rule that cannot be read, a probe not green: the
 //!   copy pauses (a pause for far over also halves the ceiling it resumes at; one for an
 //!   error keeps it);
@@ -49,6 +53,8 @@ pub const RAISE_MIN: f64 = 0.02;
 /// Far under the limit the ceiling is raised by this share a step instead.
 pub const RAISE_FAST: f64 = 0.15;
 pub const RAISE_FAST_BELOW: f64 = 0.5;
+/// From this share of the ceiling the last overload came at, raises are gentle.
+pub const NEAR_OVERLOAD: f64 = 0.85;
 /// The time a cut is given to show in the signal before the next one.
 pub const SETTLE: Duration = Duration::from_secs(2);
 /// The slow start's factor per step.
@@ -86,6 +92,8 @@ pub struct Pace {
     slow_start: bool,
     /// Steps in a row the ceiling did not hold the copy back.
     unbound: u32,
+    /// The ceiling (or measured rate) the source last went over its limit at.
+    overload_at: Option<f64>,
 }
 
 impl Pace {
@@ -102,6 +110,7 @@ impl Pace {
             last_cut: None,
             slow_start: true,
             unbound: 0,
+            overload_at: None,
         }
     }
 
@@ -132,6 +141,7 @@ impl Pace {
         });
         self.ceiling = Some((from * factor).max(FLOOR));
         self.last_cut = Some(now);
+        self.overload_at = Some(from);
     }
 
     /// One step: `pressure` from the rules, `measured` the copy's rows/s over the last
@@ -168,7 +178,8 @@ impl Pace {
                 self.ceiling = Some(if self.slow_start {
                     c * SLOW_START
                 } else {
-                    let step = if p < RAISE_FAST_BELOW {
+                    let near = self.overload_at.is_some_and(|w| c >= w * NEAR_OVERLOAD);
+                    let step = if p < RAISE_FAST_BELOW && !near {
                         RAISE_FAST
                     } else {
                         RAISE
@@ -340,6 +351,33 @@ mod tests {
         assert_eq!(
             p.update(Pressure::Ratio(0.1), 900.0, false, at(3.0)),
             Verdict::Free
+        );
+    }
+
+    #[test]
+    // Positive rows/s well inside u64.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    fn approaches_the_ceiling_of_the_last_overload_gently() {
+        let mut p = Pace::new();
+        // Over the limit at 10k: cut to 5k; the 10k is remembered.
+        p.update(Pressure::Ratio(1.5), 10_000.0, true, at(0.0));
+        assert_eq!(p.ceiling(), Some(5_000));
+        // Far under: fast raises (15 %) while under 85 % of 10k ...
+        let mut expected = 5_000.0_f64;
+        let mut t = 1.0;
+        while expected < 8_500.0 {
+            expected += expected * RAISE_FAST;
+            assert_eq!(
+                p.update(Pressure::Ratio(0.3), 5_000.0, true, at(t)),
+                Verdict::Paced(expected.round() as u64)
+            );
+            t += 1.0;
+        }
+        // ... then gentle ones (5 %), however far under the limit.
+        expected += expected * RAISE;
+        assert_eq!(
+            p.update(Pressure::Ratio(0.3), 5_000.0, true, at(t)),
+            Verdict::Paced(expected.round() as u64)
         );
     }
 
