@@ -24,7 +24,9 @@
 //! p99 as a multiple of the load's p99 alone) or `WARROOM_BENCH_TARGET_MS`,
 //! `WARROOM_BENCH_PROBE_SECS` (20: how long each fixed-rate copy runs),
 //! `WARROOM_BENCH_ONLY=throttled` (the load alone and the throttled copy only),
-//! `WARROOM_BENCH_ALONE_SECS` (60: how long the load runs alone; see the notes on step 1).
+//! `WARROOM_BENCH_ALONE_SECS` (60: how long the load runs alone; see the notes on step 1),
+//! `WARROOM_BENCH_SOURCE_IN_MEMORY=1` (the source's data in /dev/shm as well: no disk under
+//! its commits, for a machine whose disk stalls on its own).
 //!
 //! Beside each second's p99 the series show the machine's disk in that second (MB written,
 //! mean flush time, dirty page cache: `support/io_sampler.rs`), and the log names the UTC
@@ -729,7 +731,20 @@ fn main() -> Res<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000_000);
     println!("load before: {}", sh("uptime")?.1.trim());
-    let server = MariaServer::start(PORT, "mariadb -h 127.0.0.1 -u root")?;
+    // `WARROOM_BENCH_SOURCE_IN_MEMORY=1`: the source's data directory in /dev/shm too, so
+    // its commits wait on no disk: what is left of the load's p99 is the copy's doing (CPU,
+    // buffer pool, locks), without the stalls of a disk the machine shares.
+    let source_in_memory = std::env::var("WARROOM_BENCH_SOURCE_IN_MEMORY").is_ok_and(|v| v == "1");
+    let server = if source_in_memory {
+        println!("source: in /dev/shm (its commits wait on no disk)");
+        MariaServer::start_in(
+            std::path::Path::new("/dev/shm"),
+            PORT,
+            "mariadb -h 127.0.0.1 -u root",
+        )?
+    } else {
+        MariaServer::start(PORT, "mariadb -h 127.0.0.1 -u root")?
+    };
     let _ = URLS.set((server.url("src"), server.url("sbtest")));
     let on_disk = std::env::var("WARROOM_BENCH_TARGET_ON_DISK").is_ok_and(|v| v == "1");
     let _pg_server = if on_disk {

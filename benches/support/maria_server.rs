@@ -20,7 +20,12 @@ impl MariaServer {
     /// with no password, like the machine's server). Settings that shape a bulk load are
     /// read off the server at `like` (`mariadb` client arguments) so both sides match.
     pub fn start(port: u16, like: &str) -> Res<MariaServer> {
-        let dir = std::env::temp_dir().join(format!("warroom-bench-mariadb-{port}"));
+        MariaServer::start_in(&std::env::temp_dir(), port, like)
+    }
+
+    /// As [`MariaServer::start`], the data directory under `base` (`/dev/shm`: in memory).
+    pub fn start_in(base: &std::path::Path, port: u16, like: &str) -> Res<MariaServer> {
+        let dir = base.join(format!("warroom-bench-mariadb-{port}"));
         // A server left running by an earlier, killed run holds the port: stop it.
         let _ = Command::new("mariadb")
             .args(["-h", "127.0.0.1", "-P", &port.to_string(), "-u", "root"])

@@ -9,9 +9,10 @@
 //!   limit never sees the copy's first seconds at full speed;
 //! - pressure at or under [`ENGAGE`] and no ceiling: the copy runs free;
 //! - pressure first above it: the ceiling starts at the rate the copy was measured at;
-//! - over the limit: the ceiling is cut, hard ([`CUT_HARD`]) from [`HARD`] on, gently
-//!   ([`CUT`]) just over it, at most once per [`SETTLE`] (the signal needs that long to show
-//!   what the last cut did);
+//! - over the limit: the ceiling is cut, hard ([`CUT_HARD`]) when the last [`RECENT`]
+//!   readings average [`HARD`] or more, gently ([`CUT`]) otherwise, at most once per
+//!   [`SETTLE`] (the signal needs that long to show what the last cut did): a p99 is a
+//!   noisy signal, and one second's outlier costs a fifth of the rate, not half of it;
 //! - between [`RAISE_BELOW`] and the limit: held;
 //! - comfortably under: raised by a few per cent a step, only while the ceiling binds (the
 //!   copy runs at it: raising a ceiling the copy does not reach means nothing); fast
@@ -36,8 +37,10 @@ use tokio::time::Instant;
 pub const ENGAGE: f64 = 0.8;
 /// Under this the ceiling is raised.
 pub const RAISE_BELOW: f64 = 0.8;
-/// From here a cut is hard.
+/// From here (the mean of the last [`RECENT`] readings) a cut is hard.
 pub const HARD: f64 = 1.2;
+/// How many readings (one a step) the hard-cut mean looks at.
+pub const RECENT: usize = 3;
 /// Pause at or above this.
 pub const PAUSE_AT: f64 = 2.0;
 /// A ceiling the copy does not reach is released under this.
@@ -94,6 +97,8 @@ pub struct Pace {
     unbound: u32,
     /// The ceiling (or measured rate) the source last went over its limit at.
     overload_at: Option<f64>,
+    /// The last [`RECENT`] pressures, newest last.
+    recent: std::collections::VecDeque<f64>,
 }
 
 impl Pace {
@@ -111,6 +116,7 @@ impl Pace {
             slow_start: true,
             unbound: 0,
             overload_at: None,
+            recent: std::collections::VecDeque::new(),
         }
     }
 
@@ -162,13 +168,23 @@ impl Pace {
         if p > ENGAGE {
             self.slow_start = false;
         }
+        if self.recent.len() == RECENT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(p);
+        #[allow(clippy::cast_precision_loss)] // at most RECENT readings
+        let sustained = self.recent.iter().sum::<f64>() / self.recent.len() as f64;
         self.unbound = if binds { 0 } else { self.unbound + 1 };
         if p >= PAUSE_AT {
             self.cut(CUT_HARD, measured, now);
             return Verdict::Paused;
         }
         if p > 1.0 {
-            self.cut(if p >= HARD { CUT_HARD } else { CUT }, measured, now);
+            self.cut(
+                if sustained >= HARD { CUT_HARD } else { CUT },
+                measured,
+                now,
+            );
         } else if let Some(c) = self.ceiling {
             if p < RELEASE_BELOW && self.unbound >= RELEASE_AFTER {
                 *self = Pace::new();
@@ -240,12 +256,17 @@ mod tests {
             p.update(Pressure::Ratio(1.5), 4_000.0, true, at(1.0)),
             Verdict::Paced(4_000)
         );
+        // Back near the limit: held.
+        p.update(Pressure::Ratio(0.9), 4_000.0, true, at(2.0));
+        p.update(Pressure::Ratio(0.9), 4_000.0, true, at(3.0));
+        // Just over (0.9, 0.9, 1.1 on average): gently.
         assert_eq!(
-            p.update(Pressure::Ratio(1.1), 4_000.0, true, at(2.0)),
+            p.update(Pressure::Ratio(1.1), 4_000.0, true, at(4.0)),
             Verdict::Paced(3_200)
         );
+        // Over for a while (0.9, 1.1, 1.7 on average 1.23): hard.
         assert_eq!(
-            p.update(Pressure::Ratio(1.3), 3_200.0, true, at(4.0)),
+            p.update(Pressure::Ratio(1.7), 3_200.0, true, at(6.0)),
             Verdict::Paced(1_600)
         );
     }
@@ -378,6 +399,25 @@ mod tests {
         assert_eq!(
             p.update(Pressure::Ratio(0.3), 5_000.0, true, at(t)),
             Verdict::Paced(expected.round() as u64)
+        );
+    }
+
+    #[test]
+    fn one_outlier_cuts_gently_a_sustained_overload_hard() {
+        let mut p = Pace::new();
+        p.update(Pressure::Ratio(0.9), 10_000.0, true, at(0.0));
+        assert_eq!(p.ceiling(), Some(10_000));
+        p.update(Pressure::Ratio(0.85), 10_000.0, true, at(1.0));
+        // One second at 1.5x after calm ones: a fifth off.
+        assert_eq!(
+            p.update(Pressure::Ratio(1.5), 10_000.0, true, at(2.0)),
+            Verdict::Paced(8_000)
+        );
+        // It stays there (1.5, 1.5, 1.5 on average): half.
+        p.update(Pressure::Ratio(1.5), 8_000.0, true, at(3.0));
+        assert_eq!(
+            p.update(Pressure::Ratio(1.5), 8_000.0, true, at(4.0)),
+            Verdict::Paced(4_000)
         );
     }
 
