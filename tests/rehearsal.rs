@@ -290,7 +290,10 @@ async fn the_console_shows_past_drills_beside_the_plan_and_a_range_for_the_end()
     let [planned, low, high] = times[..] else {
         panic!("planned end and a range: {header}");
     };
-    let minutes = |a: chrono::NaiveTime, b: chrono::NaiveTime| (b - a).num_seconds() as f64 / 60.0;
+    // Times of day: a drill started before midnight ends after it (`rem_euclid` wraps).
+    let minutes = |a: chrono::NaiveTime, b: chrono::NaiveTime| {
+        (b - a).num_seconds().rem_euclid(86_400) as f64 / 60.0
+    };
     // The plan is 20 minutes from the start, so the start is `planned - 20m`.
     let start = planned - chrono::Duration::minutes(20);
     assert!((minutes(start, low) - 22.0).abs() < 0.1, "{header}");
