@@ -48,6 +48,8 @@ mod io_sampler;
 mod maria_server;
 #[path = "support/pg_server.rs"]
 mod pg_server;
+#[path = "support/sampler.rs"]
+mod sampler;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -422,8 +424,8 @@ fn phase<T>(rate: f64, during: impl FnOnce(Instant) -> Res<T>) -> Res<(T, Vec<Se
         "(phase at {} UTC)",
         chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.3f")
     );
-    let disk = io_sampler::IoSampler::start(origin);
-    let innodb = innodb_sampler::InnodbSampler::start(PORT, origin);
+    let disk = io_sampler::start(origin);
+    let innodb = innodb_sampler::start(PORT, origin);
     let load = Load::start(rate, origin)?;
     std::thread::sleep(Duration::from_secs_f64(WARM));
     let res = during(origin);
@@ -433,8 +435,8 @@ fn phase<T>(rate: f64, during: impl FnOnce(Instant) -> Res<T>) -> Res<(T, Vec<Se
     let innodb = innodb.stop();
     for s in &mut seconds {
         // sysbench's line for a second is printed at its end, like the samples.
-        s.disk = io_sampler::at(&disk, s.t).copied();
-        s.innodb = innodb_sampler::at(&innodb, s.t).copied();
+        s.disk = sampler::nearest(&disk, s.t).copied();
+        s.innodb = sampler::nearest(&innodb, s.t).copied();
     }
     Ok((res?, seconds, origin))
 }

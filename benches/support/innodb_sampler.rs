@@ -5,10 +5,7 @@
 
 use std::collections::HashMap;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// One second of InnoDB (`t`: seconds since the run's origin, at the second's end).
 #[derive(Debug, Clone, Copy, Default)]
@@ -64,52 +61,27 @@ fn read(port: u16) -> Option<HashMap<String, f64>> {
     )
 }
 
-pub struct InnodbSampler {
-    stop: Arc<AtomicBool>,
-    thread: JoinHandle<Vec<InnodbSecond>>,
-}
-
-impl InnodbSampler {
-    pub fn start(port: u16, origin: Instant) -> InnodbSampler {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let mut out = Vec::new();
-            let Some(mut last) = read(port) else {
-                return out;
-            };
-            let mut next = Instant::now() + Duration::from_secs(1);
-            while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(next.saturating_duration_since(Instant::now()));
-                next += Duration::from_secs(1);
-                let Some(now) = read(port) else { break };
-                let get = |m: &HashMap<String, f64>, k: &str| m.get(k).copied().unwrap_or(0.0);
-                let delta = |k: &str| get(&now, k) - get(&last, k);
-                out.push(InnodbSecond {
-                    t: origin.elapsed().as_secs_f64(),
-                    disk_reads: delta(NAMES[0]),
-                    pages_flushed: delta(NAMES[1]),
-                    free_waits: delta(NAMES[2]),
-                    checkpoint_share: get(&now, NAMES[3]) / get(&now, NAMES[4]).max(1.0),
-                    history: get(&now, NAMES[5]),
-                });
-                last = now;
-            }
-            out
-        });
-        InnodbSampler { stop, thread }
-    }
-
-    pub fn stop(self) -> Vec<InnodbSecond> {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap_or_default()
+impl super::sampler::Timed for InnodbSecond {
+    fn t(&self) -> f64 {
+        self.t
     }
 }
 
-/// The sample whose second ends nearest `t`.
-pub fn at(samples: &[InnodbSecond], t: f64) -> Option<&InnodbSecond> {
-    samples
-        .iter()
-        .min_by(|a, b| (a.t - t).abs().total_cmp(&(b.t - t).abs()))
-        .filter(|s| (s.t - t).abs() <= 0.75)
+/// Samples the server on `port` once a second until stopped.
+pub fn start(port: u16, origin: Instant) -> super::sampler::Sampler<InnodbSecond> {
+    let mut last = read(port);
+    super::sampler::Sampler::every_second(move || {
+        let now = read(port)?;
+        let before = last.replace(now.clone())?;
+        let get = |m: &HashMap<String, f64>, k: &str| m.get(k).copied().unwrap_or(0.0);
+        let delta = |k: &str| get(&now, k) - get(&before, k);
+        Some(InnodbSecond {
+            t: origin.elapsed().as_secs_f64(),
+            disk_reads: delta(NAMES[0]),
+            pages_flushed: delta(NAMES[1]),
+            free_waits: delta(NAMES[2]),
+            checkpoint_share: get(&now, NAMES[3]) / get(&now, NAMES[4]).max(1.0),
+            history: get(&now, NAMES[5]),
+        })
+    })
 }

@@ -3,10 +3,7 @@
 //! how much dirty page cache waited to be written. Read from `/proc/diskstats` and
 //! `/proc/meminfo`; on a machine without them the samples are empty.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// One second of the disk (`t`: seconds since the run's origin, at the second's end).
 #[derive(Debug, Clone, Copy, Default)]
@@ -65,60 +62,37 @@ fn dirty_mb() -> f64 {
     kb as f64 / 1024.0
 }
 
-/// Samples once a second until stopped.
-pub struct IoSampler {
-    stop: Arc<AtomicBool>,
-    thread: JoinHandle<Vec<DiskSecond>>,
+impl super::sampler::Timed for DiskSecond {
+    fn t(&self) -> f64 {
+        self.t
+    }
 }
 
-impl IoSampler {
-    pub fn start(origin: Instant) -> IoSampler {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let mut out = Vec::new();
-            let Some(mut last) = read_counters() else {
-                return out;
-            };
-            let mut next = Instant::now() + Duration::from_secs(1);
-            while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(next.saturating_duration_since(Instant::now()));
-                next += Duration::from_secs(1);
-                let Some(now) = read_counters() else { break };
-                let per = |done: u64, ms: u64| {
-                    if done == 0 {
-                        0.0
-                    } else {
-                        ms as f64 / done as f64
-                    }
-                };
-                out.push(DiskSecond {
-                    t: origin.elapsed().as_secs_f64(),
-                    write_mb: (now.sectors_written - last.sectors_written) as f64 * 512.0 / 1e6,
-                    write_ms: per(now.writes - last.writes, now.ms_writing - last.ms_writing),
-                    flush_ms: per(
-                        now.flushes - last.flushes,
-                        now.ms_flushing - last.ms_flushing,
-                    ),
-                    dirty_mb: dirty_mb(),
-                });
-                last = now;
+/// Samples the disk once a second until stopped.
+pub fn start(origin: Instant) -> super::sampler::Sampler<DiskSecond> {
+    let mut last = read_counters();
+    super::sampler::Sampler::every_second(move || {
+        let now = read_counters()?;
+        let before = last.replace(now)?;
+        let per = |done: u64, ms: u64| {
+            if done == 0 {
+                0.0
+            } else {
+                ms as f64 / done as f64
             }
-            out
-        });
-        IoSampler { stop, thread }
-    }
-
-    pub fn stop(self) -> Vec<DiskSecond> {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap_or_default()
-    }
-}
-
-/// The sample whose second ends nearest `t`.
-pub fn at(samples: &[DiskSecond], t: f64) -> Option<&DiskSecond> {
-    samples
-        .iter()
-        .min_by(|a, b| (a.t - t).abs().total_cmp(&(b.t - t).abs()))
-        .filter(|s| (s.t - t).abs() <= 0.75)
+        };
+        Some(DiskSecond {
+            t: origin.elapsed().as_secs_f64(),
+            write_mb: (now.sectors_written - before.sectors_written) as f64 * 512.0 / 1e6,
+            write_ms: per(
+                now.writes - before.writes,
+                now.ms_writing - before.ms_writing,
+            ),
+            flush_ms: per(
+                now.flushes - before.flushes,
+                now.ms_flushing - before.ms_flushing,
+            ),
+            dirty_mb: dirty_mb(),
+        })
+    })
 }
