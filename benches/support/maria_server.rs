@@ -147,17 +147,9 @@ fn read_settings(like: &str) -> Res<Vec<String>> {
         .map(|n| format!("@@{n}"))
         .collect::<Vec<_>>()
         .join(",");
-    let out = Command::new("bash")
-        .args(["-c", &format!("{like} -N -B -e 'SELECT {select}'")])
-        .output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "reading the reference server's settings: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
-    let text = String::from_utf8(out.stdout)?;
+    let text = super::common::run(&format!("{like} -N -B -e 'SELECT {select}'"), &[])
+        .map_err(|e| format!("reading the reference server's settings: {e}"))?
+        .stdout;
     let values: Vec<&str> = text.trim_end().split('\t').collect();
     if values.len() != NAMES.len() {
         return Err(format!("unexpected settings row: {text:?}").into());

@@ -116,23 +116,11 @@ fn read_settings(like: &str) -> Res<Vec<(String, String)>> {
         .map(|n| format!("'{n}'"))
         .collect::<Vec<_>>()
         .join(",");
-    let out = Command::new("bash")
-        .args([
-            "-c",
-            &format!(
-                "{like} -At -F '=' -c \"SELECT name, current_setting(name) FROM pg_settings \
-                 WHERE name IN ({list})\""
-            ),
-        ])
-        .output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "reading the reference server's settings: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
-    Ok(String::from_utf8(out.stdout)?
+    let sql = format!("SELECT name, current_setting(name) FROM pg_settings WHERE name IN ({list})");
+    let text = super::common::run(&format!("{like} -At -F '=' -c \"{sql}\""), &[])
+        .map_err(|e| format!("reading the reference server's settings: {e}"))?
+        .stdout;
+    Ok(text
         .lines()
         .filter_map(|l| l.split_once('='))
         .map(|(n, v)| (n.to_string(), v.to_string()))
